@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/mar/store"
+	"github.com/emar-project/emar/mar/store/storetest"
+)
+
+func emar(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"emar"}, args...), func(k string) string { return env[k] }, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestBadConfigurationFailsClearly(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"unknown command", []string{"fly"}, 2, `unknown command "fly"`},
+		{"unknown flag", []string{"migrate", "--colour", "red"}, 2, "flag provided but not defined: -colour"},
+		{"unreachable database", []string{"migrate", "--db", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, 1, "connect to postgres database"},
+		{"stray argument", []string{"demo", "extra"}, 2, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := emar(t, nil, tt.args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantErr) {
+				t.Fatalf("exit %d, stderr %q; want %d containing %q", code, stderr, tt.wantCode, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestEnvironmentFallsBackForFlags(t *testing.T) {
+	dsn := storetest.NewDSN(t, "sqlite")
+	code, out, stderr := emar(t, map[string]string{"EMAR_DB": dsn}, "migrate")
+	if code != 0 || !strings.Contains(out, "schema at version") {
+		t.Fatalf("migrate via EMAR_DB: %d %q %q", code, out, stderr)
+	}
+}
+
+func TestDemoLoadsOnceAndAuditVerifies(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dsn := storetest.NewDSN(t, engine)
+			code, out, stderr := emar(t, nil, "demo", "--db", dsn)
+			if code != 0 || !strings.Contains(out, "20 residents") || !strings.Contains(out, "nurse") {
+				t.Fatalf("demo: %d %q %q", code, out, stderr)
+			}
+			code, _, stderr = emar(t, nil, "demo", "--db", dsn)
+			if code == 0 || !strings.Contains(stderr, "already holds records") {
+				t.Fatalf("second demo load: %d %q", code, stderr)
+			}
+			code, out, _ = emar(t, nil, "audit", "verify", "--db", dsn)
+			if code != 0 || !strings.Contains(out, "audit trail intact") {
+				t.Fatalf("audit verify on a clean chain: %d %q", code, out)
+			}
+		})
+	}
+}
+
+// tamper edits the audit table as the database owner would, with the
+// append-only triggers out of the way.
+func tamper(t *testing.T, st *store.Store, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	db := st.DB()
+	if st.Dialect() == store.Postgres {
+		stmts = append(append([]string{"ALTER TABLE audit_events DISABLE TRIGGER USER"}, stmts...), "ALTER TABLE audit_events ENABLE TRIGGER USER")
+	} else {
+		stmts = append([]string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"}, stmts...)
+	}
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+func TestAuditVerifyNamesTamperedEvents(t *testing.T) {
+	tests := []struct {
+		name    string
+		stmts   []string
+		wantSeq string
+	}{
+		{"edited row", []string{"UPDATE audit_events SET user_id = 'mallory' WHERE seq = 5"}, "event 5"},
+		{"deleted row", []string{"DELETE FROM audit_events WHERE seq = 7"}, "event 7"},
+		{"swapped rows", []string{
+			"UPDATE audit_events SET seq = -1 WHERE seq = 3",
+			"UPDATE audit_events SET seq = 3 WHERE seq = 4",
+			"UPDATE audit_events SET seq = 4 WHERE seq = -1"}, "event 3"},
+		{"truncated tail", []string{"DELETE FROM audit_events WHERE seq > 10"}, "event 11"},
+	}
+	for _, engine := range storetest.Engines(t) {
+		for _, tt := range tests {
+			t.Run(engine+"/"+tt.name, func(t *testing.T) {
+				dsn := storetest.NewDSN(t, engine)
+				if code, _, stderr := emar(t, nil, "demo", "--db", dsn); code != 0 {
+					t.Fatalf("demo: %s", stderr)
+				}
+				st, err := store.Open(context.Background(), dsn, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				addEvents(t, st, 12)
+				// The service itself cannot rewrite the trail.
+				if _, err := st.DB().ExecContext(context.Background(), "UPDATE audit_events SET user_id = 'x' WHERE seq = 1"); err == nil {
+					t.Fatal("the append-only trigger let an UPDATE through")
+				}
+				tamper(t, st, tt.stmts...)
+				code, _, stderr := emar(t, nil, "audit", "verify", "--db", dsn)
+				if code != 1 || !strings.Contains(stderr, tt.wantSeq) {
+					t.Fatalf("audit verify after %s: exit %d, %q; want it to name %s", tt.name, code, stderr, tt.wantSeq)
+				}
+			})
+		}
+	}
+}
+
+func addEvents(t *testing.T, st *store.Store, n int) {
+	t.Helper()
+	svc := mar.NewService(st, nil)
+	for i := 0; i < n; i++ {
+		if _, err := svc.Login(context.Background(), "nurse", "wrong", mar.SessionWeb, mar.Identity{}); mar.ErrorCodeOf(err) != mar.EUnauthenticated {
+			t.Fatalf("login attempt: %v", err)
+		}
+	}
+}

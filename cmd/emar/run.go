@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/emar-project/emar/mar/store"
+)
+
+const usage = `emar — electronic Medication Administration Record
+
+Usage:
+  emar serve   [flags]        run the service (API, FHIR, pages, alert sweeper)
+  emar migrate [flags]        apply pending schema migrations
+  emar demo    [flags]        load the demo data set into an empty database
+  emar audit verify [flags]   verify the hash-chained audit trail
+
+Run "emar COMMAND -h" for a command's flags. Every flag can also be set
+through an EMAR_* environment variable (e.g. --db is EMAR_DB).
+`
+
+// run is main without globals, so tests drive the real binary's logic.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args[1:], getenv, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "emar:", ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "emar:", err)
+	return 1
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &exitError{code: 2}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		if len(rest) == 0 || rest[0] != "verify" {
+			return usageError("usage: emar audit verify [--db DSN]")
+		}
+		return cmdAuditVerify(ctx, rest[1:], getenv, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError("unknown command %q; run emar help", cmd)
+}
+
+// flags is a FlagSet whose defaults come from EMAR_* variables.
+type flags struct {
+	*flag.FlagSet
+	getenv func(string) string
+}
+
+func newFlags(name string, getenv func(string) string, stderr io.Writer) *flags {
+	fs := flag.NewFlagSet("emar "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return &flags{FlagSet: fs, getenv: getenv}
+}
+
+func envName(flagName string) string {
+	return "EMAR_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (f *flags) String(name, def, help string) *string {
+	if v := f.getenv(envName(name)); v != "" {
+		def = v
+	}
+	return f.FlagSet.String(name, def, help+" ("+envName(name)+")")
+}
+
+func (f *flags) Bool(name string, def bool, help string) *bool {
+	if v := f.getenv(envName(name)); v != "" {
+		def = v == "1" || strings.EqualFold(v, "true") || strings.EqualFold(v, "yes")
+	}
+	return f.FlagSet.Bool(name, def, help+" ("+envName(name)+")")
+}
+
+func (f *flags) parse(args []string) error {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &exitError{code: 2}
+	}
+	if f.NArg() > 0 {
+		return usageError("unexpected argument %q", f.Arg(0))
+	}
+	return nil
+}
+
+func (f *flags) db() *string {
+	return f.String("db", store.DefaultDSN, "database: sqlite:PATH (embedded) or postgres://user@host/db")
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore connects and, when migrate is set, brings the schema up to date.
+func openStore(ctx context.Context, dsn string, migrate bool, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, dsn, log)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		applied, err := st.Migrate(ctx)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		for _, a := range applied {
+			log.Info("migration applied", "file", a)
+		}
+	}
+	return st, nil
+}

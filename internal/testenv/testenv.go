@@ -1,0 +1,216 @@
+// Package testenv starts the real service for end-to-end tests: a fresh
+// migrated database on the requested engine, the demo data set, a settable
+// clock and the HTTP server on a loopback port.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/mar/demo"
+	"github.com/emar-project/emar/mar/store"
+	"github.com/emar-project/emar/mar/store/storetest"
+	"github.com/emar-project/emar/web"
+)
+
+// Clock is a settable clock shared by the service and the test.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock starts at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t.UTC().Truncate(time.Microsecond)} }
+
+// Now returns the current fake time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t.UTC().Truncate(time.Microsecond)
+	c.mu.Unlock()
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// Env is a running service.
+type Env struct {
+	Engine string
+	Store  *store.Store
+	Svc    *mar.Service
+	Clock  *Clock
+	Demo   demo.Summary
+	Web    *web.Server
+	Server *httptest.Server
+	URL    string
+}
+
+// Options tune Start.
+type Options struct {
+	Now    time.Time // the clock's start; zero = the real time now
+	NoDemo bool      // leave the database empty
+}
+
+// Logger returns a logger that prints only when the test fails.
+func Logger(t testing.TB) *slog.Logger {
+	if os.Getenv("EMAR_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// Start runs the service on a fresh database of the engine.
+func Start(t testing.TB, engine string, opts Options) *Env {
+	t.Helper()
+	st := storetest.Open(t, engine)
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	clock := NewClock(now)
+	log := Logger(t)
+	svc := mar.NewService(st, log)
+	svc.Clock = clock
+	env := &Env{Engine: engine, Store: st, Svc: svc, Clock: clock}
+	if !opts.NoDemo {
+		sum, err := demo.Load(context.Background(), st, clock.Now())
+		if err != nil {
+			t.Fatalf("load demo: %v", err)
+		}
+		env.Demo = sum
+	}
+	w, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	env.Web = w
+	env.Server = httptest.NewServer(w.Handler())
+	env.URL = env.Server.URL
+	t.Cleanup(env.Server.Close)
+	return env
+}
+
+// Client is a signed-in (or anonymous) API client.
+type Client struct {
+	t     testing.TB
+	Base  string
+	Token string
+	HTTP  *http.Client
+}
+
+// Anonymous returns a client with no credentials.
+func (e *Env) Anonymous(t testing.TB) *Client {
+	return &Client{t: t, Base: e.URL, HTTP: e.Server.Client()}
+}
+
+// Login signs in a demo account as a device and returns its client.
+func (e *Env) Login(t testing.TB, username string) *Client {
+	t.Helper()
+	c := e.Anonymous(t)
+	var out struct {
+		Token string `json:"token"`
+	}
+	if st := c.JSON("POST", "/api/v1/auth/login", map[string]string{"username": username, "password": demo.Password}, &out); st != http.StatusOK {
+		t.Fatalf("login %s: status %d", username, st)
+	}
+	c.Token = out.Token
+	return c
+}
+
+// Response is an answered request.
+type Response struct {
+	Status int
+	Body   []byte
+	Header http.Header
+}
+
+// Do sends a request; body is JSON-encoded unless it is []byte or nil.
+func (c *Client) Do(method, path string, body any, header map[string]string) Response {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatalf("encode body: %v", err)
+		}
+		rd = bytes.NewReader(enc)
+	}
+	req, err := http.NewRequest(method, c.Base+path, rd)
+	if err != nil {
+		c.t.Fatalf("new request: %v", err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("read %s %s: %v", method, path, err)
+	}
+	return Response{Status: resp.StatusCode, Body: data, Header: resp.Header}
+}
+
+// JSON sends a request and decodes a JSON answer into out (when not nil).
+func (c *Client) JSON(method, path string, body, out any) int {
+	c.t.Helper()
+	r := c.Do(method, path, body, nil)
+	if out != nil && len(r.Body) > 0 {
+		if err := json.Unmarshal(r.Body, out); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, r.Body, err)
+		}
+	}
+	return r.Status
+}
+
+// ErrorBody is the API's error shape.
+type ErrorBody struct {
+	Error struct {
+		Code    string         `json:"code"`
+		Message string         `json:"message"`
+		Field   string         `json:"field"`
+		Reason  string         `json:"reason"`
+		Details map[string]any `json:"details"`
+	} `json:"error"`
+}
+
+// Err decodes an error answer.
+func (r Response) Err(t testing.TB) ErrorBody {
+	t.Helper()
+	var e ErrorBody
+	if err := json.Unmarshal(r.Body, &e); err != nil || e.Error.Code == "" {
+		t.Fatalf("not an error body: %q", r.Body)
+	}
+	return e
+}

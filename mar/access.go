@@ -1,0 +1,29 @@
+package mar
+
+// ScopedToUnits reports whether a role sees only the units it is assigned
+// to. Pharmacists serve the whole facility; admins see clinical data only
+// through break-glass, which is checked elsewhere.
+func ScopedToUnits(r Role) bool {
+	return r == RoleNurse || r == RoleChargeNurse
+}
+
+// WorksOnUnit reports whether the user is assigned to the unit.
+func (u User) WorksOnUnit(unitID string) bool {
+	for _, id := range u.UnitIDs {
+		if id == unitID {
+			return true
+		}
+	}
+	return false
+}
+
+// CanSeeResident applies the facility and unit scope to a resident.
+func CanSeeResident(u User, r Resident) error {
+	if u.FacilityID != r.FacilityID {
+		return NotFound("resident", r.ID)
+	}
+	if ScopedToUnits(u.Role) && !u.WorksOnUnit(r.UnitID) {
+		return Forbidden("you are not assigned to this resident's unit")
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package mar
+
+import "time"
+
+// Outcome is what happened when a dose was due.
+type Outcome string
+
+const (
+	OutcomeGiven    Outcome = "given"
+	OutcomeHeld     Outcome = "held"
+	OutcomeRefused  Outcome = "refused"
+	OutcomeNotGiven Outcome = "not_given"
+)
+
+// DoseStatus is the dose status an outcome leaves behind.
+func (o Outcome) DoseStatus() DoseStatus {
+	switch o {
+	case OutcomeGiven:
+		return DoseGiven
+	case OutcomeHeld:
+		return DoseHeld
+	case OutcomeRefused:
+		return DoseRefused
+	default:
+		return DoseNotGiven
+	}
+}
+
+// Administration is a charted event: a dose given, held, refused or not
+// given. It is never edited; a correction marks it entered-in-error.
+type Administration struct {
+	ID             string
+	FacilityID     string
+	ResidentID     string
+	OrderID        string
+	DoseID         string // empty for PRN
+	ProductID      string
+	PerformerID    string
+	WitnessID      string
+	PerformedAt    time.Time // clinical time
+	RecordedAt     time.Time // server time of charting
+	DeviceTime     *time.Time
+	ClockSkewed    bool // the device's clock differed beyond the allowed skew
+	ScannedWrist   string
+	ScannedProduct string
+	Keyed          bool   // product keyed by hand ("unable to scan")
+	KeyedReason    string // damaged label, no barcode, scanner failure …
+	GTIN           string
+	Lot            string
+	Expiry         string // YYYY-MM-DD
+	Quantity       float64
+	Amount         float64
+	Unit           string
+	Route          string
+	Site           string
+	Outcome        Outcome
+	ReasonCode     string
+	ReasonText     string
+	PRNIndication  string
+	PainScore      *int
+	Late, Early    bool
+	Overrides      []string // soft stops the nurse overrode, each with ReasonText
+	IdempotencyKey string
+	EnteredInError bool
+	ErrorReason    string
+	ErrorBy        string
+	ErrorAt        *time.Time
+}

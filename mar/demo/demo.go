@@ -1,0 +1,132 @@
+// Package demo loads a small, realistic data set for trying the service:
+// one facility with two units in different time zones, about twenty
+// residents with wristbands and allergies, forty products with valid
+// GTIN-14s, active orders and the demo accounts. Every name and number is
+// fictitious; the NDC labeler code 99xxx is not assigned to a real firm.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/emar-project/emar/mar"
+)
+
+// Password is the password of every demo account.
+const Password = "demo"
+
+// Account is a demo sign-in.
+type Account struct {
+	Username, Role, Description string
+}
+
+// Accounts lists the demo sign-ins, printed at start-up.
+var Accounts = []Account{
+	{"nurse", string(mar.RoleNurse), "bedside nurse on both units"},
+	{"nurse2", string(mar.RoleNurse), "second nurse (witness for high-alert doses)"},
+	{"charge", string(mar.RoleChargeNurse), "charge nurse: missed-dose board"},
+	{"pharmacist", string(mar.RolePharmacist), "pharmacy: verification and reconciliation"},
+	{"admin", string(mar.RoleAdmin), "administrator: users and catalogue"},
+}
+
+// Summary tells what was loaded.
+type Summary struct {
+	Facility  mar.Facility
+	Units     []mar.Unit
+	Residents int
+	Products  int
+	Orders    int
+}
+
+// ErrNotEmpty is returned when the database already holds records.
+var ErrNotEmpty = &mar.Error{Code: mar.EConflict, Reason: "not_empty", Message: "the database already holds records; the demo data set loads only into an empty database"}
+
+// Load writes the demo data set in one transaction. now anchors order start
+// times so that doses are due today.
+func Load(ctx context.Context, st mar.Store, now time.Time) (Summary, error) {
+	var sum Summary
+	err := st.InTx(ctx, func(tx mar.Tx) error {
+		n, err := tx.CountRows()
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrNotEmpty
+		}
+		sum, err = load(tx, now.UTC())
+		return err
+	})
+	return sum, err
+}
+
+func load(tx mar.Tx, now time.Time) (Summary, error) {
+	fac := mar.Facility{ID: mar.NewID(), Name: "Riverside Care Center", TimeZone: "America/New_York"}
+	if err := tx.CreateFacility(&fac); err != nil {
+		return Summary{}, fmt.Errorf("facility: %w", err)
+	}
+	units := []mar.Unit{
+		{ID: mar.NewID(), FacilityID: fac.ID, Code: "MAPLE", Name: "Maple Wing (long-term care)", TimeZone: "America/New_York"},
+		{ID: mar.NewID(), FacilityID: fac.ID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin"},
+	}
+	for i := range units {
+		if err := tx.CreateUnit(&units[i]); err != nil {
+			return Summary{}, fmt.Errorf("unit: %w", err)
+		}
+	}
+	hash, err := mar.HashPassword(Password)
+	if err != nil {
+		return Summary{}, err
+	}
+	allUnits := []string{units[0].ID, units[1].ID}
+	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin"}
+	for i, a := range Accounts {
+		u := mar.User{ID: mar.NewID(), FacilityID: fac.ID, Username: a.Username, DisplayName: names[a.Username], Role: mar.Role(a.Role),
+			PasswordHash: hash, BadgeID: fmt.Sprintf("EMP%05d", 1001+i), Active: true, CreatedAt: now}
+		if mar.ScopedToUnits(u.Role) {
+			u.UnitIDs = allUnits
+		}
+		if err := tx.CreateUser(&u); err != nil {
+			return Summary{}, fmt.Errorf("user %s: %w", a.Username, err)
+		}
+	}
+	products := Products(fac.ID)
+	byKey := map[string]mar.Product{}
+	for i := range products {
+		if err := tx.CreateProduct(&products[i]); err != nil {
+			return Summary{}, fmt.Errorf("product %s: %w", products[i].Name, err)
+		}
+		byKey[productKeys[i]] = products[i]
+	}
+	residents := Residents(fac.ID, units, now)
+	orders := 0
+	for i := range residents {
+		r := &residents[i]
+		if err := tx.CreateResident(r); err != nil {
+			return Summary{}, fmt.Errorf("resident %s: %w", r.MRN, err)
+		}
+		for _, o := range ordersFor(i, *r, byKey, now) {
+			if err := tx.CreateOrder(&o); err != nil {
+				return Summary{}, fmt.Errorf("order for %s: %w", r.MRN, err)
+			}
+			orders++
+		}
+	}
+	return Summary{Facility: fac, Units: units, Residents: len(residents), Products: len(products), Orders: orders}, nil
+}
+
+// GTIN builds a GTIN-14 for an NDC-10 the way US packs carry it: indicator
+// 0, number system 03, the NDC, and the mod-10 check digit.
+func GTIN(ndc10 string) string {
+	body := "003" + ndc10
+	sum := 0
+	for i := 0; i < 13; i++ {
+		d := int(body[i] - '0')
+		if i%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + strconv.Itoa((10-sum%10)%10)
+}

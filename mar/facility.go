@@ -1,0 +1,43 @@
+package mar
+
+import (
+	"fmt"
+	"time"
+)
+
+// Facility is a care home or hospital: the tenant every row belongs to.
+type Facility struct {
+	ID       string
+	Name     string
+	TimeZone string // IANA zone, the default for its units
+}
+
+// Unit is a ward or wing. Its time zone drives schedule expansion and the
+// local times shown to nurses.
+type Unit struct {
+	ID         string
+	FacilityID string
+	Code       string
+	Name       string
+	TimeZone   string
+}
+
+// Location loads the unit's IANA zone.
+func (u Unit) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("unit %s: time zone %q: %w", u.Code, u.TimeZone, err)
+	}
+	return loc, nil
+}
+
+// ValidateTimeZone checks an IANA zone name.
+func ValidateTimeZone(field, tz string) error {
+	if tz == "" {
+		return Invalid(field, "a time zone is required (an IANA name such as America/New_York)")
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return Invalid(field, "unknown time zone %q", tz)
+	}
+	return nil
+}

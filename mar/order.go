@@ -1,0 +1,113 @@
+package mar
+
+import (
+	"strings"
+	"time"
+)
+
+// OrderStatus is where an order is in its life.
+type OrderStatus string
+
+const (
+	OrderPending      OrderStatus = "pending_verification"
+	OrderActive       OrderStatus = "active"
+	OrderOnHold       OrderStatus = "on_hold"
+	OrderDiscontinued OrderStatus = "discontinued"
+	OrderCompleted    OrderStatus = "completed"
+	OrderRejected     OrderStatus = "rejected"
+)
+
+// Order is a prescription for one resident as pharmacy verified it.
+type Order struct {
+	ID           string
+	FacilityID   string
+	ResidentID   string
+	ProductID    string // empty when ordered by ingredient
+	Ingredient   string // generic ingredient ordered; always set
+	DoseValue    float64
+	DoseUnit     string // mg, mL, units, tablet …
+	Route        string
+	Frequency    string // text in the schedules language, e.g. "BID" or "q4h PRN max 4/24h"
+	PRN          bool
+	PRNReason    string // indication, e.g. "pain"
+	StartAt      time.Time
+	StopAt       *time.Time
+	Status       OrderStatus
+	Prescriber   string
+	Instructions string
+	WindowClass  string // empty = derived from the frequency and the product
+	HoldParams   []HoldParam
+	SlidingScale []ScaleStep
+	Source       string // rest, fhir, hl7
+	ExternalID   string // placer order number from the EHR
+	VerifiedBy   string
+	VerifiedAt   *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Active reports whether doses of the order may be given.
+func (o Order) Active() bool { return o.Status == OrderActive }
+
+// HoldParam gates a dose on a vital sign: hold when Vital Op Value,
+// e.g. heart_rate < 60.
+type HoldParam struct {
+	Vital string  // heart_rate, systolic_bp, diastolic_bp, glucose, resp_rate, temperature, spo2
+	Op    string  // <, <=, >, >=
+	Value float64 // threshold
+}
+
+// Met reports whether the reading triggers the hold.
+func (h HoldParam) Met(reading float64) bool {
+	switch h.Op {
+	case "<":
+		return reading < h.Value
+	case "<=":
+		return reading <= h.Value
+	case ">":
+		return reading > h.Value
+	case ">=":
+		return reading >= h.Value
+	}
+	return false
+}
+
+// ScaleStep is one row of a sliding scale: a glucose range and its dose.
+type ScaleStep struct {
+	Min, Max float64 // inclusive glucose range (mg/dL)
+	Dose     float64 // in the order's dose unit; 0 = give none
+}
+
+// Validate checks an order's fields before it is stored.
+func (o Order) Validate() error {
+	switch {
+	case o.ResidentID == "":
+		return Invalid("resident_id", "is required")
+	case strings.TrimSpace(o.Ingredient) == "" && o.ProductID == "":
+		return Invalid("product_id", "a product or an ingredient is required")
+	case o.DoseValue <= 0 && len(o.SlidingScale) == 0:
+		return Invalid("dose_value", "must be greater than zero")
+	case strings.TrimSpace(o.DoseUnit) == "":
+		return Invalid("dose_unit", "is required")
+	case strings.TrimSpace(o.Route) == "":
+		return Invalid("route", "is required")
+	case strings.TrimSpace(o.Frequency) == "":
+		return Invalid("frequency", "is required")
+	case o.StartAt.IsZero():
+		return Invalid("start_at", "is required")
+	}
+	if o.StopAt != nil && !o.StopAt.After(o.StartAt) {
+		return Invalid("stop_at", "must be after start_at")
+	}
+	for _, h := range o.HoldParams {
+		switch h.Op {
+		case "<", "<=", ">", ">=":
+		default:
+			return Invalid("hold_params", "operator %q must be one of < <= > >=", h.Op)
+		}
+		if h.Vital == "" {
+			return Invalid("hold_params", "a vital sign name is required")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package mar
+
+import (
+	"strings"
+	"time"
+)
+
+// ResidentStatus tells whether medications may be given to a resident.
+type ResidentStatus string
+
+const (
+	Admitted   ResidentStatus = "admitted"
+	Discharged ResidentStatus = "discharged"
+)
+
+// Resident is a patient or a care-home resident.
+type Resident struct {
+	ID           string
+	FacilityID   string
+	UnitID       string
+	MRN          string
+	WristbandID  string // what the wristband encodes; often the MRN
+	FamilyName   string
+	GivenName    string
+	BirthDate    string // YYYY-MM-DD; a date, not an instant
+	Sex          string // FHIR administrative gender: male, female, other, unknown
+	Room         string
+	Bed          string
+	Status       ResidentStatus
+	AdmittedAt   time.Time
+	DischargedAt *time.Time
+	Allergies    []Allergy
+}
+
+// DisplayName is "Family, Given" as charts show it.
+func (r Resident) DisplayName() string {
+	if r.GivenName == "" {
+		return r.FamilyName
+	}
+	return r.FamilyName + ", " + r.GivenName
+}
+
+// Allergy is a substance the resident must not receive.
+type Allergy struct {
+	ID         string
+	ResidentID string
+	Substance  string // an ingredient name, matched case-insensitively
+	Reaction   string
+	Severity   string // mild, moderate, severe
+}
+
+// Validate checks a resident before it is stored.
+func (r Resident) Validate() error {
+	switch {
+	case strings.TrimSpace(r.FamilyName) == "":
+		return Invalid("family_name", "is required")
+	case strings.TrimSpace(r.MRN) == "":
+		return Invalid("mrn", "is required")
+	case r.UnitID == "":
+		return Invalid("unit_id", "is required")
+	}
+	if _, err := time.Parse(time.DateOnly, r.BirthDate); err != nil {
+		return Invalid("birth_date", "must be a date YYYY-MM-DD")
+	}
+	switch r.Status {
+	case Admitted, Discharged:
+	default:
+		return Invalid("status", "must be admitted or discharged")
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package mar
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"time"
+)
+
+// Config holds the rules a facility can tune.
+type Config struct {
+	IdleTimeout     time.Duration // a web session ends after this long unused
+	SessionLifetime time.Duration // and at the latest after this long
+	DeviceLifetime  time.Duration // bearer tokens for devices
+	MaxClockSkew    time.Duration // device times further off are flagged
+	ScheduleHorizon time.Duration // doses are materialised this far ahead
+}
+
+// DefaultConfig follows the HIPAA-derived defaults in the research notes.
+func DefaultConfig() Config {
+	return Config{
+		IdleTimeout:     15 * time.Minute,
+		SessionLifetime: 12 * time.Hour,
+		DeviceLifetime:  12 * time.Hour,
+		MaxClockSkew:    5 * time.Minute,
+		ScheduleHorizon: 48 * time.Hour,
+	}
+}
+
+// Service applies the record's rules on top of a Store.
+type Service struct {
+	Store  Store
+	Clock  Clock
+	Config Config
+	Log    *slog.Logger
+}
+
+// NewService wires a service with the system clock and default config.
+func NewService(store Store, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{Store: store, Clock: SystemClock{}, Config: DefaultConfig(), Log: log}
+}
+
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
+
+// AuditEntry is what a service method knows about the event it records.
+type AuditEntry struct {
+	Action     string
+	ObjectType string
+	ObjectID   string
+	ResidentID string
+	Outcome    string
+	Detail     any
+}
+
+// audit appends an event for the acting identity inside tx.
+func (s *Service) audit(tx Tx, id Identity, e AuditEntry) error {
+	detail := ""
+	if e.Detail != nil {
+		b, err := json.Marshal(e.Detail)
+		if err != nil {
+			return err
+		}
+		detail = string(b)
+	}
+	if e.Outcome == "" {
+		e.Outcome = "success"
+	}
+	return tx.AppendAudit(&AuditEvent{
+		ID:         NewID(),
+		FacilityID: id.User.FacilityID,
+		At:         s.now(),
+		UserID:     id.User.ID,
+		Role:       string(id.User.Role),
+		Action:     e.Action,
+		ObjectType: e.ObjectType,
+		ObjectID:   e.ObjectID,
+		ResidentID: e.ResidentID,
+		Outcome:    e.Outcome,
+		SourceIP:   id.SourceIP,
+		Device:     id.Device,
+		RequestID:  id.RequestID,
+		Detail:     detail,
+	})
+}
+
+// newToken returns a random bearer token and the hash that is stored.
+func newToken() (token, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, TokenHash(token)
+}
+
+// TokenHash is how a session token is stored: a leaked table holds no
+// usable credential.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

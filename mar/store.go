@@ -1,0 +1,97 @@
+package mar
+
+import (
+	"context"
+	"time"
+)
+
+// Store runs units of work against the database.
+type Store interface {
+	// InTx runs fn in one transaction, retrying it on serialization
+	// failures; fn must therefore be safe to run more than once.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is the data access available inside one transaction. Methods return
+// an *Error with ENotFound for unknown ids and EConflict for broken
+// uniqueness, so the rules can answer without knowing SQL.
+type Tx interface {
+	Context() context.Context
+
+	// Facilities and units
+	CreateFacility(f *Facility) error
+	ListFacilities() ([]Facility, error)
+	CreateUnit(u *Unit) error
+	GetUnit(id string) (Unit, error)
+	ListUnits(facilityID string) ([]Unit, error)
+
+	// Users and sessions
+	CreateUser(u *User) error
+	GetUser(id string) (User, error)
+	GetUserByUsername(username string) (User, error)
+	GetUserByBadge(badge string) (User, error)
+	ListUsers(facilityID string) ([]User, error)
+	CreateSession(s *Session) error
+	GetSessionByTokenHash(hash string) (Session, error)
+	TouchSession(id string, at time.Time) error
+	RevokeSession(id string, at time.Time) error
+	RevokeUserSessions(userID string, at time.Time) (int64, error)
+
+	// Residents
+	CreateResident(r *Resident) error
+	UpdateResident(r *Resident) error
+	GetResident(id string) (Resident, error)
+	FindResident(identifier string) (Resident, error) // by wristband id or MRN
+	ListResidents(f ResidentFilter) ([]Resident, error)
+
+	// Catalogue
+	CreateProduct(p *Product) error
+	GetProduct(id string) (Product, error)
+	ListProducts(facilityID string) ([]Product, error)
+	FindProductByCode(gtin, ndc string) (Product, Package, error)
+
+	// Orders and doses
+	CreateOrder(o *Order) error
+	GetOrder(id string) (Order, error)
+	ListOrders(f OrderFilter) ([]Order, error)
+	UpdateOrder(o *Order) error
+	// InsertDoses stores doses, skipping any whose (order, due instant)
+	// already exists; it returns how many were new.
+	InsertDoses(doses []ScheduledDose) (int, error)
+	ListDoses(f DoseFilter) ([]ScheduledDose, error)
+	// SetDoseStatus moves doses of an order due at or after from, and whose
+	// status is one of fromStatus, to the status to. Documented doses are
+	// never among fromStatus.
+	SetDoseStatus(orderID string, dueFrom time.Time, fromStatus []DoseStatus, to DoseStatus) (int64, error)
+
+	// Audit
+	AppendAudit(e *AuditEvent) error
+	CountRows() (int64, error) // rows in residents+users+products: zero means empty
+}
+
+// ResidentFilter selects residents.
+type ResidentFilter struct {
+	FacilityID string
+	UnitIDs    []string
+	Status     ResidentStatus
+}
+
+// OrderFilter selects orders.
+type OrderFilter struct {
+	FacilityID string
+	ResidentID string
+	Statuses   []OrderStatus
+	Ingredient string
+	PRN        *bool
+}
+
+// DoseFilter selects scheduled doses.
+type DoseFilter struct {
+	OrderID    string
+	ResidentID string
+	UnitID     string
+	Statuses   []DoseStatus
+	DueFrom    time.Time
+	DueTo      time.Time
+	Limit      int
+}

@@ -1,0 +1,288 @@
+package store
+
+import (
+	"strings"
+	"time"
+
+	"github.com/emar-project/emar/mar"
+)
+
+func (t *tx) CreateFacility(f *mar.Facility) error {
+	return t.db.Create(&facilityRow{ID: f.ID, Name: f.Name, TimeZone: f.TimeZone}).Error
+}
+
+func (t *tx) ListFacilities() ([]mar.Facility, error) {
+	var rows []facilityRow
+	if err := t.db.Order("name").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.Facility, len(rows))
+	for i, r := range rows {
+		out[i] = mar.Facility{ID: r.ID, Name: r.Name, TimeZone: r.TimeZone}
+	}
+	return out, nil
+}
+
+func (t *tx) CreateUnit(u *mar.Unit) error {
+	return t.db.Create(&unitRow{ID: u.ID, FacilityID: u.FacilityID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone}).Error
+}
+
+func (t *tx) GetUnit(id string) (mar.Unit, error) {
+	if !mar.ValidID(id) {
+		return mar.Unit{}, mar.NotFound("unit", id)
+	}
+	var r unitRow
+	if err := t.db.Take(&r, "id = ?", id).Error; err != nil {
+		return mar.Unit{}, notFound(err, "unit", id)
+	}
+	return r.domain(), nil
+}
+
+func (t *tx) ListUnits(facilityID string) ([]mar.Unit, error) {
+	var rows []unitRow
+	q := t.db.Order("code")
+	if facilityID != "" {
+		q = q.Where("facility_id = ?", facilityID)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.Unit, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+func (t *tx) CreateUser(u *mar.User) error {
+	row := userRow{ID: u.ID, FacilityID: u.FacilityID, Username: u.Username, DisplayName: u.DisplayName,
+		Role: string(u.Role), PasswordHash: u.PasswordHash, BadgeID: strPtr(u.BadgeID), PINHash: u.PINHash,
+		Active: u.Active, CreatedAt: u.CreatedAt.UTC()}
+	if err := t.db.Create(&row).Error; err != nil {
+		if isUnique(err) {
+			return &mar.Error{Code: mar.EConflict, Field: "username", Reason: "duplicate", Message: "the username or badge is already taken"}
+		}
+		return err
+	}
+	for _, unit := range u.UnitIDs {
+		if err := t.db.Create(&userUnitRow{UserID: u.ID, UnitID: unit}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) userUnits(id string) ([]string, error) {
+	var units []string
+	err := t.db.Model(&userUnitRow{}).Where("user_id = ?", id).Order("unit_id").Pluck("unit_id", &units).Error
+	return units, err
+}
+
+func (t *tx) getUserWhere(what, key string, query string, args ...any) (mar.User, error) {
+	var r userRow
+	if err := t.db.Where(query, args...).Take(&r).Error; err != nil {
+		return mar.User{}, notFound(err, what, key)
+	}
+	units, err := t.userUnits(r.ID)
+	if err != nil {
+		return mar.User{}, err
+	}
+	return r.domain(units), nil
+}
+
+func (t *tx) GetUser(id string) (mar.User, error) {
+	if !mar.ValidID(id) {
+		return mar.User{}, mar.NotFound("user", id)
+	}
+	return t.getUserWhere("user", id, "id = ?", id)
+}
+
+func (t *tx) GetUserByUsername(username string) (mar.User, error) {
+	return t.getUserWhere("user", username, "username = ?", username)
+}
+
+func (t *tx) GetUserByBadge(badge string) (mar.User, error) {
+	if badge == "" {
+		return mar.User{}, mar.NotFound("badge", badge)
+	}
+	return t.getUserWhere("badge", badge, "badge_id = ?", badge)
+}
+
+func (t *tx) ListUsers(facilityID string) ([]mar.User, error) {
+	var rows []userRow
+	if err := t.db.Where("facility_id = ?", facilityID).Order("username").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.User, 0, len(rows))
+	for _, r := range rows {
+		units, err := t.userUnits(r.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r.domain(units))
+	}
+	return out, nil
+}
+
+func (t *tx) CreateSession(s *mar.Session) error {
+	return t.db.Create(&sessionRow{ID: s.ID, TokenHash: s.TokenHash, UserID: s.UserID, Kind: s.Kind,
+		CreatedAt: s.CreatedAt.UTC(), LastSeenAt: s.LastSeenAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(), CSRFToken: s.CSRFToken}).Error
+}
+
+func (t *tx) GetSessionByTokenHash(hash string) (mar.Session, error) {
+	var r sessionRow
+	if err := t.db.Take(&r, "token_hash = ?", hash).Error; err != nil {
+		return mar.Session{}, notFound(err, "session", "")
+	}
+	return r.domain(), nil
+}
+
+func (t *tx) TouchSession(id string, at time.Time) error {
+	return t.db.Model(&sessionRow{}).Where("id = ?", id).Update("last_seen_at", at.UTC()).Error
+}
+
+func (t *tx) RevokeSession(id string, at time.Time) error {
+	return t.db.Model(&sessionRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC()).Error
+}
+
+func (t *tx) RevokeUserSessions(userID string, at time.Time) (int64, error) {
+	res := t.db.Model(&sessionRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at.UTC())
+	return res.RowsAffected, res.Error
+}
+
+func (t *tx) CreateResident(r *mar.Resident) error {
+	row := residentToRow(r)
+	if err := t.db.Create(&row).Error; err != nil {
+		if isUnique(err) {
+			return &mar.Error{Code: mar.EConflict, Field: "mrn", Reason: "duplicate", Message: "a resident with this MRN already exists"}
+		}
+		return err
+	}
+	return t.replaceAllergies(r.ID, r.Allergies)
+}
+
+func (t *tx) replaceAllergies(residentID string, allergies []mar.Allergy) error {
+	// Allergies are part of the resident's record, not clinical events:
+	// replacing the set is how an update is expressed, and the audit event
+	// of the update keeps what changed.
+	if err := t.db.Where("resident_id = ?", residentID).Delete(&allergyRow{}).Error; err != nil {
+		return err
+	}
+	for _, a := range allergies {
+		id := a.ID
+		if id == "" {
+			id = mar.NewID()
+		}
+		if err := t.db.Create(&allergyRow{ID: id, ResidentID: residentID, Substance: a.Substance, Reaction: a.Reaction, Severity: a.Severity}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) UpdateResident(r *mar.Resident) error {
+	row := residentToRow(r)
+	res := t.db.Model(&residentRow{}).Where("id = ?", r.ID).Select("*").Omit("id", "facility_id").Updates(&row)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mar.NotFound("resident", r.ID)
+	}
+	return t.replaceAllergies(r.ID, r.Allergies)
+}
+
+func (t *tx) allergiesOf(ids []string) (map[string][]mar.Allergy, error) {
+	out := map[string][]mar.Allergy{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []allergyRow
+	if err := t.db.Where("resident_id IN ?", ids).Order("substance").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, a := range rows {
+		out[a.ResidentID] = append(out[a.ResidentID], mar.Allergy{ID: a.ID, ResidentID: a.ResidentID, Substance: a.Substance, Reaction: a.Reaction, Severity: a.Severity})
+	}
+	return out, nil
+}
+
+func (t *tx) withAllergies(rows []residentRow) ([]mar.Resident, error) {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	all, err := t.allergiesOf(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mar.Resident, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain(all[r.ID])
+	}
+	return out, nil
+}
+
+func (t *tx) GetResident(id string) (mar.Resident, error) {
+	if !mar.ValidID(id) {
+		return mar.Resident{}, mar.NotFound("resident", id)
+	}
+	var r residentRow
+	if err := t.db.Take(&r, "id = ?", id).Error; err != nil {
+		return mar.Resident{}, notFound(err, "resident", id)
+	}
+	rs, err := t.withAllergies([]residentRow{r})
+	if err != nil {
+		return mar.Resident{}, err
+	}
+	return rs[0], nil
+}
+
+// FindResident matches a wristband identifier or an MRN. An admitted
+// resident wins over a discharged one with the same identifier.
+func (t *tx) FindResident(identifier string) (mar.Resident, error) {
+	identifier = strings.TrimSpace(identifier)
+	var rows []residentRow
+	if err := t.db.Where("wristband_id = ? OR mrn = ?", identifier, identifier).Order("status, admitted_at DESC").Limit(2).Find(&rows).Error; err != nil {
+		return mar.Resident{}, err
+	}
+	if len(rows) == 0 {
+		return mar.Resident{}, mar.NotFound("resident with wristband", identifier)
+	}
+	rs, err := t.withAllergies(rows[:1])
+	if err != nil {
+		return mar.Resident{}, err
+	}
+	return rs[0], nil
+}
+
+func (t *tx) ListResidents(f mar.ResidentFilter) ([]mar.Resident, error) {
+	q := t.db.Order("family_name, given_name")
+	if f.FacilityID != "" {
+		q = q.Where("facility_id = ?", f.FacilityID)
+	}
+	if len(f.UnitIDs) > 0 {
+		q = q.Where("unit_id IN ?", f.UnitIDs)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	var rows []residentRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return t.withAllergies(rows)
+}
+
+// CountRows tells whether the database holds any record yet.
+func (t *tx) CountRows() (int64, error) {
+	var total int64
+	for _, m := range []any{&facilityRow{}, &userRow{}, &residentRow{}, &productRow{}} {
+		var n int64
+		if err := t.db.Model(m).Count(&n).Error; err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}

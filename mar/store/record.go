@@ -1,0 +1,284 @@
+package store
+
+import (
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/emar-project/emar/mar"
+)
+
+func (t *tx) CreateProduct(p *mar.Product) error {
+	row := productRow{ID: p.ID, FacilityID: p.FacilityID, Name: p.Name, Form: p.Form, Routes: strings.Join(p.Routes, ","),
+		HighAlert: string(p.HighAlert), Controlled: p.Controlled, TimeCritical: p.TimeCritical,
+		Psychotropic: p.Psychotropic, Antipsychotic: p.Antipsychotic}
+	if row.HighAlert == "" {
+		row.HighAlert = string(mar.HighAlertNone)
+	}
+	if err := t.db.Create(&row).Error; err != nil {
+		return err
+	}
+	for i, in := range p.Ingredients {
+		if err := t.db.Create(&ingredientRow{ProductID: p.ID, Position: i, Name: mar.NormalizeIngredient(in.Name), StrengthValue: in.StrengthValue, StrengthUnit: in.StrengthUnit}).Error; err != nil {
+			return err
+		}
+	}
+	for i := range p.Packages {
+		pk := &p.Packages[i]
+		if pk.ID == "" {
+			pk.ID = mar.NewID()
+		}
+		pk.ProductID = p.ID
+		if err := t.db.Create(&packageRow{ID: pk.ID, ProductID: p.ID, GTIN: pk.GTIN, NDC: pk.NDC, Description: pk.Description, Quantity: pk.Quantity}).Error; err != nil {
+			if isUnique(err) {
+				return &mar.Error{Code: mar.EConflict, Field: "packages", Reason: "duplicate", Message: "GTIN " + pk.GTIN + " already belongs to another product"}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) products(rows []productRow) ([]mar.Product, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var ins []ingredientRow
+	if err := t.db.Where("product_id IN ?", ids).Order("product_id, position").Find(&ins).Error; err != nil {
+		return nil, err
+	}
+	var pks []packageRow
+	if err := t.db.Where("product_id IN ?", ids).Order("gtin").Find(&pks).Error; err != nil {
+		return nil, err
+	}
+	byIn := map[string][]mar.Ingredient{}
+	for _, in := range ins {
+		byIn[in.ProductID] = append(byIn[in.ProductID], mar.Ingredient{Name: in.Name, StrengthValue: in.StrengthValue, StrengthUnit: in.StrengthUnit})
+	}
+	byPk := map[string][]mar.Package{}
+	for _, pk := range pks {
+		byPk[pk.ProductID] = append(byPk[pk.ProductID], pk.domain())
+	}
+	out := make([]mar.Product, len(rows))
+	for i, r := range rows {
+		out[i] = mar.Product{ID: r.ID, FacilityID: r.FacilityID, Name: r.Name, Form: r.Form, Routes: splitList(r.Routes),
+			HighAlert: mar.HighAlert(r.HighAlert), Controlled: r.Controlled, TimeCritical: r.TimeCritical,
+			Psychotropic: r.Psychotropic, Antipsychotic: r.Antipsychotic, Ingredients: byIn[r.ID], Packages: byPk[r.ID]}
+	}
+	return out, nil
+}
+
+func (t *tx) GetProduct(id string) (mar.Product, error) {
+	if !mar.ValidID(id) {
+		return mar.Product{}, mar.NotFound("product", id)
+	}
+	var r productRow
+	if err := t.db.Take(&r, "id = ?", id).Error; err != nil {
+		return mar.Product{}, notFound(err, "product", id)
+	}
+	ps, err := t.products([]productRow{r})
+	if err != nil {
+		return mar.Product{}, err
+	}
+	return ps[0], nil
+}
+
+func (t *tx) ListProducts(facilityID string) ([]mar.Product, error) {
+	var rows []productRow
+	q := t.db.Order("name")
+	if facilityID != "" {
+		q = q.Where("facility_id = ?", facilityID)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return t.products(rows)
+}
+
+// FindProductByCode finds the package with the GTIN, or failing that the
+// NDC digit string (without hyphens).
+func (t *tx) FindProductByCode(gtin, ndc string) (mar.Product, mar.Package, error) {
+	var pk packageRow
+	found := false
+	if gtin != "" {
+		err := t.db.Take(&pk, "gtin = ?", gtin).Error
+		if err == nil {
+			found = true
+		} else if err = notFound(err, "", ""); mar.ErrorCodeOf(err) != mar.ENotFound {
+			return mar.Product{}, mar.Package{}, err
+		}
+	}
+	if !found && ndc != "" {
+		err := t.db.Take(&pk, "ndc = ?", ndc).Error
+		if err == nil {
+			found = true
+		} else if err = notFound(err, "", ""); mar.ErrorCodeOf(err) != mar.ENotFound {
+			return mar.Product{}, mar.Package{}, err
+		}
+	}
+	if !found {
+		code := gtin
+		if code == "" {
+			code = ndc
+		}
+		return mar.Product{}, mar.Package{}, mar.NotFound("product with code", code)
+	}
+	p, err := t.GetProduct(pk.ProductID)
+	return p, pk.domain(), err
+}
+
+func (t *tx) CreateOrder(o *mar.Order) error {
+	row := orderToRow(o)
+	return t.db.Create(&row).Error
+}
+
+func (t *tx) GetOrder(id string) (mar.Order, error) {
+	if !mar.ValidID(id) {
+		return mar.Order{}, mar.NotFound("order", id)
+	}
+	var r orderRow
+	if err := t.db.Take(&r, "id = ?", id).Error; err != nil {
+		return mar.Order{}, notFound(err, "order", id)
+	}
+	return r.domain(), nil
+}
+
+func (t *tx) ListOrders(f mar.OrderFilter) ([]mar.Order, error) {
+	q := t.db.Order("start_at, id")
+	if f.FacilityID != "" {
+		q = q.Where("facility_id = ?", f.FacilityID)
+	}
+	if f.ResidentID != "" {
+		q = q.Where("resident_id = ?", f.ResidentID)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", statusStrings(f.Statuses))
+	}
+	if f.Ingredient != "" {
+		q = q.Where("ingredient = ?", mar.NormalizeIngredient(f.Ingredient))
+	}
+	if f.PRN != nil {
+		q = q.Where("prn = ?", *f.PRN)
+	}
+	var rows []orderRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.Order, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// UpdateOrder writes every column (Select("*")), so zero values such as
+// prn=false are not silently skipped.
+func (t *tx) UpdateOrder(o *mar.Order) error {
+	row := orderToRow(o)
+	res := t.db.Model(&orderRow{}).Where("id = ?", o.ID).Select("*").Omit("id", "facility_id", "created_at").Updates(&row)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mar.NotFound("order", o.ID)
+	}
+	return nil
+}
+
+func (t *tx) InsertDoses(doses []mar.ScheduledDose) (int, error) {
+	if len(doses) == 0 {
+		return 0, nil
+	}
+	rows := make([]doseRow, len(doses))
+	for i := range doses {
+		rows[i] = doseToRow(&doses[i])
+	}
+	res := t.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "order_id"}, {Name: "due_at"}}, DoNothing: true}).CreateInBatches(rows, 500)
+	return int(res.RowsAffected), res.Error
+}
+
+func (t *tx) ListDoses(f mar.DoseFilter) ([]mar.ScheduledDose, error) {
+	q := t.db.Order("due_at, id")
+	if f.OrderID != "" {
+		q = q.Where("order_id = ?", f.OrderID)
+	}
+	if f.ResidentID != "" {
+		q = q.Where("resident_id = ?", f.ResidentID)
+	}
+	if f.UnitID != "" {
+		q = q.Where("unit_id = ?", f.UnitID)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", doseStatusStrings(f.Statuses))
+	}
+	if !f.DueFrom.IsZero() {
+		q = q.Where("due_at >= ?", f.DueFrom.UTC())
+	}
+	if !f.DueTo.IsZero() {
+		q = q.Where("due_at < ?", f.DueTo.UTC())
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	var rows []doseRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.ScheduledDose, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+func (t *tx) SetDoseStatus(orderID string, dueFrom time.Time, from []mar.DoseStatus, to mar.DoseStatus) (int64, error) {
+	for _, s := range from {
+		if s.Documented() {
+			return 0, mar.Errorf(mar.EInternal, "refusing to move documented doses (%s)", s)
+		}
+	}
+	res := t.db.Model(&doseRow{}).Where("order_id = ? AND due_at >= ? AND status IN ?", orderID, dueFrom.UTC(), doseStatusStrings(from)).
+		Update("status", string(to))
+	return res.RowsAffected, res.Error
+}
+
+// AppendAudit chains the event onto the head of the trail. The head row is
+// locked for the rest of the transaction (PostgreSQL FOR UPDATE; SQLite
+// has one writer), so concurrent appenders line up and the sequence stays
+// dense.
+func (t *tx) AppendAudit(e *mar.AuditEvent) error {
+	var head auditHeadRow
+	if err := t.db.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&head, "id = 1").Error; err != nil {
+		return err
+	}
+	e.Seq = head.Seq + 1
+	e.PrevHash = head.Hash
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	e.Hash = e.ComputeHash()
+	row := auditToRow(e)
+	if err := t.db.Create(&row).Error; err != nil {
+		return err
+	}
+	return t.db.Model(&auditHeadRow{}).Where("id = 1").Updates(map[string]any{"seq": e.Seq, "hash": e.Hash}).Error
+}
+
+func statusStrings(s []mar.OrderStatus) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func doseStatusStrings(s []mar.DoseStatus) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = string(v)
+	}
+	return out
+}

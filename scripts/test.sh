@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# make test: installs what the suite needs, starts a throwaway PostgreSQL
+# and runs every test on it and on SQLite, then the fuzz targets briefly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/ensure-tools.sh
+
+echo "== lint: gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
+go vet ./...
+
+export EMAR_TEST_REQUIRE_PG=1 EMAR_TEST_CHROMIUM=1
+echo "== tests on SQLite and PostgreSQL"
+scripts/with-postgres.sh bash -c '
+    set -euo pipefail
+    echo "-- store tests, each on both engines:"
+    go test -count=1 -v ./mar/store/ 2>&1 | grep -E -- "--- (PASS|FAIL|SKIP).*/(sqlite|postgres)|^(FAIL|panic)" || true
+    go test -count=1 -timeout 30m ./...
+'
+echo "== fuzz targets, ${FUZZTIME:-5s} each"
+FUZZTIME=${FUZZTIME:-5s} scripts/fuzz.sh

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/emar-project/emar/mar"
+)
+
+// Route is one entry of the routing table. Roles nil means public; every
+// other route authenticates first and then admits only the listed roles.
+type Route struct {
+	Method  string
+	Path    string
+	Roles   []mar.Role
+	Summary string
+	Handler gin.HandlerFunc
+}
+
+var (
+	public      []mar.Role
+	anyone      = []mar.Role{mar.RoleNurse, mar.RoleChargeNurse, mar.RolePharmacist, mar.RoleAdmin}
+	clinical    = []mar.Role{mar.RoleNurse, mar.RoleChargeNurse, mar.RolePharmacist}
+	nursing     = []mar.Role{mar.RoleNurse, mar.RoleChargeNurse}
+	chargeNurse = []mar.Role{mar.RoleChargeNurse}
+	pharmacy    = []mar.Role{mar.RolePharmacist}
+	admins      = []mar.Role{mar.RoleAdmin}
+	catalogue   = []mar.Role{mar.RolePharmacist, mar.RoleAdmin}
+	admission   = []mar.Role{mar.RoleChargeNurse, mar.RoleAdmin}
+)
+
+// routes lists every route the service answers.
+func (s *Server) routes() []Route {
+	return []Route{
+		{"GET", "/healthz", public, "liveness", s.healthz},
+		{"GET", "/readyz", public, "readiness: database reachable, schema current", s.readyz},
+		{"GET", "/metrics", public, "Prometheus metrics", s.metricsHandler},
+		{"GET", "/openapi.json", public, "OpenAPI 3 description of the API", s.openAPI},
+
+		{"POST", "/api/v1/auth/login", public, "sign in with username and password", s.login},
+		{"POST", "/api/v1/auth/logout", anyone, "sign out this session", s.logout},
+		{"GET", "/api/v1/me", anyone, "the signed-in user", s.me},
+
+		{"GET", "/api/v1/units", anyone, "units of the facility", s.listUnits},
+		{"GET", "/api/v1/users", admins, "accounts", s.listUsers},
+		{"POST", "/api/v1/users", admins, "create an account", s.createUser},
+
+		{"GET", "/api/v1/residents", clinical, "residents of the caller's units", s.listResidents},
+		{"POST", "/api/v1/residents", admission, "admit a resident", s.createResident},
+		{"GET", "/api/v1/residents/:id", clinical, "a resident's record (audited read)", s.getResident},
+
+		{"GET", "/api/v1/products", anyone, "the medication catalogue", s.listProducts},
+		{"POST", "/api/v1/products", catalogue, "add a product with its packages", s.createProduct},
+
+		{"GET", "/api/v1/audit/verify", admins, "verify the audit chain", s.verifyAudit},
+	}
+}
+
+// Routes exposes the table to tests and documentation.
+func (s *Server) Routes() []Route { return s.routes() }

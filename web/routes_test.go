@@ -1,0 +1,90 @@
+package web_test
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/emar-project/emar/internal/testenv"
+	"github.com/emar-project/emar/mar/store/storetest"
+)
+
+var pathParam = regexp.MustCompile(`[:*][A-Za-z_]+`)
+
+// Every route with roles refuses a request without credentials, and with a
+// forged token, before doing anything.
+func TestEveryProtectedRouteRefusesAnonymousCallers(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			env := testenv.Start(t, engine, testenv.Options{})
+			anon := env.Anonymous(t)
+			forged := env.Anonymous(t)
+			forged.Token = "forged-token-that-was-never-issued"
+			n := 0
+			for _, r := range env.Web.Routes() {
+				if r.Roles == nil {
+					continue
+				}
+				n++
+				path := pathParam.ReplaceAllString(r.Path, "01a0c5a3-0000-7000-8000-000000000000")
+				for name, c := range map[string]*testenv.Client{"anonymous": anon, "forged": forged} {
+					resp := c.Do(r.Method, path, "{}", nil)
+					if resp.Status != http.StatusUnauthorized {
+						t.Errorf("%s %s as %s: status %d, want 401", r.Method, r.Path, name, resp.Status)
+						continue
+					}
+					if e := resp.Err(t); e.Error.Code != "unauthenticated" {
+						t.Errorf("%s %s: error code %q", r.Method, r.Path, e.Error.Code)
+					}
+				}
+			}
+			if n < 10 {
+				t.Fatalf("only %d protected routes found; the table is not being walked", n)
+			}
+		})
+	}
+}
+
+func TestEveryAPIRouteIsProtectedExceptSignIn(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{NoDemo: true})
+	for _, r := range env.Web.Routes() {
+		if strings.HasPrefix(r.Path, "/api/") && r.Roles == nil && r.Path != "/api/v1/auth/login" && !strings.HasPrefix(r.Path, "/api/v1/auth/") {
+			t.Errorf("%s %s is public", r.Method, r.Path)
+		}
+	}
+}
+
+func TestSignInAndRoles(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	nurse := env.Login(t, "nurse")
+	if st := nurse.JSON("GET", "/api/v1/residents", nil, nil); st != http.StatusOK {
+		t.Fatalf("nurse lists residents: %d", st)
+	}
+	if st := nurse.JSON("GET", "/api/v1/users", nil, nil); st != http.StatusForbidden {
+		t.Fatalf("nurse lists users: %d, want 403", st)
+	}
+	bad := env.Anonymous(t).Do("POST", "/api/v1/auth/login", map[string]string{"username": "nurse", "password": "wrong"}, nil)
+	if bad.Status != http.StatusUnauthorized || bad.Err(t).Error.Reason != "bad_credentials" {
+		t.Fatalf("wrong password: %d %s", bad.Status, bad.Body)
+	}
+	if st := nurse.JSON("POST", "/api/v1/auth/logout", nil, nil); st != http.StatusNoContent {
+		t.Fatalf("logout: %d", st)
+	}
+	r := nurse.Do("GET", "/api/v1/residents", nil, nil)
+	if r.Status != http.StatusUnauthorized || r.Err(t).Error.Reason != "signed_out" {
+		t.Fatalf("after logout: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestUnknownFieldsAreRefusedWithTheirName(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	r := env.Anonymous(t).Do("POST", "/api/v1/auth/login", `{"username":"nurse","password":"demo","role":"admin"}`, nil)
+	if r.Status != http.StatusBadRequest || r.Err(t).Error.Field != "role" {
+		t.Fatalf("unknown field: %d %s", r.Status, r.Body)
+	}
+	r = env.Anonymous(t).Do("POST", "/api/v1/auth/login", `{"username":`, nil)
+	if r.Status != http.StatusBadRequest {
+		t.Fatalf("malformed JSON: %d %s", r.Status, r.Body)
+	}
+}

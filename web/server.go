@@ -1,0 +1,89 @@
+// Package web is the service's HTTP face: the JSON API under /api/v1, the
+// FHIR R4 endpoints under /fhir and the server-rendered pages. It is the
+// only package that imports gin. Every route, with the roles allowed to
+// call it, is listed in routes.go.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/emar-project/emar/mar"
+)
+
+// Readiness reports whether the database is usable.
+type Readiness interface {
+	Ready(ctx context.Context) error
+}
+
+// AuditVerifier checks the audit chain.
+type AuditVerifier interface {
+	VerifyAudit(ctx context.Context) (int64, *mar.ChainBreak, error)
+}
+
+// Deps are what the web layer is built on.
+type Deps struct {
+	Service *mar.Service
+	Ready   Readiness
+	Auditor AuditVerifier
+	Log     *slog.Logger
+	// TrustedProxies lists proxy addresses whose X-Forwarded-For is
+	// believed; empty means the peer address is the client.
+	TrustedProxies []string
+	// SecureCookies marks session cookies Secure (behind TLS).
+	SecureCookies bool
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	svc     *mar.Service
+	ready   Readiness
+	log     *slog.Logger
+	metrics *metrics
+	secure  bool
+	auditor AuditVerifier
+	engine  *gin.Engine
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New builds the HTTP handler.
+func New(d Deps) (*Server, error) {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor}
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
+	e.Use(withRequestID(), s.recoverJSON(), s.logRequests(), securityHeaders())
+	e.NoRoute(func(c *gin.Context) {
+		s.respondError(c, mar.Errorf(mar.ENotFound, "no such route: %s", c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here"}})
+	})
+	for _, r := range s.routes() {
+		handlers := []gin.HandlerFunc{}
+		if r.Roles != nil {
+			handlers = append(handlers, s.requireRoles(r.Roles))
+		}
+		handlers = append(handlers, r.Handler)
+		e.Handle(r.Method, r.Path, handlers...)
+	}
+	s.engine = e
+	return s, nil
+}
+
+// Handler returns the root handler, wrapped in cross-origin protection
+// for every state-changing request that carries cookies.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	return cop.Handler(s.engine)
+}
