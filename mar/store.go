@@ -18,6 +18,13 @@ type Store interface {
 type Tx interface {
 	Context() context.Context
 
+	// Each capability adds the data access it needs in its own file.
+	ScheduleTx
+	BedsideTx
+	AlertTx
+	PharmacyTx
+	TrustTx
+
 	// Facilities and units
 	CreateFacility(f *Facility) error
 	ListFacilities() ([]Facility, error)

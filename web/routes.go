@@ -30,6 +30,15 @@ var (
 
 // routes lists every route the service answers.
 func (s *Server) routes() []Route {
+	var all []Route
+	for _, group := range [][]Route{s.coreRoutes(), s.scheduleRoutes(), s.bedsideRoutes(), s.alertRoutes(), s.pharmacyRoutes(), s.fhirRoutes(), s.trustRoutes(), s.pageRoutes()} {
+		all = append(all, group...)
+	}
+	return all
+}
+
+// coreRoutes are sign-in, system endpoints and the record's basics.
+func (s *Server) coreRoutes() []Route {
 	return []Route{
 		{"GET", "/healthz", public, "liveness", s.healthz},
 		{"GET", "/readyz", public, "readiness: database reachable, schema current", s.readyz},

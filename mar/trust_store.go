@@ -1,0 +1,4 @@
+package mar
+
+// TrustTx is the data access the trust capability needs inside a transaction.
+type TrustTx interface{}

@@ -1,0 +1,4 @@
+package web
+
+// alertRoutes lists the alert routes.
+func (s *Server) alertRoutes() []Route { return nil }

@@ -1,0 +1,4 @@
+package web
+
+// bedsideRoutes lists the bedside routes.
+func (s *Server) bedsideRoutes() []Route { return nil }

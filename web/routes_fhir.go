@@ -1,0 +1,4 @@
+package web
+
+// fhirRoutes lists the fhir routes.
+func (s *Server) fhirRoutes() []Route { return nil }

@@ -1,0 +1,4 @@
+package web
+
+// pageRoutes lists the page routes.
+func (s *Server) pageRoutes() []Route { return nil }

@@ -1,0 +1,4 @@
+package web
+
+// pharmacyRoutes lists the pharmacy routes.
+func (s *Server) pharmacyRoutes() []Route { return nil }

@@ -1,0 +1,4 @@
+package web
+
+// trustRoutes lists the trust routes.
+func (s *Server) trustRoutes() []Route { return nil }
