@@ -32,10 +32,11 @@ func DefaultConfig() Config {
 
 // Service applies the record's rules on top of a Store.
 type Service struct {
-	Store  Store
-	Clock  Clock
-	Config Config
-	Log    *slog.Logger
+	Store    Store
+	Clock    Clock
+	Config   Config
+	Schedule ScheduleSettings
+	Log      *slog.Logger
 }
 
 // NewService wires a service with the system clock and default config.
@@ -43,7 +44,7 @@ func NewService(store Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{Store: store, Clock: SystemClock{}, Config: DefaultConfig(), Log: log}
+	return &Service{Store: store, Clock: SystemClock{}, Config: DefaultConfig(), Schedule: DefaultScheduleSettings(), Log: log}
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

@@ -41,6 +41,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	if res, err := svc.Materialize(ctx); err != nil {
+		return fmt.Errorf("materialise scheduled doses: %w", err)
+	} else {
+		log.Info("scheduled doses materialised", "orders", res.Orders, "doses", res.Doses)
+	}
 	var trusted []string
 	if *proxies != "" {
 		trusted = strings.Split(*proxies, ",")

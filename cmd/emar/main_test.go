@@ -136,3 +136,19 @@ func addEvents(t *testing.T, st *store.Store, n int) {
 		}
 	}
 }
+
+func TestScheduleCommandPrintsInstantsAcrossDST(t *testing.T) {
+	code, out, stderr := emar(t, nil, "schedule", "--tz", "America/New_York", "--from", "2026-03-07T00:00:00-05:00", "--days", "2", "08:00, 20:00")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"2026-03-07T13:00:00Z", "2026-03-08T01:00:00Z", "2026-03-08T12:00:00Z", "2026-03-08 08:00 EDT"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, stderr = emar(t, nil, "schedule", "--tz", "UTC", "every blue moon")
+	if code != 1 || !strings.Contains(stderr, "every blue") {
+		t.Fatalf("unparseable: exit %d %q", code, stderr)
+	}
+}
