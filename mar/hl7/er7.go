@@ -642,6 +642,18 @@ func (p *parser) segment(line string, first bool) (*Segment, error) {
 }
 
 func (p *parser) field(s string) Field {
+	if !p.composite(s) {
+		// Most fields hold one plain value: one allocation instead of four.
+		b := new(struct {
+			r [1]Repetition
+			c [1]Component
+			s [1]string
+		})
+		b.s[0] = unescape(s, p.d)
+		b.c[0] = b.s[:]
+		b.r[0] = b.c[:]
+		return b.r[:]
+	}
 	reps := splitBy(s, p.d.Repetition)
 	f := make(Field, len(reps))
 	for i, r := range reps {
@@ -657,6 +669,17 @@ func (p *parser) field(s string) Field {
 		f[i] = rep
 	}
 	return f
+}
+
+// composite reports whether s holds a repetition, component or
+// subcomponent separator.
+func (p *parser) composite(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == p.d.Repetition || c == p.d.Component || c == p.d.Subcomponent {
+			return true
+		}
+	}
+	return false
 }
 
 // splitBy is strings.Split for one byte, without allocating a separator
