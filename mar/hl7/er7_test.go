@@ -321,3 +321,12 @@ func TestZSegmentsArePreserved(t *testing.T) {
 		t.Errorf("ZRX-1 = %q", got)
 	}
 }
+
+func TestZeroMessageUsesDefaultDelimiters(t *testing.T) {
+	var m Message
+	m.AddSegment("MSH")
+	_ = m.Set("MSH-9", "ACK")
+	if got := string(m.Encode()); got != "MSH|^~\\&|||||||ACK\r" {
+		t.Errorf("Encode = %q", got)
+	}
+}
