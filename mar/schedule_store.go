@@ -10,4 +10,6 @@ type ScheduleTx interface {
 	// SetMaterializedUntil records how far an order's doses exist; nil
 	// makes the next run expand it again from its start bound.
 	SetMaterializedUntil(orderID string, until *time.Time) error
+	// MarkMaterialized records that the orders' doses exist up to until.
+	MarkMaterialized(orderIDs []string, until time.Time) error
 }

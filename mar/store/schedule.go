@@ -26,3 +26,10 @@ func (t *tx) OrdersToMaterialize(until time.Time, limit int) ([]mar.Order, error
 func (t *tx) SetMaterializedUntil(orderID string, until *time.Time) error {
 	return t.db.Exec("UPDATE orders SET materialized_until = ? WHERE id = ?", utcPtr(until), orderID).Error
 }
+
+func (t *tx) MarkMaterialized(orderIDs []string, until time.Time) error {
+	if len(orderIDs) == 0 {
+		return nil
+	}
+	return t.db.Exec("UPDATE orders SET materialized_until = ? WHERE id IN ?", until.UTC(), orderIDs).Error
+}
