@@ -35,6 +35,8 @@ type Deps struct {
 	TrustedProxies []string
 	// SecureCookies marks session cookies Secure (behind TLS).
 	SecureCookies bool
+	// Alerts tunes the live alert stream.
+	Alerts AlertStreamConfig
 }
 
 // Server holds the handlers' dependencies.
@@ -45,6 +47,7 @@ type Server struct {
 	metrics *metrics
 	secure  bool
 	auditor AuditVerifier
+	alerts  AlertStreamConfig
 	engine  *gin.Engine
 }
 
@@ -55,7 +58,7 @@ func New(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor}
+	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor, alerts: d.Alerts.withDefaults()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
