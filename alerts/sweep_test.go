@@ -107,15 +107,26 @@ func TestRestartCatchesUpOnWindowsClosedWhileDown(t *testing.T) {
 			for len(w.alertsOf(mar.AlertMissed)) < n && time.Now().Before(deadline) {
 				time.Sleep(50 * time.Millisecond)
 			}
-			time.Sleep(1500 * time.Millisecond) // let a tick run on top
+			if got := len(w.alertsOf(mar.AlertMissed)); got != n {
+				t.Fatalf("%d missed alerts after the start-up sweep, want %d", got, n)
+			}
+			// Then the cron tick (1 s here) catches a window that closes
+			// while the service runs.
+			late := w.addDose(orders[0], w.env.Clock.Now(), 30*time.Minute)
+			w.env.Clock.Set(late.WindowEnd.Add(time.Second))
+			deadline = time.Now().Add(10 * time.Second)
+			for len(w.alertsOf(mar.AlertMissed)) < n+1 && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(1500 * time.Millisecond) // and one more tick on top
 			if err := r.Stop(w.ctx); err != nil {
 				t.Fatal(err)
 			}
-			if got := len(w.alertsOf(mar.AlertMissed)); got != n {
-				t.Fatalf("%d missed alerts after start, want %d", got, n)
+			if got := len(w.alertsOf(mar.AlertMissed)); got != n+1 {
+				t.Fatalf("%d missed alerts after a tick, want %d", got, n+1)
 			}
-			if got := w.auditCount("dose.missed", ""); got != n {
-				t.Fatalf("%d dose.missed audit events, want %d", got, n)
+			if got := w.auditCount("dose.missed", ""); got != n+1 {
+				t.Fatalf("%d dose.missed audit events, want %d", got, n+1)
 			}
 			w.verifyAudit()
 		})
