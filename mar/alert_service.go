@@ -68,6 +68,15 @@ func (s *Service) MarkMissedDoses(ctx context.Context, limit int) (marked, seen 
 		for _, id := range moved {
 			isMoved[id] = true
 		}
+		// Rows first, then the event and audit counters: every writer takes
+		// locks in the order rows → alert_event_head → audit_head, so two
+		// transactions never wait on each other in opposite orders.
+		type done struct {
+			c     AlertCandidate
+			a     Alert
+			fresh bool
+		}
+		var todo []done
 		for _, c := range cands {
 			if !isMoved[c.DoseID] {
 				continue // charted between the select and the update
@@ -77,14 +86,17 @@ func (s *Service) MarkMissedDoses(ctx context.Context, limit int) (marked, seen 
 			if err != nil {
 				return fmt.Errorf("insert missed alert for dose %s: %w", c.DoseID, err)
 			}
-			detail := map[string]any{"window_end": c.WindowEnd, "due_at": c.DueAt}
-			if inserted {
-				if _, err := s.appendAlertEvent(tx, a, EventRaised, SystemUserID, "", now); err != nil {
+			todo = append(todo, done{c, a, inserted})
+		}
+		for _, d := range todo {
+			detail := map[string]any{"window_end": d.c.WindowEnd, "due_at": d.c.DueAt}
+			if d.fresh {
+				if _, err := s.appendAlertEvent(tx, d.a, EventRaised, SystemUserID, "", now); err != nil {
 					return err
 				}
-				detail["alert_id"] = a.ID
+				detail["alert_id"] = d.a.ID
 			}
-			if err := s.audit(tx, SystemIdentity(c.FacilityID), AuditEntry{Action: "dose.missed", ObjectType: "dose", ObjectID: c.DoseID, ResidentID: c.ResidentID, Detail: detail}); err != nil {
+			if err := s.audit(tx, SystemIdentity(d.c.FacilityID), AuditEntry{Action: "dose.missed", ObjectType: "dose", ObjectID: d.c.DoseID, ResidentID: d.c.ResidentID, Detail: detail}); err != nil {
 				return err
 			}
 			marked++
@@ -108,6 +120,7 @@ func (s *Service) RaiseAlerts(ctx context.Context, kind AlertKind, q CandidateQu
 			return fmt.Errorf("find %s candidates: %w", kind, err)
 		}
 		seen = len(cands)
+		var fresh []Alert
 		for _, c := range cands {
 			a := newAlert(c, now)
 			if kind == AlertLate {
@@ -117,13 +130,15 @@ func (s *Service) RaiseAlerts(ctx context.Context, kind AlertKind, q CandidateQu
 			if err != nil {
 				return fmt.Errorf("insert %s alert for %s: %w", kind, c.SubjectID, err)
 			}
-			if !inserted {
-				continue
+			if inserted {
+				fresh = append(fresh, a)
 			}
+		}
+		for _, a := range fresh {
 			if _, err := s.appendAlertEvent(tx, a, EventRaised, SystemUserID, "", now); err != nil {
 				return err
 			}
-			if err := s.audit(tx, SystemIdentity(c.FacilityID), AuditEntry{Action: "alert.raise", ObjectType: "alert", ObjectID: a.ID, ResidentID: a.ResidentID,
+			if err := s.audit(tx, SystemIdentity(a.FacilityID), AuditEntry{Action: "alert.raise", ObjectType: "alert", ObjectID: a.ID, ResidentID: a.ResidentID,
 				Detail: map[string]string{"kind": string(kind), "subject_id": a.SubjectID}}); err != nil {
 				return err
 			}
@@ -146,6 +161,11 @@ func (s *Service) SettleAlerts(ctx context.Context, vitalsWithin time.Duration, 
 			return fmt.Errorf("find settled alerts: %w", err)
 		}
 		seen = len(settled)
+		type done struct {
+			a   Alert
+			how string
+		}
+		var todo []done
 		for _, st := range settled {
 			ok, err := tx.ResolveAlert(st.AlertID, SystemUserID, now, st.How, "")
 			if err != nil {
@@ -158,11 +178,14 @@ func (s *Service) SettleAlerts(ctx context.Context, vitalsWithin time.Duration, 
 			if err != nil {
 				return err
 			}
-			if _, err := s.appendAlertEvent(tx, a, EventResolved, SystemUserID, st.How, now); err != nil {
+			todo = append(todo, done{a, st.How})
+		}
+		for _, d := range todo {
+			if _, err := s.appendAlertEvent(tx, d.a, EventResolved, SystemUserID, d.how, now); err != nil {
 				return err
 			}
-			if err := s.audit(tx, SystemIdentity(a.FacilityID), AuditEntry{Action: "alert.resolve", ObjectType: "alert", ObjectID: a.ID, ResidentID: a.ResidentID,
-				Detail: map[string]string{"kind": string(a.Kind), "how": st.How}}); err != nil {
+			if err := s.audit(tx, SystemIdentity(d.a.FacilityID), AuditEntry{Action: "alert.resolve", ObjectType: "alert", ObjectID: d.a.ID, ResidentID: d.a.ResidentID,
+				Detail: map[string]string{"kind": string(d.a.Kind), "how": d.how}}); err != nil {
 				return err
 			}
 			resolved++
@@ -191,21 +214,24 @@ func (s *Service) EscalateAlerts(ctx context.Context, after []time.Duration, lim
 			return fmt.Errorf("find alerts to escalate: %w", err)
 		}
 		seen = len(cands)
+		var todo []Alert
 		for _, a := range cands {
 			from := a.EscalationLevel
 			ok, err := tx.EscalateAlert(a.ID, from, from+1, now)
 			if err != nil {
 				return fmt.Errorf("escalate alert %s: %w", a.ID, err)
 			}
-			if !ok {
-				continue
+			if ok {
+				a.EscalationLevel, a.EscalatedAt = from+1, &now
+				todo = append(todo, a)
 			}
-			a.EscalationLevel, a.EscalatedAt = from+1, &now
+		}
+		for _, a := range todo {
 			if _, err := s.appendAlertEvent(tx, a, EventEscalated, SystemUserID, "", now); err != nil {
 				return err
 			}
 			if err := s.audit(tx, SystemIdentity(a.FacilityID), AuditEntry{Action: "alert.escalate", ObjectType: "alert", ObjectID: a.ID, ResidentID: a.ResidentID,
-				Detail: map[string]any{"kind": a.Kind, "from": from, "to": from + 1}}); err != nil {
+				Detail: map[string]any{"kind": a.Kind, "from": a.EscalationLevel - 1, "to": a.EscalationLevel}}); err != nil {
 				return err
 			}
 			escalated++
