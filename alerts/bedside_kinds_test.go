@@ -15,17 +15,17 @@ import (
 func (w *world) ensureBedsideTables() {
 	w.t.Helper()
 	db := w.env.Store.Gorm()
-	ts := "timestamp"
+	ts, id := "timestamp", "text"
 	if w.env.Engine == "postgres" {
-		ts = "timestamptz"
+		ts, id = "timestamptz", "uuid"
 	}
 	if !db.Migrator().HasTable("prn_followups") {
-		if err := db.Exec(`CREATE TABLE prn_followups (id text PRIMARY KEY, resident_id text NOT NULL, order_id text, due_at ` + ts + ` NOT NULL, documented_at ` + ts + `)`).Error; err != nil {
+		if err := db.Exec(`CREATE TABLE prn_followups (id ` + id + ` PRIMARY KEY, resident_id ` + id + ` NOT NULL, order_id ` + id + `, due_at ` + ts + ` NOT NULL, documented_at ` + ts + `)`).Error; err != nil {
 			w.t.Fatal(err)
 		}
 	}
 	if !db.Migrator().HasTable("vitals") {
-		if err := db.Exec(`CREATE TABLE vitals (id text PRIMARY KEY, resident_id text NOT NULL, kind text NOT NULL, value double precision NOT NULL, taken_at ` + ts + ` NOT NULL)`).Error; err != nil {
+		if err := db.Exec(`CREATE TABLE vitals (id ` + id + ` PRIMARY KEY, resident_id ` + id + ` NOT NULL, kind text NOT NULL, value double precision NOT NULL, taken_at ` + ts + ` NOT NULL)`).Error; err != nil {
 			w.t.Fatal(err)
 		}
 	}

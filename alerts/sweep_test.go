@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/emar-project/emar/alerts"
+	"github.com/emar-project/emar/internal/testenv"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/store/storetest"
 )
@@ -98,7 +99,7 @@ func TestRestartCatchesUpOnWindowsClosedWhileDown(t *testing.T) {
 			cfg := quiet()
 			cfg.BatchSize = 5 // several batches
 			cfg.SweepInterval = time.Second
-			r, err := alerts.NewRunner(w.env.Svc, cfg, nil, nil)
+			r, err := alerts.NewRunner(w.env.Svc, cfg, nil, testenv.Logger(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -87,27 +87,14 @@ type alertEventJSON struct {
 	Alert   alertJSON `json:"alert"`
 }
 
-// timeParam reads an optional RFC 3339 query parameter.
-func timeParam(c *gin.Context, name string) (time.Time, error) {
-	v := c.Query(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, mar.Invalid(name, "must be an RFC 3339 time with offset, e.g. 2026-03-08T07:00:00-05:00")
-	}
-	return t.UTC(), nil
-}
-
 func (s *Server) listAlerts(c *gin.Context) {
 	q := mar.AlertQuery{UnitID: c.Query("unit_id"), Status: mar.AlertStatus(c.Query("status")), Shift: c.Query("shift"), Date: c.Query("date")}
 	var err error
-	if q.From, err = timeParam(c, "from"); err != nil {
+	if q.From, err = timeParam(c, "from", time.Time{}); err != nil {
 		s.respondError(c, err)
 		return
 	}
-	if q.To, err = timeParam(c, "to"); err != nil {
+	if q.To, err = timeParam(c, "to", time.Time{}); err != nil {
 		s.respondError(c, err)
 		return
 	}
@@ -297,11 +284,11 @@ type doseReportJSON struct {
 func (s *Server) doseReport(c *gin.Context) {
 	q := mar.DoseReportQuery{UnitID: c.Query("unit_id"), Group: c.Query("group")}
 	var err error
-	if q.From, err = timeParam(c, "from"); err != nil {
+	if q.From, err = timeParam(c, "from", time.Time{}); err != nil {
 		s.respondError(c, err)
 		return
 	}
-	if q.To, err = timeParam(c, "to"); err != nil {
+	if q.To, err = timeParam(c, "to", time.Time{}); err != nil {
 		s.respondError(c, err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -49,6 +50,8 @@ type Server struct {
 	auditor AuditVerifier
 	alerts  AlertStreamConfig
 	engine  *gin.Engine
+	// loginLimit bounds sign-in attempts per client address.
+	loginLimit *windowLimiter
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -58,7 +61,8 @@ func New(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor, alerts: d.Alerts.withDefaults()}
+	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor,
+		loginLimit: newWindowLimiter(30, time.Minute), alerts: d.Alerts.withDefaults()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
