@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -297,7 +298,7 @@ type sseEvent struct {
 
 // openStream connects to the live stream and delivers parsed events on a
 // channel until the body is closed.
-func openStream(t *testing.T, c *testenv.Client, unitID string, lastID string) (*http.Response, <-chan sseEvent, *int) {
+func openStream(t *testing.T, c *testenv.Client, unitID string, lastID string) (*http.Response, <-chan sseEvent, *atomic.Int64) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", c.Base+"/api/v1/alerts/stream?unit_id="+unitID, nil)
 	req.Header.Set("Authorization", "Bearer "+c.Token)
@@ -313,7 +314,7 @@ func openStream(t *testing.T, c *testenv.Client, unitID string, lastID string) (
 		t.Fatalf("stream answered %d %v", resp.StatusCode, resp.Header)
 	}
 	ch := make(chan sseEvent, 100)
-	keepAlives := new(int)
+	keepAlives := new(atomic.Int64)
 	go func() {
 		defer close(ch)
 		rd := bufio.NewReader(resp.Body)
@@ -333,7 +334,7 @@ func openStream(t *testing.T, c *testenv.Client, unitID string, lastID string) (
 				}
 				ev, data = sseEvent{}, ""
 			case strings.HasPrefix(line, ":"):
-				*keepAlives++
+				keepAlives.Add(1)
 			case strings.HasPrefix(line, "id: "):
 				ev.ID = strings.TrimPrefix(line, "id: ")
 			case strings.HasPrefix(line, "event: "):
@@ -425,10 +426,10 @@ func TestAlertStreamResumesWithoutGapsOrRepeats(t *testing.T) {
 			}
 			// Idle now: the stream sends keep-alive comments.
 			deadline := time.Now().Add(5 * time.Second)
-			for *keepAlives == 0 && time.Now().Before(deadline) {
+			for keepAlives.Load() == 0 && time.Now().Before(deadline) {
 				time.Sleep(50 * time.Millisecond)
 			}
-			if *keepAlives == 0 {
+			if keepAlives.Load() == 0 {
 				t.Fatal("no keep-alive comment on an idle stream")
 			}
 		})
