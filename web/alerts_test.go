@@ -580,3 +580,51 @@ func TestDoseReportJSONAndCSV(t *testing.T) {
 		})
 	}
 }
+
+// Scanning compliance comes from the administration that documented each
+// given dose (the bedside capability's table; until it is merged the test
+// creates the columns the report reads).
+func TestDoseReportCountsScannedAndKeyedAdministrations(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			b := newBoard(t, engine)
+			db := b.env.Store.Gorm()
+			if !db.Migrator().HasTable("administrations") {
+				id, boolean := "text", "integer"
+				if engine == "postgres" {
+					id, boolean = "uuid", "boolean"
+				}
+				if err := db.Exec(`CREATE TABLE administrations (id ` + id + ` PRIMARY KEY, keyed ` + boolean + ` NOT NULL, scanned_wrist text NOT NULL, scanned_product text NOT NULL)`).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			maple := b.unit("MAPLE")
+			ds := b.addDoses(maple.ID, t0, 4)
+			give := func(d mar.ScheduledDose, keyed bool, wrist, product string) {
+				admin := mar.NewID()
+				if err := db.Exec(`INSERT INTO administrations (id, keyed, scanned_wrist, scanned_product) VALUES (?, ?, ?, ?)`, admin, keyed, wrist, product).Error; err != nil {
+					t.Fatalf("insert administration (the bedside table needs more columns here?): %v", err)
+				}
+				db.Exec(`UPDATE scheduled_doses SET status = 'given', documented_at = ?, admin_id = ? WHERE id = ?`, t0, admin, d.ID)
+			}
+			give(ds[0], false, "MRN1001", "0100312345678906")
+			give(ds[1], false, "MRN1002", "0100312345678913")
+			give(ds[2], true, "MRN1003", "")     // product keyed: unable to scan
+			give(ds[3], false, "", "0100312345") // wristband not scanned
+			var r struct {
+				Total struct {
+					Scanned   int     `json:"scanned"`
+					Unscanned int     `json:"unscanned"`
+					ScanPct   float64 `json:"scan_pct"`
+				} `json:"total"`
+			}
+			q := "/api/v1/reports/doses?unit_id=" + maple.ID + "&from=" + url.QueryEscape(t0.Add(-time.Hour).Format(time.RFC3339)) + "&to=" + url.QueryEscape(t0.Add(time.Hour).Format(time.RFC3339))
+			if st := b.env.Login(t, "charge").JSON("GET", q, nil, &r); st != http.StatusOK {
+				t.Fatalf("report: %d", st)
+			}
+			if r.Total.Scanned != 2 || r.Total.Unscanned != 2 || r.Total.ScanPct != 50 {
+				t.Fatalf("scanning: %+v", r.Total)
+			}
+		})
+	}
+}
