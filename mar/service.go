@@ -17,6 +17,7 @@ type Config struct {
 	DeviceLifetime  time.Duration // bearer tokens for devices
 	MaxClockSkew    time.Duration // device times further off are flagged
 	ScheduleHorizon time.Duration // doses are materialised this far ahead
+	Bedside         BedsideConfig // scanning, verification and documentation rules
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -27,6 +28,7 @@ func DefaultConfig() Config {
 		DeviceLifetime:  12 * time.Hour,
 		MaxClockSkew:    5 * time.Minute,
 		ScheduleHorizon: 48 * time.Hour,
+		Bedside:         DefaultBedsideConfig(),
 	}
 }
 
