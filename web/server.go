@@ -46,6 +46,7 @@ type Server struct {
 	secure  bool
 	auditor AuditVerifier
 	engine  *gin.Engine
+	decoder *decoder // bounds concurrent barcode image decoding
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -55,7 +56,7 @@ func New(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor}
+	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor, decoder: newDecoder()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
