@@ -3,6 +3,7 @@ package mar
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrorCode classifies an error so that a transport (HTTP, HL7, CLI) can
@@ -39,7 +40,7 @@ func (e *Error) Error() string {
 	if e.Field != "" {
 		msg = e.Field + ": " + msg
 	}
-	if e.Err != nil {
+	if e.Err != nil && !strings.Contains(msg, e.Err.Error()) {
 		return msg + ": " + e.Err.Error()
 	}
 	return msg

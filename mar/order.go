@@ -42,8 +42,11 @@ type Order struct {
 	ExternalID   string // placer order number from the EHR
 	VerifiedBy   string
 	VerifiedAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// MaterializedUntil is how far scheduled doses exist; the job carries
+	// on from there.
+	MaterializedUntil *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // Active reports whether doses of the order may be given.

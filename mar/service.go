@@ -17,7 +17,12 @@ type Config struct {
 	DeviceLifetime  time.Duration // bearer tokens for devices
 	MaxClockSkew    time.Duration // device times further off are flagged
 	ScheduleHorizon time.Duration // doses are materialised this far ahead
-	Bedside         BedsideConfig // scanning, verification and documentation rules
+
+	LockAfterFailures int           // failed sign-ins that lock an account
+	LockDuration      time.Duration // for this long
+	BreakGlassFor     time.Duration // how long an emergency grant lasts
+
+	Bedside BedsideConfig // scanning, verification and documentation rules
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -28,16 +33,24 @@ func DefaultConfig() Config {
 		DeviceLifetime:  12 * time.Hour,
 		MaxClockSkew:    5 * time.Minute,
 		ScheduleHorizon: 48 * time.Hour,
-		Bedside:         DefaultBedsideConfig(),
+
+		LockAfterFailures: 5,
+		LockDuration:      15 * time.Minute,
+		BreakGlassFor:     60 * time.Minute,
+
+		Bedside: DefaultBedsideConfig(),
 	}
 }
 
 // Service applies the record's rules on top of a Store.
 type Service struct {
-	Store  Store
-	Clock  Clock
-	Config Config
-	Log    *slog.Logger
+	Store    Store
+	Clock    Clock
+	Config   Config
+	Schedule ScheduleSettings
+	Log      *slog.Logger
+	// OnBreakGlass runs inside the transaction that starts a grant.
+	OnBreakGlass BreakGlassHook
 }
 
 // NewService wires a service with the system clock and default config.
@@ -45,7 +58,7 @@ func NewService(store Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{Store: store, Clock: SystemClock{}, Config: DefaultConfig(), Log: log}
+	return &Service{Store: store, Clock: SystemClock{}, Config: DefaultConfig(), Schedule: DefaultScheduleSettings(), Log: log}
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
@@ -87,6 +100,7 @@ func (s *Service) audit(tx Tx, id Identity, e AuditEntry) error {
 		SourceIP:   id.SourceIP,
 		Device:     id.Device,
 		RequestID:  id.RequestID,
+		BreakGlass: id.BreakGlass,
 		Detail:     detail,
 	})
 }

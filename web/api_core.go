@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,6 +31,7 @@ type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Kind     string `json:"kind"` // web (cookie) or device (bearer token)
+	TOTP     string `json:"totp"` // one-time code when the account has a second factor
 }
 
 type loginResponse struct {
@@ -39,6 +41,11 @@ type loginResponse struct {
 }
 
 func (s *Server) login(c *gin.Context) {
+	if ok, wait := s.loginLimit.allow(c.ClientIP()); !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.respondError(c, &mar.Error{Code: mar.ETooMany, Reason: "rate_limited", Message: "too many sign-in attempts from this address; wait a minute"})
+		return
+	}
 	var req loginRequest
 	if _, err := readJSON(c, &req); err != nil {
 		s.respondError(c, err)
@@ -48,7 +55,7 @@ func (s *Server) login(c *gin.Context) {
 		req.Kind = mar.SessionDevice
 	}
 	src := mar.Identity{SourceIP: c.ClientIP(), Device: c.GetHeader("X-Device-Id"), RequestID: requestID(c)}
-	res, err := s.svc.Login(c.Request.Context(), req.Username, req.Password, req.Kind, src)
+	res, err := s.svc.LoginCode(c.Request.Context(), req.Username, req.Password, req.TOTP, req.Kind, src)
 	if err != nil {
 		s.respondError(c, err)
 		return

@@ -8,17 +8,7 @@ import (
 
 // JSON shapes of the bedside API (docs/bedside-api.md).
 
-type holdParamJSON struct {
-	Vital string  `json:"vital"`
-	Op    string  `json:"op"`
-	Value float64 `json:"value"`
-}
-
-type scaleStepJSON struct {
-	Min  float64 `json:"min"`
-	Max  float64 `json:"max"`
-	Dose float64 `json:"dose"`
-}
+// holdParamJSON and scaleStepJSON are shared with the order API.
 
 type orderSummaryJSON struct {
 	ID           string          `json:"id"`
@@ -63,7 +53,9 @@ func toOrderSummaryJSON(o mar.Order, p *mar.Product) orderSummaryJSON {
 	return out
 }
 
-type doseJSON struct {
+// bedsideDoseJSON is a dose as the bedside shows it: with its local due time
+// and the administration that documented it.
+type bedsideDoseJSON struct {
 	ID           string     `json:"id"`
 	OrderID      string     `json:"order_id"`
 	Status       string     `json:"status"`
@@ -77,15 +69,15 @@ type doseJSON struct {
 	AdminID      string     `json:"administration_id,omitempty"`
 }
 
-func toDoseJSON(d mar.ScheduledDose, loc *time.Location) doseJSON {
-	return doseJSON{ID: d.ID, OrderID: d.OrderID, Status: string(d.Status), DueAt: d.DueAt, DueLocal: d.DueAt.In(loc).Format(time.RFC3339),
+func toBedsideDoseJSON(d mar.ScheduledDose, loc *time.Location) bedsideDoseJSON {
+	return bedsideDoseJSON{ID: d.ID, OrderID: d.OrderID, Status: string(d.Status), DueAt: d.DueAt, DueLocal: d.DueAt.In(loc).Format(time.RFC3339),
 		WindowStart: d.WindowStart, WindowEnd: d.WindowEnd, StepDose: d.StepDose, DocumentedBy: d.DocumentedBy, DocumentedAt: d.DocumentedAt, AdminID: d.AdminID}
 }
 
 // dueItemJSON is a dose with its order, or an order alone (PRN, held,
 // pending) when dose is absent.
 type dueItemJSON struct {
-	Dose  *doseJSON        `json:"dose,omitempty"`
+	Dose  *bedsideDoseJSON        `json:"dose,omitempty"`
 	Order orderSummaryJSON `json:"order"`
 }
 
@@ -94,7 +86,7 @@ func toDueItems(items []mar.DueItem, loc *time.Location) []dueItemJSON {
 	for _, it := range items {
 		j := dueItemJSON{Order: toOrderSummaryJSON(it.Order, it.Product)}
 		if it.Dose != nil {
-			d := toDoseJSON(*it.Dose, loc)
+			d := toBedsideDoseJSON(*it.Dose, loc)
 			j.Dose = &d
 		}
 		out = append(out, j)
@@ -330,7 +322,7 @@ type verdictJSON struct {
 	Checks     []checkJSON         `json:"checks"`
 	ContextID  string              `json:"context_id,omitempty"`
 	ResidentID string              `json:"resident_id,omitempty"`
-	Dose       *doseJSON           `json:"dose"`
+	Dose       *bedsideDoseJSON           `json:"dose"`
 	Order      *orderSummaryJSON   `json:"order"`
 	Product    *verdictProductJSON `json:"product"`
 	GTIN       string              `json:"gtin,omitempty"`
@@ -362,7 +354,7 @@ func toVerdictJSON(v mar.Verdict) verdictJSON {
 			Glucose: v.Requires.Glucose, Site: v.Requires.Site, PRNIndication: v.Requires.PRNIndication, OverrideReason: v.Requires.OverrideReason,
 			Overrides: nonNilStrings(v.Requires.Overrides)}}
 	if v.Dose != nil {
-		d := toDoseJSON(*v.Dose, loc)
+		d := toBedsideDoseJSON(*v.Dose, loc)
 		out.Dose = &d
 	}
 	if v.Order != nil {
@@ -407,7 +399,7 @@ func nonNilStrings(s []string) []string {
 
 type documentResponse struct {
 	Administration  administrationJSON `json:"administration"`
-	Dose            *doseJSON          `json:"dose"`
+	Dose            *bedsideDoseJSON          `json:"dose"`
 	Outcome         string             `json:"outcome"`
 	HeldByParameter bool               `json:"held_by_parameter"`
 	Message         string             `json:"message"`
@@ -423,7 +415,7 @@ func toDocumentResponse(r mar.DocumentResult) documentResponse {
 	out := documentResponse{Administration: toAdministrationJSON(r.Administration), Outcome: string(r.Administration.Outcome),
 		HeldByParameter: r.HeldByParameter, Message: r.Message, Flags: nonNilStrings(r.Flags), Checks: toChecksJSON(r.Verdict.Checks)}
 	if r.Dose != nil {
-		d := toDoseJSON(*r.Dose, loc)
+		d := toBedsideDoseJSON(*r.Dose, loc)
 		out.Dose = &d
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,7 +47,10 @@ type Server struct {
 	secure  bool
 	auditor AuditVerifier
 	engine  *gin.Engine
-	decoder *decoder // bounds concurrent barcode image decoding
+	// loginLimit bounds sign-in attempts per client address.
+	loginLimit *windowLimiter
+	// decoder bounds concurrent barcode image decoding.
+	decoder *decoder
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -56,7 +60,8 @@ func New(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor, decoder: newDecoder()}
+	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor,
+		loginLimit: newWindowLimiter(30, time.Minute), decoder: newDecoder()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true

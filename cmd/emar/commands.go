@@ -41,6 +41,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	if res, err := svc.Materialize(ctx); err != nil {
+		return fmt.Errorf("materialise scheduled doses: %w", err)
+	} else {
+		log.Info("scheduled doses materialised", "orders", res.Orders, "doses", res.Doses)
+	}
 	var trusted []string
 	if *proxies != "" {
 		trusted = strings.Split(*proxies, ",")
@@ -53,15 +58,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      0, // the alert stream is long-lived; handlers bound their own work
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
+	hs := newHTTPServer(ctx, srv.Handler(), 10*time.Second)
 	log.Info("emar serving", "url", "http://"+ln.Addr().String(), "db", string(st.Dialect()))
 	fmt.Fprintf(stdout, "emar is ready on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
@@ -149,25 +146,16 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("audit verify", getenv, stderr)
-	dsn := f.db()
-	if err := f.parse(args); err != nil {
-		return err
+// newHTTPServer bounds what a slow or hostile client can hold: headers
+// must arrive within headerTimeout and a body within a minute.
+func newHTTPServer(ctx context.Context, h http.Handler, headerTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      0, // the alert stream is long-lived; handlers bound their own work
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := openStore(ctx, *dsn, false, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, brk, err := st.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if brk != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("audit trail NOT intact after %d good events: %s", n, brk.Error())}
-	}
-	fmt.Fprintf(stdout, "audit trail intact: %d events verified\n", n)
-	return nil
 }

@@ -18,7 +18,11 @@ Usage:
   emar serve   [flags]        run the service (API, FHIR, pages, alert sweeper)
   emar migrate [flags]        apply pending schema migrations
   emar demo    [flags]        load the demo data set into an empty database
-  emar audit verify [flags]   verify the hash-chained audit trail
+  emar audit verify [flags]   verify the hash-chained audit trail (and signed checkpoints)
+  emar audit checkpoint       sign the trail's tree head into a directory outside the database
+  emar audit keygen --out F   make the Ed25519 key that signs checkpoints
+  emar schedule [--json] --tz ZONE --from RFC3339 --days N "FREQUENCY"
+                              show how an order's frequency expands
 
 Run "emar COMMAND -h" for a command's flags. Every flag can also be set
 through an EMAR_* environment variable (e.g. --db is EMAR_DB).
@@ -57,11 +61,10 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, rest, getenv, stdout, stderr)
+	case "schedule":
+		return cmdSchedule(ctx, rest, getenv, stdout, stderr)
 	case "audit":
-		if len(rest) == 0 || rest[0] != "verify" {
-			return usageError("usage: emar audit verify [--db DSN]")
-		}
-		return cmdAuditVerify(ctx, rest[1:], getenv, stdout, stderr)
+		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -97,6 +100,13 @@ func (f *flags) Bool(name string, def bool, help string) *bool {
 		def = v == "1" || strings.EqualFold(v, "true") || strings.EqualFold(v, "yes")
 	}
 	return f.FlagSet.Bool(name, def, help+" ("+envName(name)+")")
+}
+
+func (f *flags) Int(name string, def int, help string) *int {
+	if v := f.getenv(envName(name)); v != "" {
+		fmt.Sscan(v, &def)
+	}
+	return f.FlagSet.Int(name, def, help+" ("+envName(name)+")")
 }
 
 func (f *flags) parse(args []string) error {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/emar-project/emar/mar"
@@ -198,7 +199,14 @@ func (t *tx) InsertDoses(doses []mar.ScheduledDose) (int, error) {
 	for i := range doses {
 		rows[i] = doseToRow(&doses[i])
 	}
-	res := t.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "order_id"}, {Name: "due_at"}}, DoNothing: true}).CreateInBatches(rows, 500)
+	// A dose cancelled by an order change comes back when the changed
+	// order falls due at the same instant again; any other existing dose
+	// is left alone.
+	res := t.db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "order_id"}, {Name: "due_at"}},
+		DoUpdates: clause.Assignments(map[string]any{"status": gorm.Expr("excluded.status"), "window_start": gorm.Expr("excluded.window_start"), "window_end": gorm.Expr("excluded.window_end"), "step": gorm.Expr("excluded.step"), "step_dose": gorm.Expr("excluded.step_dose")}),
+		Where:     clause.Where{Exprs: []clause.Expression{clause.Eq{Column: clause.Column{Table: "scheduled_doses", Name: "status"}, Value: string(mar.DoseCancelled)}}},
+	}).CreateInBatches(rows, 500)
 	return int(res.RowsAffected), res.Error
 }
 

@@ -195,6 +195,8 @@ type orderRow struct {
 	VerifiedAt   *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// MaterializedUntil is written only by SetMaterializedUntil.
+	MaterializedUntil *time.Time `gorm:"->"`
 }
 
 func (orderRow) TableName() string { return "orders" }
@@ -216,7 +218,7 @@ func (r orderRow) domain() mar.Order {
 		PRN: r.PRN, PRNReason: r.PRNReason, StartAt: r.StartAt.UTC(), StopAt: utcPtr(r.StopAt), Status: mar.OrderStatus(r.Status),
 		Prescriber: r.Prescriber, Instructions: r.Instructions, WindowClass: r.WindowClass, Source: r.Source,
 		ExternalID: r.ExternalID, VerifiedBy: deref(r.VerifiedBy), VerifiedAt: utcPtr(r.VerifiedAt),
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		MaterializedUntil: utcPtr(r.MaterializedUntil), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	_ = json.Unmarshal([]byte(r.HoldParams), &o.HoldParams)
 	_ = json.Unmarshal([]byte(r.SlidingScale), &o.SlidingScale)
 	return o

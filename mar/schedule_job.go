@@ -1,0 +1,187 @@
+package mar
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/emar-project/emar/schedules"
+)
+
+// ScheduleSettings are a facility's schedule rules.
+type ScheduleSettings struct {
+	Times     schedules.Defaults            // default administration times
+	UnitTimes map[string]schedules.Defaults // overrides by unit code
+	Windows   schedules.WindowPolicy
+	// Lookback bounds how far into the past a new or changed order's doses
+	// are materialised, so a back-dated order does not flood the board.
+	Lookback time.Duration
+}
+
+// DefaultScheduleSettings follows the ISMP windows and common default times.
+func DefaultScheduleSettings() ScheduleSettings {
+	return ScheduleSettings{Times: schedules.DefaultTimes(), Windows: schedules.DefaultWindowPolicy(), Lookback: 12 * time.Hour}
+}
+
+func (s *Service) timesFor(u Unit) schedules.Defaults {
+	if d, ok := s.Schedule.UnitTimes[u.Code]; ok {
+		return d
+	}
+	return s.Schedule.Times
+}
+
+// ParseFrequency reads an order's frequency text with the unit's default
+// times; errors name the part that could not be understood.
+func (s *Service) ParseFrequency(text string, u Unit) (schedules.Rule, error) {
+	return parseFrequency(text, s.timesFor(u))
+}
+
+func parseFrequency(text string, d schedules.Defaults) (schedules.Rule, error) {
+	r, err := schedules.Parse(text, d)
+	if err != nil {
+		return schedules.Rule{}, &Error{Code: EInvalid, Field: "frequency", Reason: "frequency_unparseable", Message: err.Error(), Err: err}
+	}
+	return r, nil
+}
+
+// WindowClassFor is the order's window class: as ordered, or derived from
+// the rule and the product's time-critical flag.
+func WindowClassFor(o Order, r schedules.Rule, p Product) schedules.WindowClass {
+	// An exempt class has no window, so a scheduled dose under it could
+	// never be missed: only valid, non-exempt overrides are honoured.
+	if c := schedules.WindowClass(o.WindowClass); c.Valid() && !c.Exempt() {
+		return c
+	}
+	return schedules.ClassFor(r, p.TimeCritical)
+}
+
+// MaterializeResult counts one run of the job.
+type MaterializeResult struct {
+	Orders int
+	Doses  int
+}
+
+// materializeBatch bounds one transaction of the job.
+const materializeBatch = 200
+
+// Materialize keeps scheduled doses in the database for every active
+// order up to now + the horizon. It is idempotent (doses are unique per
+// order and due instant) and cheap to repeat: each order remembers how far
+// it was expanded, so a run only adds the slice of time that has come into
+// the horizon since the last one.
+func (s *Service) Materialize(ctx context.Context) (MaterializeResult, error) {
+	var total MaterializeResult
+	now := s.now()
+	until := now.Add(s.Config.ScheduleHorizon)
+	for {
+		var n MaterializeResult
+		err := s.Store.InTx(ctx, func(tx Tx) error {
+			n = MaterializeResult{}
+			orders, err := tx.OrdersToMaterialize(until, materializeBatch)
+			if err != nil {
+				return err
+			}
+			for _, o := range orders {
+				added, err := s.materializeOrder(tx, o, now, until)
+				if err != nil {
+					return fmt.Errorf("order %s: %w", o.ID, err)
+				}
+				n.Orders++
+				n.Doses += added
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total.Orders += n.Orders
+		total.Doses += n.Doses
+		if n.Orders < materializeBatch {
+			return total, nil
+		}
+	}
+}
+
+// materializeOrder expands one order from where it stopped to until.
+func (s *Service) materializeOrder(tx Tx, o Order, now, until time.Time) (int, error) {
+	res, err := tx.GetResident(o.ResidentID)
+	if err != nil {
+		return 0, err
+	}
+	unit, err := tx.GetUnit(res.UnitID)
+	if err != nil {
+		return 0, err
+	}
+	loc, err := unit.Location()
+	if err != nil {
+		return 0, err
+	}
+	var product Product
+	if o.ProductID != "" {
+		if product, err = tx.GetProduct(o.ProductID); err != nil {
+			return 0, err
+		}
+	}
+	rule, err := s.ParseFrequency(o.Frequency, unit)
+	if err != nil {
+		// A stored order that no longer parses (defaults changed) must
+		// not stop the job for everyone else; it is logged and skipped.
+		s.Log.Error("order frequency does not parse; no doses materialised", "order", o.ID, "frequency", o.Frequency, "err", err)
+		return 0, tx.SetMaterializedUntil(o.ID, &until)
+	}
+	from := o.StartAt
+	if m := o.MaterializedUntil; m != nil && m.After(from) {
+		from = *m
+	} else if lb := now.Add(-s.Schedule.Lookback); lb.After(from) {
+		from = lb
+	}
+	var stop time.Time
+	if o.StopAt != nil {
+		stop = *o.StopAt
+	}
+	class := WindowClassFor(o, rule, product)
+	var doses []ScheduledDose
+	for _, d := range schedules.Expand(rule, o.StartAt, stop, from, until, loc) {
+		ws, we := s.Schedule.Windows.Window(class, d.At)
+		doses = append(doses, ScheduledDose{ID: NewID(), FacilityID: o.FacilityID, OrderID: o.ID, ResidentID: o.ResidentID,
+			UnitID: res.UnitID, DueAt: d.At, WindowStart: ws, WindowEnd: we, Status: DoseScheduled, Step: d.Step, StepDose: d.Dose})
+	}
+	n, err := tx.InsertDoses(doses)
+	if err != nil {
+		return 0, err
+	}
+	return n, tx.SetMaterializedUntil(o.ID, &until)
+}
+
+// PreviewDose is one instant of a schedule preview.
+type PreviewDose struct {
+	At          time.Time
+	Local       time.Time
+	WindowStart time.Time
+	WindowEnd   time.Time
+	Step        int
+	Dose        string
+}
+
+// PreviewSchedule expands frequency text over days from from in zone tz, so a
+// pharmacist can check an order before it is entered.
+func (s *Service) PreviewSchedule(text, tz string, from time.Time, days int, timeCritical bool) (schedules.Rule, schedules.WindowClass, []PreviewDose, error) {
+	if err := ValidateTimeZone("tz", tz); err != nil {
+		return schedules.Rule{}, "", nil, err
+	}
+	if days < 1 || days > 62 {
+		return schedules.Rule{}, "", nil, Invalid("days", "must be between 1 and 62")
+	}
+	loc, _ := time.LoadLocation(tz)
+	rule, err := parseFrequency(text, s.Schedule.Times)
+	if err != nil {
+		return schedules.Rule{}, "", nil, err
+	}
+	class := schedules.ClassFor(rule, timeCritical)
+	var out []PreviewDose
+	for _, d := range schedules.Expand(rule, from, time.Time{}, from, from.AddDate(0, 0, days), loc) {
+		ws, we := s.Schedule.Windows.Window(class, d.At)
+		out = append(out, PreviewDose{At: d.At, Local: d.At.In(loc), WindowStart: ws, WindowEnd: we, Step: d.Step, Dose: d.Dose})
+	}
+	return rule, class, out, nil
+}

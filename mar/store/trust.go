@@ -1,0 +1,146 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/emar-project/emar/mar"
+)
+
+func (t *tx) LoginFailed(userID string, threshold int, lockUntil time.Time) (int, error) {
+	if err := t.db.Exec("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?", userID).Error; err != nil {
+		return 0, err
+	}
+	var n int
+	if err := t.db.Raw("SELECT failed_logins FROM users WHERE id = ?", userID).Scan(&n).Error; err != nil {
+		return 0, err
+	}
+	if n >= threshold {
+		if err := t.db.Exec("UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?", lockUntil.UTC(), userID).Error; err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+func (t *tx) LoginSucceeded(userID string) error {
+	return t.db.Exec("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", userID).Error
+}
+
+func (t *tx) LockedUntil(userID string) (time.Time, error) {
+	var row struct{ LockedUntil *time.Time }
+	if err := t.db.Raw("SELECT locked_until FROM users WHERE id = ?", userID).Scan(&row).Error; err != nil {
+		return time.Time{}, err
+	}
+	if row.LockedUntil == nil {
+		return time.Time{}, nil
+	}
+	return row.LockedUntil.UTC(), nil
+}
+
+type breakGlassRow struct {
+	ID         string
+	FacilityID string
+	UserID     string
+	ResidentID *string
+	Reason     string
+	StartedAt  time.Time
+	ExpiresAt  time.Time
+	EndedAt    *time.Time
+}
+
+func (breakGlassRow) TableName() string { return "break_glass" }
+
+func (t *tx) CreateBreakGlass(g *mar.BreakGlass) error {
+	return t.db.Create(&breakGlassRow{ID: g.ID, FacilityID: g.FacilityID, UserID: g.UserID, ResidentID: strPtr(g.ResidentID),
+		Reason: g.Reason, StartedAt: g.StartedAt.UTC(), ExpiresAt: g.ExpiresAt.UTC()}).Error
+}
+
+func (t *tx) ActiveBreakGlass(userID string, at time.Time) (mar.BreakGlass, error) {
+	var r breakGlassRow
+	err := t.db.Where("user_id = ? AND started_at <= ? AND expires_at > ? AND ended_at IS NULL", userID, at.UTC(), at.UTC()).
+		Order("expires_at DESC").Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return mar.BreakGlass{}, mar.NotFound("break-glass grant", userID)
+	}
+	if err != nil {
+		return mar.BreakGlass{}, err
+	}
+	return mar.BreakGlass{ID: r.ID, FacilityID: r.FacilityID, UserID: r.UserID, ResidentID: deref(r.ResidentID), Reason: r.Reason,
+		StartedAt: r.StartedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), EndedAt: utcPtr(r.EndedAt)}, nil
+}
+
+func (t *tx) EndBreakGlass(id string, at time.Time) error {
+	return t.db.Model(&breakGlassRow{}).Where("id = ? AND ended_at IS NULL", id).Update("ended_at", at.UTC()).Error
+}
+
+func (t *tx) ListAudit(f mar.AuditFilter) ([]mar.AuditEvent, error) {
+	q := t.db.Model(&auditRow{})
+	if f.FacilityID != "" {
+		q = q.Where("facility_id IN ?", []string{f.FacilityID, ""})
+	}
+	if f.ResidentID != "" {
+		q = q.Where("resident_id = ?", f.ResidentID)
+	}
+	if f.UserID != "" {
+		q = q.Where("user_id = ?", f.UserID)
+	}
+	if f.Action != "" {
+		if strings.HasSuffix(f.Action, ".") {
+			q = q.Where(`action LIKE ? ESCAPE '\'`, escapeLike(f.Action)+"%")
+		} else {
+			q = q.Where("action = ?", f.Action)
+		}
+	}
+	if f.ObjectType != "" {
+		q = q.Where("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To.UTC())
+	}
+	if f.Descending {
+		if f.AfterSeq > 0 {
+			q = q.Where("seq < ?", f.AfterSeq)
+		}
+		q = q.Order("seq DESC")
+	} else {
+		q = q.Where("seq > ?", f.AfterSeq).Order("seq")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 10000 {
+		limit = 10000
+	}
+	var rows []auditRow
+	if err := q.Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.AuditEvent, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// escapeLike keeps a user's % and _ literal in a LIKE prefix.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (t *tx) SetTOTPSecret(userID, secret string) error {
+	return t.db.Exec("UPDATE users SET totp_secret = ? WHERE id = ?", secret, userID).Error
+}
+
+func (t *tx) TOTPSecret(userID string) (string, error) {
+	var row struct{ TOTPSecret string }
+	err := t.db.Raw("SELECT totp_secret AS totp_secret FROM users WHERE id = ?", userID).Scan(&row).Error
+	return row.TOTPSecret, err
+}

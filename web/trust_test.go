@@ -1,0 +1,142 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emar-project/emar/internal/testenv"
+	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/mar/store/storetest"
+)
+
+func TestBreakGlassIsTimeBoxedAndFlagged(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			env := testenv.Start(t, engine, testenv.Options{})
+			admin := env.Login(t, "admin")
+			var list struct {
+				Items []struct{ ID string } `json:"items"`
+			}
+			nurse := env.Login(t, "nurse")
+			nurse.JSON("GET", "/api/v1/residents", nil, &list)
+			resident := list.Items[0].ID
+			if st := admin.JSON("GET", "/api/v1/residents/"+resident, nil, nil); st != http.StatusForbidden {
+				t.Fatalf("admin reads a record without break-glass: %d", st)
+			}
+			r := admin.Do("POST", "/api/v1/break-glass", map[string]string{"reason": "short"}, nil)
+			if r.Status != http.StatusBadRequest || r.Err(t).Error.Field != "reason" {
+				t.Fatalf("break-glass without a real reason: %d %s", r.Status, r.Body)
+			}
+			if st := admin.JSON("POST", "/api/v1/break-glass", map[string]string{"reason": "covering the night shift, no charge nurse on site"}, nil); st != http.StatusCreated {
+				t.Fatalf("start break-glass: %d", st)
+			}
+			if st := admin.JSON("GET", "/api/v1/residents/"+resident, nil, nil); st != http.StatusOK {
+				t.Fatalf("read under break-glass: %d", st)
+			}
+			if st := admin.JSON("POST", "/api/v1/orders", map[string]string{}, nil); st != http.StatusForbidden {
+				t.Fatalf("break-glass opened a write: %d", st)
+			}
+			var flagged int
+			_ = env.Store.EachAuditEvent(context.Background(), 0, func(e mar.AuditEvent) error {
+				if e.BreakGlass && e.Action == "resident.read" && e.ResidentID == resident {
+					flagged++
+				}
+				return nil
+			})
+			if flagged != 1 {
+				t.Fatalf("%d flagged reads in the audit trail, want 1", flagged)
+			}
+			env.Clock.Advance(61 * time.Minute)
+			if st := admin.JSON("GET", "/api/v1/residents/"+resident, nil, nil); st != http.StatusForbidden {
+				t.Fatalf("read after the grant expired: %d", st)
+			}
+		})
+	}
+}
+
+func TestSecondFactorForPharmacists(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	ph := env.Login(t, "pharmacist")
+	var enr struct {
+		Secret string `json:"secret"`
+		URL    string `json:"otpauth_url"`
+	}
+	if st := ph.JSON("POST", "/api/v1/auth/totp/enroll", nil, &enr); st != http.StatusOK || enr.Secret == "" {
+		t.Fatalf("enroll: %d", st)
+	}
+	// Until confirmed, the password alone still works.
+	env.Login(t, "pharmacist")
+	code, _ := mar.TOTPCode(enr.Secret, env.Clock.Now())
+	if st := ph.JSON("POST", "/api/v1/auth/totp/confirm", map[string]string{"code": code}, nil); st != http.StatusNoContent {
+		t.Fatalf("confirm: %d", st)
+	}
+	anon := env.Anonymous(t)
+	r := anon.Do("POST", "/api/v1/auth/login", map[string]string{"username": "pharmacist", "password": "demo"}, nil)
+	if r.Status != http.StatusUnauthorized || r.Err(t).Error.Reason != "second_factor_required" {
+		t.Fatalf("password alone: %d %s", r.Status, r.Body)
+	}
+	r = anon.Do("POST", "/api/v1/auth/login", map[string]string{"username": "pharmacist", "password": "demo", "totp": "000000"}, nil)
+	if r.Status != http.StatusUnauthorized || r.Err(t).Error.Reason != "second_factor_wrong" {
+		t.Fatalf("wrong code: %d %s", r.Status, r.Body)
+	}
+	code, _ = mar.TOTPCode(enr.Secret, env.Clock.Now())
+	if r := anon.Do("POST", "/api/v1/auth/login", map[string]string{"username": "pharmacist", "password": "demo", "totp": code}, nil); r.Status != http.StatusOK {
+		t.Fatalf("right code: %d %s", r.Status, r.Body)
+	}
+	if st := env.Login(t, "nurse").JSON("POST", "/api/v1/auth/totp/enroll", nil, nil); st != http.StatusForbidden {
+		t.Fatalf("nurse enrolment: %d", st)
+	}
+}
+
+func TestSignOutEverywhere(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	a, b := env.Login(t, "nurse"), env.Login(t, "nurse")
+	if st := a.JSON("POST", "/api/v1/auth/logout-all", nil, nil); st != http.StatusOK {
+		t.Fatal(st)
+	}
+	if st := b.JSON("GET", "/api/v1/me", nil, nil); st != http.StatusUnauthorized {
+		t.Fatalf("other session after sign-out everywhere: %d", st)
+	}
+}
+
+func TestAuditReportFiltersAndExports(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			env := testenv.Start(t, engine, testenv.Options{})
+			nurse := env.Login(t, "nurse")
+			var list struct {
+				Items []struct{ ID string } `json:"items"`
+			}
+			nurse.JSON("GET", "/api/v1/residents", nil, &list)
+			res := list.Items[2].ID
+			nurse.JSON("GET", "/api/v1/residents/"+res, nil, nil)
+			nurse.JSON("GET", "/api/v1/residents/"+res, nil, nil)
+			admin := env.Login(t, "admin")
+			var rep struct {
+				Items []struct {
+					Action, ResidentID, Role string
+					Seq                      int64
+				} `json:"items"`
+			}
+			if st := admin.JSON("GET", "/api/v1/audit?resident_id="+res+"&action=resident.read&sort=at", nil, &rep); st != http.StatusOK {
+				t.Fatal(st)
+			}
+			if len(rep.Items) != 2 || rep.Items[0].Seq >= rep.Items[1].Seq {
+				t.Fatalf("resident reads: %+v", rep.Items)
+			}
+			if st := admin.JSON("GET", "/api/v1/audit?action=auth.&sort=-at", nil, &rep); st != http.StatusOK || len(rep.Items) < 2 || rep.Items[0].Seq < rep.Items[1].Seq {
+				t.Fatalf("auth. prefix, newest first: %d %+v", st, rep.Items)
+			}
+			r := admin.Do("GET", "/api/v1/audit?format=csv&action=resident.read", nil, nil)
+			if r.Status != http.StatusOK || !strings.HasPrefix(string(r.Body), "seq,at,user_id") || strings.Count(string(r.Body), "resident.read") != 2 {
+				t.Fatalf("CSV: %d %s", r.Status, r.Body)
+			}
+			if st := nurse.JSON("GET", "/api/v1/audit", nil, nil); st != http.StatusForbidden {
+				t.Fatalf("nurse reads the audit report: %d", st)
+			}
+		})
+	}
+}
