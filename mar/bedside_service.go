@@ -536,15 +536,6 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	if err := CanSeeResident(by.User, f.resident); err != nil {
 		return nil, err
 	}
-	if lock {
-		if err := tx.LockResident(f.resident.ID); err != nil {
-			return nil, fmt.Errorf("lock resident: %w", err)
-		}
-		// Re-read after the lock: a discharge may have committed meanwhile.
-		if f.resident, err = tx.GetResident(bc.ResidentID); err != nil {
-			return nil, err
-		}
-	}
 	if f.unit, err = tx.GetUnit(f.resident.UnitID); err != nil {
 		return nil, err
 	}
@@ -554,15 +545,45 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	if !f.now.Before(bc.ExpiresAt) || f.resident.Status == Discharged {
 		return f, nil
 	}
+	// The catalogue and the orders are read before the lock: writers of
+	// the resident's record do not change them.
 	if err := s.resolveProduct(tx, f); err != nil {
 		return nil, err
 	}
 	if f.orders, err = tx.ListOrders(OrderFilter{ResidentID: f.resident.ID}); err != nil {
 		return nil, err
 	}
-	if f.doses, err = tx.ListDoses(DoseFilter{ResidentID: f.resident.ID, DueFrom: f.at.Add(-36 * time.Hour), DueTo: f.at.Add(36 * time.Hour)}); err != nil {
-		return nil, err
+	if in.OrderID != "" {
+		o, err := tx.GetOrder(in.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if o.FacilityID != f.resident.FacilityID {
+			return nil, NotFound("order", in.OrderID)
+		}
 	}
+	// The witness's password check is slow on purpose: do it before the
+	// lock, which it does not need.
+	if mode == modeDocument && in.Witness != nil {
+		if err := s.checkWitness(tx, f); err != nil {
+			return nil, err
+		}
+	}
+	if lock {
+		// From here on, what other writers of this resident's record change
+		// (doses, administrations, patches, vitals) is read under the lock.
+		if err := tx.LockResident(f.resident.ID); err != nil {
+			return nil, fmt.Errorf("lock resident: %w", err)
+		}
+		// Re-read after the lock: a discharge may have committed meanwhile.
+		if f.resident, err = tx.GetResident(bc.ResidentID); err != nil {
+			return nil, err
+		}
+		if f.resident.Status == Discharged {
+			return f, nil
+		}
+	}
+	var named *ScheduledDose
 	if in.DoseID != "" {
 		if !ValidID(in.DoseID) {
 			return nil, NotFound("dose", in.DoseID)
@@ -574,21 +595,27 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 		if d.FacilityID != f.resident.FacilityID {
 			return nil, NotFound("dose", in.DoseID)
 		}
-		found := false
-		for _, x := range f.doses {
-			found = found || x.ID == d.ID
-		}
-		if !found {
-			f.doses = append(f.doses, d)
+		named = &d
+		if lock && d.ResidentID == f.resident.ID && d.Status.Documented() {
+			// Documented already (a second device, a late retry): nothing
+			// else can change the answer, so answer at once.
+			f.documented = named
+			if f.users, err = tx.GetUsers([]string{d.DocumentedBy}); err != nil {
+				return nil, err
+			}
+			return f, nil
 		}
 	}
-	if in.OrderID != "" {
-		o, err := tx.GetOrder(in.OrderID)
-		if err != nil {
-			return nil, err
+	if f.doses, err = tx.ListDoses(DoseFilter{ResidentID: f.resident.ID, DueFrom: f.at.Add(-36 * time.Hour), DueTo: f.at.Add(36 * time.Hour)}); err != nil {
+		return nil, err
+	}
+	if named != nil {
+		found := false
+		for _, x := range f.doses {
+			found = found || x.ID == named.ID
 		}
-		if o.FacilityID != f.resident.FacilityID {
-			return nil, NotFound("order", in.OrderID)
+		if !found {
+			f.doses = append(f.doses, *named)
 		}
 	}
 	// The PRN checks count earlier doses: read the history (far enough back
@@ -633,11 +660,6 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	}
 	if len(userIDs) > 0 {
 		if f.users, err = tx.GetUsers(userIDs); err != nil {
-			return nil, err
-		}
-	}
-	if mode == modeDocument && in.Witness != nil {
-		if err := s.checkWitness(tx, f); err != nil {
 			return nil, err
 		}
 	}

@@ -55,6 +55,9 @@ type facts struct {
 
 	// productFail is why the scanned code names no usable product.
 	productFail *Check
+	// documented is the named dose when it was documented already: the
+	// only check that still matters is the duplicate.
+	documented *ScheduledDose
 }
 
 // verifier builds a verdict check by check.
@@ -176,6 +179,16 @@ func evaluate(f *facts) Verdict {
 	}
 
 	if !vr.checkPatient() {
+		vr.finish()
+		return vr.v
+	}
+	if f.documented != nil {
+		d := *f.documented
+		vr.dose = &d
+		vr.order = vr.findOrder(d.OrderID)
+		vr.v.Dose, vr.v.Order = vr.dose, vr.order
+		vr.pass(RightPatient, "Wristband scanned for "+f.resident.DisplayName()+"; the dose is theirs.")
+		vr.checkDuplicate()
 		vr.finish()
 		return vr.v
 	}

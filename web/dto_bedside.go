@@ -77,7 +77,7 @@ func toBedsideDoseJSON(d mar.ScheduledDose, loc *time.Location) bedsideDoseJSON 
 // dueItemJSON is a dose with its order, or an order alone (PRN, held,
 // pending) when dose is absent.
 type dueItemJSON struct {
-	Dose  *bedsideDoseJSON        `json:"dose,omitempty"`
+	Dose  *bedsideDoseJSON `json:"dose,omitempty"`
 	Order orderSummaryJSON `json:"order"`
 }
 
@@ -322,7 +322,7 @@ type verdictJSON struct {
 	Checks     []checkJSON         `json:"checks"`
 	ContextID  string              `json:"context_id,omitempty"`
 	ResidentID string              `json:"resident_id,omitempty"`
-	Dose       *bedsideDoseJSON           `json:"dose"`
+	Dose       *bedsideDoseJSON    `json:"dose"`
 	Order      *orderSummaryJSON   `json:"order"`
 	Product    *verdictProductJSON `json:"product"`
 	GTIN       string              `json:"gtin,omitempty"`
@@ -399,7 +399,7 @@ func nonNilStrings(s []string) []string {
 
 type documentResponse struct {
 	Administration  administrationJSON `json:"administration"`
-	Dose            *bedsideDoseJSON          `json:"dose"`
+	Dose            *bedsideDoseJSON   `json:"dose"`
 	Outcome         string             `json:"outcome"`
 	HeldByParameter bool               `json:"held_by_parameter"`
 	Message         string             `json:"message"`
