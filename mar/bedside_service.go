@@ -421,6 +421,12 @@ func (s *Service) validateInput(in *MedicationInput, mode verifyMode) error {
 	if in.ContextID == "" {
 		return &Error{Code: EInvalid, Field: "context_id", Reason: ReasonContextExpired, Message: "scan the resident's wristband first; its context_id is required"}
 	}
+	if in.DoseID != "" && !ValidID(in.DoseID) {
+		return NotFound("dose", in.DoseID)
+	}
+	if in.OrderID != "" && !ValidID(in.OrderID) {
+		return NotFound("order", in.OrderID)
+	}
 	if in.Scan != nil && in.Keyed != nil {
 		return Invalid("keyed", "send either a scan or a keyed product, not both")
 	}
@@ -594,6 +600,9 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 		}
 		if d.FacilityID != f.resident.FacilityID {
 			return nil, NotFound("dose", in.DoseID)
+		}
+		if in.OrderID != "" && d.OrderID != in.OrderID {
+			return nil, Invalid("order_id", "the dose belongs to another order; send the dose or the order, or both of the same")
 		}
 		named = &d
 		if lock && d.ResidentID == f.resident.ID && d.Status.Documented() {
@@ -804,6 +813,16 @@ func (s *Service) Document(ctx context.Context, by Identity, in MedicationInput)
 }
 
 func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (DocumentResult, error) {
+	cfg := s.Config.Bedside
+	if in.PerformedAt != nil {
+		now, at := s.now(), in.PerformedAt.UTC()
+		switch {
+		case at.After(now.Add(time.Minute)):
+			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: "the performed time is in the future"}
+		case at.Before(now.Add(-cfg.MaxBackDocument)):
+			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: fmt.Sprintf("back-documentation reaches at most %s back", roundDur(cfg.MaxBackDocument))}
+		}
+	}
 	f, err := s.loadFacts(tx, by, in, modeDocument, true)
 	if err != nil {
 		return DocumentResult{}, err
@@ -819,17 +838,9 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	}
 	order, dose := *v.Order, v.Dose
 	now := f.now
-	if in.PerformedAt != nil {
-		cfg := s.Config.Bedside
-		at := f.at
-		switch {
-		case at.After(now.Add(time.Minute)):
-			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: "the performed time is in the future"}
-		case at.Before(now.Add(-cfg.MaxBackDocument)):
-			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: fmt.Sprintf("back-documentation reaches at most %s back", roundDur(cfg.MaxBackDocument))}
-		case dose != nil && at.Before(dose.WindowStart.Add(-cfg.BackDocumentLead)):
-			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: "the performed time is long before this dose's window opened"}
-		}
+	if in.PerformedAt != nil && dose != nil && f.at.Before(dose.WindowStart.Add(-cfg.BackDocumentLead)) {
+		return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange,
+			Message: fmt.Sprintf("the performed time is more than %s before this dose's window opened", roundDur(cfg.BackDocumentLead))}
 	}
 	if order.PRN && in.Outcome != OutcomeGiven {
 		return DocumentResult{}, &Error{Code: ERefused, Field: "outcome", Reason: ReasonPRNOnlyGiven, Message: "an as-needed dose is documented only when it is given"}

@@ -822,7 +822,30 @@ func prnStatus(o Order, at time.Time, history []Administration, orders []Order, 
 			}
 		}
 	}
+	st.Message = prnMessage(st)
 	return st
+}
+
+// prnMessage says in words where an as-needed order stands.
+func prnMessage(st PRNStatus) string {
+	l := st.Limits
+	used := fmt.Sprintf("%d dose(s)", st.DosesInPeriod)
+	if l.MaxDoses > 0 {
+		used = fmt.Sprintf("%d of at most %d doses", st.DosesInPeriod, l.MaxDoses)
+	}
+	if l.MaxAmount > 0 {
+		used += fmt.Sprintf(", %s of at most %s %s", fmtNum(st.AmountInPeriod), fmtNum(l.MaxAmount), l.MaxAmountUnit)
+	}
+	used += " of " + st.Order.Ingredient + " in the last " + roundDur(l.Per) + " (all orders)"
+	switch st.Reason {
+	case ReasonPRNTooSoon:
+		return fmt.Sprintf("Too soon: at least %s between doses. %s.", roundDur(l.MinInterval), used)
+	case ReasonPRNMaxDoses:
+		return "Maximum number of doses reached: " + used + "."
+	case ReasonPRNMaxAmount:
+		return "Maximum amount reached: " + used + "."
+	}
+	return "May be given now: " + used + "."
 }
 
 // nextAfterOldest returns when the n-th oldest dose in the period leaves it.
