@@ -1,6 +1,8 @@
 package mar
 
 import (
+	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -152,5 +154,26 @@ func TestHoldParameterTurnsGivenIntoHeld(t *testing.T) {
 				t.Errorf("hold check %q hold %v, want %q %v", got, v.Hold, tt.wantReason, tt.held)
 			}
 		})
+	}
+}
+
+// Every reason code is documented for client authors, once.
+func TestReasonCodesAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/bedside-api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range Reasons {
+		if seen[r.Code] {
+			t.Errorf("reason %s listed twice", r.Code)
+		}
+		seen[r.Code] = true
+		if !strings.Contains(string(doc), "| `"+r.Code+"` |") {
+			t.Errorf("reason %s is missing from docs/bedside-api.md", r.Code)
+		}
+		if r.Description == "" || r.Hard == r.Overridable && r.Hard {
+			t.Errorf("reason %s: description or kind missing", r.Code)
+		}
 	}
 }
