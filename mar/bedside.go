@@ -262,6 +262,8 @@ type Verdict struct {
 	PRN        *PRNStatus
 	Early      bool
 	Late       bool
+
+	witnessFailedID string // counted as a failed sign-in after a refusal
 }
 
 // FirstFailure returns the first failing check.

@@ -570,7 +570,7 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	}
 	// The witness's password check is slow on purpose: do it before the
 	// lock, which it does not need.
-	if mode == modeDocument && in.Witness != nil {
+	if mode == modeDocument && in.Witness != nil && in.Outcome == OutcomeGiven {
 		if err := s.checkWitness(tx, f); err != nil {
 			return nil, err
 		}
@@ -745,6 +745,7 @@ func isDigits(s string) bool {
 // checkWitness verifies the witness's own credentials.
 func (s *Service) checkWitness(tx Tx, f *facts) error {
 	w := f.in.Witness
+	const notAccepted = "The witness's credentials were not accepted. The witness must sign in with their own username and password (or badge and PIN)."
 	bad := func(reason, msg string) error {
 		f.witnessReason, f.witnessMsg = reason, msg
 		return nil
@@ -765,16 +766,32 @@ func (s *Service) checkWitness(tx Tx, f *facts) error {
 	}
 	if err != nil || hash == "" {
 		CheckPassword(dummyHash, secret)
-		return bad(ReasonWitnessInvalid, "The witness's credentials were not accepted. The witness must sign in with their own username and password (or badge and PIN).")
+		return bad(ReasonWitnessInvalid, notAccepted)
 	}
-	if !CheckPassword(hash, secret) || !u.Active || u.FacilityID != f.by.User.FacilityID {
-		return bad(ReasonWitnessInvalid, "The witness's credentials were not accepted. The witness must sign in with their own username and password (or badge and PIN).")
+	// The witness's password is a sign-in: a locked account cannot
+	// witness, and a wrong password counts towards the lock (after the
+	// refused transaction, see Document), so the witness field is no way
+	// round the sign-in limits.
+	if until, err := tx.LockedUntil(u.ID); err != nil {
+		return err
+	} else if f.now.Before(until) {
+		CheckPassword(dummyHash, secret)
+		return bad(ReasonWitnessInvalid, "The witness's account is locked after failed sign-ins; ask another nurse to witness.")
+	}
+	if !CheckPassword(hash, secret) {
+		f.witnessFailedID = u.ID
+		return bad(ReasonWitnessInvalid, notAccepted)
+	}
+	if !u.Active || u.FacilityID != f.by.User.FacilityID {
+		return bad(ReasonWitnessInvalid, notAccepted)
 	}
 	if u.ID == f.by.User.ID {
 		return bad(ReasonWitnessSamePerson, "The witness must be a second person, not the nurse giving the dose.")
 	}
-	if u.Role == RoleAdmin {
-		return bad(ReasonWitnessInvalid, "The witness must be a nurse, charge nurse or pharmacist.")
+	// Witnesses are nurses: roles with a second factor (pharmacists,
+	// admins) cannot co-sign with a password alone.
+	if !canDocument(u.Role) {
+		return bad(ReasonWitnessInvalid, "The witness must be a nurse or charge nurse.")
 	}
 	f.witness = &u
 	return nil
@@ -808,8 +825,23 @@ func (s *Service) Document(ctx context.Context, by Identity, in MedicationInput)
 			s.fillDocumentedDetails(ctx, e, in.DoseID)
 		}
 		s.auditRefusal(ctx, by, "administration.record", "", err, map[string]string{"dose_id": in.DoseID, "order_id": in.OrderID, "outcome": string(in.Outcome)})
+		var ref *Refusal
+		if errors.As(err, &ref) && ref.Verdict.witnessFailedID != "" {
+			s.witnessFailed(ctx, ref.Verdict.witnessFailedID)
+		}
 	}
 	return res, err
+}
+
+// witnessFailed counts a wrong witness password as a failed sign-in, in
+// its own transaction (the refused one rolled back).
+func (s *Service) witnessFailed(ctx context.Context, userID string) {
+	if err := s.Store.InTx(context.WithoutCancel(ctx), func(tx Tx) error {
+		_, err := tx.LoginFailed(userID, s.Config.LockAfterFailures, s.now().Add(s.Config.LockDuration))
+		return err
+	}); err != nil {
+		s.Log.ErrorContext(ctx, "count failed witness sign-in", "err", err)
+	}
 }
 
 func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (DocumentResult, error) {

@@ -49,9 +49,10 @@ type facts struct {
 	openPatches []Administration
 	vitals      map[string]Vital // newest reading of each kind (last 24 h)
 
-	witness       *User
-	witnessReason string
-	witnessMsg    string
+	witness         *User
+	witnessReason   string
+	witnessMsg      string
+	witnessFailedID string // a witness whose password was wrong
 
 	// productFail is why the scanned code names no usable product.
 	productFail *Check
@@ -163,6 +164,7 @@ func orderText(o Order, products map[string]Product) string {
 func evaluate(f *facts) Verdict {
 	vr := &verifier{f: f}
 	vr.v.Resident, vr.v.Unit, vr.v.Context = f.resident, f.unit, f.bctx
+	vr.v.witnessFailedID = f.witnessFailedID
 	vr.giving = f.mode == modeVerify || f.in.Outcome == OutcomeGiven
 	if f.product != nil {
 		vr.v.Product, vr.v.Package, vr.v.Code = f.product, f.pkg, f.code

@@ -626,3 +626,34 @@ func TestBedsideRoutesAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// A wrong witness password counts as a failed sign-in of the witness: the
+// witness field is no way round the account lock.
+func TestBedsideWitnessPasswordCountsTowardsTheLock(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			b := newBed(t, engine)
+			nurse := b.login("nurse")
+			r := b.resident("Moreau")
+			d := b.dose(b.order(r, "fentanyl", false), b.env.Clock.Now(), time.Hour)
+			ctx := scanWristband(t, nurse, r)
+			try := func(password string) testenv.Response {
+				return post(nurse, "/api/v1/administrations", body{"context_id": ctx, "scan": b.pack(b.product("Fentanyl")), "dose_id": d.ID, "site": "chest",
+					"witness": map[string]string{"username": "nurse2", "password": password}})
+			}
+			for i := 0; i < b.env.Svc.Config.LockAfterFailures; i++ {
+				if resp := try("guess-" + string(rune('a'+i))); resp.Status != 422 || resp.Err(t).Error.Reason != mar.ReasonWitnessInvalid {
+					t.Fatalf("guess %d: %d %s", i, resp.Status, resp.Body)
+				}
+			}
+			resp := try(demo.Password)
+			if resp.Status != 422 || !strings.Contains(resp.Err(t).Error.Message, "locked") {
+				t.Fatalf("right password on a locked account: %d %s", resp.Status, resp.Body)
+			}
+			login := b.env.Anonymous(t).Do("POST", "/api/v1/auth/login", map[string]string{"username": "nurse2", "password": demo.Password}, nil)
+			if login.Status != http.StatusTooManyRequests {
+				t.Fatalf("witness signs in after the guesses: %d %s", login.Status, login.Body)
+			}
+		})
+	}
+}
