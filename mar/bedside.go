@@ -332,6 +332,7 @@ type PRNFollowup struct {
 	ID               string
 	FacilityID       string
 	ResidentID       string
+	OrderID          string
 	AdministrationID string
 	DueAt            time.Time
 	Status           string // due, documented, cancelled

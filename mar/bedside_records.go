@@ -99,7 +99,7 @@ func (s *Service) EnterInError(ctx context.Context, by Identity, id, reason stri
 			}
 		}
 		if a.PRN {
-			if err := tx.CancelPRNFollowup(a.ID); err != nil {
+			if err := tx.CancelPRNFollowup(a.ID, by.User.ID, now); err != nil {
 				return AdministrationView{}, err
 			}
 		}

@@ -974,7 +974,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	}
 	var followup *PRNFollowup
 	if outcome == OutcomeGiven && order.PRN {
-		followup = &PRNFollowup{ID: NewID(), FacilityID: a.FacilityID, ResidentID: a.ResidentID, AdministrationID: a.ID,
+		followup = &PRNFollowup{ID: NewID(), FacilityID: a.FacilityID, ResidentID: a.ResidentID, OrderID: a.OrderID, AdministrationID: a.ID,
 			DueAt: a.PerformedAt.Add(s.Config.Bedside.PRNFollowupAfter), Status: FollowupDue}
 		if err := tx.CreatePRNFollowup(followup); err != nil {
 			return DocumentResult{}, fmt.Errorf("PRN follow-up: %w", err)

@@ -45,7 +45,9 @@ type BedsideTx interface {
 	ListPRNFollowups(administrationIDs []string) ([]PRNFollowup, error)
 	// CompletePRNFollowup documents a due follow-up; 0 rows when it was not due.
 	CompletePRNFollowup(f *PRNFollowup) (int64, error)
-	CancelPRNFollowup(administrationID string) error
+	// CancelPRNFollowup closes a due follow-up whose dose was entered in
+	// error (documented_at is set, so no alert is raised for it).
+	CancelPRNFollowup(administrationID, by string, at time.Time) error
 
 	CreatePatchRemoval(r *PatchRemoval) error
 	ListPatchRemovals(administrationIDs []string) ([]PatchRemoval, error)

@@ -22,6 +22,7 @@ type Config struct {
 	LockDuration      time.Duration // for this long
 	BreakGlassFor     time.Duration // how long an emergency grant lasts
 
+	Alerts  AlertConfig
 	Bedside BedsideConfig // scanning, verification and documentation rules
 }
 
@@ -38,6 +39,7 @@ func DefaultConfig() Config {
 		LockDuration:      15 * time.Minute,
 		BreakGlassFor:     60 * time.Minute,
 
+		Alerts:  AlertConfig{Shifts: DefaultShiftStarts},
 		Bedside: DefaultBedsideConfig(),
 	}
 }
@@ -49,8 +51,6 @@ type Service struct {
 	Config   Config
 	Schedule ScheduleSettings
 	Log      *slog.Logger
-	// OnBreakGlass runs inside the transaction that starts a grant.
-	OnBreakGlass BreakGlassHook
 }
 
 // NewService wires a service with the system clock and default config.

@@ -132,6 +132,7 @@ type prnFollowupRow struct {
 	ID               string
 	FacilityID       string
 	ResidentID       string
+	OrderID          string
 	AdministrationID string
 	DueAt            time.Time
 	Status           string
@@ -145,7 +146,7 @@ type prnFollowupRow struct {
 func (prnFollowupRow) TableName() string { return "prn_followups" }
 
 func (r prnFollowupRow) domain() mar.PRNFollowup {
-	return mar.PRNFollowup{ID: r.ID, FacilityID: r.FacilityID, ResidentID: r.ResidentID, AdministrationID: r.AdministrationID,
+	return mar.PRNFollowup{ID: r.ID, FacilityID: r.FacilityID, ResidentID: r.ResidentID, OrderID: r.OrderID, AdministrationID: r.AdministrationID,
 		DueAt: r.DueAt.UTC(), Status: r.Status, DocumentedAt: utcPtr(r.DocumentedAt), DocumentedBy: deref(r.DocumentedBy),
 		Result: r.Result, PainScore: r.PainScore, Note: r.Note}
 }
@@ -363,7 +364,7 @@ func (t *tx) CreateStockMovement(m *mar.StockMovement) error {
 }
 
 func (t *tx) CreatePRNFollowup(f *mar.PRNFollowup) error {
-	return t.db.Create(&prnFollowupRow{ID: f.ID, FacilityID: f.FacilityID, ResidentID: f.ResidentID, AdministrationID: f.AdministrationID,
+	return t.db.Create(&prnFollowupRow{ID: f.ID, FacilityID: f.FacilityID, ResidentID: f.ResidentID, OrderID: f.OrderID, AdministrationID: f.AdministrationID,
 		DueAt: f.DueAt.UTC(), Status: f.Status, DocumentedAt: utcPtr(f.DocumentedAt), DocumentedBy: strPtr(f.DocumentedBy),
 		Result: f.Result, PainScore: f.PainScore, Note: f.Note}).Error
 }
@@ -398,9 +399,9 @@ func (t *tx) CompletePRNFollowup(f *mar.PRNFollowup) (int64, error) {
 	return res.RowsAffected, res.Error
 }
 
-func (t *tx) CancelPRNFollowup(administrationID string) error {
+func (t *tx) CancelPRNFollowup(administrationID, by string, at time.Time) error {
 	return t.db.Model(&prnFollowupRow{}).Where("administration_id = ? AND status = ?", administrationID, mar.FollowupDue).
-		Update("status", mar.FollowupCancelled).Error
+		Updates(map[string]any{"status": mar.FollowupCancelled, "documented_at": at.UTC(), "documented_by": by}).Error
 }
 
 func (t *tx) CreatePatchRemoval(r *mar.PatchRemoval) error {

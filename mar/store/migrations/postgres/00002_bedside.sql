@@ -84,6 +84,7 @@ CREATE TABLE prn_followups (
     id uuid PRIMARY KEY,
     facility_id uuid NOT NULL REFERENCES facilities(id),
     resident_id uuid NOT NULL REFERENCES residents(id),
+    order_id uuid NOT NULL REFERENCES orders(id),
     administration_id uuid NOT NULL UNIQUE REFERENCES administrations(id),
     due_at timestamptz NOT NULL,
     status text NOT NULL DEFAULT 'due' CHECK (status IN ('due','documented','cancelled')),
@@ -93,7 +94,10 @@ CREATE TABLE prn_followups (
     pain_score integer,
     note text NOT NULL DEFAULT ''
 );
-CREATE INDEX prn_followups_due ON prn_followups (due_at) WHERE status = 'due';
+-- The alert sweeper reads (id, resident_id, order_id, due_at, documented_at):
+-- a follow-up is open while documented_at is null. A cancelled one (its
+-- dose entered in error) is closed with the time of the cancellation.
+CREATE INDEX prn_followups_open ON prn_followups (due_at) WHERE documented_at IS NULL;
 
 CREATE TABLE patch_removals (
     administration_id uuid PRIMARY KEY REFERENCES administrations(id),
