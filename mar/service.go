@@ -21,6 +21,9 @@ type Config struct {
 	LockAfterFailures int           // failed sign-ins that lock an account
 	LockDuration      time.Duration // for this long
 	BreakGlassFor     time.Duration // how long an emergency grant lasts
+
+	Alerts  AlertConfig
+	Bedside BedsideConfig // scanning, verification and documentation rules
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -35,6 +38,9 @@ func DefaultConfig() Config {
 		LockAfterFailures: 5,
 		LockDuration:      15 * time.Minute,
 		BreakGlassFor:     60 * time.Minute,
+
+		Alerts:  AlertConfig{Shifts: DefaultShiftStarts},
+		Bedside: DefaultBedsideConfig(),
 	}
 }
 
@@ -45,8 +51,6 @@ type Service struct {
 	Config   Config
 	Schedule ScheduleSettings
 	Log      *slog.Logger
-	// OnBreakGlass runs inside the transaction that starts a grant.
-	OnBreakGlass BreakGlassHook
 }
 
 // NewService wires a service with the system clock and default config.
