@@ -50,6 +50,13 @@ func TestSmallFacilityVerifiesAndMaterialisesOnwards(t *testing.T) {
 	if hs.Doses < 16*15*3 || hs.Doses > 16*15*5 || hs.AuditEvents < 16*3 {
 		t.Fatalf("history: %+v", hs)
 	}
+	var documented int64
+	if err := st.DB().QueryRowContext(ctx, "SELECT count(*) FROM scheduled_doses WHERE status IN ('given','held','refused') AND admin_id IS NOT NULL").Scan(&documented); err != nil {
+		t.Fatal(err)
+	}
+	if hs.Administrations == 0 || documented != hs.Administrations {
+		t.Fatalf("%d administrations for %d documented doses", hs.Administrations, documented)
+	}
 	n, brk, err := st.VerifyAudit(ctx)
 	if err != nil || brk != nil || n != hs.AuditEvents {
 		t.Fatalf("verify: %d %v %v", n, brk, err)

@@ -98,9 +98,9 @@ func History(ctx context.Context, st *store.Store, f *Facility, o Options) (Hist
 						outcome, reason := string(status), ""
 						switch status {
 						case mar.DoseHeld:
-							reason = "resident_asleep"
+							reason = "resident_away"
 						case mar.DoseRefused:
-							reason = "resident_refused"
+							reason = "resident_declined"
 						}
 						qty := 0.0
 						if status == mar.DoseGiven {

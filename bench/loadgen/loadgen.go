@@ -27,6 +27,10 @@ type Plan struct {
 	Clients  int           // concurrent workers
 	Total    int           // operations in all, shared by the workers
 	Deadline time.Duration // the run stops when it is over, whatever is left
+	// PerClient makes Total a count per client: client w runs operations
+	// 0 … Total-1 of its own (i is then the client's own index), for work
+	// that belongs to one client, such as one nurse's doses.
+	PerClient bool
 }
 
 // Result summarises a run. Latencies are of successful operations.
@@ -65,9 +69,14 @@ func Run(ctx context.Context, p Plan, op Op) Result {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= p.Total {
+			for k := 0; ctx.Err() == nil; k++ {
+				i := k
+				if p.PerClient {
+					if k >= p.Total {
+						return
+					}
+					next.Add(1)
+				} else if i = int(next.Add(1) - 1); i >= p.Total {
 					return
 				}
 				t0 := time.Now()
@@ -101,7 +110,11 @@ func Run(ctx context.Context, p Plan, op Op) Result {
 	if len(kinds) > 0 {
 		r.ErrorKinds = kinds
 	}
-	r.Truncated = int(next.Load()) < p.Total
+	want := p.Total
+	if p.PerClient {
+		want *= p.Clients
+	}
+	r.Truncated = int(next.Load()) < want
 	return r
 }
 

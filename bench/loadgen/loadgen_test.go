@@ -72,3 +72,22 @@ func TestLoopbackOnly(t *testing.T) {
 		t.Fatalf("dial to a non-loopback address: %v", err)
 	}
 }
+
+func TestRunPerClientGivesEachClientItsOwnCount(t *testing.T) {
+	counts := make([]atomic.Int32, 3)
+	r := Run(context.Background(), Plan{Clients: 3, Total: 5, PerClient: true, Deadline: 10 * time.Second}, func(ctx context.Context, w, i int) error {
+		if i < 0 || i >= 5 {
+			t.Errorf("client %d got index %d", w, i)
+		}
+		counts[w].Add(1)
+		return nil
+	})
+	for w := range counts {
+		if counts[w].Load() != 5 {
+			t.Fatalf("client %d ran %d operations", w, counts[w].Load())
+		}
+	}
+	if r.Done != 15 || r.Truncated {
+		t.Fatalf("%+v", r)
+	}
+}

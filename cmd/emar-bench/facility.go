@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emar-project/emar/bench/datagen"
+	"github.com/emar-project/emar/bench/loadgen"
+	"github.com/emar-project/emar/internal/emarproc"
+	"github.com/emar-project/emar/mar"
+)
+
+type facilityResult struct {
+	Residents              int     `json:"residents"`
+	LadderResidents        int     `json:"ladder_residents"`
+	Nurses                 int     `json:"nurses"`
+	Orders                 int     `json:"orders"`
+	Zone                   string  `json:"time_zone"`
+	HistoryDays            int     `json:"history_days"`
+	HistoryDoses           int64   `json:"history_doses"`
+	HistoryAdministrations int64   `json:"history_administrations"`
+	HistoryAuditEvents     int64   `json:"history_audit_events"`
+	GenerateSeconds        float64 `json:"generate_seconds"`
+	Note                   string  `json:"note"`
+
+	Verify   []loadgen.Result `json:"verify"`
+	Document []loadgen.Result `json:"document"`
+	Burst    *burstResult     `json:"burst"`
+	// BestAdministrationsPerSec is the best documenting rung: the figure
+	// compared with pgbench.
+	BestAdministrationsPerSec float64 `json:"best_administrations_per_second"`
+	Duplicates                int     `json:"duplicate_administrations"`
+	AuditVerify               string  `json:"audit_verify"`
+}
+
+type burstResult struct {
+	Nurses          int              `json:"nurses"`
+	Residents       int              `json:"residents"`
+	Administrations int              `json:"administrations"`
+	Errors          int              `json:"errors"`
+	ErrorSample     string           `json:"error_sample,omitempty"`
+	Seconds         float64          `json:"seconds"`
+	PerSecond       float64          `json:"administrations_per_second"`
+	DoseP50         time.Duration    `json:"dose_p50_ns"`
+	DoseP99         time.Duration    `json:"dose_p99_ns"`
+	Steps           []loadgen.Result `json:"steps"`
+}
+
+// rung is one step of the throughput ladder: clients nurses, each with
+// perClient doses of its own.
+type rung struct{ clients, perClient int }
+
+var ladder = []rung{{1, 150}, {4, 75}, {16, 48}, {32, 24}}
+
+// gs1Pack is what a scanner reads off a unit-dose pack: AIM ]d2, GTIN,
+// expiry, lot, GS, serial.
+func gs1Pack(gtin string, expiry time.Time, lot string) string {
+	return fmt.Sprintf("]d201%s17%s10%s\x1d21SN%s", gtin, expiry.Format("060102"), lot, lot)
+}
+
+// facility builds the 500-bed facility with its history, serves it with
+// the real emar binary and drives the bedside flow against it: the
+// verify/document ladder, then the 09:00 burst.
+func (b *bench) facility(ctx context.Context) error {
+	const name = "bench_facility"
+	st, err := b.openMigrated(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer b.dropDB(ctx, name)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	opts := datagen.DefaultOptions(now)
+	t0 := time.Now()
+	f, err := datagen.Build(ctx, st, opts)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	hs, err := datagen.History(ctx, st, f, opts)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+		st.Close()
+		return err
+	}
+	r := &facilityResult{Residents: f.LadderResident, LadderResidents: len(f.Residents) - f.LadderResident, Nurses: len(f.Nurses),
+		Orders: f.Orders, Zone: f.Zone, HistoryDays: opts.Days, HistoryDoses: hs.Doses, HistoryAdministrations: hs.Administrations,
+		HistoryAuditEvents: hs.AuditEvents, GenerateSeconds: time.Since(t0).Seconds(),
+		Note: "history: " + datagen.HistoryNote + "; sessions opened by mar.Service.Login in-process (the HTTP sign-in limit is 30/min per address)"}
+	b.rep.Facility = r
+	b.log.Info("facility generated", "residents", r.Residents, "doses", hs.Doses, "administrations", hs.Administrations, "seconds", r.GenerateSeconds)
+
+	// Sessions: the real Login, two at a time (Argon2id is the cost).
+	svc := mar.NewService(st, quietLog())
+	tokens := make([]string, len(f.Nurses))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(f.Nurses))
+	sem := make(chan struct{}, 2)
+	for i, n := range f.Nurses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res, err := svc.Login(ctx, n.Username, datagen.Password, mar.SessionDevice, mar.Identity{SourceIP: "127.0.0.1", Device: "emar-bench"})
+			if err != nil {
+				errs <- fmt.Errorf("login %s: %w", n.Username, err)
+				return
+			}
+			tokens[i] = res.Token
+		}()
+	}
+	wg.Wait()
+	st.Close()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+
+	addr, err := emarproc.FreeAddr()
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(b.cfg.out, "emar-serve.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	proc := &emarproc.Proc{Bin: b.cfg.emar, Addr: addr, Args: []string{"--db", b.pg.DatabaseDSN(name), "--log-format", "json"}, Log: logFile}
+	if err := proc.Start(ctx, 2*time.Minute); err != nil {
+		return err
+	}
+	defer proc.Stop()
+	hc := loadgen.HTTPClient(64, 30*time.Second)
+	nurse := func(i int) *loadgen.Bedside {
+		return &loadgen.Bedside{Base: proc.URL(), Token: tokens[i], Device: "bench-" + f.Nurses[i].Username, HTTP: hc}
+	}
+	expiry := now.AddDate(1, 0, 0)
+	gtinOf := map[string]string{}
+	for _, res := range f.Residents {
+		for _, o := range res.Orders {
+			gtinOf[o.ProductID] = o.GTIN
+		}
+	}
+	// open scans a resident's wristband for a nurse and returns the
+	// medication requests for every dose due now.
+	open := func(n *loadgen.Bedside, res datagen.Resident) ([]loadgen.Medication, error) {
+		w, err := n.Wristband(ctx, res.Wristband, mar.NewID())
+		if err != nil {
+			return nil, fmt.Errorf("wristband %s: %w", res.Wristband, err)
+		}
+		var out []loadgen.Medication
+		for _, it := range w.Due.DueNow {
+			if it.Dose == nil {
+				continue
+			}
+			gtin := gtinOf[it.Order.ProductID]
+			out = append(out, loadgen.Medication{ContextID: w.ContextID, DoseID: it.Dose.ID, Scan: gs1Pack(gtin, expiry, "B"+gtin[8:13])})
+		}
+		return out, nil
+	}
+
+	// The ladder: each rung gets fresh residents of the ladder ward.
+	next := f.LadderResident
+	for _, rg := range ladder {
+		queues := make([][]loadgen.Medication, rg.clients)
+		for w := 0; w < rg.clients; w++ {
+			n := nurse(f.LadderNurse + w)
+			for len(queues[w]) < rg.perClient {
+				if next >= len(f.Residents) {
+					return errors.New("ladder: not enough ladder residents for the rungs")
+				}
+				meds, err := open(n, f.Residents[next])
+				next++
+				if err != nil {
+					return err
+				}
+				queues[w] = append(queues[w], meds...)
+			}
+			queues[w] = queues[w][:rg.perClient]
+		}
+		v := loadgen.Run(ctx, loadgen.Plan{Name: "verify", Clients: rg.clients, Total: rg.perClient, PerClient: true, Deadline: b.cfg.ladderSecs},
+			func(ctx context.Context, w, i int) error {
+				return nurse(f.LadderNurse+w).Verify(ctx, queues[w][i], mar.NewID())
+			})
+		r.Verify = append(r.Verify, v)
+		d := loadgen.Run(ctx, loadgen.Plan{Name: "document", Clients: rg.clients, Total: rg.perClient, PerClient: true, Deadline: b.cfg.ladderSecs},
+			func(ctx context.Context, w, i int) error {
+				_, err := nurse(f.LadderNurse+w).Document(ctx, queues[w][i], mar.NewID())
+				return err
+			})
+		r.Document = append(r.Document, d)
+		r.BestAdministrationsPerSec = max(r.BestAdministrationsPerSec, d.Throughput)
+		b.log.Info("ladder rung", "clients", rg.clients, "verify_per_s", v.Throughput, "verify_p99_ms", ms(v.P99), "document_per_s", d.Throughput, "document_p99_ms", ms(d.P99), "errors", v.Errors+d.Errors)
+	}
+
+	r.Burst = b.burst(ctx, f, nurse, open)
+
+	var dup int
+	if err := proc.Stop(); err != nil {
+		return err
+	}
+	dupOut, err := b.pg.Pg(ctx, "psql", "-XAtc", "SELECT count(*) FROM (SELECT dose_id FROM administrations WHERE NOT entered_in_error AND dose_id IS NOT NULL GROUP BY dose_id HAVING count(*) > 1) x", name)
+	if err != nil {
+		return err
+	}
+	fmt.Sscan(strings.TrimSpace(dupOut), &dup)
+	r.Duplicates = dup
+	t1 := time.Now()
+	out, err := exec.CommandContext(ctx, b.cfg.emar, "audit", "verify", "--db", b.pg.DatabaseDSN(name)).CombinedOutput()
+	r.AuditVerify = fmt.Sprintf("%s (%.1f s, emar audit verify)", strings.TrimSpace(string(out)), time.Since(t1).Seconds())
+	if err != nil {
+		return fmt.Errorf("emar audit verify: %v: %s", err, out)
+	}
+	if dup > 0 {
+		return fmt.Errorf("%d doses have more than one live administration", dup)
+	}
+	return nil
+}
+
+// burst is the 09:00 medication pass: every pass nurse at once, each going
+// through her residents — wristband, then verify and document for every
+// dose due now — as fast as the service answers (no think time: a two-hour
+// pass compressed into as long as the server needs).
+func (b *bench) burst(ctx context.Context, f *datagen.Facility, nurse func(int) *loadgen.Bedside,
+	open func(*loadgen.Bedside, datagen.Resident) ([]loadgen.Medication, error)) *burstResult {
+	nurses := min(b.cfg.nurses, f.LadderNurse)
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.burstSecs)
+	defer cancel()
+	type sample struct {
+		wrist, verify, doc, dose []time.Duration
+		errs                     int
+		firstErr                 string
+		residents                int
+	}
+	samples := make([]sample, nurses)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < nurses; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			s := &samples[i]
+			fail := func(err error) {
+				s.errs++
+				if s.firstErr == "" {
+					s.firstErr = err.Error()
+				}
+			}
+			n := nurse(i)
+			for _, ri := range f.Nurses[i].Residents {
+				if ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				meds, err := open(n, f.Residents[ri])
+				if err != nil {
+					fail(err)
+					continue
+				}
+				s.wrist = append(s.wrist, time.Since(t0))
+				s.residents++
+				for _, m := range meds {
+					t1 := time.Now()
+					if err := n.Verify(ctx, m, mar.NewID()); err != nil {
+						fail(err)
+						continue
+					}
+					t2 := time.Now()
+					if _, err := n.Document(ctx, m, mar.NewID()); err != nil {
+						fail(err)
+						continue
+					}
+					t3 := time.Now()
+					s.verify = append(s.verify, t2.Sub(t1))
+					s.doc = append(s.doc, t3.Sub(t2))
+					s.dose = append(s.dose, t3.Sub(t1))
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var wrist, verify, doc, dose []time.Duration
+	br := &burstResult{Nurses: nurses, Seconds: elapsed.Seconds()}
+	for _, s := range samples {
+		wrist, verify, doc, dose = append(wrist, s.wrist...), append(verify, s.verify...), append(doc, s.doc...), append(dose, s.dose...)
+		br.Errors += s.errs
+		br.Residents += s.residents
+		if br.ErrorSample == "" {
+			br.ErrorSample = s.firstErr
+		}
+	}
+	br.Administrations = len(doc)
+	br.PerSecond = float64(len(doc)) / elapsed.Seconds()
+	ds := loadgen.Summarise("dose", nurses, dose, elapsed)
+	br.DoseP50, br.DoseP99 = ds.P50, ds.P99
+	br.Steps = []loadgen.Result{loadgen.Summarise("wristband", nurses, wrist, elapsed), loadgen.Summarise("verify", nurses, verify, elapsed),
+		loadgen.Summarise("document", nurses, doc, elapsed)}
+	b.log.Info("burst", "nurses", nurses, "administrations", br.Administrations, "seconds", elapsed.Seconds(), "errors", br.Errors, "first_error", br.ErrorSample)
+	return br
+}
