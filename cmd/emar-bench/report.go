@@ -120,9 +120,9 @@ func (r *report) print(out io.Writer) {
 		fmt.Fprintf(w, "ratio Materialize ÷ raw INSERT\t%.2f\n", x.Ratio)
 	}
 	if s := r.Sweep; s != nil {
-		fmt.Fprintln(w, "\nmissed-dose sweep\thistory\topen doses\tmarked per sweep\tmedian ms\tmax ms\tpartial index")
+		fmt.Fprintln(w, "\nmissed-dose sweep (alerts.Sweeper.Sweep)\thistory\topen doses\tidle ms\tmarked per sweep\tmedian ms\tmax ms\tplan uses scheduled_doses_open")
 		for _, x := range s.Runs {
-			fmt.Fprintf(w, "\t%d\t%d\t%d\t%.1f\t%.1f\t%v\n", x.HistoryDoses, x.OpenDoses, x.MarkedPerSweep, x.MedianMs, x.MaxMs, x.UsesOpenIndex)
+			fmt.Fprintf(w, "\t%d\t%d\t%.1f\t%d\t%.1f\t%.1f\t%v\n", x.HistoryDoses, x.OpenDoses, x.IdleMs, x.MarkedPerSweep, x.MedianMs, x.MaxMs, x.UsesOpenIndex)
 		}
 		if len(s.Runs) == 2 && s.Runs[0].MedianMs > 0 {
 			fmt.Fprintf(w, "ratio large ÷ small history\t%.2f\n", s.Runs[1].MedianMs/s.Runs[0].MedianMs)
@@ -132,9 +132,10 @@ func (r *report) print(out io.Writer) {
 		fmt.Fprintf(w, "\naudit chain verification (store.VerifyAudit)\t%d events in %.1f s\t%.0f events/s\t(generated in %.1f s)\n", a.Events, a.Seconds, a.PerSecond, a.GenerateSeconds)
 	}
 	if d := r.Decode; d != nil {
-		fmt.Fprintf(w, "\nimage decode (%s)\timages\tgo ms/img\tgo read\tzxing-cpp ms/img\tzxing read\tgo ÷ zxing time\n", d.Source)
+		fmt.Fprintf(w, "\nimage decode (%s)\n", d.Source)
+		fmt.Fprintln(w, "format\timages\tgo read\tgo wrong\tgo ms/img\tzxing-cpp read\tzxing wrong\tzxing ms/img\tgo ÷ zxing time")
 		for _, x := range d.Formats {
-			fmt.Fprintf(w, "%s\t%d\t%.2f\t%d\t%.2f\t%d\t%.1f\n", x.Format, x.Images, x.GoMs, x.GoRead, x.ZXingMs, x.ZXingRead, x.Ratio)
+			fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.2f\t%d\t%d\t%.2f\t%.2f\n", x.Format, x.Images, x.GoRead, x.GoWrong, x.GoMs, x.ZXingRead, x.ZXingWrong, x.ZXingMs, x.Ratio)
 		}
 		if d.Note != "" {
 			fmt.Fprintf(w, "  %s\n", d.Note)
