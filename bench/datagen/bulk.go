@@ -71,11 +71,11 @@ func BulkFacility(ctx context.Context, st *store.Store, residents int, start tim
 				freq[k], start, "active", "Dr. Synthetic", "bench", start, start, start})
 		}
 	}
-	if _, err := copyFrom(ctx, st.DB(), "residents", []string{"id", "facility_id", "unit_id", "mrn", "wristband_id", "family_name",
+	if _, err := copyTrusted(ctx, st.DB(), "residents", []string{"id", "facility_id", "unit_id", "mrn", "wristband_id", "family_name",
 		"given_name", "birth_date", "sex", "status", "admitted_at"}, resRows); err != nil {
 		return nil, err
 	}
-	n, err := copyFrom(ctx, st.DB(), "orders", []string{"id", "facility_id", "resident_id", "product_id", "ingredient", "dose_value",
+	n, err := copyTrusted(ctx, st.DB(), "orders", []string{"id", "facility_id", "resident_id", "product_id", "ingredient", "dose_value",
 		"dose_unit", "route", "frequency", "start_at", "status", "prescriber", "source", "verified_at", "created_at", "updated_at"}, ordRows)
 	if err != nil {
 		return nil, err

@@ -57,6 +57,17 @@ func TestSmallFacilityVerifiesAndMaterialisesOnwards(t *testing.T) {
 	if hs.Administrations == 0 || documented != hs.Administrations {
 		t.Fatalf("%d administrations for %d documented doses", hs.Administrations, documented)
 	}
+	// The rows were copied with the foreign-key triggers off: every
+	// reference must still resolve.
+	for _, q := range []string{
+		"SELECT count(*) FROM scheduled_doses d LEFT JOIN orders o ON o.id = d.order_id LEFT JOIN residents r ON r.id = d.resident_id LEFT JOIN units u ON u.id = d.unit_id WHERE o.id IS NULL OR r.id IS NULL OR u.id IS NULL",
+		"SELECT count(*) FROM administrations a LEFT JOIN scheduled_doses d ON d.id = a.dose_id LEFT JOIN users n ON n.id = a.performer_id LEFT JOIN products p ON p.id = a.product_id WHERE d.id IS NULL OR n.id IS NULL OR p.id IS NULL OR d.admin_id <> a.id",
+	} {
+		var bad int
+		if err := st.DB().QueryRowContext(ctx, q).Scan(&bad); err != nil || bad != 0 {
+			t.Fatalf("%d dangling references (%v): %s", bad, err, q)
+		}
+	}
 	n, brk, err := st.VerifyAudit(ctx)
 	if err != nil || brk != nil || n != hs.AuditEvents {
 		t.Fatalf("verify: %d %v %v", n, brk, err)

@@ -115,14 +115,17 @@ func History(ctx context.Context, st *store.Store, f *Facility, o Options) (Hist
 			}
 		}
 	}
-	n, err := copyFrom(ctx, st.DB(), "scheduled_doses", []string{"id", "facility_id", "order_id", "resident_id", "unit_id", "due_at",
+	// In id (time) order, so the primary keys grow at their right edge.
+	slices.SortFunc(doses, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
+	slices.SortFunc(admins, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
+	n, err := copyTrusted(ctx, st.DB(), "scheduled_doses", []string{"id", "facility_id", "order_id", "resident_id", "unit_id", "due_at",
 		"window_start", "window_end", "status", "step", "step_dose", "documented_by", "documented_at", "admin_id"}, doses)
 	if err != nil {
 		return hs, err
 	}
 	hs.Doses = n
 	if withAdmins {
-		n, err := copyFrom(ctx, st.DB(), "administrations", []string{"id", "facility_id", "resident_id", "unit_id", "order_id", "dose_id",
+		n, err := copyTrusted(ctx, st.DB(), "administrations", []string{"id", "facility_id", "resident_id", "unit_id", "order_id", "dose_id",
 			"product_id", "performer_id", "performed_at", "recorded_at", "back_documented", "back_documented_reason", "gtin",
 			"quantity", "amount", "unit", "route", "outcome", "reason_code"}, admins)
 		if err != nil {
