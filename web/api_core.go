@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,8 +15,15 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
+// readyTimeout bounds the readiness check: a load balancer must hear
+// "not ready" quickly from a service whose database stalls.
+const readyTimeout = 1500 * time.Millisecond
+
 func (s *Server) readyz(c *gin.Context) {
-	if err := s.ready.Ready(c.Request.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
+	if err := s.ready.Ready(ctx); err != nil {
+		c.Header("Retry-After", "1")
 		c.JSON(http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: string(mar.EUnavailable), Message: err.Error()}})
 		return
 	}

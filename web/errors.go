@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -55,11 +56,18 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			me = &mar.Error{Code: mar.ETooLarge, Message: "the request body is too large"}
+		} else if errors.Is(err, context.DeadlineExceeded) {
+			// The request's deadline passed in code that did not translate
+			// it: the database is slow, not the request wrong.
+			me = &mar.Error{Code: mar.EUnavailable, Message: "the service did not finish in time; retry", Err: err}
 		} else {
 			me = &mar.Error{Code: mar.EInternal, Message: "internal error", Err: err}
 		}
 	}
 	status := statusOf(me.Code)
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "1")
+	}
 	if status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "err", err, "request_id", requestID(c), "route", c.FullPath())
 	}

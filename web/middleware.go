@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -171,4 +172,55 @@ func (s *Server) breakGlassAllows(c *gin.Context, id *mar.Identity, roles []mar.
 	}
 	id.BreakGlass = true
 	return true
+}
+
+// DefaultRequestTimeout bounds a request's work: bedside calls take
+// milliseconds, so five seconds means the database is stalled.
+const DefaultRequestTimeout = 5 * time.Second
+
+// DefaultReportTimeout bounds the routes that read the whole audit trail
+// or long stretches of history.
+const DefaultReportTimeout = 10 * time.Minute
+
+// slowRoutes read everything there is and get the report bound; the live
+// alert stream has none (it ends when the client goes); image decoding
+// has its own bounds (2 s for a decoder, 5 s to decode) and a little more.
+var slowRoutes = map[string]time.Duration{
+	"/api/v1/audit/verify":  -1,
+	"/api/v1/audit":         -1,
+	"/api/v1/reports/doses": -1,
+	"/api/v1/alerts/stream": 0,
+	"/api/v1/scans/decode":  10 * time.Second,
+}
+
+// deadline puts a deadline on the request's context, which every database
+// call honours: when PostgreSQL stalls, the call returns at the deadline,
+// the store reads it as unavailable and the client gets a 503 it may retry
+// with its idempotency key, instead of a request that hangs as long as the
+// database does.
+func (s *Server) deadline() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		d := s.requestTimeout
+		if v, ok := slowRoutes[c.FullPath()]; ok {
+			d = v
+			if v < 0 {
+				d = s.reportTimeout
+			}
+		}
+		if d <= 0 {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }

@@ -38,6 +38,11 @@ type Deps struct {
 	SecureCookies bool
 	// Alerts tunes the live alert stream.
 	Alerts AlertStreamConfig
+	// RequestTimeout bounds each request's work, database calls included,
+	// so a stalled database costs a client a 503 rather than a hung
+	// request (0: DefaultRequestTimeout). ReportTimeout is the bound of the
+	// routes that read the whole trail or history (0: DefaultReportTimeout).
+	RequestTimeout, ReportTimeout time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -54,6 +59,8 @@ type Server struct {
 	loginLimit *windowLimiter
 	// decoder bounds concurrent barcode image decoding.
 	decoder *decoder
+	// requestTimeout and reportTimeout bound handlers' work.
+	requestTimeout, reportTimeout time.Duration
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -64,14 +71,15 @@ func New(d Deps) (*Server, error) {
 		d.Log = slog.Default()
 	}
 	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor,
-		loginLimit: newWindowLimiter(30, time.Minute), alerts: d.Alerts.withDefaults(), decoder: newDecoder()}
+		loginLimit: newWindowLimiter(30, time.Minute), alerts: d.Alerts.withDefaults(), decoder: newDecoder(),
+		requestTimeout: orDefault(d.RequestTimeout, DefaultRequestTimeout), reportTimeout: orDefault(d.ReportTimeout, DefaultReportTimeout)}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
 	}
-	e.Use(withRequestID(), s.recoverJSON(), s.logRequests(), securityHeaders())
+	e.Use(withRequestID(), s.recoverJSON(), s.logRequests(), securityHeaders(), s.deadline())
 	e.NoRoute(func(c *gin.Context) {
 		s.respondError(c, mar.Errorf(mar.ENotFound, "no such route: %s", c.Request.URL.Path))
 	})

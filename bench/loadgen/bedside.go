@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,7 +19,16 @@ type Bedside struct {
 	Token  string
 	Device string
 	HTTP   *http.Client
+	// Observe, when set, sees every answer (status 0: no answer) with
+	// how long it took; fault tests use it to check what clients saw.
+	Observe func(path string, status int, err error, took time.Duration)
+
+	replays atomic.Int64
 }
+
+// Replays counts answers the server replayed for an Idempotency-Key: a
+// retry of a request that had already been carried out.
+func (b *Bedside) Replays() int64 { return b.replays.Load() }
 
 // Login signs in over HTTP as a device and returns its client.
 func Login(ctx context.Context, hc *http.Client, base, username, password string) (*Bedside, error) {
@@ -156,14 +166,21 @@ func (b *Bedside) post(ctx context.Context, path, key string, body any, want int
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
+	t0 := time.Now()
 	resp, err := b.HTTP.Do(req)
 	if err != nil {
+		b.observe(path, 0, err, t0)
 		return err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
+		b.observe(path, 0, err, t0)
 		return err
+	}
+	b.observe(path, resp.StatusCode, nil, t0)
+	if resp.Header.Get(Replayed) == "true" {
+		b.replays.Add(1)
 	}
 	if resp.StatusCode != want {
 		if len(raw) > 300 {
@@ -177,4 +194,28 @@ func (b *Bedside) post(ctx context.Context, path, key string, body any, want int
 		}
 	}
 	return nil
+}
+
+func (b *Bedside) observe(path string, status int, err error, t0 time.Time) {
+	if b.Observe != nil {
+		b.Observe(path, status, err, time.Since(t0))
+	}
+}
+
+// WristbandRetrying scans a band with one key until the answer is final.
+func (b *Bedside) WristbandRetrying(ctx context.Context, scan, key string, attempts int, backoff time.Duration) (WristbandAnswer, error) {
+	var w WristbandAnswer
+	var err error
+	for n := 1; ; n++ {
+		w, err = b.Wristband(ctx, scan, key)
+		if !Retryable(err) || n >= attempts || ctx.Err() != nil {
+			return w, err
+		}
+		select {
+		case <-ctx.Done():
+			return w, err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
 }

@@ -28,6 +28,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	proxies := f.String("trusted-proxies", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
 	secure := f.Bool("secure-cookies", false, "mark session cookies Secure (set when served over HTTPS)")
 	materializeEvery := f.Duration("materialize-interval", 5*time.Minute, "how often scheduled doses are extended to the horizon")
+	requestTimeout := f.Duration("request-timeout", web.DefaultRequestTimeout, "bound on one request's work, database calls included; past it the client gets 503 and may retry")
+	reportTimeout := f.Duration("report-timeout", web.DefaultReportTimeout, "bound on audit verification, audit reports and dose reports")
 	auditKey := f.String("audit-key", "", "Ed25519 key file (emar audit keygen) that signs audit checkpoints")
 	auditDir := f.String("audit-checkpoints", "", "directory outside the database where signed audit checkpoints are written every minute")
 	alertOpts := addAlertFlags(f)
@@ -61,6 +63,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		trusted = strings.Split(*proxies, ",")
 	}
 	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure,
+		RequestTimeout: *requestTimeout, ReportTimeout: *reportTimeout,
 		Alerts: web.AlertStreamConfig{Hub: hub}})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)

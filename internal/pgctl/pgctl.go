@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,4 +218,75 @@ func (s *Server) WaitStopped(d time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("pgctl: server still running after %s", d)
+}
+
+// NewCluster creates and starts a private PostgreSQL cluster in dir (which
+// must exist and be empty) on a free loopback port, with the binaries in
+// bin and extra server options (e.g. "-c", "fsync=on"). Tests that stop or
+// freeze the server use their own cluster, so tests running beside them
+// on the shared server are not disturbed. Stop it with StopImmediate.
+func NewCluster(ctx context.Context, bin, dir string, opts ...string) (*Server, error) {
+	if os.Getuid() == 0 {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := exec.CommandContext(ctx, "chown", "postgres", dir).Run(); err != nil {
+			return nil, fmt.Errorf("pgctl: chown %s: %w", dir, err)
+		}
+	}
+	s := &Server{Bin: bin, Data: filepath.Join(dir, "data"), Socket: dir}
+	if err := s.run(ctx, "initdb", "-D", s.Data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"); err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s.Port = port
+		o := fmt.Sprintf("-k %s -p %d -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", dir, port)
+		for _, x := range opts {
+			o += " " + x
+		}
+		lastErr = s.run(ctx, "pg_ctl", "-D", s.Data, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60", "-o", o, "start")
+		if lastErr == nil {
+			s.DSN = s.DatabaseDSN("postgres")
+			return s, nil
+		}
+	}
+	return nil, lastErr
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// DefaultBin finds the newest installed PostgreSQL's binaries, preferring
+// EMAR_TEST_PG_BIN.
+func DefaultBin() (string, error) {
+	if b := os.Getenv("EMAR_TEST_PG_BIN"); b != "" {
+		return b, nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	if len(dirs) == 0 {
+		return "", errors.New("pgctl: no PostgreSQL binaries (set EMAR_TEST_PG_BIN or install postgresql)")
+	}
+	best := dirs[0]
+	for _, d := range dirs[1:] {
+		if versionOf(d) > versionOf(best) {
+			best = d
+		}
+	}
+	return best, nil
+}
+
+func versionOf(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
 }

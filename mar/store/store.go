@@ -6,10 +6,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"time"
 
@@ -189,14 +192,28 @@ func isUnique(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
+// isConnection recognises a database that is down, restarting or gone
+// away mid-statement: connection refused or reset, an EOF in the middle of
+// a reply (pgx: "unexpected EOF", "conn closed"), or the server's own
+// shutdown and crash codes (57P01-57P03, class 08).
 func isConnection(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P03"
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.As(err, &ce) || errors.As(err, &ne) {
+		return true
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "failed to connect") ||
-		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset") || errors.Is(err, sql.ErrConnDone)
+	for _, s := range []string{"connection refused", "failed to connect", "broken pipe", "connection reset", "conn closed", "unexpected EOF"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // tx implements mar.Tx over one GORM transaction.
