@@ -7,7 +7,7 @@ DB      ?= sqlite:emar.db
 ADDR    ?= localhost:8080
 FUZZTIME ?= 10s
 
-.PHONY: run build test test-short lint fuzz bench faults clean tools
+.PHONY: run build test test-short lint fuzz bench faults faults-long clean tools
 
 run:
 	$(GO) run ./cmd/emar serve --demo --db '$(DB)' --addr '$(ADDR)'
@@ -29,11 +29,19 @@ lint:
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
+# Every performance figure against a durable PostgreSQL, under 10 minutes;
+# BENCH_ARGS passes flags to emar-bench (e.g. BENCH_ARGS="--steps sweep").
 bench:
-	scripts/bench.sh
+	scripts/bench.sh $(BENCH_ARGS)
 
+# The fault suite: each test starts its own PostgreSQL cluster and the real
+# emar binary, breaks something and checks nothing acknowledged was lost.
+# make test runs the same tests in this short form.
 faults:
-	scripts/with-postgres.sh $(GO) test -count=1 -run 'TestFault' ./faults/...
+	$(GO) test -count=1 -v -timeout 20m -run 'TestFault' ./faults/
+
+faults-long:
+	EMAR_FAULTS_LONG=1 $(GO) test -count=1 -v -timeout 60m -run 'TestFault' ./faults/
 
 clean:
 	rm -rf bin emar.db emar.db-wal emar.db-shm bench/results
