@@ -87,6 +87,9 @@ func (s *Service) Materialize(ctx context.Context) (MaterializeResult, error) {
 				return err
 			}
 			lk := newLookups(tx)
+			if err := lk.prefetchResidents(orders); err != nil {
+				return err
+			}
 			var doses []ScheduledDose
 			ids := make([]string, 0, len(orders))
 			for _, o := range orders {
@@ -114,16 +117,67 @@ func (s *Service) Materialize(ctx context.Context) (MaterializeResult, error) {
 	}
 }
 
-// lookups reads each resident, unit and product once per transaction.
+// lookups reads each resident, unit and product once per transaction,
+// and keeps what is derived from them: a unit's time zone (LoadLocation
+// reads the zoneinfo file every time) and a parsed frequency per unit.
 type lookups struct {
 	tx        Tx
 	residents map[string]Resident
 	units     map[string]Unit
 	products  map[string]Product
+	locations map[string]*time.Location
+	rules     map[[2]string]ruleOrErr
+}
+
+type ruleOrErr struct {
+	rule schedules.Rule
+	err  error
 }
 
 func newLookups(tx Tx) *lookups {
-	return &lookups{tx: tx, residents: map[string]Resident{}, units: map[string]Unit{}, products: map[string]Product{}}
+	return &lookups{tx: tx, residents: map[string]Resident{}, units: map[string]Unit{}, products: map[string]Product{},
+		locations: map[string]*time.Location{}, rules: map[[2]string]ruleOrErr{}}
+}
+
+// prefetchResidents reads the residents of a batch's orders in one query.
+func (l *lookups) prefetchResidents(orders []Order) error {
+	seen := map[string]bool{}
+	var ids []string
+	for _, o := range orders {
+		if !seen[o.ResidentID] {
+			seen[o.ResidentID] = true
+			ids = append(ids, o.ResidentID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rs, err := l.tx.ListResidents(ResidentFilter{IDs: ids})
+	for _, r := range rs {
+		l.residents[r.ID] = r
+	}
+	return err
+}
+
+func (l *lookups) location(u Unit) (*time.Location, error) {
+	if loc, ok := l.locations[u.ID]; ok {
+		return loc, nil
+	}
+	loc, err := u.Location()
+	if err == nil {
+		l.locations[u.ID] = loc
+	}
+	return loc, err
+}
+
+func (l *lookups) rule(s *Service, freq string, u Unit) (schedules.Rule, error) {
+	k := [2]string{u.ID, freq}
+	if r, ok := l.rules[k]; ok {
+		return r.rule, r.err
+	}
+	r, err := s.ParseFrequency(freq, u)
+	l.rules[k] = ruleOrErr{r, err}
+	return r, err
 }
 
 func (l *lookups) resident(id string) (Resident, error) {
@@ -169,7 +223,7 @@ func (s *Service) expandOrder(lk *lookups, o Order, now, until time.Time) ([]Sch
 	if err != nil {
 		return nil, err
 	}
-	loc, err := unit.Location()
+	loc, err := lk.location(unit)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +233,7 @@ func (s *Service) expandOrder(lk *lookups, o Order, now, until time.Time) ([]Sch
 			return nil, err
 		}
 	}
-	rule, err := s.ParseFrequency(o.Frequency, unit)
+	rule, err := lk.rule(s, o.Frequency, unit)
 	if err != nil {
 		// A stored order that no longer parses (defaults changed) must
 		// not stop the job for everyone else; it is logged and skipped

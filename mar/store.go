@@ -78,6 +78,7 @@ type Tx interface {
 
 // ResidentFilter selects residents.
 type ResidentFilter struct {
+	IDs        []string // when set, only these residents
 	FacilityID string
 	UnitIDs    []string
 	Status     ResidentStatus

@@ -258,6 +258,9 @@ func (t *tx) FindResident(identifier string) (mar.Resident, error) {
 
 func (t *tx) ListResidents(f mar.ResidentFilter) ([]mar.Resident, error) {
 	q := t.db.Order("family_name, given_name")
+	if len(f.IDs) > 0 {
+		q = q.Where("id IN ?", f.IDs)
+	}
 	if f.FacilityID != "" {
 		q = q.Where("facility_id = ?", f.FacilityID)
 	}
