@@ -21,6 +21,8 @@ type Config struct {
 	LockAfterFailures int           // failed sign-ins that lock an account
 	LockDuration      time.Duration // for this long
 	BreakGlassFor     time.Duration // how long an emergency grant lasts
+
+	Pharmacy PharmacyConfig // order intake, verification and dispensing
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -35,6 +37,8 @@ func DefaultConfig() Config {
 		LockAfterFailures: 5,
 		LockDuration:      15 * time.Minute,
 		BreakGlassFor:     60 * time.Minute,
+
+		Pharmacy: DefaultPharmacyConfig(),
 	}
 }
 
@@ -47,6 +51,11 @@ type Service struct {
 	Log      *slog.Logger
 	// OnBreakGlass runs inside the transaction that starts a grant.
 	OnBreakGlass BreakGlassHook
+	// OnAdministration runs inside the transaction that charts an
+	// administration (see AdministrationRecorded); cmd sets it to put the
+	// HL7 RAS^O17 into the outbox, so the message exists if and only if
+	// the administration does.
+	OnAdministration func(tx Tx, a Administration) error
 }
 
 // NewService wires a service with the system clock and default config.
