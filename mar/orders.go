@@ -77,6 +77,10 @@ func (s *Service) createOrderTx(tx Tx, by Identity, o Order, verified bool) (Ord
 		return o, err
 	}
 	o.PRN = o.PRN || rule.Kind == schedules.KindPRN
+	// Store the canonical text: it spells out the clock times, so a
+	// later change of the unit's default times never moves the doses
+	// of an existing order.
+	o.Frequency = rule.String()
 	s.applyPRNLimit(&o, product)
 	if err := tx.CreateOrder(&o); err != nil {
 		return o, err
@@ -225,9 +229,11 @@ func (s *Service) changeOrderTx(tx Tx, by Identity, o Order, ch OrderChange) (Or
 	if err != nil {
 		return o, err
 	}
-	if _, err := s.ParseFrequency(o.Frequency, unit); err != nil {
+	rule, err := s.ParseFrequency(o.Frequency, unit)
+	if err != nil {
 		return o, err
 	}
+	o.Frequency = rule.String()
 	if o.ProductID != "" && ch.Route != nil {
 		p, err := tx.GetProduct(o.ProductID)
 		if err != nil {

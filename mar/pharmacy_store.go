@@ -56,7 +56,6 @@ type PharmacyTx interface {
 	// RegulatedPRNOrders lists active or held PRN orders of psychotropic
 	// products, for the expiry job and the expiring list.
 	RegulatedPRNOrders(facilityID string) ([]Order, error)
-	ListAuditEvents(f AuditFilter) ([]AuditEvent, error)
 	GetAuditEvent(id string) (AuditEvent, error)
 }
 
@@ -66,15 +65,6 @@ type DispenseFilter struct {
 	UnitID     string
 	ResidentID string
 	OrderID    string
-	From, To   time.Time
-	Limit      int
-}
-
-// AuditFilter selects audit events.
-type AuditFilter struct {
-	FacilityID string
-	ResidentID string
-	UserID     string
 	From, To   time.Time
 	Limit      int
 }

@@ -12,7 +12,8 @@
 //	daily, QD, OD, once daily, every day        one dose a day
 //	BID, twice daily, 2x/day                    two a day (likewise TID, QID, "5 times daily")
 //	QAM, every morning   QPM, every evening     QHS, HS, at bedtime, nightly
-//	AC (before meals), PC (after meals), with meals, ACHS (before meals and at bedtime)
+//	AC (before meals), PC (after meals), with meals, ACHS (before meals and at bedtime),
+//	before breakfast, after lunch, with dinner …
 //	QOD, every other day, alternate days        every second calendar day from the start date
 //	weekly, every 2 weeks                       every 7 (14) calendar days from the start date
 //	monthly, every 3 months, on day 15, on the 1st
@@ -82,7 +83,8 @@
 //
 // Dose.Seq numbers doses from the start, so it does not depend on the range
 // asked for: expanding [a, b) and then [b, c) gives exactly the doses of
-// [a, c). The cost of an expansion does not grow with the age of the order.
+// [a, c). The cost of an expansion does not grow with the age of the order,
+// beyond a few steps per DST transition since its start.
 //
 // # Daylight saving time
 //

@@ -62,6 +62,9 @@ func Expand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Dose 
 		out = append(out, Dose{At: at.UTC(), Seq: seq})
 		return true
 	})
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 

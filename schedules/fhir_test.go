@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -126,7 +127,7 @@ func TestFromFHIRTimingNamesTheUnsupportedElement(t *testing.T) {
 			if !errors.As(err, &fe) {
 				t.Fatalf("err = %v, want *FHIRError", err)
 			}
-			if fe.Element != tt.element {
+			if fe.Element != tt.element || !strings.Contains(err.Error(), "Timing."+tt.element+":") {
 				t.Errorf("element = %q (%v), want %q", fe.Element, err, tt.element)
 			}
 		})

@@ -30,7 +30,6 @@ type token struct {
 	hour     int     // tokClock
 	minute   int     // tokClock
 	pos, end int     // byte offsets into the input
-	glued    bool    // no space before this token (as in "q6h")
 }
 
 // lexError is text the lexer cannot read.
@@ -42,12 +41,7 @@ type lexError struct {
 func lex(s string) ([]token, *lexError) {
 	var toks []token
 	i := 0
-	prevEnd := -1
-	add := func(t token) {
-		t.glued = t.pos == prevEnd
-		prevEnd = t.end
-		toks = append(toks, t)
-	}
+	add := func(t token) { toks = append(toks, t) }
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {

@@ -193,6 +193,7 @@ func TestParseErrorNamesThePartNotUnderstood(t *testing.T) {
 		{"unexpected character", "BID #2", "#", "unexpected character"},
 		{"BID PRN with another maximum", "BID PRN max 3/24h", "max 3/24h", "allows 2 doses"},
 		{"every what", "every banana", "every banana", "every what"},
+		{"STAT with PRN", "STAT and PRN", "PRN", "order them separately"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

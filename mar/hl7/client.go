@@ -31,10 +31,14 @@ type Client struct {
 
 // Send writes msg (an encoded message) and waits for its acknowledgement,
 // which must echo msg's MSH-10. It returns the acknowledgement, with a
-// *NAKError when it is AE, AR, CE or CR. Send does not resend a message the
-// receiver may have seen; the one exception is a connection found closed by
-// the receiver while idle, detected before any reply byte, on which the
-// message is sent once more over a new connection.
+// *NAKError when it is AE, AR, CE or CR.
+//
+// Send does not retry, as only the caller knows whether a message may go
+// twice. The one exception is a reused connection found closed (end of
+// stream or reset before any reply byte), which is what a receiver's idle
+// timeout looks like: the message is then sent once more on a new
+// connection. A receiver that closed while holding the message may thus see
+// it twice, and should recognise the repeated MSH-10, as HL7 expects.
 func (c *Client) Send(ctx context.Context, msg []byte) (*Message, error) {
 	sent, err := Parse(msg)
 	if err != nil {

@@ -409,3 +409,19 @@ func TestParseRDEReportsTruncatedMessages(t *testing.T) {
 		})
 	}
 }
+
+func TestParseRDERejectsMalformedTQ(t *testing.T) {
+	for tq, comp := range map[string]int{"^Q6H^Z5": 3, "^Q6H^D": 3, "x^Q6H": 1, "^Q6H&25:00": 2, "^Q6H^^2026-03-14": 4, "^Q6H^^^^^^^^^^many": 12, "^Q6H^^^^^^^^^Q5": 11} {
+		t.Run(tq, func(t *testing.T) {
+			m := mustParse(t, fixture(t, "rde_o01_v23.hl7"))
+			if err := setRaw(m, "RXE", 1, tq); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ParseRDE(m, ParseOptions{})
+			e := asError(t, err)
+			if e.Code != CodeDataType || e.Segment != "RXE" || e.Field != 1 || e.Component != comp {
+				t.Errorf("error = %+v (%v), want 102 at RXE-1.%d", e, e, comp)
+			}
+		})
+	}
+}

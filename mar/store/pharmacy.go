@@ -561,37 +561,6 @@ func (t *tx) RegulatedPRNOrders(facilityID string) ([]mar.Order, error) {
 	return out, nil
 }
 
-func (t *tx) ListAuditEvents(f mar.AuditFilter) ([]mar.AuditEvent, error) {
-	q := t.db.Order("seq")
-	if f.FacilityID != "" {
-		q = q.Where("facility_id = ?", f.FacilityID)
-	}
-	if f.ResidentID != "" {
-		q = q.Where("resident_id = ?", f.ResidentID)
-	}
-	if f.UserID != "" {
-		q = q.Where("user_id = ?", f.UserID)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("at < ?", f.To.UTC())
-	}
-	if f.Limit > 0 {
-		q = q.Limit(f.Limit)
-	}
-	var rows []auditRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]mar.AuditEvent, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
-}
-
 func (t *tx) GetAuditEvent(id string) (mar.AuditEvent, error) {
 	if !mar.ValidID(id) {
 		return mar.AuditEvent{}, mar.NotFound("audit event", id)
