@@ -263,6 +263,9 @@ func (s *Service) productFor(tx Tx, facilityID string, codes []ProductCode) (Pro
 			candidatesNDC, candidatesGTIN = NDCForms(code)
 		case sys == "GTIN" || strings.Contains(sys, "GS1") || sys == "UPC":
 			candidatesGTIN = []string{digits(code)}
+		case looksLikeNDC(code):
+			// Many senders leave the coding system out of an NDC.
+			candidatesNDC, candidatesGTIN = NDCForms(code)
 		}
 		for _, g := range candidatesGTIN {
 			if p, _, err := tx.FindProductByCode(g, ""); err == nil && p.FacilityID == facilityID {
@@ -288,6 +291,25 @@ func (s *Service) productFor(tx Tx, facilityID string, codes []ProductCode) (Pro
 	}
 	return Product{}, &Error{Code: ENotFound, Field: "give_code", Reason: "unknown_product",
 		Message: fmt.Sprintf("no catalogue product has code %s", strings.Join(tried, ", "))}
+}
+
+// looksLikeNDC reports whether a code is shaped like an NDC: 10 or 11
+// digits, or three hyphenated groups of digits.
+func looksLikeNDC(code string) bool {
+	d := digits(code)
+	if d == code {
+		return len(d) == 10 || len(d) == 11
+	}
+	parts := strings.Split(code, "-")
+	if len(parts) != 3 || (len(d) != 10 && len(d) != 11) {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || digits(p) != p {
+			return false
+		}
+	}
+	return true
 }
 
 func digits(s string) string {

@@ -22,6 +22,9 @@ type PharmacyConfig struct {
 	// other than antipsychotics; antipsychotics renew for at most
 	// PRNPsychotropicDays, each time after an evaluation.
 	MaxRenewalDays int
+	// InterfaceFacility names (by id or name) the facility that messages
+	// from outside systems belong to; empty means the only one.
+	InterfaceFacility string
 }
 
 // DefaultPharmacyConfig follows the CMS long-term-care rules.
