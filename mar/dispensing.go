@@ -456,3 +456,34 @@ func (s *Service) FulfilMissingDose(ctx context.Context, by Identity, requestID,
 	})
 	return r, d, err
 }
+
+// ListDispenses lists dispenses of the facility, filtered.
+func (s *Service) ListDispenses(ctx context.Context, by Identity, f DispenseFilter) ([]Dispense, error) {
+	f.FacilityID = by.User.FacilityID
+	if f.Limit == 0 {
+		f.Limit = 1000
+	}
+	var out []Dispense
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		if ScopedToUnits(by.User.Role) {
+			if f.UnitID == "" || !by.User.WorksOnUnit(f.UnitID) {
+				return Forbidden("name a unit you are assigned to (unit_id)")
+			}
+		}
+		var err error
+		out, err = tx.ListDispenses(f)
+		return err
+	})
+	return out, err
+}
+
+// AdministrationReviews lists administrations flagged for review.
+func (s *Service) AdministrationReviews(ctx context.Context, by Identity, open bool) ([]AdministrationReview, error) {
+	var out []AdministrationReview
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListAdministrationReviews(by.User.FacilityID, open)
+		return err
+	})
+	return out, err
+}
