@@ -39,7 +39,9 @@ type ExternalOrder struct {
 	PlacerID   string // ORC-2 / MedicationRequest.identifier
 	FillerID   string // ORC-3
 	OrderID    string // our own id, when the sender knows it (FHIR update)
+	ResidentID string // our resident id, when the sender knows it (FHIR Patient/id); else MRN
 	MRN        string
+	ProductID  string        // our product id, when the sender knows it (FHIR Medication/id)
 	Codes      []ProductCode // tried in order; the first known one wins
 	DoseValue  float64
 	DoseUnit   string
@@ -94,15 +96,27 @@ func (s *Service) ApplyExternalOrders(ctx context.Context, by Identity, orders [
 func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (IntakeResult, error) {
 	fac := by.User.FacilityID
 	if eo.Action == ExternalNew {
-		res, err := tx.GetResidentByMRN(fac, eo.MRN)
+		var res Resident
+		var err error
+		if eo.ResidentID != "" {
+			if res, err = tx.GetResident(eo.ResidentID); err == nil && res.FacilityID != fac {
+				err = NotFound("resident", eo.ResidentID)
+			}
+		} else {
+			res, err = tx.GetResidentByMRN(fac, eo.MRN)
+		}
 		if err != nil {
 			if ErrorCodeOf(err) == ENotFound {
-				return IntakeResult{}, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has MRN %q", eo.MRN)}
+				return IntakeResult{}, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has MRN %q", eo.MRN+eo.ResidentID)}
 			}
 			return IntakeResult{}, err
 		}
-		p, err := s.productFor(tx, fac, eo.Codes)
-		if err != nil {
+		var p Product
+		if eo.ProductID != "" {
+			if p, err = tx.GetProduct(eo.ProductID); err != nil || p.FacilityID != fac {
+				return IntakeResult{}, &Error{Code: ENotFound, Field: "give_code", Reason: "unknown_product", Message: fmt.Sprintf("no catalogue product has id %q", eo.ProductID)}
+			}
+		} else if p, err = s.productFor(tx, fac, eo.Codes); err != nil {
 			return IntakeResult{}, err
 		}
 		o := Order{ResidentID: res.ID, ProductID: p.ID, DoseValue: eo.DoseValue, DoseUnit: eo.DoseUnit, Route: eo.Route,
@@ -137,6 +151,9 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 				Message: fmt.Sprintf("no order has number %q", strings.Trim(eo.PlacerID+"/"+eo.FillerID, "/")), Err: err}
 		}
 		return IntakeResult{}, err
+	}
+	if eo.ResidentID != "" && eo.ResidentID != o.ResidentID {
+		return IntakeResult{}, &Error{Code: EInvalid, Field: "mrn", Reason: "patient_mismatch", Message: "the order belongs to another patient"}
 	}
 	if eo.MRN != "" {
 		res, err := tx.GetResident(o.ResidentID)
