@@ -23,6 +23,7 @@ type Config struct {
 	BreakGlassFor     time.Duration // how long an emergency grant lasts
 
 	Pharmacy PharmacyConfig // order intake, verification and dispensing
+	Alerts   AlertConfig
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -39,6 +40,7 @@ func DefaultConfig() Config {
 		BreakGlassFor:     60 * time.Minute,
 
 		Pharmacy: DefaultPharmacyConfig(),
+		Alerts:   AlertConfig{Shifts: DefaultShiftStarts},
 	}
 }
 

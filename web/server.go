@@ -36,6 +36,8 @@ type Deps struct {
 	TrustedProxies []string
 	// SecureCookies marks session cookies Secure (behind TLS).
 	SecureCookies bool
+	// Alerts tunes the live alert stream.
+	Alerts AlertStreamConfig
 }
 
 // Server holds the handlers' dependencies.
@@ -46,6 +48,7 @@ type Server struct {
 	metrics *metrics
 	secure  bool
 	auditor AuditVerifier
+	alerts  AlertStreamConfig
 	engine  *gin.Engine
 	// loginLimit bounds sign-in attempts per client address.
 	loginLimit *windowLimiter
@@ -59,7 +62,7 @@ func New(d Deps) (*Server, error) {
 		d.Log = slog.Default()
 	}
 	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor,
-		loginLimit: newWindowLimiter(30, time.Minute)}
+		loginLimit: newWindowLimiter(30, time.Minute), alerts: d.Alerts.withDefaults()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
