@@ -37,6 +37,9 @@ type ExternalPatient struct {
 	UnitID      string // when the sender names our unit directly
 	Room, Bed   string
 	At          time.Time // when it happened; zero = now
+	// CreateOnly refuses an admission of someone already admitted (a FHIR
+	// create), where an HL7 A01 resent would simply update.
+	CreateOnly bool
 	// Allergies, when not nil, is the complete list (an ADT with AL1
 	// segments); nil leaves the recorded allergies alone.
 	Allergies []Allergy
@@ -88,7 +91,16 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 	if !exists && ep.Kind != PatientAdmit {
 		return r, false, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has MRN %q", ep.MRN)}
 	}
+	if exists && ep.CreateOnly && r.Status == Admitted {
+		return r, false, &Error{Code: EConflict, Field: "mrn", Reason: "duplicate", Message: fmt.Sprintf("a resident with MRN %q is already admitted (Patient/%s)", r.MRN, r.ID)}
+	}
 	unitID := ep.UnitID
+	if unitID == "" && ep.UnitCode == "" && !exists {
+		// A facility with one unit needs no unit named.
+		if us, err := tx.ListUnits(fac); err == nil && len(us) == 1 {
+			unitID = us[0].ID
+		}
+	}
 	if unitID == "" && ep.UnitCode != "" {
 		u, err := tx.FindUnitByCode(fac, ep.UnitCode)
 		if err != nil {
