@@ -51,8 +51,6 @@ type Service struct {
 	Config   Config
 	Schedule ScheduleSettings
 	Log      *slog.Logger
-	// OnBreakGlass runs inside the transaction that starts a grant.
-	OnBreakGlass BreakGlassHook
 	// OnAdministration runs inside the transaction that charts an
 	// administration (see AdministrationRecorded); cmd sets it to put the
 	// HL7 RAS^O17 into the outbox, so the message exists if and only if
