@@ -487,3 +487,50 @@ func (s *Service) AdministrationReviews(ctx context.Context, by Identity, open b
 	})
 	return out, err
 }
+
+// OutboxBackoff is how long a message waits after its n-th failed send:
+// 30 s doubling to an hour, so a peer that is down for a night gets a
+// message an hour, and one back up soon gets the backlog quickly.
+func OutboxBackoff(attempts int) time.Duration {
+	d := 30 * time.Second
+	for i := 0; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	if d > time.Hour {
+		d = time.Hour
+	}
+	return d
+}
+
+// DeliverOutbound sends the messages that are due, oldest first, with
+// send; each outcome is recorded in its own transaction so one bad message
+// does not hold back the rest. It returns how many were sent and failed.
+func (s *Service) DeliverOutbound(ctx context.Context, limit int, send func(OutboundMessage) error) (sent, failed int, err error) {
+	var due []OutboundMessage
+	if err := s.Store.InTx(ctx, func(tx Tx) error {
+		var err error
+		due, err = tx.DueOutbound(s.now(), limit)
+		return err
+	}); err != nil {
+		return 0, 0, err
+	}
+	for _, m := range due {
+		serr := send(m)
+		err := s.Store.InTx(ctx, func(tx Tx) error {
+			if serr == nil {
+				return tx.MarkOutboundSent(m.ID, s.now())
+			}
+			return tx.MarkOutboundFailed(m.ID, serr.Error(), s.now().Add(OutboxBackoff(m.Attempts)))
+		})
+		if err != nil {
+			return sent, failed, err
+		}
+		if serr == nil {
+			sent++
+		} else {
+			failed++
+			s.Log.Warn("hl7 outbound message not delivered; will retry", "id", m.ID, "kind", m.Kind, "control_id", m.ControlID, "attempts", m.Attempts+1, "err", serr)
+		}
+	}
+	return sent, failed, nil
+}

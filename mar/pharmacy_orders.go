@@ -441,11 +441,12 @@ func (s *Service) ExpireOrders(ctx context.Context, by Identity) (int, error) {
 }
 
 // AdministrationRecorded is called by the bedside inside the transaction
-// that charts an administration. A dose given on an order that pharmacy
-// has not verified (the STAT override) is flagged for retrospective
-// review; then OnAdministration (the HL7 outbox) runs.
+// that charts an administration, or marks one entered in error. A dose
+// given on an order that pharmacy had not verified (the STAT override) is
+// flagged for retrospective review; then OnAdministration (the HL7
+// outbox) runs with everything a report of it needs.
 func (s *Service) AdministrationRecorded(tx Tx, a Administration) error {
-	if a.Outcome == OutcomeGiven && a.OrderID != "" {
+	if a.Outcome == OutcomeGiven && a.OrderID != "" && !a.EnteredInError {
 		o, err := tx.GetOrder(a.OrderID)
 		if err != nil {
 			return err
@@ -457,10 +458,14 @@ func (s *Service) AdministrationRecorded(tx Tx, a Administration) error {
 			}
 		}
 	}
-	if s.OnAdministration != nil {
-		return s.OnAdministration(tx, a)
+	if s.OnAdministration == nil {
+		return nil
 	}
-	return nil
+	rec, err := s.administrationRecord(tx, a)
+	if err != nil {
+		return err
+	}
+	return s.OnAdministration(tx, rec)
 }
 
 // AddProductCode records another code (local pharmacy code, RxNorm …)

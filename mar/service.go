@@ -55,7 +55,7 @@ type Service struct {
 	// administration (see AdministrationRecorded); cmd sets it to put the
 	// HL7 RAS^O17 into the outbox, so the message exists if and only if
 	// the administration does.
-	OnAdministration func(tx Tx, a Administration) error
+	OnAdministration func(tx Tx, rec AdministrationRecord) error
 }
 
 // NewService wires a service with the system clock and default config.
