@@ -53,6 +53,10 @@ type PharmacyTx interface {
 	MarkOutboundSent(id string, at time.Time) error
 	MarkOutboundFailed(id, errText string, next time.Time) error
 
+	// ExportAdministrations reads charted administrations (the bedside's
+	// table) for FHIR, HL7 and reports; none while that table is absent.
+	ExportAdministrations(facilityID string, q AdministrationQuery) ([]Administration, error)
+
 	// RegulatedPRNOrders lists active or held PRN orders of psychotropic
 	// products, for the expiry job and the expiring list.
 	RegulatedPRNOrders(facilityID string) ([]Order, error)

@@ -272,6 +272,7 @@ type AdministrationRecord struct {
 type AdministrationQuery struct {
 	ID          string
 	ResidentID  string
+	UnitID      string
 	OrderID     string
 	PerformerID string
 	From, To    time.Time // effective time bounds, [From, To)
@@ -358,8 +359,7 @@ func (s *Service) administrationRecord(tx Tx, a Administration) (AdministrationR
 	return rec, nil
 }
 
-// listAdministrations is where the bedside's stored administrations are
-// read; until the bedside capability is part of the build there are none.
+// listAdministrations reads the bedside's stored administrations.
 func (s *Service) listAdministrations(tx Tx, facilityID string, q AdministrationQuery) ([]Administration, error) {
-	return nil, nil
+	return tx.ExportAdministrations(facilityID, q)
 }

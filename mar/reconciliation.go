@@ -366,8 +366,11 @@ func (s *Service) Reconcile(ctx context.Context, by Identity, unitID string, fro
 }
 
 // unitAdministrations lists the administrations charted on a unit in
-// [from, to) (zero from: since the beginning). The bedside capability
-// stores them; until it is part of the build there are none.
+// [from, to) (zero from: since the beginning).
 func (s *Service) unitAdministrations(tx Tx, unitID string, from, to time.Time) ([]Administration, error) {
-	return nil, nil
+	u, err := tx.GetUnit(unitID)
+	if err != nil {
+		return nil, err
+	}
+	return tx.ExportAdministrations(u.FacilityID, AdministrationQuery{UnitID: unitID, From: from, To: to})
 }

@@ -574,3 +574,91 @@ func (t *tx) GetAuditEvent(id string) (mar.AuditEvent, error) {
 	}
 	return r.domain(), nil
 }
+
+// adminExportRow reads the columns of the bedside's administrations table
+// that reports and interfaces need. It is its own row type so that the
+// bedside's evolving one is not constrained by these readers.
+type adminExportRow struct {
+	ID             string
+	FacilityID     string
+	ResidentID     string
+	UnitID         string
+	OrderID        string
+	DoseID         *string
+	ProductID      *string
+	PerformerID    string
+	WitnessID      *string
+	PerformedAt    time.Time
+	RecordedAt     time.Time
+	DeviceTime     *time.Time
+	ClockSkewed    bool
+	ScannedWrist   string
+	ScannedProduct string
+	Keyed          bool
+	KeyedReason    string
+	GTIN           string `gorm:"column:gtin"`
+	Lot            string
+	Expiry         string
+	Quantity       float64
+	Amount         float64
+	Unit           string
+	Route          string
+	Site           string
+	Outcome        string
+	ReasonCode     string
+	ReasonText     string
+	PRNIndication  string `gorm:"column:prn_indication"`
+	PainScore      *int
+	Late, Early    bool
+	EnteredInError bool
+	ErrorReason    string
+	ErrorBy        *string
+	ErrorAt        *time.Time
+}
+
+func (adminExportRow) TableName() string { return "administrations" }
+
+func (t *tx) ExportAdministrations(facilityID string, q mar.AdministrationQuery) ([]mar.Administration, error) {
+	if !t.db.Migrator().HasTable("administrations") {
+		return nil, nil
+	}
+	db := t.db.Where("facility_id = ?", facilityID).Order("performed_at, id")
+	if q.ID != "" {
+		if !mar.ValidID(q.ID) {
+			return nil, nil
+		}
+		db = db.Where("id = ?", q.ID)
+	}
+	for col, v := range map[string]string{"resident_id": q.ResidentID, "unit_id": q.UnitID, "order_id": q.OrderID, "performer_id": q.PerformerID} {
+		if v != "" {
+			if !mar.ValidID(v) {
+				return nil, nil
+			}
+			db = db.Where(col+" = ?", v)
+		}
+	}
+	if !q.From.IsZero() {
+		db = db.Where("performed_at >= ?", q.From.UTC())
+	}
+	if !q.To.IsZero() {
+		db = db.Where("performed_at < ?", q.To.UTC())
+	}
+	if q.Limit > 0 {
+		db = db.Limit(q.Limit)
+	}
+	var rows []adminExportRow
+	if err := db.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.Administration, len(rows))
+	for i, r := range rows {
+		out[i] = mar.Administration{ID: r.ID, FacilityID: r.FacilityID, ResidentID: r.ResidentID, OrderID: r.OrderID, DoseID: deref(r.DoseID),
+			ProductID: deref(r.ProductID), PerformerID: r.PerformerID, WitnessID: deref(r.WitnessID), PerformedAt: r.PerformedAt.UTC(),
+			RecordedAt: r.RecordedAt.UTC(), DeviceTime: utcPtr(r.DeviceTime), ClockSkewed: r.ClockSkewed, ScannedWrist: r.ScannedWrist,
+			ScannedProduct: r.ScannedProduct, Keyed: r.Keyed, KeyedReason: r.KeyedReason, GTIN: r.GTIN, Lot: r.Lot, Expiry: r.Expiry,
+			Quantity: r.Quantity, Amount: r.Amount, Unit: r.Unit, Route: r.Route, Site: r.Site, Outcome: mar.Outcome(r.Outcome),
+			ReasonCode: r.ReasonCode, ReasonText: r.ReasonText, PRNIndication: r.PRNIndication, PainScore: r.PainScore, Late: r.Late,
+			Early: r.Early, EnteredInError: r.EnteredInError, ErrorReason: r.ErrorReason, ErrorBy: deref(r.ErrorBy), ErrorAt: utcPtr(r.ErrorAt)}
+	}
+	return out, nil
+}
