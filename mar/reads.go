@@ -55,6 +55,9 @@ func (s *Service) orderView(tx Tx, by Identity, o Order) (OrderView, error) {
 // the facility's (a nurse's units only).
 func (s *Service) SearchOrders(ctx context.Context, by Identity, residentID string, statuses []OrderStatus) ([]OrderView, error) {
 	var out []OrderView
+	if residentID != "" && !ValidID(residentID) {
+		return nil, nil
+	}
 	err := s.Store.InTx(ctx, func(tx Tx) error {
 		out = nil
 		orders, err := tx.ListOrders(OrderFilter{FacilityID: by.User.FacilityID, ResidentID: residentID, Statuses: statuses})

@@ -321,6 +321,11 @@ func (t *tx) GetDispense(id string) (mar.Dispense, error) {
 }
 
 func (t *tx) ListDispenses(f mar.DispenseFilter) ([]mar.Dispense, error) {
+	for _, id := range []string{f.FacilityID, f.UnitID, f.ResidentID, f.OrderID} {
+		if id != "" && !mar.ValidID(id) {
+			return nil, nil // no row has a malformed id
+		}
+	}
 	q := t.db.Order("dispensed_at, id")
 	if f.FacilityID != "" {
 		q = q.Where("facility_id = ?", f.FacilityID)
@@ -474,7 +479,16 @@ func (t *tx) ListMissingDoseRequests(facilityID, status string, unitIDs []string
 		q = q.Where("status = ?", status)
 	}
 	if unitIDs != nil {
-		q = q.Where("unit_id IN ?", append([]string{""}, unitIDs...))
+		var valid []string
+		for _, u := range unitIDs {
+			if mar.ValidID(u) {
+				valid = append(valid, u)
+			}
+		}
+		if len(valid) == 0 {
+			return nil, nil
+		}
+		q = q.Where("unit_id IN ?", valid)
 	}
 	var rows []missingDoseRow
 	if err := q.Find(&rows).Error; err != nil {
