@@ -23,13 +23,6 @@ type DispenseInput struct {
 	Note        string
 }
 
-// WitnessCredentials identify a second person who saw waste or a count:
-// a username and password, or a badge and PIN.
-type WitnessCredentials struct {
-	Username, Password string
-	BadgeID, PIN       string
-}
-
 // Dispense records what pharmacy sent to a unit and adds it to the unit's
 // stock, in one transaction with its audit event.
 func (s *Service) Dispense(ctx context.Context, by Identity, in DispenseInput) (Dispense, error) {
@@ -88,7 +81,7 @@ func (s *Service) dispenseTx(tx Tx, by Identity, in DispenseInput) (Dispense, er
 	if u, err := tx.GetUnit(d.UnitID); err != nil || u.FacilityID != fac {
 		return d, Invalid("unit_id", "unknown unit %q", d.UnitID)
 	}
-	p, gtin, err := s.resolveProduct(tx, fac, d.ProductID, d.GTIN)
+	p, gtin, err := s.resolveStockProduct(tx, fac, d.ProductID, d.GTIN)
 	if err != nil {
 		return d, err
 	}
@@ -115,8 +108,8 @@ func (s *Service) dispenseTx(tx Tx, by Identity, in DispenseInput) (Dispense, er
 		Detail: map[string]any{"product_id": d.ProductID, "quantity": d.Quantity, "lot": d.Lot, "expiry": d.Expiry, "unit_id": d.UnitID, "order_id": d.OrderID}})
 }
 
-// resolveProduct finds a product by id or by GTIN.
-func (s *Service) resolveProduct(tx Tx, facilityID, productID, gtin string) (Product, string, error) {
+// resolveStockProduct finds a product by id or by GTIN.
+func (s *Service) resolveStockProduct(tx Tx, facilityID, productID, gtin string) (Product, string, error) {
 	gtin = strings.TrimSpace(gtin)
 	switch {
 	case productID != "":
@@ -201,13 +194,13 @@ func (s *Service) AdjustStock(ctx context.Context, by Identity, in AdjustmentInp
 		if ScopedToUnits(by.User.Role) && !by.User.WorksOnUnit(a.UnitID) {
 			return Forbidden("you are not assigned to this unit")
 		}
-		p, _, err := s.resolveProduct(tx, fac, in.ProductID, in.GTIN)
+		p, _, err := s.resolveStockProduct(tx, fac, in.ProductID, in.GTIN)
 		if err != nil {
 			return err
 		}
 		a.ProductID = p.ID
 		if in.Witness != nil || (p.Controlled != "" && in.Kind == StockWasted) {
-			w, err := s.checkWitness(tx, by, in.Witness)
+			w, err := s.checkStockWitness(tx, by, in.Witness)
 			if err != nil {
 				return err
 			}
@@ -228,9 +221,9 @@ func (s *Service) AdjustStock(ctx context.Context, by Identity, in AdjustmentInp
 	return a, err
 }
 
-// checkWitness authenticates the witness and checks they may witness.
-func (s *Service) checkWitness(tx Tx, by Identity, c *WitnessCredentials) (User, error) {
-	if c == nil || (c.Username == "" && c.BadgeID == "") {
+// checkStockWitness authenticates the witness and checks they may witness.
+func (s *Service) checkStockWitness(tx Tx, by Identity, c *WitnessCredentials) (User, error) {
+	if c == nil || (c.Username == "" && c.Badge == "") {
 		return User{}, &Error{Code: ERefused, Field: "witness", Reason: "witness_required", Message: "a controlled substance needs a witness who signs with their own credentials"}
 	}
 	bad := &Error{Code: ERefused, Field: "witness", Reason: "witness_invalid", Message: "the witness's credentials are not correct"}
@@ -243,18 +236,25 @@ func (s *Service) checkWitness(tx Tx, by Identity, c *WitnessCredentials) (User,
 			return User{}, bad
 		}
 	} else {
-		u, err = tx.GetUserByBadge(c.BadgeID)
+		u, err = tx.GetUserByBadge(c.Badge)
 		if err != nil || u.PINHash == "" || !CheckPassword(u.PINHash, c.PIN) {
 			return User{}, bad
 		}
 	}
+	// The bedside's rules for witnesses hold here too: a locked account
+	// cannot witness, and witnesses are nurses (roles with a second
+	// factor cannot co-sign with a password alone).
+	until, err := tx.LockedUntil(u.ID)
+	if err != nil {
+		return User{}, err
+	}
 	switch {
-	case !u.Active || u.FacilityID != by.User.FacilityID:
+	case !u.Active || u.FacilityID != by.User.FacilityID || s.now().Before(until):
 		return User{}, bad
 	case u.ID == by.User.ID:
 		return User{}, &Error{Code: ERefused, Field: "witness", Reason: "witness_is_self", Message: "the witness must be someone else"}
-	case !HasClinicalAccess(u.Role):
-		return User{}, &Error{Code: ERefused, Field: "witness", Reason: "witness_invalid", Message: "the witness must be a nurse, charge nurse or pharmacist"}
+	case !canDocument(u.Role):
+		return User{}, &Error{Code: ERefused, Field: "witness", Reason: "witness_invalid", Message: "the witness must be a nurse or charge nurse"}
 	}
 	return u, nil
 }
@@ -287,7 +287,7 @@ func (s *Service) RecordCount(ctx context.Context, by Identity, in CountInput) (
 		if ScopedToUnits(by.User.Role) && !by.User.WorksOnUnit(in.UnitID) {
 			return Forbidden("you are not assigned to this unit")
 		}
-		p, _, err := s.resolveProduct(tx, fac, in.ProductID, in.GTIN)
+		p, _, err := s.resolveStockProduct(tx, fac, in.ProductID, in.GTIN)
 		if err != nil {
 			return err
 		}
@@ -299,7 +299,7 @@ func (s *Service) RecordCount(ctx context.Context, by Identity, in CountInput) (
 		c = StockCount{ID: NewID(), FacilityID: fac, UnitID: in.UnitID, ProductID: p.ID, Counted: in.Counted, Expected: onHand[p.ID],
 			CountedBy: by.User.ID, CountedAt: now, Note: strings.TrimSpace(in.Note)}
 		if in.Witness != nil || p.Controlled != "" {
-			w, err := s.checkWitness(tx, by, in.Witness)
+			w, err := s.checkStockWitness(tx, by, in.Witness)
 			if err != nil {
 				return err
 			}

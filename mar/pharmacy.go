@@ -171,6 +171,10 @@ type OutboundMessage struct {
 	LastError     string
 }
 
+// ReasonUnverifiedStat is the bedside warning for a STAT dose given
+// before pharmacy verification under the override.
+const ReasonUnverifiedStat = "unverified_stat_override"
+
 // IsStatOrder reports whether an order's frequency is a one-time urgent
 // dose (STAT or NOW), which local policy may let nurses give before
 // pharmacy verification.

@@ -24,6 +24,7 @@ type Config struct {
 
 	Pharmacy PharmacyConfig // order intake, verification and dispensing
 	Alerts   AlertConfig
+	Bedside  BedsideConfig // scanning, verification and documentation rules
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -41,6 +42,7 @@ func DefaultConfig() Config {
 
 		Pharmacy: DefaultPharmacyConfig(),
 		Alerts:   AlertConfig{Shifts: DefaultShiftStarts},
+		Bedside:  DefaultBedsideConfig(),
 	}
 }
 

@@ -525,7 +525,7 @@ func (s *Server) fhirReadAdministration(c *gin.Context) {
 		s.respondOutcome(c, err, nil)
 		return
 	}
-	b, err := administrationJSON(list[0])
+	b, err := fhirAdministrationJSON(list[0])
 	if err != nil {
 		s.respondOutcome(c, err, nil)
 		return
@@ -533,7 +533,7 @@ func (s *Server) fhirReadAdministration(c *gin.Context) {
 	fhirOK(c, http.StatusOK, b)
 }
 
-func administrationJSON(r mar.AdministrationRecord) ([]byte, error) {
+func fhirAdministrationJSON(r mar.AdministrationRecord) ([]byte, error) {
 	f := fhir.AdministrationFacts{Resident: r.Resident, Performer: r.Performer, Witness: r.Witness, NeedsReview: r.NeedsReview}
 	if r.Product != nil {
 		f.Product, f.Codes = &r.Product.Product, r.Product.Codes
@@ -577,7 +577,7 @@ func (s *Server) fhirSearchAdministrations(c *gin.Context) {
 		if id := q.Get("_id"); id != "" && id != r.Administration.ID {
 			continue
 		}
-		b, err := administrationJSON(r)
+		b, err := fhirAdministrationJSON(r)
 		if err != nil {
 			s.respondOutcome(c, err, nil)
 			return

@@ -295,18 +295,13 @@ func (s *Server) listDispenses(c *gin.Context) {
 	c.JSON(http.StatusOK, listOf(out))
 }
 
-type witnessJSON struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-	BadgeID  string `json:"badge_id"`
-	PIN      string `json:"pin"`
-}
-
-func (w *witnessJSON) domain() *mar.WitnessCredentials {
+// witnessCreds reads the bedside's witness shape (username and password,
+// or badge and PIN) for waste and counts.
+func witnessCreds(w *witnessJSON) *mar.WitnessCredentials {
 	if w == nil {
 		return nil
 	}
-	return &mar.WitnessCredentials{Username: w.Username, Password: w.Password, BadgeID: w.BadgeID, PIN: w.PIN}
+	return &mar.WitnessCredentials{Username: w.Username, Password: w.Password, Badge: w.Badge, PIN: w.PIN}
 }
 
 type adjustmentRequest struct {
@@ -345,7 +340,7 @@ func (s *Server) adjustStock(kind string) gin.HandlerFunc {
 		}
 		a, err := s.svc.AdjustStock(c.Request.Context(), mustIdentity(c), mar.AdjustmentInput{Kind: kind, ProductID: req.ProductID, GTIN: req.GTIN,
 			Quantity: req.Quantity, UnitID: req.UnitID, Lot: req.Lot, Reason: req.Reason, ResidentID: req.ResidentID, OrderID: req.OrderID,
-			AdministrationID: req.AdministrationID, PerformedAt: req.PerformedAt, Witness: req.Witness.domain()})
+			AdministrationID: req.AdministrationID, PerformedAt: req.PerformedAt, Witness: witnessCreds(req.Witness)})
 		if err != nil {
 			s.respondError(c, err)
 			return
@@ -371,7 +366,7 @@ func (s *Server) recordCount(c *gin.Context) {
 		return
 	}
 	cnt, err := s.svc.RecordCount(c.Request.Context(), mustIdentity(c), mar.CountInput{UnitID: req.UnitID, ProductID: req.ProductID, GTIN: req.GTIN,
-		Counted: req.Counted, Note: req.Note, Witness: req.Witness.domain()})
+		Counted: req.Counted, Note: req.Note, Witness: witnessCreds(req.Witness)})
 	if err != nil {
 		s.respondError(c, err)
 		return

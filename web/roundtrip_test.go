@@ -20,7 +20,6 @@ import (
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/hl7"
 	"github.com/emar-project/emar/mar/hl7map"
-	"github.com/emar-project/emar/mar/store"
 	"github.com/emar-project/emar/mar/store/storetest"
 )
 
@@ -63,72 +62,6 @@ func goldenFile(t *testing.T, name string, got []byte) {
 	}
 }
 
-// recordDirectly charts a dose given the way the bedside does, in one
-// transaction: the administration row, the dose's status, the stock
-// movement, and the pharmacy hook (review flag and HL7 outbox). It stands
-// in for the bedside API until that capability is merged: the table is
-// created with the bedside migration's columns when it is absent.
-func recordDirectly(t *testing.T, env *testenv.Env, a mar.Administration, unitID string) {
-	t.Helper()
-	ctx := context.Background()
-	db := env.Store.DB()
-	pg := env.Store.Dialect() == store.Postgres
-	if !tableExists(t, env) {
-		typ := func(pgType, sqliteType string) string {
-			if pg {
-				return pgType
-			}
-			return sqliteType
-		}
-		ddl := fmt.Sprintf(`CREATE TABLE administrations (
-			id %[1]s PRIMARY KEY, facility_id %[1]s NOT NULL, resident_id %[1]s NOT NULL, unit_id %[1]s NOT NULL, order_id %[1]s NOT NULL,
-			dose_id %[1]s, product_id %[1]s, performer_id %[1]s NOT NULL, witness_id %[1]s, performed_at %[2]s NOT NULL, recorded_at %[2]s NOT NULL,
-			device_time %[2]s, clock_skewed %[3]s NOT NULL DEFAULT %[4]s, scanned_wrist text NOT NULL DEFAULT '', scanned_product text NOT NULL DEFAULT '',
-			keyed %[3]s NOT NULL DEFAULT %[4]s, keyed_reason text NOT NULL DEFAULT '', gtin text NOT NULL DEFAULT '', lot text NOT NULL DEFAULT '',
-			expiry text NOT NULL DEFAULT '', quantity %[5]s NOT NULL DEFAULT 0, amount %[5]s NOT NULL DEFAULT 0, unit text NOT NULL DEFAULT '',
-			route text NOT NULL DEFAULT '', site text NOT NULL DEFAULT '', outcome text NOT NULL, reason_code text NOT NULL DEFAULT '',
-			reason_text text NOT NULL DEFAULT '', prn_indication text NOT NULL DEFAULT '', pain_score integer, late %[3]s NOT NULL DEFAULT %[4]s,
-			early %[3]s NOT NULL DEFAULT %[4]s, entered_in_error %[3]s NOT NULL DEFAULT %[4]s, error_reason text NOT NULL DEFAULT '',
-			error_by %[1]s, error_at %[2]s)`,
-			typ("uuid", "text"), typ("timestamptz", "datetime"), typ("boolean", "integer"), typ("false", "0"), typ("double precision", "real"))
-		if _, err := db.ExecContext(ctx, ddl); err != nil {
-			t.Fatalf("create administrations: %v", err)
-		}
-	}
-	q := func(s string) string {
-		if !pg {
-			return s
-		}
-		n := 0
-		return regexp.MustCompile(`\?`).ReplaceAllStringFunc(s, func(string) string { n++; return fmt.Sprintf("$%d", n) })
-	}
-	// The rows the bedside writes, then (in the service's own transaction)
-	// the stock movement and the pharmacy hook it calls.
-	if _, err := db.ExecContext(ctx, q(`INSERT INTO administrations (id, facility_id, resident_id, unit_id, order_id, dose_id, product_id, performer_id,
-		performed_at, recorded_at, gtin, lot, expiry, quantity, amount, unit, route, site, outcome) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
-		a.ID, a.FacilityID, a.ResidentID, unitID, a.OrderID, a.DoseID, a.ProductID, a.PerformerID, a.PerformedAt, a.RecordedAt,
-		a.GTIN, a.Lot, a.Expiry, a.Quantity, a.Amount, a.Unit, a.Route, a.Site, string(a.Outcome)); err != nil {
-		t.Fatalf("insert administration: %v", err)
-	}
-	if _, err := db.ExecContext(ctx, q(`UPDATE scheduled_doses SET status = ?, documented_by = ?, documented_at = ?, admin_id = ? WHERE id = ?`),
-		string(mar.DoseGiven), a.PerformerID, a.RecordedAt, a.ID, a.DoseID); err != nil {
-		t.Fatalf("document dose: %v", err)
-	}
-	err := env.Store.InTx(ctx, func(tx mar.Tx) error {
-		if err := tx.AddStockMovement(a.FacilityID, unitID, a.ProductID, -a.Quantity, "administered", a.ID, a.PerformedAt, a.PerformerID); err != nil {
-			return err
-		}
-		return env.Svc.AdministrationRecorded(tx, a)
-	})
-	if err != nil {
-		t.Fatalf("record: %v", err)
-	}
-}
-
-func tableExists(t *testing.T, env *testenv.Env) bool {
-	return env.Store.Gorm().Migrator().HasTable("administrations")
-}
-
 // The acceptance round trip: an RDE^O11 arrives over MLLP and creates an
 // order; pharmacy verifies it; the schedule job expands its doses; the
 // 09:00 dose is given; the RAS^O17 that goes to the pharmacy system and
@@ -156,8 +89,8 @@ func TestRoundTripRDEToRASAndFHIR(t *testing.T) {
 			client := &hl7.Client{Addr: ln.Addr().String(), Timeout: 10 * time.Second}
 			defer client.Close()
 			rde := "MSH|^~\\&|PHARMSYS|RIVERSIDE|EMAR|RIVERSIDE|20260314083000-0400||RDE^O11^RDE_O11|RT-0001|P|2.5.1\r" +
-				"PID|1||00100001^^^RIVERSIDE^MR||Abbott^Margaret||19380412|F\r" +
-				"PV1|1|I|MAPLE^101^A\r" +
+				"PID|1||00100003^^^RIVERSIDE^MR||Castillo^Rosa||19350108|F\r" +
+				"PV1|1|I|MAPLE^102^A\r" +
 				"ORC|NW|ORD-7001^EHR|RX-7001^PHARMSYS||||||20260314082500-0400|||1447^Whitfield^Sarah^^^Dr^MD\r" +
 				"RXE||9910010000^Metoprolol tartrate 25 mg tablet^NDC|25||mg^milligram^UCUM|TAB^Tablet^HL70292\r" +
 				"TQ1|1|1^TAB|BID&twice a day&HL70335|0900~2100|||20260314080000-0400\r" +
@@ -173,7 +106,7 @@ func TestRoundTripRDEToRASAndFHIR(t *testing.T) {
 			ph.JSON("GET", "/api/v1/residents", nil, &rs)
 			var residentID string
 			for _, r := range rs.Items {
-				if r.MRN == "00100001" {
+				if r.MRN == "00100003" {
 					residentID = r.ID
 				}
 			}
@@ -229,21 +162,8 @@ func TestRoundTripRDEToRASAndFHIR(t *testing.T) {
 				t.Fatalf("doses of the order: %v", due)
 			}
 
-			// 4. The dose is given (bedside not merged yet: direct record).
-			users, err := env.Svc.UserNames(ctx, mar.Identity{User: mar.User{FacilityID: env.Demo.Facility.ID}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var nurseID, witnessID string
-			for id, u := range users {
-				switch u.Username {
-				case "nurse":
-					nurseID = id
-				case "nurse2":
-					witnessID = id
-				}
-			}
-			_ = witnessID
+			// 4. The nurse gives it at the bedside: wristband, then the pack's
+			// GS1 DataMatrix, then documentation (witness not needed).
 			metoprolol := productID(t, ph, "Metoprolol tartrate 25")
 			var prod struct {
 				Items []struct {
@@ -260,16 +180,37 @@ func TestRoundTripRDEToRASAndFHIR(t *testing.T) {
 					gtin = p.Packages[0].GTIN
 				}
 			}
-			given := time.Date(2026, 3, 14, 13, 4, 0, 0, time.UTC)
-			a := mar.Administration{ID: "01a0c5a3-1111-7000-8000-00000000a001", FacilityID: env.Demo.Facility.ID, ResidentID: residentID,
-				OrderID: orderID, DoseID: doseID, ProductID: metoprolol, PerformerID: nurseID, PerformedAt: given, RecordedAt: given.Add(30 * time.Second),
-				GTIN: gtin, Lot: "MT2291A", Expiry: "2027-08-31", Quantity: 1, Amount: 25, Unit: "mg", Route: "oral", Site: "", Outcome: mar.OutcomeGiven}
-			env.Clock.Set(a.RecordedAt)
-			recordDirectly(t, env, a, env.Demo.Units[0].ID)
+			env.Clock.Set(time.Date(2026, 3, 14, 13, 4, 0, 0, time.UTC))
+			nurse = env.Login(t, "nurse")
+			ctxID := scanWristband(t, nurse, mar.Resident{WristbandID: "MRN00100003"})
+			scan := gs1(mar.Product{Packages: []mar.Package{{GTIN: gtin}}}, time.Date(2027, 8, 31, 0, 0, 0, 0, time.UTC), "MT2291A")
+			doc := nurse.Do("POST", "/api/v1/administrations", map[string]any{"context_id": ctxID, "scan": scan, "dose_id": doseID, "outcome": "given"},
+				map[string]string{"Idempotency-Key": newKey()})
+			if doc.Status != http.StatusCreated {
+				t.Fatalf("document: %d %s", doc.Status, doc.Body)
+			}
+			var documented struct {
+				Administration struct {
+					ID string `json:"id"`
+				} `json:"administration"`
+			}
+			_ = json.Unmarshal(doc.Body, &documented)
+			a := mar.Administration{ID: documented.Administration.ID}
+			users, err := env.Svc.UserNames(ctx, mar.Identity{User: mar.User{FacilityID: env.Demo.Facility.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nurseID string
+			for id, u := range users {
+				if u.Username == "nurse" {
+					nurseID = id
+				}
+			}
 
 			// 5. What goes out describes it exactly.
 			known := map[string]string{residentID: "resident", orderID: "order", metoprolol: "product", nurseID: "nurse", a.ID: "administration",
 				env.Demo.Facility.ID: "facility", doseID: "dose"}
+			env.Clock.Advance(time.Minute)
 			var ras []byte
 			sent, failed, err := env.Svc.DeliverOutbound(ctx, 10, func(m mar.OutboundMessage) error {
 				if m.Kind != "RAS^O17" || m.RefID != a.ID {

@@ -17,6 +17,10 @@ import (
 // Password is the password of every demo account.
 const Password = "demo"
 
+// PIN is the badge PIN of every demo account (a witness co-signs a
+// high-alert dose with badge and PIN, or with username and password).
+const PIN = "2468"
+
 // Account is a demo sign-in.
 type Account struct {
 	Username, Role, Description string
@@ -79,11 +83,15 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	pinHash, err := mar.HashPassword(PIN)
+	if err != nil {
+		return Summary{}, err
+	}
 	allUnits := []string{units[0].ID, units[1].ID}
 	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin"}
 	for i, a := range Accounts {
 		u := mar.User{ID: mar.NewID(), FacilityID: fac.ID, Username: a.Username, DisplayName: names[a.Username], Role: mar.Role(a.Role),
-			PasswordHash: hash, BadgeID: fmt.Sprintf("EMP%05d", 1001+i), Active: true, CreatedAt: now}
+			PasswordHash: hash, PINHash: pinHash, BadgeID: fmt.Sprintf("EMP%05d", 1001+i), Active: true, CreatedAt: now}
 		if mar.ScopedToUnits(u.Role) {
 			u.UnitIDs = allUnits
 		}

@@ -51,19 +51,7 @@ type renewalRow struct {
 
 func (renewalRow) TableName() string { return "order_renewals" }
 
-type stockMovementRow struct {
-	ID         string
-	FacilityID string
-	UnitID     string
-	ProductID  string
-	Quantity   float64
-	Kind       string
-	RefID      *string
-	At         time.Time
-	By         string `gorm:"column:by"`
-}
-
-func (stockMovementRow) TableName() string { return "stock_movements" }
+// stockMovementRow (bedside.go) is the ledger row.
 
 type dispenseRow struct {
 	ID          string
