@@ -56,6 +56,10 @@ type ExternalOrder struct {
 	Instructions string
 	Reason       string // why it was discontinued or held
 	Source       string // hl7 or fhir
+	// ReportedAllergies are allergies the sender lists with the order
+	// (HL7 AL1): any the record lacks are added, so the verification
+	// queue and the bedside check them.
+	ReportedAllergies []Allergy
 }
 
 // IntakeResult is what an external message did to one order.
@@ -109,6 +113,9 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 			if ErrorCodeOf(err) == ENotFound {
 				return IntakeResult{}, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has MRN %q", eo.MRN+eo.ResidentID)}
 			}
+			return IntakeResult{}, err
+		}
+		if err := s.addReportedAllergies(tx, by, &res, eo.ReportedAllergies); err != nil {
 			return IntakeResult{}, err
 		}
 		var p Product
@@ -388,4 +395,34 @@ func gtinFromNDC10(ndc10 string) string {
 		sum += d
 	}
 	return body + fmt.Sprint((10-sum%10)%10)
+}
+
+// addReportedAllergies adds the allergies a sender reports that the record
+// does not have yet; it never removes one (only ADT carries the full list).
+func (s *Service) addReportedAllergies(tx Tx, by Identity, r *Resident, reported []Allergy) error {
+	var added []string
+	for _, a := range reported {
+		sub := NormalizeIngredient(a.Substance)
+		if sub == "" {
+			continue
+		}
+		known := false
+		for _, have := range r.Allergies {
+			if NormalizeIngredient(have.Substance) == sub {
+				known = true
+			}
+		}
+		if !known {
+			r.Allergies = append(r.Allergies, Allergy{ID: NewID(), ResidentID: r.ID, Substance: sub, Reaction: a.Reaction, Severity: a.Severity})
+			added = append(added, sub)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	if err := tx.UpdateResident(r); err != nil {
+		return err
+	}
+	return s.audit(tx, by, AuditEntry{Action: "resident.allergies_reported", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID,
+		Detail: map[string]any{"added": added}})
 }

@@ -183,6 +183,17 @@ func TestRDEFromOtherSystemsBecomesPendingOrders(t *testing.T) {
 				if ack.Get("MSA-1") != "AA" || ack.Get("MSA-2") != out.ControlID {
 					t.Errorf("ack MSA: %q %q", ack.Get("MSA-1"), ack.Get("MSA-2"))
 				}
+				if tt.file == "rde_o11_nhapi_style.hl7" {
+					// Its AL1 reports a penicillin allergy the record lacked.
+					var r mar.Resident
+					_ = f.st.InTx(context.Background(), func(tx mar.Tx) error {
+						r, _ = tx.GetResident(got[0].ResidentID)
+						return nil
+					})
+					if len(r.Allergies) != 1 || r.Allergies[0].Substance != "penicillin" || r.Allergies[0].Severity != "moderate" {
+						t.Errorf("reported allergies: %+v", r.Allergies)
+					}
+				}
 			})
 		}
 	}

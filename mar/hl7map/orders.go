@@ -48,6 +48,19 @@ func (h *Handler) applyRDE(ctx context.Context, id mar.Identity, msg *hl7.Messag
 		}
 		orders[i] = eo
 	}
+	if len(orders) > 0 {
+		for _, a := range rde.Patient.Allergies {
+			// Drug allergies matter here; food and environmental ones
+			// are recorded by ADT.
+			switch strings.ToUpper(a.Type.Code) {
+			case "", "DA", "DRUG", "MA":
+			default:
+				continue
+			}
+			orders[0].ReportedAllergies = append(orders[0].ReportedAllergies, mar.Allergy{Substance: strings.ToLower(a.Allergen.Display()),
+				Reaction: strings.Join(a.Reactions, ", "), Severity: severities[strings.ToUpper(a.Severity.Code)]})
+		}
+	}
 	results, err := h.Svc.ApplyExternalOrders(ctx, id, orders)
 	if err != nil {
 		var ie *mar.IntakeError
