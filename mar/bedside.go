@@ -276,7 +276,7 @@ func (v Verdict) FirstFailure() (Check, bool) {
 	return Check{}, false
 }
 
-// failed reports whether the check of right r failed with reason.
+// failed reports whether a check failed with reason.
 func (v Verdict) failed(reason string) bool {
 	for _, c := range v.Checks {
 		if c.Status == CheckFail && c.Reason == reason {

@@ -381,7 +381,9 @@ func verdictDetail(v Verdict) map[string]any {
 	return d
 }
 
-// RefusalDetails are the structured details of a refusal.
+// refusalOf builds the refusal of a verdict that failed: the first failing
+// check, or when documenting a dose already documented, the 409 saying by
+// whom and when.
 func refusalOf(v Verdict, documenting bool) error {
 	c, _ := v.FirstFailure()
 	e := &Error{Code: ERefused, Reason: c.Reason, Message: c.Message, Details: map[string]any{}}
