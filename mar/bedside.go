@@ -264,6 +264,7 @@ type Verdict struct {
 	Late       bool
 
 	witnessFailedID string // counted as a failed sign-in after a refusal
+	documentedBy    string // the name of who documented the dose already
 }
 
 // FirstFailure returns the first failing check.

@@ -396,7 +396,7 @@ func refusalOf(v Verdict, documenting bool) error {
 				}
 			}
 		}
-		addDocumentedDetails(e, *v.Dose, "")
+		addDocumentedDetails(e, *v.Dose, v.documentedBy)
 	}
 	return &Refusal{Err: e, Verdict: v}
 }
@@ -863,11 +863,6 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	}
 	v := evaluate(f)
 	if !v.Allowed {
-		if v.failed(ReasonAlreadyDocumented) && v.Dose != nil {
-			e := refusalOf(v, true).(*Refusal)
-			addDocumentedDetails(e.Err, *v.Dose, f.userName(v.Dose.DocumentedBy))
-			return DocumentResult{}, e
-		}
 		return DocumentResult{}, refusalOf(v, true)
 	}
 	order, dose := *v.Order, v.Dose

@@ -729,6 +729,7 @@ func (vr *verifier) checkDuplicate() {
 		return
 	}
 	if d.Status.Documented() {
+		vr.v.documentedBy = f.userName(d.DocumentedBy)
 		when := "an earlier time"
 		if d.DocumentedAt != nil {
 			when = f.local(*d.DocumentedAt)

@@ -316,7 +316,7 @@ func TestBedsideDuplicateIsRefusedWithWhoAndWhen(t *testing.T) {
 			}
 			v := nurse2.Do("POST", "/api/v1/bedside/verify", body{"context_id": ctx2, "scan": scan}, nil)
 			vref := decode[refusal](t, v)
-			if v.Status != 422 || vref.Error.Reason != mar.ReasonAlreadyDocumented || !strings.Contains(vref.Error.Message, "Nora Nurse") {
+			if v.Status != 422 || vref.Error.Reason != mar.ReasonAlreadyDocumented || !strings.Contains(vref.Error.Message, "Nora Nurse") || vref.Error.Details.DocumentedBy != "Nora Nurse" {
 				t.Fatalf("verify after: %d %s", v.Status, v.Body)
 			}
 		})
