@@ -129,18 +129,10 @@ func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) 
 // DueList returns a resident's due list (for boards); the read is audited.
 func (s *Service) DueList(ctx context.Context, by Identity, residentID string) (DueList, error) {
 	var out DueList
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.GetResident(residentID)
-		if err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
-			return err
-		}
-		if out, err = s.buildDueList(tx, r, s.now()); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "resident.due_list", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID})
+	err := s.readResident(ctx, by, residentID, "resident.due_list", func(tx Tx, r Resident) error {
+		var err error
+		out, err = s.buildDueList(tx, r, s.now())
+		return err
 	})
 	return out, err
 }
