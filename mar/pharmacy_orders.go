@@ -123,9 +123,11 @@ func (s *Service) VerificationQueue(ctx context.Context, by Identity) ([]QueueIt
 	return out, err
 }
 
-// allergyHits matches allergies by ingredient name, either way round, so
-// that an allergy to "penicillin" catches "penicillin v potassium" and an
-// allergy recorded as "amoxicillin trihydrate" catches "amoxicillin".
+// allergyHits lists the allergies an order's ingredients meet, by the
+// bedside's rules (the same ingredient, its drug class, or a
+// cross-reactive class), and also by name containment either way round,
+// so "penicillin v potassium" and "amoxicillin trihydrate" are caught as
+// pharmacy would catch them.
 func allergyHits(allergies []Allergy, ingredients []string) []Allergy {
 	var out []Allergy
 	for _, a := range allergies {
@@ -135,7 +137,10 @@ func allergyHits(allergies []Allergy, ingredients []string) []Allergy {
 		}
 		for _, in := range ingredients {
 			in = NormalizeIngredient(in)
-			if in != "" && (strings.Contains(in, sub) || strings.Contains(sub, in)) {
+			if in == "" {
+				continue
+			}
+			if m, _ := MatchAllergy(in, sub); m != AllergyNone || strings.Contains(in, sub) || strings.Contains(sub, in) {
 				out = append(out, a)
 				break
 			}
