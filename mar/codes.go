@@ -53,6 +53,13 @@ var routeAliases = map[string]string{
 	"OTIC": "otic", "OT": "otic", "EAR": "otic",
 	"GASTROSTOMY": "gastrostomy", "GT": "gastrostomy", "G TUBE": "gastrostomy", "PEG": "gastrostomy",
 	"NASOGASTRIC": "nasogastric", "NG": "nasogastric",
+	// SNOMED CT qualifier values some senders (and HL7's own examples) use
+	// instead of the route concepts, and HL7 v3 RouteOfAdministration.
+	"255560000": "intravenous", "738987007": "oral", "421521009": "oral", "418136008": "subcutaneous", "255566006": "subcutaneous",
+	"255565005": "intramuscular", "18679011000001101": "inhalation", "418821007": "inhalation", "255559005": "intramuscular",
+	"IVINJ": "intravenous", "IVINFUS": "intravenous", "IVPUSH": "intravenous", "SUBCUTINJ": "subcutaneous", "IM INJ": "intramuscular",
+	"IMINJ": "intramuscular", "SWALLOW": "oral", "CHEW": "oral", "TRNSDERMD": "transdermal", "DERMAL": "topical",
+	"INTRAVENOUS ROUTE": "intravenous", "ORAL ROUTE": "oral",
 }
 
 // RouteName maps an outside route code (HL7 0162, SNOMED CT) or word to
