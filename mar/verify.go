@@ -31,6 +31,7 @@ type facts struct {
 	by       Identity
 	in       MedicationInput
 	cfg      BedsideConfig
+	pharmacy PharmacyConfig // the STAT override of verification
 	bctx     BedsideContext
 	resident Resident
 	unit     Unit
@@ -513,26 +514,43 @@ func (f *facts) productPtr(id string) *Product {
 	return nil
 }
 
-// checkAllergy compares every ingredient with the resident's allergies.
+// checkAllergy compares every ingredient with the resident's allergies,
+// by ingredient and by drug class: an allergy to penicillin stops
+// amoxicillin; a cross-reactive class (cephalosporins) is a soft stop.
 func (vr *verifier) checkAllergy() {
 	f := vr.f
+	var cross string
 	for _, a := range f.resident.Allergies {
 		for _, in := range f.product.Ingredients {
-			if SameIngredient(in.Name, a.Substance) {
+			match, class := MatchAllergy(in.Name, a.Substance)
+			switch match {
+			case AllergyDirect:
 				msg := fmt.Sprintf("ALLERGY: %s is allergic to %s", f.resident.DisplayName(), a.Substance)
 				if a.Reaction != "" {
 					msg += " (" + a.Reaction + ")"
 				}
-				vr.fail(RightAllergy, ReasonAllergy, msg+". "+f.product.Name+" contains "+in.Name+". Do not give it.")
+				what := f.product.Name + " contains " + in.Name
+				if class != "" {
+					what += ", one of the " + class
+				}
+				vr.fail(RightAllergy, ReasonAllergy, msg+". "+what+". Do not give it.")
 				return
+			case AllergyCross:
+				if cross == "" {
+					cross = fmt.Sprintf("CAUTION: %s is allergic to %s; %s (%s) can cross-react (%s). Give only if the prescriber confirmed it is safe.",
+						f.resident.DisplayName(), a.Substance, in.Name, f.product.Name, class)
+				}
 			}
 		}
 	}
-	if len(f.resident.Allergies) == 0 {
+	switch {
+	case cross != "":
+		vr.soft(RightAllergy, ReasonAllergyCrossSensitivity, cross)
+	case len(f.resident.Allergies) == 0:
 		vr.pass(RightAllergy, "No known allergies.")
-		return
+	default:
+		vr.pass(RightAllergy, "No ingredient or drug class matches the resident's allergies.")
 	}
-	vr.pass(RightAllergy, "No ingredient matches the resident's allergies.")
 }
 
 func (vr *verifier) checkDrug() {
@@ -560,8 +578,13 @@ func (vr *verifier) checkOrderStatus() {
 	switch o.Status {
 	case OrderActive:
 	case OrderPending:
-		vr.fail(RightOrderStatus, ReasonOrderPendingVerification, "The order "+what+" has not been verified by pharmacy yet. Do not give it.")
-		return
+		if !f.pharmacy.MayGiveUnverified(o) {
+			vr.fail(RightOrderStatus, ReasonOrderPendingVerification, "The order "+what+" has not been verified by pharmacy yet. Do not give it.")
+			return
+		}
+		// Local policy lets a STAT/NOW dose go before verification; the
+		// administration is flagged for the pharmacist's review.
+		vr.warn(RightOrderStatus, ReasonUnverifiedStat, "The STAT order "+what+" is not verified by pharmacy yet. It may be given now; pharmacy will review it.")
 	case OrderOnHold:
 		vr.fail(RightOrderStatus, ReasonOrderOnHold, "The order "+what+" is on hold. Do not give it.")
 		return
@@ -729,6 +752,7 @@ func (vr *verifier) checkDuplicate() {
 		return
 	}
 	if d.Status.Documented() {
+		vr.v.documentedBy = f.userName(d.DocumentedBy)
 		when := "an earlier time"
 		if d.DocumentedAt != nil {
 			when = f.local(*d.DocumentedAt)

@@ -64,6 +64,10 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			me = &mar.Error{Code: mar.EInternal, Message: "internal error", Err: err}
 		}
 	}
+	if isFHIR(c) {
+		s.respondOutcome(c, me, nil)
+		return
+	}
 	status := statusOf(me.Code)
 	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "1")

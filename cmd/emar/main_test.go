@@ -221,3 +221,20 @@ func insertAudit(e mar.AuditEvent) string {
 	return fmt.Sprintf("INSERT INTO audit_events (seq, id, facility_id, at, user_id, role, action, object_type, object_id, resident_id, outcome, source_ip, device, request_id, break_glass, detail, prev_hash, hash) VALUES (%d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
 		e.Seq, q(e.ID), q(e.FacilityID), q(e.At.UTC().Format("2006-01-02 15:04:05.999999-07:00")), q(e.UserID), q(e.Role), q(e.Action), q(e.ObjectType), q(e.ObjectID), q(e.ResidentID), q(e.Outcome), q(e.SourceIP), q(e.Device), q(e.RequestID), bg, q(e.Detail), q(e.PrevHash), q(e.Hash))
 }
+
+func TestDecodeCommandReadsFixturesAndFailsOnNonImages(t *testing.T) {
+	img := "../../scanning/testdata/images/dm_dmre_12x64__blur1.png"
+	code, out, stderr := emar(t, nil, "decode", "--json", img)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{`"format":"DATA_MATRIX"`, `"symbology":"]d2"`, `LOT123A\u001d21SN0001`, `"expiry":"2027-01-31"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s: %s", want, out)
+		}
+	}
+	code, out, _ = emar(t, nil, "decode", "--json", img, "main.go")
+	if code != 1 || !strings.Contains(out, `"file":"main.go","error"`) {
+		t.Fatalf("a non-image among images: exit %d, %s", code, out)
+	}
+}
