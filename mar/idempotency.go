@@ -55,7 +55,13 @@ const MaxIdempotencyKeyLen = 255
 func runWrite[T any](ctx context.Context, s *Service, by Identity, fn func(tx Tx) (T, error)) (T, error) {
 	var out T
 	idem := idempotencyFrom(ctx)
+	// The stored answer is handed to the caller only once the transaction
+	// has committed: if COMMIT fails (the database went away), the answer
+	// and the change it describes were never stored and must not be sent.
+	var status int
+	var body []byte
 	err := s.Store.InTx(ctx, func(tx Tx) error {
+		status, body = 0, nil
 		var zero T
 		out = zero
 		if idem != nil {
@@ -79,17 +85,20 @@ func runWrite[T any](ctx context.Context, s *Service, by Identity, fn func(tx Tx
 			return err
 		}
 		if idem != nil {
-			status, body, err := idem.Render(res)
+			st, b, err := idem.Render(res)
 			if err != nil {
 				return fmt.Errorf("render idempotent answer: %w", err)
 			}
-			if err := tx.CompleteIdempotencyKey(by.User.ID, idem.Key, status, body); err != nil {
+			if err := tx.CompleteIdempotencyKey(by.User.ID, idem.Key, st, b); err != nil {
 				return fmt.Errorf("store idempotent answer: %w", err)
 			}
-			idem.Status, idem.Body = status, body
+			status, body = st, b
 		}
 		out = res
 		return nil
 	})
+	if err == nil && idem != nil {
+		idem.Status, idem.Body = status, body
+	}
 	return out, err
 }

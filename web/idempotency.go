@@ -62,11 +62,12 @@ func serveWrite[T any](s *Server, c *gin.Context, content []byte, render func(T)
 	case errors.As(err, &rep):
 		c.Header("Idempotent-Replayed", "true")
 		c.Data(rep.Status, jsonContentType, rep.Body)
+	case err != nil:
+		// Whatever was rendered, nothing was stored.
+		s.respondBedsideError(c, err)
 	case idem != nil && idem.Body != nil:
 		// Committed: send exactly what was stored, so a replay is identical.
 		c.Data(idem.Status, jsonContentType, idem.Body)
-	case err != nil:
-		s.respondBedsideError(c, err)
 	default:
 		status, v := render(res)
 		c.JSON(status, v)
