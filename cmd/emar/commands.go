@@ -99,9 +99,9 @@ func loadDemoData(ctx context.Context, svc *mar.Service, stdout io.Writer) error
 }
 
 func printAccounts(w io.Writer) {
-	fmt.Fprintf(w, "Demo accounts (password %q for each):\n", demo.Password)
+	fmt.Fprintf(w, "Demo accounts (password %q for each; at the bedside also badge + PIN):\n", demo.Password)
 	for _, a := range demo.Accounts {
-		fmt.Fprintf(w, "  %-11s %-13s %s\n", a.Username, a.Role, a.Description)
+		fmt.Fprintf(w, "  %-11s %-13s badge %s PIN %s  %s\n", a.Username, a.Role, a.Badge, a.PIN, a.Description)
 	}
 }
 
