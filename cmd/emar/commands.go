@@ -153,26 +153,3 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	return nil
 }
-
-func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("audit verify", getenv, stderr)
-	dsn := f.db()
-	if err := f.parse(args); err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := openStore(ctx, *dsn, false, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, brk, err := st.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if brk != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("audit trail NOT intact after %d good events: %s", n, brk.Error())}
-	}
-	fmt.Fprintf(stdout, "audit trail intact: %d events verified\n", n)
-	return nil
-}

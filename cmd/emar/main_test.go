@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -151,4 +152,72 @@ func TestScheduleCommandPrintsInstantsAcrossDST(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "every blue") {
 		t.Fatalf("unparseable: exit %d %q", code, stderr)
 	}
+}
+
+// Someone with database rights truncates the tail and writes a new,
+// internally consistent chain with a matching head row: only the signed
+// checkpoints kept outside the database can tell.
+func TestAuditVerifyCatchesARechainedTailWithCheckpoints(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dsn := storetest.NewDSN(t, engine)
+			dir := t.TempDir()
+			keyFile := dir + "/audit.key"
+			cpDir := dir + "/checkpoints"
+			code, out, stderr := emar(t, nil, "audit", "keygen", "--out", keyFile)
+			if code != 0 {
+				t.Fatalf("keygen: %s", stderr)
+			}
+			pub := strings.TrimSpace(out[strings.Index(out, "public key: ")+len("public key: "):])
+			if code, _, stderr := emar(t, nil, "demo", "--db", dsn); code != 0 {
+				t.Fatalf("demo: %s", stderr)
+			}
+			st, err := store.Open(context.Background(), dsn, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			addEvents(t, st, 12)
+			if code, _, stderr := emar(t, nil, "audit", "checkpoint", "--db", dsn, "--audit-key", keyFile, "--audit-checkpoints", cpDir); code != 0 {
+				t.Fatalf("checkpoint: %s", stderr)
+			}
+			code, out, _ = emar(t, nil, "audit", "verify", "--db", dsn, "--audit-checkpoints", cpDir, "--audit-pubkey", pub)
+			if code != 0 || !strings.Contains(out, "against 1 signed checkpoints") {
+				t.Fatalf("verify a clean chain with its checkpoint: %d %q", code, out)
+			}
+			// Rewrite events 6.. as a consistent chain.
+			var events []mar.AuditEvent
+			_ = st.EachAuditEvent(context.Background(), 0, func(e mar.AuditEvent) error { events = append(events, e); return nil })
+			stmts := []string{"DELETE FROM audit_events WHERE seq >= 6"}
+			prev := events[4].Hash
+			for seq := int64(6); seq <= int64(len(events)); seq++ {
+				e := events[seq-1]
+				e.UserID = "rewritten"
+				e.PrevHash = prev
+				e.Hash = e.ComputeHash()
+				prev = e.Hash
+				stmts = append(stmts, insertAudit(e))
+			}
+			stmts = append(stmts, "UPDATE audit_head SET hash = '"+prev+"' WHERE id = 1")
+			tamper(t, st, stmts...)
+			code, _, stderr = emar(t, nil, "audit", "verify", "--db", dsn)
+			if code != 0 {
+				t.Fatalf("without checkpoints the rewritten chain should look intact (that is why checkpoints exist): %q", stderr)
+			}
+			code, _, stderr = emar(t, nil, "audit", "verify", "--db", dsn, "--audit-checkpoints", cpDir, "--audit-pubkey", pub)
+			if code != 1 || !strings.Contains(stderr, "event 6 ") {
+				t.Fatalf("verify with checkpoints after a re-chain: %d %q; want event 6 named", code, stderr)
+			}
+		})
+	}
+}
+
+func insertAudit(e mar.AuditEvent) string {
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	bg := "false"
+	if e.BreakGlass {
+		bg = "true"
+	}
+	return fmt.Sprintf("INSERT INTO audit_events (seq, id, facility_id, at, user_id, role, action, object_type, object_id, resident_id, outcome, source_ip, device, request_id, break_glass, detail, prev_hash, hash) VALUES (%d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+		e.Seq, q(e.ID), q(e.FacilityID), q(e.At.UTC().Format("2006-01-02 15:04:05.999999-07:00")), q(e.UserID), q(e.Role), q(e.Action), q(e.ObjectType), q(e.ObjectID), q(e.ResidentID), q(e.Outcome), q(e.SourceIP), q(e.Device), q(e.RequestID), bg, q(e.Detail), q(e.PrevHash), q(e.Hash))
 }

@@ -18,7 +18,9 @@ Usage:
   emar serve   [flags]        run the service (API, FHIR, pages, alert sweeper)
   emar migrate [flags]        apply pending schema migrations
   emar demo    [flags]        load the demo data set into an empty database
-  emar audit verify [flags]   verify the hash-chained audit trail
+  emar audit verify [flags]   verify the hash-chained audit trail (and signed checkpoints)
+  emar audit checkpoint       sign the trail's tree head into a directory outside the database
+  emar audit keygen --out F   make the Ed25519 key that signs checkpoints
   emar schedule [--json] --tz ZONE --from RFC3339 --days N "FREQUENCY"
                               show how an order's frequency expands
 
@@ -62,10 +64,7 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	case "schedule":
 		return cmdSchedule(ctx, rest, getenv, stdout, stderr)
 	case "audit":
-		if len(rest) == 0 || rest[0] != "verify" {
-			return usageError("usage: emar audit verify [--db DSN]")
-		}
-		return cmdAuditVerify(ctx, rest[1:], getenv, stdout, stderr)
+		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

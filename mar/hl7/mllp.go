@@ -544,6 +544,11 @@ func (c *Client) Send(ctx context.Context, msg []byte) (*Message, error) {
 		raw, err = c.exchange(ctx, msg)
 	}
 	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// Every deadline on the connection comes from ctx; its timer
+			// may fire a moment after the connection's.
+			<-ctx.Done()
+		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("hl7: send to %s: %w (%v)", c.Addr, ctx.Err(), err)
 		}

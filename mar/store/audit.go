@@ -31,9 +31,21 @@ func (s *Store) EachAuditEvent(ctx context.Context, afterSeq int64, fn func(mar.
 // VerifyAudit checks the whole chain and returns the first break, or nil
 // with the number of events checked.
 func (s *Store) VerifyAudit(ctx context.Context) (int64, *mar.ChainBreak, error) {
+	return s.VerifyAuditWith(ctx, nil)
+}
+
+// VerifyAuditWith also compares the chain with signed checkpoints kept
+// outside the database, which catches a tail truncated and re-chained by
+// someone who could also rewrite the head row.
+func (s *Store) VerifyAuditWith(ctx context.Context, cps []mar.Checkpoint) (int64, *mar.ChainBreak, error) {
 	v := mar.NewChainVerifier()
+	cv := mar.NewCheckpointVerifier(cps)
 	var brk *mar.ChainBreak
 	err := s.EachAuditEvent(ctx, 0, func(e mar.AuditEvent) error {
+		if b := cv.Check(e); b != nil {
+			brk = b
+			return errStop
+		}
 		if b := v.Check(e); b != nil {
 			brk = b
 			return errStop
@@ -42,6 +54,10 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, *mar.ChainBreak, error)
 	})
 	if err != nil && err != errStop {
 		return v.Count, nil, err
+	}
+	if brk == nil {
+		seq, _ := v.Head()
+		brk = cv.Finish(seq)
 	}
 	if brk == nil {
 		// A deleted tail leaves no gap inside the table; the head row

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/mar/store"
+)
+
+func cmdAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError("usage: emar audit verify|checkpoint|keygen [flags]")
+	}
+	switch args[0] {
+	case "verify":
+		return cmdAuditVerify(ctx, args[1:], getenv, stdout, stderr)
+	case "checkpoint":
+		return cmdAuditCheckpoint(ctx, args[1:], getenv, stdout, stderr)
+	case "keygen":
+		return cmdAuditKeygen(args[1:], getenv, stdout, stderr)
+	}
+	return usageError("unknown audit command %q: verify, checkpoint or keygen", args[0])
+}
+
+const keyHeader = "emar audit signing key (Ed25519 seed, base64)\n"
+
+func cmdAuditKeygen(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("audit keygen", getenv, stderr)
+	out := f.String("out", "", "file to write the private key to (kept by the operator, outside the database)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError("--out is required")
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	data := keyHeader + base64.StdEncoding.EncodeToString(priv.Seed()) + "\n"
+	if err := os.WriteFile(*out, []byte(data), 0o600); err != nil {
+		return fmt.Errorf("write key: %w", err)
+	}
+	fmt.Fprintf(stdout, "private key written to %s\npublic key: %s\n", *out, base64.StdEncoding.EncodeToString(pub))
+	return nil
+}
+
+// readSigningKey loads a key file written by emar audit keygen.
+func readSigningKey(path string) (ed25519.PrivateKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read audit key: %w", err)
+	}
+	seed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(strings.TrimPrefix(string(data), keyHeader)))
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("audit key %s: not a key written by emar audit keygen", path)
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+func parsePublicKey(s string) (ed25519.PublicKey, error) {
+	if data, err := os.ReadFile(s); err == nil {
+		s = string(data)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(raw) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("--pubkey must be the base64 public key printed by emar audit keygen (or a file holding it)")
+	}
+	return ed25519.PublicKey(raw), nil
+}
+
+func cmdAuditCheckpoint(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("audit checkpoint", getenv, stderr)
+	dsn := f.db()
+	keyFile := f.String("audit-key", "", "private key file from emar audit keygen")
+	dir := f.String("audit-checkpoints", "", "directory outside the database for signed checkpoints")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *keyFile == "" || *dir == "" {
+		return usageError("--audit-key and --audit-checkpoints are required")
+	}
+	key, err := readSigningKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *dsn, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, wrote, err := st.WriteCheckpoint(ctx, *dir, key, time.Now())
+	if err != nil {
+		return err
+	}
+	if !wrote {
+		fmt.Fprintln(stdout, "no new audit events since the last checkpoint")
+		return nil
+	}
+	fmt.Fprintf(stdout, "checkpoint written: %d events, root %s\n", c.Size, c.Root)
+	return nil
+}
+
+func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("audit verify", getenv, stderr)
+	dsn := f.db()
+	dir := f.String("audit-checkpoints", "", "directory of signed checkpoints to compare with (optional)")
+	pubText := f.String("audit-pubkey", "", "public key (base64, or a file) that signed the checkpoints")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	var cps []mar.Checkpoint
+	if *dir != "" {
+		pub, err := parsePublicKey(*pubText)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		if cps, err = store.ReadCheckpoints(*dir, pub); err != nil {
+			return &exitError{code: 1, msg: err.Error()}
+		}
+	}
+	st, err := openStore(ctx, *dsn, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, brk, err := st.VerifyAuditWith(ctx, cps)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("audit trail NOT intact after %d good events: %s", n, brk.Error())}
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d events verified", n)
+	if len(cps) > 0 {
+		fmt.Fprintf(stdout, " against %d signed checkpoints", len(cps))
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
