@@ -22,44 +22,6 @@ type LoginResult struct {
 // audited and answered with one message whatever was wrong, so an attacker
 // cannot learn which usernames exist.
 func (s *Service) Login(ctx context.Context, username, password, kind string, src Identity) (LoginResult, error) {
-	return s.login(ctx, credentials{
-		method: "password",
-		lookup: func(tx Tx) (User, error) { return tx.GetUserByUsername(username) },
-		secret: func(u User) string { return u.PasswordHash },
-		given:  password,
-		detail: map[string]string{"username": username},
-		failed: &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the username or password is not correct"},
-	}, kind, src)
-}
-
-// LoginBadge checks a staff badge and its PIN and opens a session: the
-// quick sign-in at the bedside, where the badge is scanned and the PIN
-// typed. A badge without a PIN cannot sign in this way.
-func (s *Service) LoginBadge(ctx context.Context, badge, pin, kind string, src Identity) (LoginResult, error) {
-	if badge == "" {
-		return LoginResult{}, Invalid("badge", "scan a staff badge")
-	}
-	return s.login(ctx, credentials{
-		method: "badge",
-		lookup: func(tx Tx) (User, error) { return tx.GetUserByBadge(badge) },
-		secret: func(u User) string { return u.PINHash },
-		given:  pin,
-		detail: map[string]string{"badge": badge},
-		failed: &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the badge or PIN is not correct"},
-	}, kind, src)
-}
-
-// credentials describe one way of signing in.
-type credentials struct {
-	method string                    // audited: password or badge
-	lookup func(tx Tx) (User, error) // finds the account
-	secret func(User) string         // the stored hash to check against
-	given  string                    // what the person typed
-	detail map[string]string         // audited when the account is unknown
-	failed *Error                    // the one answer to every failure
-}
-
-func (s *Service) login(ctx context.Context, cr credentials, kind string, src Identity) (LoginResult, error) {
 	if kind != SessionWeb && kind != SessionDevice {
 		return LoginResult{}, Invalid("kind", "must be web or device")
 	}
@@ -67,38 +29,34 @@ func (s *Service) login(ctx context.Context, cr credentials, kind string, src Id
 	var failed bool
 	err := s.Store.InTx(ctx, func(tx Tx) error {
 		failed = false
-		u, err := cr.lookup(tx)
+		u, err := tx.GetUserByUsername(username)
 		if err != nil && ErrorCodeOf(err) != ENotFound {
 			return err
 		}
-		if err != nil || !u.Active || cr.secret(u) == "" {
-			CheckPassword(dummyHash, cr.given)
+		if err != nil || !u.Active {
+			CheckPassword(dummyHash, password)
 			failed = true
-			detail := map[string]string{"method": cr.method}
-			for k, v := range cr.detail {
-				detail[k] = v
-			}
-			return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure", Detail: detail})
+			return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", Outcome: "failure", Detail: map[string]string{"username": username}})
 		}
-		if !CheckPassword(cr.secret(u), cr.given) {
+		if !CheckPassword(u.PasswordHash, password) {
 			failed = true
 			id := src
 			id.User = u
-			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure", Detail: map[string]string{"method": cr.method}})
+			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure"})
 		}
-		res, err = s.openSession(tx, u, kind, cr.method, src)
+		res, err = s.openSession(tx, u, kind, src)
 		return err
 	})
 	if err != nil {
 		return LoginResult{}, err
 	}
 	if failed {
-		return LoginResult{}, cr.failed
+		return LoginResult{}, &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the username or password is not correct"}
 	}
 	return res, nil
 }
 
-func (s *Service) openSession(tx Tx, u User, kind, method string, src Identity) (LoginResult, error) {
+func (s *Service) openSession(tx Tx, u User, kind string, src Identity) (LoginResult, error) {
 	token, hash := newToken()
 	csrf, _ := newToken()
 	now := s.now()
@@ -113,7 +71,7 @@ func (s *Service) openSession(tx Tx, u User, kind, method string, src Identity) 
 	id := src
 	id.User = u
 	id.SessionID = sess.ID
-	if err := s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Detail: map[string]string{"kind": kind, "method": method}}); err != nil {
+	if err := s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Detail: map[string]string{"kind": kind}}); err != nil {
 		return LoginResult{}, err
 	}
 	return LoginResult{Token: token, Session: sess, User: u}, nil
