@@ -1,4 +1,12 @@
 package web
 
-// pageRoutes lists the page routes.
-func (s *Server) pageRoutes() []Route { return nil }
+// pageRoutes lists the pages, their static files and the sign-in by badge
+// that the bedside page offers. Pages that need a role answer a browser
+// that is not signed in with a redirect to the sign-in page.
+func (s *Server) pageRoutes() []Route {
+	return []Route{
+		{"GET", "/", public, "sign-in page (demo accounts explained on a demo server)", s.pageSignIn},
+		{"GET", "/home", anyone, "the signed-in user's start page", s.pageHome},
+		{"GET", "/static/*file", public, "stylesheets and scripts of the pages", s.static},
+	}
+}

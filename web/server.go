@@ -35,6 +35,9 @@ type Deps struct {
 	TrustedProxies []string
 	// SecureCookies marks session cookies Secure (behind TLS).
 	SecureCookies bool
+	// Demo says the demo data set is loaded: the sign-in page explains the
+	// demo accounts and the demo barcode sheet is served.
+	Demo bool
 }
 
 // Server holds the handlers' dependencies.
@@ -44,6 +47,8 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	secure  bool
+	demo    bool
+	pages   *pageSet
 	auditor AuditVerifier
 	engine  *gin.Engine
 }
@@ -69,6 +74,12 @@ func New(d Deps) (*Server, error) {
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here"}})
 	})
+	s.demo = d.Demo
+	pages, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
 	for _, r := range s.routes() {
 		handlers := []gin.HandlerFunc{}
 		if r.Roles != nil {

@@ -50,7 +50,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *proxies != "" {
 		trusted = strings.Split(*proxies, ",")
 	}
-	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure})
+	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure, Demo: *loadDemo})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}

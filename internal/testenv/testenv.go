@@ -95,7 +95,7 @@ func Start(t testing.TB, engine string, opts Options) *Env {
 		}
 		env.Demo = sum
 	}
-	w, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log})
+	w, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, Demo: !opts.NoDemo})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

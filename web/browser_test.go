@@ -1,0 +1,36 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/emar-project/emar/internal/testenv"
+	"github.com/emar-project/emar/mar/demo"
+)
+
+func TestBrowserSignInPage(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	b := newBrowser(t, env)
+	b.visit("/")
+	body := b.text("main")
+	for _, want := range []string{"Username and password", "Badge and PIN", "Trying the demo", demo.Accounts[0].Badge, "demo barcode sheet"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the sign-in page lacks %q", want)
+		}
+	}
+	b.screenshots("signin")
+
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "nurse"),
+		chromedp.SendKeys(chromedp.ID("password"), "wrong"),
+		chromedp.Click(chromedp.CSS(`#password-form button[type="submit"]`)),
+	)
+	b.waitText("#signin-error", "not correct")
+
+	b.signIn("admin", "/home")
+	if got := b.text("main"); !strings.Contains(got, "Ada Admin") {
+		t.Fatalf("home page: %q", got)
+	}
+}
