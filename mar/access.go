@@ -27,3 +27,9 @@ func CanSeeResident(u User, r Resident) error {
 	}
 	return nil
 }
+
+// HasClinicalAccess reports whether a role reads residents' records in
+// the ordinary course of its work; others need break-glass.
+func HasClinicalAccess(r Role) bool {
+	return r == RoleNurse || r == RoleChargeNurse || r == RolePharmacist
+}

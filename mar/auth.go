@@ -20,29 +20,45 @@ type LoginResult struct {
 
 // Login checks a username and password and opens a session. Failures are
 // audited and answered with one message whatever was wrong, so an attacker
-// cannot learn which usernames exist.
+// cannot learn which usernames exist; repeated failures lock the account
+// for a while.
 func (s *Service) Login(ctx context.Context, username, password, kind string, src Identity) (LoginResult, error) {
 	if kind != SessionWeb && kind != SessionDevice {
 		return LoginResult{}, Invalid("kind", "must be web or device")
 	}
 	var res LoginResult
-	var failed bool
+	var refusal error
 	err := s.Store.InTx(ctx, func(tx Tx) error {
-		failed = false
+		refusal = nil
 		u, err := tx.GetUserByUsername(username)
 		if err != nil && ErrorCodeOf(err) != ENotFound {
 			return err
 		}
 		if err != nil || !u.Active {
 			CheckPassword(dummyHash, password)
-			failed = true
+			refusal = badCredentials
 			return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", Outcome: "failure", Detail: map[string]string{"username": username}})
 		}
+		id := src
+		id.User = u
+		now := s.now()
+		if until, err := tx.LockedUntil(u.ID); err != nil {
+			return err
+		} else if now.Before(until) {
+			refusal = &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
+				Details: map[string]any{"locked_until": until}}
+			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "refused", Detail: map[string]string{"reason": "account_locked"}})
+		}
 		if !CheckPassword(u.PasswordHash, password) {
-			failed = true
-			id := src
-			id.User = u
-			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure"})
+			refusal = badCredentials
+			n, err := tx.LoginFailed(u.ID, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration))
+			if err != nil {
+				return err
+			}
+			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure", Detail: map[string]int{"failures": n}})
+		}
+		if err := tx.LoginSucceeded(u.ID); err != nil {
+			return err
 		}
 		res, err = s.openSession(tx, u, kind, src)
 		return err
@@ -50,11 +66,13 @@ func (s *Service) Login(ctx context.Context, username, password, kind string, sr
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if failed {
-		return LoginResult{}, &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the username or password is not correct"}
+	if refusal != nil {
+		return LoginResult{}, refusal
 	}
 	return res, nil
 }
+
+var badCredentials = &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the username or password is not correct"}
 
 func (s *Service) openSession(tx Tx, u User, kind string, src Identity) (LoginResult, error) {
 	token, hash := newToken()

@@ -63,6 +63,10 @@ func (s *Service) CreateOrder(ctx context.Context, by Identity, o Order) (Order,
 			return err
 		}
 		o.PRN = o.PRN || rule.Kind == schedules.KindPRN
+		// Store the canonical text: it spells out the clock times, so a
+		// later change of the unit's default times never moves the doses
+		// of an existing order.
+		o.Frequency = rule.String()
 		if err := tx.CreateOrder(&o); err != nil {
 			return err
 		}
@@ -193,9 +197,11 @@ func (s *Service) ChangeOrder(ctx context.Context, by Identity, orderID string, 
 		if err != nil {
 			return err
 		}
-		if _, err := s.ParseFrequency(o.Frequency, unit); err != nil {
+		rule, err := s.ParseFrequency(o.Frequency, unit)
+		if err != nil {
 			return err
 		}
+		o.Frequency = rule.String()
 		now := s.now()
 		if _, err := tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled, DoseSuspended}, DoseCancelled); err != nil {
 			return err

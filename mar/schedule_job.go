@@ -47,7 +47,9 @@ func parseFrequency(text string, d schedules.Defaults) (schedules.Rule, error) {
 // WindowClassFor is the order's window class: as ordered, or derived from
 // the rule and the product's time-critical flag.
 func WindowClassFor(o Order, r schedules.Rule, p Product) schedules.WindowClass {
-	if c := schedules.WindowClass(o.WindowClass); c != "" && c.Valid() {
+	// An exempt class has no window, so a scheduled dose under it could
+	// never be missed: only valid, non-exempt overrides are honoured.
+	if c := schedules.WindowClass(o.WindowClass); c.Valid() && !c.Exempt() {
 		return c
 	}
 	return schedules.ClassFor(r, p.TimeCritical)

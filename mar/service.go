@@ -17,6 +17,10 @@ type Config struct {
 	DeviceLifetime  time.Duration // bearer tokens for devices
 	MaxClockSkew    time.Duration // device times further off are flagged
 	ScheduleHorizon time.Duration // doses are materialised this far ahead
+
+	LockAfterFailures int           // failed sign-ins that lock an account
+	LockDuration      time.Duration // for this long
+	BreakGlassFor     time.Duration // how long an emergency grant lasts
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -27,6 +31,10 @@ func DefaultConfig() Config {
 		DeviceLifetime:  12 * time.Hour,
 		MaxClockSkew:    5 * time.Minute,
 		ScheduleHorizon: 48 * time.Hour,
+
+		LockAfterFailures: 5,
+		LockDuration:      15 * time.Minute,
+		BreakGlassFor:     60 * time.Minute,
 	}
 }
 
@@ -37,6 +45,8 @@ type Service struct {
 	Config   Config
 	Schedule ScheduleSettings
 	Log      *slog.Logger
+	// OnBreakGlass runs inside the transaction that starts a grant.
+	OnBreakGlass BreakGlassHook
 }
 
 // NewService wires a service with the system clock and default config.
@@ -86,6 +96,7 @@ func (s *Service) audit(tx Tx, id Identity, e AuditEntry) error {
 		SourceIP:   id.SourceIP,
 		Device:     id.Device,
 		RequestID:  id.RequestID,
+		BreakGlass: id.BreakGlass,
 		Detail:     detail,
 	})
 }

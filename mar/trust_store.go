@@ -1,4 +1,32 @@
 package mar
 
-// TrustTx is the data access the trust capability needs inside a transaction.
-type TrustTx interface{}
+import "time"
+
+// TrustTx is the data access sign-in protection and break-glass need.
+type TrustTx interface {
+	// LoginFailed counts a failed sign-in and, at the threshold, locks the
+	// account until lockUntil; it returns the failures so far.
+	LoginFailed(userID string, threshold int, lockUntil time.Time) (int, error)
+	// LoginSucceeded clears the failure count.
+	LoginSucceeded(userID string) error
+	// LockedUntil returns when the account's lock ends (zero if unlocked).
+	LockedUntil(userID string) (time.Time, error)
+
+	CreateBreakGlass(g *BreakGlass) error
+	// ActiveBreakGlass returns the user's grant in force at t.
+	ActiveBreakGlass(userID string, at time.Time) (BreakGlass, error)
+	EndBreakGlass(id string, at time.Time) error
+}
+
+// BreakGlass is an emergency grant of clinical access to someone whose
+// role does not have it: time-boxed, with a reason, every action flagged.
+type BreakGlass struct {
+	ID         string
+	FacilityID string
+	UserID     string
+	ResidentID string // empty: any resident of the facility
+	Reason     string
+	StartedAt  time.Time
+	ExpiresAt  time.Time
+	EndedAt    *time.Time
+}

@@ -51,6 +51,9 @@ type Identity struct {
 	SourceIP  string
 	Device    string
 	RequestID string
+	// BreakGlass is set while the user acts under an emergency grant;
+	// every audit event they cause is flagged.
+	BreakGlass bool
 }
 
 // Session is a signed-in user on a browser or a device.

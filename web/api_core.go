@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,6 +40,11 @@ type loginResponse struct {
 }
 
 func (s *Server) login(c *gin.Context) {
+	if ok, wait := s.loginLimit.allow(c.ClientIP()); !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.respondError(c, &mar.Error{Code: mar.ETooMany, Reason: "rate_limited", Message: "too many sign-in attempts from this address; wait a minute"})
+		return
+	}
 	var req loginRequest
 	if _, err := readJSON(c, &req); err != nil {
 		s.respondError(c, err)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emar-project/emar/internal/testenv"
 	"github.com/emar-project/emar/mar/store/storetest"
@@ -86,5 +87,53 @@ func TestUnknownFieldsAreRefusedWithTheirName(t *testing.T) {
 	r = env.Anonymous(t).Do("POST", "/api/v1/auth/login", `{"username":`, nil)
 	if r.Status != http.StatusBadRequest {
 		t.Fatalf("malformed JSON: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestRepeatedFailedSignInsLockTheAccount(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			env := testenv.Start(t, engine, testenv.Options{})
+			anon := env.Anonymous(t)
+			for i := 0; i < 5; i++ {
+				if r := anon.Do("POST", "/api/v1/auth/login", map[string]string{"username": "charge", "password": "guess"}, nil); r.Status != http.StatusUnauthorized {
+					t.Fatalf("attempt %d: %d", i, r.Status)
+				}
+			}
+			r := anon.Do("POST", "/api/v1/auth/login", map[string]string{"username": "charge", "password": "demo"}, nil)
+			if r.Status != http.StatusTooManyRequests || r.Err(t).Error.Reason != "account_locked" {
+				t.Fatalf("right password while locked: %d %s", r.Status, r.Body)
+			}
+			// Other accounts are not affected.
+			env.Login(t, "nurse")
+			env.Clock.Advance(16 * time.Minute)
+			env.Login(t, "charge")
+		})
+	}
+}
+
+func TestIdleSessionsExpire(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	c := env.Anonymous(t)
+	r := c.Do("POST", "/api/v1/auth/login", map[string]string{"username": "nurse", "password": "demo", "kind": "web"}, nil)
+	if r.Status != http.StatusOK {
+		t.Fatal(r.Status)
+	}
+	cookie := ""
+	for _, ck := range r.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(ck, "emar_session=") {
+			cookie = strings.SplitN(ck, ";", 2)[0]
+		}
+	}
+	if cookie == "" || !strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), ";"), "HttpOnly") {
+		t.Fatalf("no HttpOnly session cookie: %v", r.Header.Values("Set-Cookie"))
+	}
+	get := func() testenv.Response { return c.Do("GET", "/api/v1/me", nil, map[string]string{"Cookie": cookie}) }
+	if r := get(); r.Status != http.StatusOK {
+		t.Fatalf("fresh session: %d", r.Status)
+	}
+	env.Clock.Advance(16 * time.Minute)
+	if r := get(); r.Status != http.StatusUnauthorized || r.Err(t).Error.Reason != "idle_timeout" {
+		t.Fatalf("after 16 idle minutes: %d %s", r.Status, r.Body)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,6 +52,8 @@ type Server struct {
 	pages   *pageSet
 	auditor AuditVerifier
 	engine  *gin.Engine
+	// loginLimit bounds sign-in attempts per client address.
+	loginLimit *windowLimiter
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -60,7 +63,8 @@ func New(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor}
+	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor,
+		loginLimit: newWindowLimiter(30, time.Minute)}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true

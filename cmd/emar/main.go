@@ -9,6 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The binary carries the time-zone database: schedules must not depend
+	// on what the host has installed.
+	_ "time/tzdata"
 )
 
 func main() {

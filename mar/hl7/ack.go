@@ -1,7 +1,10 @@
 package hl7
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -236,4 +239,83 @@ func cloneSegment(s *Segment) *Segment {
 		c.fields[i] = normalize(f)
 	}
 	return c
+}
+
+// NAKError is a negative acknowledgement: MSA-1 was AE, AR, CE or CR.
+type NAKError struct {
+	Code      string   // MSA-1
+	ControlID string   // MSA-2
+	Text      string   // ERR-8 or MSA-3
+	Errors    []*Error // the ERR segments
+	Ack       *Message
+}
+
+func (e *NAKError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "hl7: message %s refused with %s", e.ControlID, e.Code)
+	if e.Text != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Text)
+	}
+	if len(e.Errors) > 0 && e.Errors[0].Location() != "" {
+		fmt.Fprintf(&b, " at %s", e.Errors[0].Location())
+	}
+	return b.String()
+}
+
+// CheckACK reads an acknowledgement of the message with the given control
+// id: nil for AA or CA, a *NAKError for AE, AR, CE or CR, and another error
+// when ack is not an acknowledgement of that message.
+func CheckACK(ack *Message, controlID string) error {
+	msa := ack.Segment("MSA")
+	if msa == nil {
+		return errors.New("hl7: acknowledgement has no MSA segment")
+	}
+	if got := msa.Field(2).Value(); got != controlID {
+		return fmt.Errorf("hl7: acknowledgement is for message %q, not %q", got, controlID)
+	}
+	code := msa.Field(1).Value()
+	switch code {
+	case AckAccept, CommitAccept:
+		return nil
+	case AckError, AckReject, CommitError, CommitReject:
+	default:
+		return fmt.Errorf("hl7: acknowledgement code %q is not one of AA, AE, AR, CA, CE, CR", code)
+	}
+	nak := &NAKError{Code: code, ControlID: controlID, Text: msa.Field(3).Value(), Ack: ack}
+	for _, err := range ack.Segments("ERR") {
+		e := readERR(err)
+		nak.Errors = append(nak.Errors, e)
+		if e.Message != "" && (nak.Text == "" || versionAtLeast(ack.Version(), 5)) {
+			nak.Text = e.Message
+		}
+	}
+	return nak
+}
+
+// readERR reads an ERR segment in the v2.5+ layout, or ERR-1 before it.
+func readERR(s *Segment) *Error {
+	if erl := s.Field(2).Rep(1); !erl.Empty() || !s.Field(3).Empty() {
+		return &Error{
+			Segment: erl.Value(1), SeqInSegmentGroup: atoi(erl.Value(2)), Field: atoi(erl.Value(3)),
+			Repetition: atoi(erl.Value(4)), Component: atoi(erl.Value(5)),
+			Code: s.Field(3).Value(), Message: s.Field(8).Value(),
+		}
+	}
+	eld := s.Field(1).Rep(1)
+	return &Error{
+		Segment: eld.Value(1), SeqInSegmentGroup: atoi(eld.Value(2)), Field: atoi(eld.Value(3)),
+		Code: eld.Value(4), Message: eld.Comp(4).Sub(2),
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s) && i < 9; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }

@@ -321,3 +321,30 @@ func TestZSegmentsArePreserved(t *testing.T) {
 		t.Errorf("ZRX-1 = %q", got)
 	}
 }
+
+func TestZeroMessageUsesDefaultDelimiters(t *testing.T) {
+	var m Message
+	m.AddSegment("MSH")
+	_ = m.Set("MSH-9", "ACK")
+	if got := string(m.Encode()); got != "MSH|^~\\&|||||||ACK\r" {
+		t.Errorf("Encode = %q", got)
+	}
+}
+
+func TestFieldAccessorsTolerateMissingParts(t *testing.T) {
+	m := mustParse(t, lines(`MSH|^~\&|A`, `PID|1||a^b&c~d`))
+	pid := m.AllSegments()[1]
+	if pid.Name() != "PID" || pid.NumFields() != 3 {
+		t.Errorf("segment = %s with %d fields", pid.Name(), pid.NumFields())
+	}
+	f := pid.Field(3)
+	if got := f.Encode(m.Delimiters()); got != "a^b&c~d" {
+		t.Errorf("Encode = %q", got)
+	}
+	if f.Rep(0) != nil || f.Rep(3) != nil || f.Rep(1).Comp(9) != nil || f.Rep(1).Comp(2).Sub(3) != "" || pid.Field(0) != nil {
+		t.Error("out-of-range accessors returned something")
+	}
+	if f.Empty() || !pid.Field(2).Empty() || !pid.Field(40).Empty() {
+		t.Error("Empty is wrong")
+	}
+}

@@ -407,3 +407,37 @@ func TestListenAndServeStopsWithContext(t *testing.T) {
 		t.Error("listened on an impossible address")
 	}
 }
+
+func TestServerWaitsPatientlyAfterALateFrameEnd(t *testing.T) {
+	// The <CR> after <FS> arrives on its own, after the answer; the link then
+	// stays idle longer than ReadTimeout and must not be closed.
+	addr, _ := startServer(t, &Server{ReadTimeout: 100 * time.Millisecond})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	rd := NewReader(conn, 0)
+	msg := string(sendable(fixture(t, "adt_a01.hl7")))
+	if _, err := conn.Write([]byte("\x0b" + msg + "\x1c")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rd.ReadFrame(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write([]byte("\r")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := conn.Write([]byte(frame(msg))); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := rd.ReadFrame()
+	if err != nil {
+		t.Fatalf("second exchange: %v", err)
+	}
+	if ack := mustParse(t, raw); ack.Get("MSA-1") != "AA" {
+		t.Errorf("ack = %q", raw)
+	}
+}

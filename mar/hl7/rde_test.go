@@ -373,3 +373,55 @@ func TestParseRDEAcceptsRepeatPatternWrittenAsComponents(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRDEReportsTruncatedMessages(t *testing.T) {
+	full := string(sendable(fixture(t, "rde_o11_v251.hl7")))
+	tests := []struct {
+		name  string
+		cut   string // the message ends just before this text
+		seg   string
+		field int
+		code  string
+	}{
+		{"cut inside the first RXE", "|25||mg^milligram^UCUM|TAB", "RXE", 3, CodeRequiredFieldMissing},
+		{"cut after the patient", "ORC|NW|ORD-558120", "ORC", 0, CodeSegmentSequence},
+		{"cut after the first ORC", "TQ1|1|1^TAB&tablet&UCUM|BID&twice a day&HL70335|0800", "RXE", 0, CodeSegmentSequence},
+		{"cut inside PID-3", "^^^STMARYS^PI", "PID", 3, CodeRequiredFieldMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			i := strings.Index(full, tt.cut)
+			if i < 0 {
+				t.Fatalf("%q not in fixture", tt.cut)
+			}
+			cut := full[:i]
+			if tt.seg == "PID" {
+				cut = full[:i-len("4412-77")]
+			}
+			m, err := Parse([]byte(cut))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			_, err = ParseRDE(m, ParseOptions{})
+			if e := asError(t, err); e.Segment != tt.seg || e.Field != tt.field || e.Code != tt.code {
+				t.Errorf("error = %+v, want %s at %s-%d", e, tt.code, tt.seg, tt.field)
+			}
+		})
+	}
+}
+
+func TestParseRDERejectsMalformedTQ(t *testing.T) {
+	for tq, comp := range map[string]int{"^Q6H^Z5": 3, "^Q6H^D": 3, "x^Q6H": 1, "^Q6H&25:00": 2, "^Q6H^^2026-03-14": 4, "^Q6H^^^^^^^^^^many": 12, "^Q6H^^^^^^^^^Q5": 11} {
+		t.Run(tq, func(t *testing.T) {
+			m := mustParse(t, fixture(t, "rde_o01_v23.hl7"))
+			if err := setRaw(m, "RXE", 1, tq); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ParseRDE(m, ParseOptions{})
+			e := asError(t, err)
+			if e.Code != CodeDataType || e.Segment != "RXE" || e.Field != 1 || e.Component != comp {
+				t.Errorf("error = %+v (%v), want 102 at RXE-1.%d", e, e, comp)
+			}
+		})
+	}
+}

@@ -1,0 +1,257 @@
+package scanning
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxTextLen bounds the input Parse accepts. The largest symbols carry a few
+// thousand characters; anything longer is not a scan.
+const MaxTextLen = 8192
+
+// ParseOptions configure how scanner text is interpreted.
+type ParseOptions struct {
+	// GSSubstitutes are strings a scanner sends in place of the group
+	// separator (ASCII 29), which browsers and keyboard layouts tend to drop.
+	// They are mapped back to ASCII 29 before parsing. Choose strings that
+	// cannot occur in GS1 data: "~" is a common choice (it is outside GS1
+	// character set 82) but it is only honoured when configured here.
+	GSSubstitutes []string
+	// Wristbands and Badges are the facility's formats, tried in order.
+	Wristbands []IDFormat
+	Badges     []IDFormat
+	// Now is the reference for the GS1 century rule of two-digit years;
+	// the zero value means time.Now().
+	Now time.Time
+	// TrustSeparators declares that the input channel transmits every
+	// group separator (a decoder, or scanners configured to send GS or a
+	// substitute). Otherwise a variable-length field that runs to the end
+	// of data containing no separator at all, and that could end earlier in
+	// front of another valid element string, is refused as ambiguous. Data
+	// that contain at least one separator are trusted either way.
+	TrustSeparators bool
+}
+
+// DefaultParseOptions returns the options for a facility that configured
+// nothing: the common textual stand-ins for GS, and the default wristband
+// and badge formats (see DefaultWristbands and DefaultBadges).
+func DefaultParseOptions() ParseOptions {
+	return ParseOptions{
+		GSSubstitutes: []string{"{GS}", "<GS>", `\x1d`, `\x1D`, "\u241d"},
+		Wristbands:    DefaultWristbands(),
+		Badges:        DefaultBadges(),
+	}
+}
+
+// gs1Symbologies are the AIM identifiers that announce GS1 data (FNC1 in
+// first position): GS1-128, GS1 DataMatrix, GS1 QR, GS1 DataBar, GS1 DotCode.
+var gs1Symbologies = []string{"]C1", "]d2", "]Q3", "]e0", "]e1", "]e2", "]J1"}
+
+// gtinSymbologies carry a bare GTIN: EAN/UPC (]E0 sends UPC-A as 13 digits,
+// ]E3 with add-on, ]E4 EAN-8) and ITF (ITF-14 on cases).
+var gtinSymbologies = []string{"]E0", "]E3", "]E4", "]I0", "]I1"}
+
+// keyAIs are the GS1 identification keys a GS1 element string starts with;
+// digits that begin with one of them and parse are taken as GS1 even when
+// neither a symbology identifier nor a leading separator says so.
+var keyAIs = []string{"00", "01", "02", "253", "255", "401", "402", "414", "417",
+	"8003", "8004", "8006", "8010", "8013", "8017", "8018", "8026"}
+
+// Parse turns the text a scanner produced (keyboard-wedge input, or the text
+// of a decoded symbol) into a typed Code. The same pack may arrive with or
+// without AIM symbology identifier, with the group separator as ASCII 29 or
+// as a configured substitute, in human-readable "(01)…" form, or as bare
+// UPC/EAN digits; all give the same Canonical. Errors are *ParseError values
+// that say what is wrong and where.
+func Parse(s string, opts ParseOptions) (Code, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if len(s) > MaxTextLen {
+		return Code{}, &ParseError{Pos: -1, Err: ErrSyntax,
+			Reason: fmt.Sprintf("%d bytes is longer than any barcode (limit %d)", len(s), MaxTextLen)}
+	}
+	t, sym, fnc1 := normalize(s, opts.GSSubstitutes)
+	if t.s == "" {
+		return Code{Symbology: sym}, &ParseError{Pos: -1, Err: ErrEmpty, Reason: "no data"}
+	}
+	p := gs1Parser{now: opts.Now, trustSeparators: opts.TrustSeparators || strings.IndexByte(t.s, GS) >= 0}
+
+	switch {
+	case fnc1 || slices.Contains(gs1Symbologies, sym):
+		return parseGS1(p, t, sym, opts)
+	case slices.Contains(gtinSymbologies, sym):
+		return parseGTINSymbol(t, sym)
+	case t.s[0] == '+':
+		return parseHIBC(t, sym, opts.Now)
+	}
+	t = trimRightSpaces(t)
+	if _, _, ok := hriAI(t.s, '(', ')'); ok {
+		return parseGS1(p, t, sym, opts)
+	}
+	if _, _, ok := hriAI(t.s, '[', ']'); ok {
+		return parseGS1(p, t, sym, opts)
+	}
+	if c, ok, err := matchFormats(t, sym, opts); ok || err != nil {
+		return c, err
+	}
+	if isDigits(t.s) {
+		switch len(t.s) {
+		case 8, 12, 13, 14:
+			return parseBareGTIN(t, sym)
+		}
+	}
+	if spec, ok := matchAI(t.s); ok && slices.Contains(keyAIs, spec.AI) {
+		c, err := parseGS1(p, t, sym, opts)
+		if err == nil || !firstElementFails(p, t, spec) {
+			// Either it is GS1, or its key is valid and what follows is
+			// wrong: report that rather than calling the scan plain text.
+			return c, err
+		}
+	}
+	if !utf8.ValidString(t.s) {
+		return Code{}, &ParseError{Pos: -1, Err: ErrSyntax, Reason: "text is not valid UTF-8"}
+	}
+	return Code{Kind: KindText, Symbology: sym, Canonical: t.s}, nil
+}
+
+// normalize trims what keyboard wedges add, maps GS substitutes to ASCII 29,
+// and removes the AIM symbology identifier and a leading FNC1 separator.
+func normalize(s string, substitutes []string) (t text, sym string, fnc1 bool) {
+	start := 0
+	for start < len(s) && strings.IndexByte(" \t\r\n", s[start]) >= 0 {
+		start++
+	}
+	end := len(s)
+	for end > start && strings.IndexByte("\r\n\t\x00", s[end-1]) >= 0 {
+		end--
+	}
+	// Longest substitute first, so "<GS>" wins over a configured "<".
+	subs := slices.Clone(substitutes)
+	slices.SortFunc(subs, func(a, b string) int { return len(b) - len(a) })
+	var b strings.Builder
+	pos := make([]int, 0, end-start+1)
+	for i := start; i < end; {
+		matched := false
+		for _, sub := range subs {
+			if sub != "" && strings.HasPrefix(s[i:end], sub) {
+				b.WriteByte(GS)
+				pos = append(pos, i)
+				i += len(sub)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			b.WriteByte(s[i])
+			pos = append(pos, i)
+			i++
+		}
+	}
+	pos = append(pos, end)
+	t = text{s: b.String(), pos: pos}
+
+	if len(t.s) >= 3 && t.s[0] == ']' && isAlpha(t.s[1]) && isAlnum(t.s[2]) {
+		sym = t.s[:3]
+		t = t.slice(3, len(t.s))
+	}
+	for len(t.s) > 0 && t.s[0] == GS {
+		fnc1 = true
+		t = t.slice(1, len(t.s))
+	}
+	return t, sym, fnc1
+}
+
+func trimRightSpaces(t text) text {
+	n := len(t.s)
+	for n > 0 && t.s[n-1] == ' ' {
+		n--
+	}
+	return t.slice(0, n)
+}
+
+func isAlpha(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+func isAlnum(c byte) bool { return isAlpha(c) || c >= '0' && c <= '9' }
+
+// parseGS1 parses element strings (or their HRI form) and recognises GS1
+// wristbands and badges.
+func parseGS1(p gs1Parser, t text, sym string, opts ParseOptions) (Code, error) {
+	var (
+		elems []Element
+		err   error
+	)
+	if t.s[0] == '(' || t.s[0] == '[' {
+		elems, err = p.parseHRI(trimRightSpaces(t))
+	} else {
+		elems, err = p.parseElementString(t)
+	}
+	if err != nil {
+		return Code{Kind: KindGS1, Symbology: sym}, err
+	}
+	c := Code{Kind: KindGS1, Symbology: sym, Elements: elems, Canonical: canonicalGS1(elems)}
+	fillGS1(&c, opts.Now)
+	for _, group := range []struct {
+		kind    Kind
+		formats []IDFormat
+	}{{KindWristband, opts.Wristbands}, {KindBadge, opts.Badges}} {
+		for _, f := range group.formats {
+			f, err := f.compiled()
+			if err != nil {
+				return Code{}, err
+			}
+			if ids, ok := f.matchGS1(c); ok {
+				c.Kind, c.Identifiers, c.Format = group.kind, ids, f.Name
+				return c, nil
+			}
+		}
+	}
+	return c, nil
+}
+
+// parseGTINSymbol handles data announced as EAN/UPC or ITF.
+func parseGTINSymbol(t text, sym string) (Code, error) {
+	s := t.s
+	if sym == "]E3" && isDigits(s) && (len(s) == 15 || len(s) == 18) {
+		// EAN-13 with a 2- or 5-digit add-on (periodicals, prices): the
+		// add-on is not part of the GTIN.
+		t = t.slice(0, 13)
+	}
+	return parseBareGTIN(t, sym)
+}
+
+// matchFormats tries the facility's wristband formats, then its badges.
+func matchFormats(t text, sym string, opts ParseOptions) (Code, bool, error) {
+	for _, group := range []struct {
+		kind    Kind
+		formats []IDFormat
+	}{{KindWristband, opts.Wristbands}, {KindBadge, opts.Badges}} {
+		for _, f := range group.formats {
+			f, err := f.compiled()
+			if err != nil {
+				return Code{}, false, err
+			}
+			ids, ok, err := f.matchText(t.s, sym)
+			if err != nil {
+				return Code{Kind: group.kind, Symbology: sym, Format: f.Name}, true, err
+			}
+			if ok {
+				return Code{Kind: group.kind, Symbology: sym, Canonical: t.s, Identifiers: ids, Format: f.Name}, true, nil
+			}
+		}
+	}
+	return Code{}, false, nil
+}
+
+// firstElementFails reports whether the key element at the start of t is
+// itself invalid, in which case the digits are probably not GS1 at all.
+func firstElementFails(p gs1Parser, t text, spec AISpec) bool {
+	n := len(spec.AI) + spec.MaxLen()
+	if !spec.Fixed() || n > len(t.s) {
+		return true
+	}
+	value := t.s[len(spec.AI):n]
+	return p.validate(spec, value, t.slice(len(spec.AI), n)) != nil
+}

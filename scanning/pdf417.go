@@ -1,0 +1,164 @@
+package scanning
+
+import (
+	"github.com/makiuchi-d/gozxing"
+)
+
+// gozxing has no PDF417 reader, and PDF417 is common on wristbands and
+// shipping labels. Rather than answer "no barcode" for a PDF417 image, the
+// decoder recognises PDF417's start and stop patterns, which every row of
+// the symbol repeats, and reports ErrUnsupportedSymbology. It runs only after
+// every reader failed.
+
+// Module widths of the PDF417 start (bar first: 8 1 1 1 1 1 1 3) and stop
+// (7 1 1 3 1 1 1 2 1) patterns.
+var (
+	pdf417Start = []int{8, 1, 1, 1, 1, 1, 1, 3}
+	pdf417Stop  = []int{7, 1, 1, 3, 1, 1, 1, 2, 1}
+)
+
+// pdf417Min is how many rows must show each pattern at the same position.
+const pdf417Min = 3
+
+type pdfHit struct {
+	row    int
+	center float64
+	unit   float64
+}
+
+// looksLikePDF417 reports whether a binarised matrix shows PDF417 start and
+// stop patterns on several rows, in either orientation and direction, with
+// the stop pattern after the start pattern.
+func looksLikePDF417(m *gozxing.BitMatrix) bool {
+	w, h := m.GetWidth(), m.GetHeight()
+	for _, transposed := range []bool{false, true} {
+		n, length := h, w
+		if transposed {
+			n, length = w, h
+		}
+		// Index 0: read left to right (or top down); 1: reversed.
+		var starts, stops [2][]pdfHit
+		for _, line := range rowOrder(n, max(1, n/96)) {
+			runs := lineRuns(length, func(i int) bool {
+				if transposed {
+					return m.Get(line, i)
+				}
+				return m.Get(i, line)
+			})
+			starts[0] = append(starts[0], findPattern(runs, pdf417Start, line)...)
+			stops[0] = append(stops[0], findPattern(runs, pdf417Stop, line)...)
+			reverseRuns(runs, length)
+			starts[1] = append(starts[1], findPattern(runs, pdf417Start, line)...)
+			stops[1] = append(stops[1], findPattern(runs, pdf417Stop, line)...)
+		}
+		if pdf417Pair(starts[0], stops[0]) || pdf417Pair(starts[1], stops[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// reverseRuns turns the runs of a line of the given length into the runs
+// of the same line read backwards.
+func reverseRuns(runs []run, length int) {
+	for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
+		runs[i], runs[j] = runs[j], runs[i]
+	}
+	for i := range runs {
+		runs[i].start = length - runs[i].start - runs[i].len
+	}
+}
+
+// run is a stretch of one colour along a line.
+type run struct {
+	black      bool
+	start, len int
+}
+
+func lineRuns(n int, black func(int) bool) []run {
+	var runs []run
+	for i := 0; i < n; {
+		b := black(i)
+		j := i + 1
+		for j < n && black(j) == b {
+			j++
+		}
+		runs = append(runs, run{black: b, start: i, len: j - i})
+		i = j
+	}
+	return runs
+}
+
+// findPattern finds runs matching a bar-first module pattern within a
+// tolerance of about half a module per element.
+func findPattern(runs []run, pattern []int, line int) []pdfHit {
+	modules := 0
+	for _, p := range pattern {
+		modules += p
+	}
+	var hits []pdfHit
+	for i := 0; i+len(pattern) <= len(runs); i++ {
+		if !runs[i].black {
+			continue
+		}
+		total := 0
+		for k := range pattern {
+			total += runs[i+k].len
+		}
+		unit := float64(total) / float64(modules)
+		if unit < 1 {
+			continue
+		}
+		ok := true
+		for k, p := range pattern {
+			if d := float64(runs[i+k].len) - float64(p)*unit; d > 0.6*unit || d < -0.6*unit {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			hits = append(hits, pdfHit{row: line, center: float64(runs[i].start) + float64(total)/2, unit: unit})
+		}
+	}
+	return hits
+}
+
+// pdf417Pair looks for a column of start patterns and a column of stop
+// patterns to its right, each on at least pdf417Min rows, with the same
+// module size.
+func pdf417Pair(starts, stops []pdfHit) bool {
+	startCols := clusters(starts)
+	stopCols := clusters(stops)
+	for _, a := range startCols {
+		for _, b := range stopCols {
+			if b.center > a.center && b.unit < 1.5*a.unit && a.unit < 1.5*b.unit {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clusters groups hits at about the same position along the line and keeps
+// the groups found on at least pdf417Min different rows.
+func clusters(hits []pdfHit) []pdfHit {
+	var out []pdfHit
+	used := make([]bool, len(hits))
+	for i := range hits {
+		if used[i] {
+			continue
+		}
+		rows := map[int]bool{hits[i].row: true}
+		for j := i + 1; j < len(hits); j++ {
+			d := hits[j].center - hits[i].center
+			if !used[j] && d < 3*hits[i].unit && d > -3*hits[i].unit {
+				used[j] = true
+				rows[hits[j].row] = true
+			}
+		}
+		if len(rows) >= pdf417Min {
+			out = append(out, hits[i])
+		}
+	}
+	return out
+}

@@ -1,0 +1,383 @@
+package scanning
+
+import (
+	"fmt"
+	"image"
+
+	"github.com/makiuchi-d/gozxing"
+)
+
+// The search tries a fixed list of attempts, cheapest and most likely
+// first, and stops at the first trusted read. Every attempt is bounded
+// (fixed scales, rows and crops), so the whole search is bounded; the
+// context can cut it shorter. Derived images (scales, rotations, padding)
+// are computed only when an attempt needs them.
+
+// level is one version of the image with its binarisations, computed on
+// first use.
+type level struct {
+	name      string
+	make      func() *lumImage
+	l         *lumImage
+	t         *lumImage // transposed, for vertical bars
+	hybrid    *gozxing.BitMatrix
+	hybridInv *gozxing.BitMatrix
+	global    *gozxing.BitMatrix
+	globalInv *gozxing.BitMatrix
+	regions   []image.Rectangle
+	regionsOK bool
+}
+
+func newLevel(name string, make func() *lumImage) *level {
+	return &level{name: name, make: make}
+}
+
+func (lv *level) lum() *lumImage {
+	if lv.l == nil {
+		lv.l = lv.make()
+	}
+	return lv.l
+}
+
+func (lv *level) transposed() *lumImage {
+	if lv.t == nil {
+		lv.t = lv.lum().transpose()
+	}
+	return lv.t
+}
+
+func (lv *level) hybridMatrix(inverted bool) *gozxing.BitMatrix {
+	if lv.hybrid == nil {
+		m, err := gozxing.NewHybridBinarizer(lv.lum()).GetBlackMatrix()
+		if err != nil {
+			return nil
+		}
+		lv.hybrid = m
+	}
+	if !inverted {
+		return lv.hybrid
+	}
+	if lv.hybridInv == nil {
+		lv.hybridInv = flipped(lv.hybrid)
+	}
+	return lv.hybridInv
+}
+
+func (lv *level) globalMatrix(inverted bool) *gozxing.BitMatrix {
+	if lv.global == nil {
+		m, err := gozxing.NewGlobalHistgramBinarizer(lv.lum()).GetBlackMatrix()
+		if err != nil {
+			return nil
+		}
+		lv.global = m
+	}
+	if !inverted {
+		return lv.global
+	}
+	if lv.globalInv == nil {
+		lv.globalInv = flipped(lv.global)
+	}
+	return lv.globalInv
+}
+
+// flipped returns a copy of m with every module inverted: binarising the
+// negative image gives (nearly) the same matrix, at a fraction of the cost.
+func flipped(m *gozxing.BitMatrix) *gozxing.BitMatrix {
+	w, h := m.GetWidth(), m.GetHeight()
+	out, _ := gozxing.NewBitMatrix(w, h)
+	var row *gozxing.BitArray
+	for y := 0; y < h; y++ {
+		row = m.GetRow(y, row)
+		words := row.GetBitArray()
+		for i := range words {
+			words[i] = ^words[i]
+		}
+		if w%32 != 0 {
+			words[w/32] &= 1<<uint(w%32) - 1
+		}
+		out.SetRow(y, row)
+	}
+	return out
+}
+
+// step is one attempt of the search.
+type step func() (read, bool)
+
+// Rows read per orientation and binarisation: many on the primary image,
+// where most symbols are found, fewer in the fallbacks, where a symbol
+// that is there spans many rows anyway.
+const (
+	rowsPrimary  = 160
+	rowsFallback = 64
+)
+
+// run searches the image and returns the first trusted read.
+func (d *decoder) run(full *lumImage) (read, bool, error) {
+	work := full
+	if m := max(full.w, full.h); m > workMaxDim {
+		work = full.downscale((m + workMaxDim - 1) / workMaxDim)
+	}
+	if work.w < 8 || work.h < 8 {
+		return read{}, false, nil
+	}
+	p := &level{name: "p", l: work}
+	var steps []step
+	add := func(s ...step) { steps = append(steps, s...) }
+
+	// 2D first: a GS1 DataMatrix carries more than the linear code next to
+	// it, and a 2D read needs no confirmation. Then 1D, then light-on-dark.
+	add(d.twoD(p, false, modeFull))
+	add(d.oneD(p, false, rowsPrimary)...)
+	// DataMatrix detection grows from the image centre; a symbol off to
+	// one side of a photo is found in a crop around a textured region.
+	add(d.regions(p))
+	add(d.twoD(p, true, modeFull))
+	add(d.oneD(p, true, rowsFallback)...)
+	// A cropped label: the symbol fills the image.
+	add(d.twoD(p, false, modePure), d.twoD(p, true, modePure))
+	// The other binariser, and rows averaged with their neighbours (noise).
+	add(d.twoDGlobal(p, false), d.twoDGlobal(p, true))
+	add(d.averaged(p, false), d.averaged(p, true))
+	if max(work.w, work.h) <= 1600 {
+		// Give a tightly cropped symbol the quiet zone the detectors need:
+		// light for dark-on-light, dark for light-on-dark.
+		border := max(16, max(work.w, work.h)/8)
+		light := newLevel("pl", func() *lumImage { return work.pad(border, 255) })
+		dark := newLevel("pd", func() *lumImage { return work.pad(border, 0) })
+		add(d.twoD(light, false, modeFast))
+		add(d.oneD(light, false, rowsFallback)[0], d.oneD(light, false, rowsFallback)[2])
+		add(d.twoD(dark, true, modeFast))
+		add(d.oneD(dark, true, rowsFallback)[0], d.oneD(dark, true, rowsFallback)[2])
+	}
+	// Smaller scales: blur and noise average out, and large modules suit
+	// the detectors better.
+	for f := 2; f <= 8 && min(work.w, work.h)/f >= 48; f *= 2 {
+		s := newLevel(fmt.Sprintf("s%d", f), func() *lumImage { return work.downscale(f) })
+		add(d.twoD(s, false, modeFast))
+		add(d.oneD(s, false, rowsFallback)...)
+		add(d.twoD(s, true, modeFast))
+		add(d.oneD(s, true, rowsFallback)[0], d.oneD(s, true, rowsFallback)[2])
+		add(d.twoDGlobal(s, false))
+	}
+	// gozxing's DataMatrix detector is weakest near 45°: turned by 45° the
+	// symbol is upright.
+	r45 := newLevel("r45", func() *lumImage {
+		l := work
+		for l.w*l.h > 1<<20 {
+			l = l.downscale(2)
+		}
+		return l.rotated(45)
+	})
+	add(d.twoD(r45, false, modeFast), d.twoD(r45, true, modeFast))
+	if max(work.w, work.h) <= 640 {
+		// Symbols of two pixels per module sample better upscaled.
+		up := newLevel("u2", func() *lumImage { return work.upscaled(2) })
+		add(d.twoD(up, false, modeFast), d.twoD(up, true, modeFast))
+		add(d.oneD(up, false, rowsFallback)[0], d.oneD(up, false, rowsFallback)[2])
+		upr := newLevel("u2r45", func() *lumImage { return up.lum().rotated(45) })
+		add(d.twoD(upr, false, modeFast))
+	}
+	// Last, a fixed grid of windows for symbols the region proposal missed.
+	add(d.tiles(p)...)
+
+	for i, s := range steps {
+		if err := d.ctx.Err(); err != nil {
+			return read{}, false, err
+		}
+		if r, ok := s(); ok {
+			if d.trace != nil {
+				d.trace(i, len(steps))
+			}
+			return r, true, nil
+		}
+	}
+	if err := d.ctx.Err(); err != nil {
+		return read{}, false, err
+	}
+	// Only now, with every reader failed: is it a PDF417?
+	d.pdf417 = d.checkPDF417(p)
+	return read{}, false, nil
+}
+
+// twoD reads DataMatrix and QR from the hybrid binarisation of a level.
+func (d *decoder) twoD(lv *level, inverted bool, mode twoDMode) step {
+	return func() (read, bool) {
+		m := lv.hybridMatrix(inverted)
+		if m == nil {
+			return read{}, false
+		}
+		r, ok, err := twoD(lv.lum(), m, mode)
+		d.notePanic(err)
+		return r, ok
+	}
+}
+
+// twoDGlobal reads DataMatrix and QR from the global-histogram
+// binarisation, which does better on small or evenly lit images.
+func (d *decoder) twoDGlobal(lv *level, inverted bool) step {
+	return func() (read, bool) {
+		m := lv.globalMatrix(inverted)
+		if m == nil {
+			return read{}, false
+		}
+		r, ok, err := twoD(lv.lum(), m, modeFast)
+		d.notePanic(err)
+		return r, ok
+	}
+}
+
+func rowStep(n, rows int) int { return max(1, n/rows) }
+
+// oneD returns the 1D row scans of a level: per-row global histogram and
+// hybrid matrix rows, horizontally ([0], [1]) and vertically ([2], [3]).
+func (d *decoder) oneD(lv *level, inverted bool, rows int) []step {
+	tag := lv.name
+	wrap := func(s rowSource) rowSource { return s }
+	if inverted {
+		tag += "i"
+		wrap = invertedRows
+	}
+	return []step{
+		func() (read, bool) {
+			l := lv.lum()
+			return d.scanRows(wrap(globalRows(tag+"g0", l, rowStep(l.h, rows))))
+		},
+		func() (read, bool) {
+			m := lv.hybridMatrix(false)
+			if m == nil {
+				return read{}, false
+			}
+			return d.scanRows(wrap(matrixRows(tag+"h0", m, false, rowStep(m.GetHeight(), rows))))
+		},
+		func() (read, bool) {
+			t := lv.transposed()
+			return d.scanRows(wrap(globalRows(tag+"g90", t, rowStep(t.h, rows))))
+		},
+		func() (read, bool) {
+			m := lv.hybridMatrix(false)
+			if m == nil {
+				return read{}, false
+			}
+			return d.scanRows(wrap(matrixRows(tag+"h90", m, true, rowStep(m.GetWidth(), rows))))
+		},
+	}
+}
+
+// averaged scans rows averaged with two neighbours on each side, in both
+// orientations: noise and JPEG artefacts average out along the bars.
+func (d *decoder) averaged(lv *level, inverted bool) step {
+	tag := lv.name + "a"
+	wrap := func(s rowSource) rowSource { return s }
+	if inverted {
+		tag += "i"
+		wrap = invertedRows
+	}
+	return func() (read, bool) {
+		l := lv.lum()
+		if r, ok := d.scanRows(wrap(globalRows(tag+"0", averagedRows{l, 2}, rowStep(l.h, rowsFallback)))); ok {
+			return r, true
+		}
+		t := lv.transposed()
+		return d.scanRows(wrap(globalRows(tag+"90", averagedRows{t, 2}, rowStep(t.h, rowsFallback))))
+	}
+}
+
+// regions decodes crops around the candidate regions of 2D symbols.
+func (d *decoder) regions(lv *level) step {
+	return func() (read, bool) {
+		for _, inverted := range []bool{false, true} {
+			m := lv.hybridMatrix(inverted)
+			if m == nil {
+				return read{}, false
+			}
+			if !lv.regionsOK {
+				// The transitions, and so the regions, are the same in the
+				// inverted matrix.
+				lv.regions, lv.regionsOK = candidateRegions(m, 6), true
+			}
+			for _, r := range lv.regions {
+				if d.expired() {
+					return read{}, false
+				}
+				crop := cropMatrix(m, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
+				src, _ := lv.lum().Crop(r.Min.X, r.Min.Y, r.Dx(), r.Dy())
+				res, ok, err := twoD(src, crop, modeFast)
+				d.notePanic(err)
+				if ok {
+					return res, true
+				}
+			}
+		}
+		return read{}, false
+	}
+}
+
+// tiles try DataMatrix on overlapping crops of the primary binarisation: a
+// 3×3 grid of windows two thirds of the image wide and high, so that any
+// symbol up to a third of the image lies wholly inside one window. QR is
+// left out: its finder-pattern search covers the whole image already.
+func (d *decoder) tiles(lv *level) []step {
+	w, h := lv.lum().w, lv.lum().h
+	if min(w, h) < 120 {
+		return nil
+	}
+	var steps []step
+	tw, th := 2*w/3, 2*h/3
+	for _, inverted := range []bool{false, true} {
+		for ty := 0; ty < 3; ty++ {
+			for tx := 0; tx < 3; tx++ {
+				x0, y0 := tx*(w-tw)/2, ty*(h-th)/2
+				steps = append(steps, func() (read, bool) {
+					m := lv.hybridMatrix(inverted)
+					if m == nil {
+						return read{}, false
+					}
+					crop := cropMatrix(m, x0, y0, tw, th)
+					src, _ := lv.lum().Crop(x0, y0, tw, th)
+					r, ok, err := twoD(src, crop, modeDMOnly)
+					d.notePanic(err)
+					return r, ok
+				})
+			}
+		}
+	}
+	return steps
+}
+
+// cropMatrix copies a rectangle of m, a row of 32-bit words at a time.
+func cropMatrix(m *gozxing.BitMatrix, x0, y0, w, h int) *gozxing.BitMatrix {
+	out, _ := gozxing.NewBitMatrix(w, h)
+	var src *gozxing.BitArray
+	dst := gozxing.NewBitArray(w)
+	shift := uint(x0 % 32)
+	for y := 0; y < h; y++ {
+		src = m.GetRow(y0+y, src)
+		sw := src.GetBitArray()
+		dw := dst.GetBitArray()
+		for i := range dw {
+			k := x0/32 + i
+			var v uint32
+			if k < len(sw) {
+				v = sw[k] >> shift
+			}
+			if shift != 0 && k+1 < len(sw) {
+				v |= sw[k+1] << (32 - shift)
+			}
+			dw[i] = v
+		}
+		if w%32 != 0 {
+			dw[len(dw)-1] &= 1<<uint(w%32) - 1
+		}
+		out.SetRow(y, dst)
+	}
+	return out
+}
+
+func (d *decoder) checkPDF417(lv *level) bool {
+	for _, m := range []*gozxing.BitMatrix{lv.hybridMatrix(false), lv.globalMatrix(false)} {
+		if m != nil && looksLikePDF417(m) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,338 @@
+package schedules
+
+import "time"
+
+// Dose is one scheduled dose.
+type Dose struct {
+	At   time.Time // due instant, UTC
+	Step int       // index of the taper step, 0 for other rules
+	Dose string    // the taper step's dose, "" for other rules
+	Seq  int       // 1-based ordinal of the dose since the order start
+}
+
+// Expand returns the doses of rule r due in [from, to), in order, for an
+// order that starts at start and stops at stop (exclusive; zero = open
+// ended), in the unit's zone loc (nil = UTC).
+//
+// The result depends only on r, start, stop and loc, never on how the range
+// is cut: Expand(a, b) followed by Expand(b, c) is Expand(a, c), Seq
+// included, so a job may materialise a rolling horizon repeatedly. Seq is
+// counted from start whatever from is, and the cost does not grow with the
+// time between start and from (beyond the zone transitions in between).
+//
+// A PRN-only rule, an invalid rule (see Rule.Validate), a zero start or a
+// zero to give no doses.
+func Expand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Dose {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if start.IsZero() || to.IsZero() || r.validate(false) != nil {
+		return nil
+	}
+	end := stop
+	if r.Duration > 0 {
+		if de := after(start, r.Duration, loc); end.IsZero() || de.Before(end) {
+			end = de
+		}
+	}
+	lo, hi := from, to
+	if lo.Before(start) {
+		lo = start
+	}
+	if !end.IsZero() && end.Before(hi) {
+		hi = end
+	}
+	if !lo.Before(hi) {
+		return nil
+	}
+	switch r.Kind {
+	case KindPRN:
+		return nil
+	case KindTaper:
+		return expandTaper(r.Steps, start, lo, hi, loc)
+	}
+	s := newSeries(r, start, loc)
+	seq := s.countBefore(lo)
+	out := make([]Dose, 0, capacityFor(r, seq, lo, hi))
+	s.each(lo, func(at time.Time) bool {
+		if !at.Before(hi) || (r.Count > 0 && seq >= r.Count) {
+			return false
+		}
+		seq++
+		out = append(out, Dose{At: at.UTC(), Seq: seq})
+		return true
+	})
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// capacityFor estimates how many doses of r fall in [lo, hi) after seq
+// already given, to allocate the result once in the common cases.
+func capacityFor(r Rule, seq int, lo, hi time.Time) int {
+	span := hi.Sub(lo)
+	n := 0
+	switch {
+	case r.Kind == KindInterval:
+		n = int(span/r.Interval) + 1
+	case r.Kind == KindFixed && r.EveryNMonths == 0:
+		n = (int(span/(24*time.Hour)) + 2) * len(r.Times) / max(r.EveryNDays, 1)
+	}
+	if r.Count > 0 {
+		n = min(n, r.Count-seq)
+	}
+	return max(min(n, 1<<14), 0)
+}
+
+// expandTaper runs the steps back to back: each starts where the previous
+// ended. A step of N days ends N calendar days (same wall-clock time) after it
+// started; a step of N doses ends when its (N+1)-th dose would have been due,
+// so the next step takes over that slot.
+func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Dose {
+	var out []Dose
+	stepStart, seqBefore := start, 0
+	for i, st := range steps {
+		if !stepStart.Before(hi) {
+			break
+		}
+		s := newSeries(st.Rule, stepStart, loc)
+		var stepEnd time.Time // zero = until the order stops
+		n := 0
+		switch {
+		case st.Days > 0:
+			stepEnd = addDays(stepStart, st.Days, loc)
+			n = s.countBefore(stepEnd)
+		case st.Count > 0:
+			k := 0
+			s.each(stepStart, func(at time.Time) bool {
+				k++
+				if k > st.Count {
+					stepEnd = at
+					return false
+				}
+				return true
+			})
+			n = st.Count
+		}
+		if stepEnd.IsZero() || stepEnd.After(lo) {
+			from, to := lo, hi
+			if from.Before(stepStart) {
+				from = stepStart
+			}
+			if !stepEnd.IsZero() && stepEnd.Before(to) {
+				to = stepEnd
+			}
+			seq := seqBefore + s.countBefore(from)
+			s.each(from, func(at time.Time) bool {
+				if !at.Before(to) {
+					return false
+				}
+				seq++
+				out = append(out, Dose{At: at.UTC(), Step: i, Dose: st.Dose, Seq: seq})
+				return true
+			})
+		}
+		if stepEnd.IsZero() {
+			break
+		}
+		stepStart, seqBefore = stepEnd, seqBefore+n
+	}
+	return out
+}
+
+// after returns the end of a period of length d from t: whole days are
+// calendar days on the wall clock of loc, anything else is elapsed time.
+func after(t time.Time, d time.Duration, loc *time.Location) time.Time {
+	if d%(24*time.Hour) == 0 {
+		return addDays(t, int(d/(24*time.Hour)), loc)
+	}
+	return t.Add(d)
+}
+
+// addDays returns the instant n calendar days after t at the same wall-clock
+// time in loc, under the package's DST rule.
+func addDays(t time.Time, n int, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	y, m, d := lt.Date()
+	y, m, d = civil(dayNumber(y, m, d) + n)
+	hh, mm, ss := lt.Clock()
+	return wallInstant(y, m, d, hh, mm, ss, lt.Nanosecond(), loc)
+}
+
+// series is the dose instants of one non-taper rule from its anchor on,
+// before any count, duration or stop is applied.
+type series interface {
+	// countBefore returns the number of doses in [anchor, t).
+	countBefore(t time.Time) int
+	// each calls fn with the doses at or after from (from >= anchor), in
+	// increasing order, until fn returns false.
+	each(from time.Time, fn func(time.Time) bool)
+}
+
+func newSeries(r Rule, start time.Time, loc *time.Location) series {
+	switch r.Kind {
+	case KindInterval:
+		return intervalSeries{start: start, every: r.Interval}
+	case KindOnce:
+		return onceSeries{at: onceAt(r, start, loc)}
+	default:
+		return newFixedSeries(r, start, loc)
+	}
+}
+
+// intervalSeries is start, start+every, start+2·every, … in elapsed time:
+// a DST change does not move it.
+type intervalSeries struct {
+	start time.Time
+	every time.Duration
+}
+
+func (s intervalSeries) countBefore(t time.Time) int {
+	if !t.After(s.start) {
+		return 0
+	}
+	return int((t.Sub(s.start) + s.every - 1) / s.every)
+}
+
+func (s intervalSeries) each(from time.Time, fn func(time.Time) bool) {
+	for at := s.start.Add(time.Duration(s.countBefore(from)) * s.every); fn(at); at = at.Add(s.every) {
+	}
+}
+
+// onceSeries is a single dose.
+type onceSeries struct{ at time.Time }
+
+func (s onceSeries) countBefore(t time.Time) int {
+	if s.at.Before(t) {
+		return 1
+	}
+	return 0
+}
+
+func (s onceSeries) each(from time.Time, fn func(time.Time) bool) {
+	if !s.at.Before(from) {
+		fn(s.at)
+	}
+}
+
+// onceAt is the due instant of a one-time dose: the order start, or the first
+// occurrence of its named clock time at or after the start.
+func onceAt(r Rule, start time.Time, loc *time.Location) time.Time {
+	if len(r.Times) == 0 {
+		return start
+	}
+	c := r.Times[0]
+	for n := localDay(start, loc); ; n++ {
+		y, m, d := civil(n)
+		if at := wallInstant(y, m, d, c.Hour, c.Minute, 0, 0, loc); !at.Before(start) {
+			return at
+		}
+	}
+}
+
+// fixedSeries is a wall-clock schedule. Its doses are "slots" (a day number
+// and an index into the sorted times); the map from slot to instant never
+// decreases, so the doses in a range are a run of consecutive slots, and two
+// slots share an instant only when both fall in the same spring-forward gap.
+// That keeps counting arithmetic: slots between two instants, minus the
+// slots merged in each gap in between.
+type fixedSeries struct {
+	times []ClockTime
+	dr    dayRule
+	start time.Time
+	loc   *time.Location
+	first slot // first slot at or after start
+}
+
+type slot struct{ day, i int }
+
+func newFixedSeries(r Rule, start time.Time, loc *time.Location) *fixedSeries {
+	s := &fixedSeries{times: r.Times, dr: newDayRule(r, localDay(start, loc)), start: start, loc: loc}
+	s.first, _ = s.seek(start)
+	return s
+}
+
+func (s *fixedSeries) at(sl slot) time.Time {
+	y, m, d := civil(sl.day)
+	c := s.times[sl.i]
+	return wallInstant(y, m, d, c.Hour, c.Minute, 0, 0, s.loc)
+}
+
+func (s *fixedSeries) nextSlot(sl slot) slot {
+	if sl.i+1 < len(s.times) {
+		return slot{sl.day, sl.i + 1}
+	}
+	return slot{s.dr.next(sl.day + 1), 0}
+}
+
+// seek returns the first slot at or after instant x, and its instant.
+func (s *fixedSeries) seek(x time.Time) (slot, time.Time) {
+	// Two days back covers any gap of up to a day (Samoa skipped 2011-12-30).
+	last := len(s.times) - 1
+	for day := s.dr.next(localDay(x, s.loc) - 2); ; day = s.dr.next(day + 1) {
+		if s.at(slot{day, last}).Before(x) {
+			continue // the whole day is before x
+		}
+		for i := range s.times {
+			if at := s.at(slot{day, i}); !at.Before(x) {
+				return slot{day, i}, at
+			}
+		}
+	}
+}
+
+// index is the number of slots from s.first up to sl.
+func (s *fixedSeries) index(sl slot) int {
+	return s.dr.count(s.first.day, sl.day)*len(s.times) + sl.i - s.first.i
+}
+
+func (s *fixedSeries) countBefore(t time.Time) int {
+	if !t.After(s.start) {
+		return 0
+	}
+	sl, _ := s.seek(t)
+	n := s.index(sl)
+	gaps(s.loc, s.start, t, func(tr transition) {
+		if k := s.slotsInGap(tr); k > 1 {
+			n -= k - 1
+		}
+	})
+	return n
+}
+
+// slotsInGap counts the slots whose wall time is skipped by a spring-forward
+// transition, plus one at the first wall time after it: all of them are
+// given once, at the transition instant.
+func (s *fixedSeries) slotsInGap(tr transition) int {
+	lo := tr.At.Unix() + int64(tr.Before) // wall reading where the gap begins
+	hi := tr.At.Unix() + int64(tr.After)  // first wall reading after it
+	k := 0
+	for day := floorDiv(int(lo), secondsPerDay); day <= floorDiv(int(hi), secondsPerDay); day++ {
+		if !s.dr.eligible(day) {
+			continue
+		}
+		for _, c := range s.times {
+			if w := int64(day)*secondsPerDay + int64(c.Minutes())*60; w >= lo && w <= hi {
+				k++
+			}
+		}
+	}
+	return k
+}
+
+func (s *fixedSeries) each(from time.Time, fn func(time.Time) bool) {
+	sl, at := s.seek(from)
+	var prev time.Time
+	for {
+		// Equal instants come only from one gap; the dose is given once.
+		if prev.IsZero() || at.After(prev) {
+			if !fn(at) {
+				return
+			}
+			prev = at
+		}
+		sl = s.nextSlot(sl)
+		at = s.at(sl)
+	}
+}

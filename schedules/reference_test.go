@@ -1,0 +1,230 @@
+package schedules
+
+import (
+	"sort"
+	"sync"
+	"testing"
+	"time"
+	_ "time/tzdata" // the zones below must not depend on the host's tz database
+)
+
+// This file is a deliberately naive second implementation of expansion,
+// used as the oracle of the property tests: it resolves wall times by
+// scanning instants minute by minute and walks every day from the start.
+
+var testZoneNames = []string{
+	"America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kolkata", "UTC",
+	// Harder cases: midnight transitions, a skipped day, a 45-minute offset,
+	// a half-hour zone with DST.
+	"America/Santiago", "Pacific/Apia", "Asia/Kathmandu", "America/St_Johns",
+}
+
+func mustLoad(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	return loc
+}
+
+var (
+	offsetRangeMu sync.Mutex
+	offsetRanges  = map[*time.Location][2]int64{}
+)
+
+// offsetRange returns the least and greatest UTC offsets of loc in 2009-2031.
+func offsetRange(loc *time.Location) (int64, int64) {
+	offsetRangeMu.Lock()
+	defer offsetRangeMu.Unlock()
+	if r, ok := offsetRanges[loc]; ok {
+		return r[0], r[1]
+	}
+	lo, hi := int64(1<<40), int64(-1<<40)
+	for t := time.Date(2009, 1, 1, 0, 0, 0, 0, time.UTC); t.Year() < 2032; t = t.Add(3 * time.Hour) {
+		_, off := t.In(loc).Zone()
+		lo, hi = min(lo, int64(off)), max(hi, int64(off))
+	}
+	offsetRanges[loc] = [2]int64{lo, hi}
+	return lo, hi
+}
+
+// refResolve is the DST rule stated plainly: the first instant whose wall
+// clock reads the wanted time or later. In a gap that is the end of the gap;
+// in an overlap it is the first occurrence. Wall times are whole minutes.
+func refResolve(y int, m time.Month, d, hh, mm int, loc *time.Location) time.Time {
+	naive := time.Date(y, m, d, hh, mm, 0, 0, time.UTC).Unix()
+	lo, hi := offsetRange(loc)
+	for u := naive - hi - 3600; u <= naive-lo+3600; u += 60 {
+		t := time.Unix(u, 0).In(loc)
+		_, off := t.Zone()
+		if u+int64(off) >= naive {
+			return t
+		}
+	}
+	panic("refResolve: no instant found")
+}
+
+func refAddDays(t time.Time, n int, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	d := time.Date(lt.Year(), lt.Month(), lt.Day()+n, 0, 0, 0, 0, time.UTC)
+	return refResolve(d.Year(), d.Month(), d.Day(), lt.Hour(), lt.Minute(), loc)
+}
+
+// refSingle lists every dose of a non-taper rule in [start, end), without
+// count or duration.
+func refSingle(r Rule, start, end time.Time, loc *time.Location) []time.Time {
+	var out []time.Time
+	switch r.Kind {
+	case KindInterval:
+		for at := start; at.Before(end); at = at.Add(r.Interval) {
+			out = append(out, at)
+		}
+		return out
+	case KindOnce:
+		at := start
+		if len(r.Times) == 1 {
+			ls := start.In(loc)
+			for k := 0; ; k++ {
+				d := time.Date(ls.Year(), ls.Month(), ls.Day()+k, 0, 0, 0, 0, time.UTC)
+				at = refResolve(d.Year(), d.Month(), d.Day(), r.Times[0].Hour, r.Times[0].Minute, loc)
+				if !at.Before(start) {
+					break
+				}
+			}
+		}
+		if at.Before(end) {
+			out = append(out, at)
+		}
+		return out
+	case KindPRN:
+		return nil
+	}
+	ls := start.In(loc)
+	first := time.Date(ls.Year(), ls.Month(), ls.Day(), 0, 0, 0, 0, time.UTC)
+	le := end.In(loc)
+	last := time.Date(le.Year(), le.Month(), le.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 2)
+	for day, k := first.AddDate(0, 0, -2), -2; !day.After(last); day, k = day.AddDate(0, 0, 1), k+1 {
+		if !refEligible(r, first, day, k) {
+			continue
+		}
+		for _, c := range r.Times {
+			at := refResolve(day.Year(), day.Month(), day.Day(), c.Hour, c.Minute, loc)
+			if !at.Before(start) && at.Before(end) {
+				out = append(out, at)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	// A dose is given once even if two wall times land on one instant.
+	uniq := out[:0]
+	for i, at := range out {
+		if i == 0 || !at.Equal(uniq[len(uniq)-1]) {
+			uniq = append(uniq, at)
+		}
+	}
+	return uniq
+}
+
+// refEligible decides whether a fixed rule falls on day, the k-th day after
+// the start date first (both UTC midnights standing for local dates).
+func refEligible(r Rule, first, day time.Time, k int) bool {
+	switch {
+	case r.EveryNMonths > 0:
+		months := (day.Year()*12 + int(day.Month())) - (first.Year()*12 + int(first.Month()))
+		if months < 0 || months%r.EveryNMonths != 0 {
+			return false
+		}
+		dom := r.DayOfMonth
+		if dom == 0 {
+			dom = first.Day()
+		}
+		lastDay := time.Date(day.Year(), day.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		return day.Day() == min(dom, lastDay)
+	case len(r.Weekdays) > 0:
+		for _, w := range r.Weekdays {
+			if day.Weekday() == w {
+				return true
+			}
+		}
+		return false
+	case r.EveryNDays > 1:
+		return k >= 0 && k%r.EveryNDays == 0
+	}
+	return true
+}
+
+// refExpand is Expand by brute force.
+func refExpand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Dose {
+	end := to
+	if !stop.IsZero() && stop.Before(end) {
+		end = stop
+	}
+	var all []Dose
+	if r.Kind == KindTaper {
+		stepStart, seq := start, 0
+		for i, st := range r.Steps {
+			if !stepStart.Before(end) {
+				break
+			}
+			var list []time.Time
+			var stepEnd time.Time
+			switch {
+			case st.Days > 0:
+				stepEnd = refAddDays(stepStart, st.Days, loc)
+				list = refSingle(st.Rule, stepStart, stepEnd, loc)
+			case st.Count > 0:
+				horizon := stepStart.Add(time.Duration(st.Count+2) * refPeriod(st.Rule))
+				list = refSingle(st.Rule, stepStart, horizon, loc)
+				stepEnd = list[st.Count]
+				list = list[:st.Count]
+			default:
+				list = refSingle(st.Rule, stepStart, end, loc)
+			}
+			for _, at := range list {
+				seq++
+				all = append(all, Dose{At: at.UTC(), Step: i, Dose: st.Dose, Seq: seq})
+			}
+			if stepEnd.IsZero() {
+				break
+			}
+			stepStart = stepEnd
+		}
+	} else {
+		if r.Duration > 0 {
+			de := start.Add(r.Duration)
+			if r.Duration%(24*time.Hour) == 0 {
+				de = refAddDays(start, int(r.Duration/(24*time.Hour)), loc)
+			}
+			if de.Before(end) {
+				end = de
+			}
+		}
+		for i, at := range refSingle(r, start, end, loc) {
+			if r.Count > 0 && i >= r.Count {
+				break
+			}
+			all = append(all, Dose{At: at.UTC(), Seq: i + 1})
+		}
+	}
+	var out []Dose
+	for _, d := range all {
+		if !d.At.Before(from) && d.At.Before(end) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// refPeriod is longer than any gap between two doses of r.
+func refPeriod(r Rule) time.Duration {
+	switch {
+	case r.Kind == KindInterval:
+		return r.Interval
+	case r.EveryNMonths > 0:
+		return time.Duration(r.EveryNMonths) * 32 * 24 * time.Hour
+	case r.EveryNDays > 1:
+		return time.Duration(r.EveryNDays+1) * 24 * time.Hour
+	}
+	return 8 * 24 * time.Hour
+}
