@@ -4,8 +4,9 @@ import "context"
 
 // LoginBadge checks a staff badge and its PIN and opens a session: the
 // quick sign-in at the bedside, where the badge is scanned and the PIN
-// typed. A badge without a PIN cannot sign in this way. Failures are
-// audited and answered with one message whatever was wrong.
+// typed. A badge without a PIN cannot sign in this way. As with Login,
+// failures are audited and answered alike whatever was wrong, and they
+// count towards the account's lock, which matters more for a short PIN.
 func (s *Service) LoginBadge(ctx context.Context, badge, pin, kind string, src Identity) (LoginResult, error) {
 	if kind != SessionWeb && kind != SessionDevice {
 		return LoginResult{}, Invalid("kind", "must be web or device")
@@ -14,25 +15,41 @@ func (s *Service) LoginBadge(ctx context.Context, badge, pin, kind string, src I
 		return LoginResult{}, Invalid("badge", "scan a staff badge")
 	}
 	var res LoginResult
-	var failed bool
+	var refusal error
 	err := s.Store.InTx(ctx, func(tx Tx) error {
-		failed = false
+		refusal = nil
 		u, err := tx.GetUserByBadge(badge)
 		if err != nil && ErrorCodeOf(err) != ENotFound {
 			return err
 		}
 		if err != nil || !u.Active || u.PINHash == "" {
 			CheckPassword(dummyHash, pin)
-			failed = true
+			refusal = badBadge
 			return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure",
 				Detail: map[string]string{"method": "badge", "badge": badge}})
 		}
 		id := src
 		id.User = u
+		now := s.now()
+		if until, err := tx.LockedUntil(u.ID); err != nil {
+			return err
+		} else if now.Before(until) {
+			refusal = &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
+				Details: map[string]any{"locked_until": until}}
+			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "refused",
+				Detail: map[string]string{"method": "badge", "reason": "account_locked"}})
+		}
 		if !CheckPassword(u.PINHash, pin) {
-			failed = true
+			refusal = badBadge
+			n, err := tx.LoginFailed(u.ID, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration))
+			if err != nil {
+				return err
+			}
 			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure",
-				Detail: map[string]string{"method": "badge"}})
+				Detail: map[string]any{"method": "badge", "failures": n}})
+		}
+		if err := tx.LoginSucceeded(u.ID); err != nil {
+			return err
 		}
 		res, err = s.openSession(tx, u, kind, src)
 		return err
@@ -40,8 +57,10 @@ func (s *Service) LoginBadge(ctx context.Context, badge, pin, kind string, src I
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if failed {
-		return LoginResult{}, &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the badge or PIN is not correct"}
+	if refusal != nil {
+		return LoginResult{}, refusal
 	}
 	return res, nil
 }
+
+var badBadge = &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the badge or PIN is not correct"}

@@ -53,6 +53,15 @@ func TestBadgeAndPINSignIn(t *testing.T) {
 			}
 		})
 	}
+	// Guessing PINs locks the account: the right PIN is then refused too.
+	for range env.Svc.Config.LockAfterFailures {
+		if _, err := env.Svc.LoginBadge(ctx, demo.Accounts[2].Badge, "9999", mar.SessionWeb, mar.Identity{}); mar.ErrorCodeOf(err) != mar.EUnauthenticated {
+			t.Fatalf("a wrong PIN: %v", err)
+		}
+	}
+	if _, err := env.Svc.LoginBadge(ctx, demo.Accounts[2].Badge, demo.Accounts[2].PIN, mar.SessionWeb, mar.Identity{}); mar.ErrorCodeOf(err) != mar.ETooMany {
+		t.Fatalf("the right PIN after %d wrong ones: %v, want the account locked", env.Svc.Config.LockAfterFailures, err)
+	}
 	// A wrong PIN and a wrong password answer alike: nothing tells which
 	// part was wrong.
 	_, errPIN := env.Svc.LoginBadge(ctx, nurse.Badge, "0000", mar.SessionWeb, mar.Identity{})

@@ -55,6 +55,10 @@ func fromResult(res *gozxing.Result) read {
 		if t, ok := strings.CutPrefix(r.text, "]C1"); ok {
 			r.text, r.sym = t, "]C1"
 		}
+		// When the check character's value is that of FNC1 (102), gozxing
+		// with ASSUME_GS1 reports it as a trailing GS and does not strip
+		// it; no FNC1 at the end of a symbol carries data.
+		r.text = strings.TrimSuffix(r.text, "\x1d")
 	case gozxing.BarcodeFormat_DATA_MATRIX, gozxing.BarcodeFormat_QR_CODE:
 		// GS1 DataMatrix reports the FNC1 in first position as a leading
 		// GS; the symbology identifier already says the data are GS1.

@@ -167,10 +167,10 @@ func (b *browser) text(sel string) string {
 	return run(b, chromedp.Text(chromedp.CSS(sel)))
 }
 
-// eval evaluates a script expression.
+// evalJS evaluates a script expression, awaiting it when it is a promise.
 func evalJS[T any](b *browser, expr string) T {
 	b.t.Helper()
-	return run(b, chromedp.Evaluate[T](expr))
+	return run(b, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // waitText waits until the element's text contains want.
@@ -258,4 +258,3 @@ func (b *browser) waitPath(path string) {
 	}
 	b.t.Fatalf("waiting for %s, at %s: %s", path, loc, b.pageText())
 }
-

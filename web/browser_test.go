@@ -34,3 +34,31 @@ func TestBrowserSignInPage(t *testing.T) {
 		t.Fatalf("home page: %q", got)
 	}
 }
+
+func TestBrowserDemoBarcodeSheet(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	b := newBrowser(t, env)
+	b.visit("/")
+	b.do(chromedp.Click(chromedp.CSS(`a[href="/demo/barcodes"]`)))
+	b.waitPath("/demo/barcodes")
+	body := b.text("main")
+	for _, want := range []string{"EXPIRED", "{GS}", "]C1", "MRN00100001", "Badge of nurse"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the sheet lacks %q", want)
+		}
+	}
+	// Every image loads (they are lazy: scroll each into view first).
+	broken := evalJS[int](b, `(async () => {
+		let broken = 0;
+		for (const img of document.querySelectorAll('img')) {
+			img.loading = 'eager';
+			if (!img.complete) await new Promise((r) => { img.onload = img.onerror = r; });
+			if (!img.naturalWidth) broken++;
+		}
+		return broken;
+	})()`)
+	if broken != 0 {
+		t.Fatalf("%d barcode images did not load", broken)
+	}
+	b.screenshots("barcodes")
+}

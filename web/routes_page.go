@@ -7,6 +7,9 @@ func (s *Server) pageRoutes() []Route {
 	return []Route{
 		{"GET", "/", public, "sign-in page (demo accounts explained on a demo server)", s.pageSignIn},
 		{"GET", "/home", anyone, "the signed-in user's start page", s.pageHome},
+		{"POST", "/api/v1/auth/badge", public, "sign in with a scanned staff badge and a PIN", s.loginBadge},
 		{"GET", "/static/*file", public, "stylesheets and scripts of the pages", s.static},
+		{"GET", "/demo/barcodes", public, "the demo barcode sheet (demo server only)", s.pageBarcodes},
+		{"GET", "/demo/barcodes/:file", public, "one barcode image of the demo sheet", s.barcodeImage},
 	}
 }

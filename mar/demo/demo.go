@@ -68,10 +68,7 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 	if err := tx.CreateFacility(&fac); err != nil {
 		return Summary{}, fmt.Errorf("facility: %w", err)
 	}
-	units := []mar.Unit{
-		{ID: mar.NewID(), FacilityID: fac.ID, Code: "MAPLE", Name: "Maple Wing (long-term care)", TimeZone: "America/New_York"},
-		{ID: mar.NewID(), FacilityID: fac.ID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin"},
-	}
+	units := Units(fac.ID)
 	for i := range units {
 		if err := tx.CreateUnit(&units[i]); err != nil {
 			return Summary{}, fmt.Errorf("unit: %w", err)
@@ -120,6 +117,15 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 		}
 	}
 	return Summary{Facility: fac, Units: units, Residents: len(residents), Products: len(products), Orders: orders}, nil
+}
+
+// Units returns the demo units: one in New York, one in Berlin, so that
+// every page shows times in the unit's own zone.
+func Units(facilityID string) []mar.Unit {
+	return []mar.Unit{
+		{ID: mar.NewID(), FacilityID: facilityID, Code: "MAPLE", Name: "Maple Wing (long-term care)", TimeZone: "America/New_York"},
+		{ID: mar.NewID(), FacilityID: facilityID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin"},
+	}
 }
 
 // GTIN builds a GTIN-14 for an NDC-10 the way US packs carry it: indicator
