@@ -17,12 +17,12 @@ func TestBadgeSignIn(t *testing.T) {
 		wantStatus int
 		wantReason string
 	}{
-		{"the badge as typed by a scanner", nurse.Badge, nurse.PIN, http.StatusOK, ""},
-		{"the badge with its AIM prefix", "]C0" + nurse.Badge, nurse.PIN, http.StatusOK, ""},
+		{"the badge as typed by a scanner", nurse.Badge, demo.PIN, http.StatusOK, ""},
+		{"the badge with its AIM prefix", "]C0" + nurse.Badge, demo.PIN, http.StatusOK, ""},
 		{"a wrong PIN", nurse.Badge, "0000", http.StatusUnauthorized, "bad_credentials"},
-		{"a wristband is not a badge", "MRN00100001", nurse.PIN, http.StatusBadRequest, "not_a_badge"},
-		{"a pack is not a badge", "]C1010039910010000110L1000\x1d17280531", nurse.PIN, http.StatusBadRequest, "not_a_badge"},
-		{"nothing scanned", "", nurse.PIN, http.StatusBadRequest, "not_a_badge"},
+		{"a wristband is not a badge", "MRN00100001", demo.PIN, http.StatusBadRequest, "not_a_badge"},
+		{"a pack is not a badge", "]C1010039910010000110L1000\x1d17280531", demo.PIN, http.StatusBadRequest, "not_a_badge"},
+		{"nothing scanned", "", demo.PIN, http.StatusBadRequest, "not_a_badge"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,7 +40,7 @@ func TestBadgeSignIn(t *testing.T) {
 		Token string `json:"token"`
 	}
 	c := env.Anonymous(t)
-	if st := c.JSON("POST", "/api/v1/auth/badge", map[string]string{"scan": nurse.Badge, "pin": nurse.PIN}, &out); st != http.StatusOK || out.Token == "" {
+	if st := c.JSON("POST", "/api/v1/auth/badge", map[string]string{"scan": nurse.Badge, "pin": demo.PIN}, &out); st != http.StatusOK || out.Token == "" {
 		t.Fatalf("device badge sign-in: %d", st)
 	}
 	c.Token = out.Token

@@ -250,9 +250,15 @@ func (b *browser) waitPath(path string) {
 	deadline := time.Now().Add(stepTimeout)
 	var loc string
 	for time.Now().Before(deadline) {
-		loc = evalJS[string](b, `location.pathname + "|" + document.readyState`)
-		if loc == path+"|complete" {
-			return
+		// The page may be between documents: an error here means "not yet".
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + "|" + document.readyState`))
+		cancel()
+		if err == nil {
+			loc = s
+			if loc == path+"|complete" {
+				return
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

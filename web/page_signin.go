@@ -17,6 +17,7 @@ type signInData struct {
 	Current      *mar.User
 	Accounts     []demo.Account
 	DemoPassword string
+	DemoPIN      string
 }
 
 // pageSignIn is the start page: password and badge sign-in and, on a demo
@@ -38,7 +39,7 @@ func (s *Server) pageSignIn(c *gin.Context) {
 		}
 	}
 	if s.demo {
-		d.Accounts, d.DemoPassword = demo.Accounts, demo.Password
+		d.Accounts, d.DemoPassword, d.DemoPIN = demo.Accounts, demo.Password, demo.PIN
 	}
 	p.Data = d
 	s.render(c, http.StatusOK, "signin", p)

@@ -99,9 +99,9 @@ func loadDemoData(ctx context.Context, svc *mar.Service, stdout io.Writer) error
 }
 
 func printAccounts(w io.Writer) {
-	fmt.Fprintf(w, "Demo accounts (password %q for each; at the bedside also badge + PIN):\n", demo.Password)
+	fmt.Fprintf(w, "Demo accounts (password %q for each; at the bedside also the badge with PIN %s):\n", demo.Password, demo.PIN)
 	for _, a := range demo.Accounts {
-		fmt.Fprintf(w, "  %-11s %-13s badge %s PIN %s  %s\n", a.Username, a.Role, a.Badge, a.PIN, a.Description)
+		fmt.Fprintf(w, "  %-11s %-13s badge %s  %s\n", a.Username, a.Role, a.Badge, a.Description)
 	}
 }
 

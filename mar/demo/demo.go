@@ -17,20 +17,24 @@ import (
 // Password is the password of every demo account.
 const Password = "demo"
 
+// PIN is the badge PIN of every demo account (a witness co-signs a
+// high-alert dose with badge and PIN, or with username and password).
+const PIN = "2468"
+
 // Account is a demo sign-in: a username with the password Password, or
-// the staff badge with its PIN at the bedside.
+// the staff badge with the PIN at the bedside.
 type Account struct {
 	Username, Role, Description string
-	Badge, PIN                  string
+	Badge                       string
 }
 
 // Accounts lists the demo sign-ins, printed at start-up.
 var Accounts = []Account{
-	{Username: "nurse", Role: string(mar.RoleNurse), Description: "bedside nurse on both units", Badge: "EMP01001", PIN: "1357"},
-	{Username: "nurse2", Role: string(mar.RoleNurse), Description: "second nurse (witness for high-alert doses)", Badge: "EMP01002", PIN: "2468"},
-	{Username: "charge", Role: string(mar.RoleChargeNurse), Description: "charge nurse: missed-dose board", Badge: "EMP01003", PIN: "3579"},
-	{Username: "pharmacist", Role: string(mar.RolePharmacist), Description: "pharmacy: verification and reconciliation", Badge: "EMP01004", PIN: "4680"},
-	{Username: "admin", Role: string(mar.RoleAdmin), Description: "administrator: users and catalogue", Badge: "EMP01005", PIN: "5791"},
+	{Username: "nurse", Role: string(mar.RoleNurse), Description: "bedside nurse on both units", Badge: "EMP01001"},
+	{Username: "nurse2", Role: string(mar.RoleNurse), Description: "second nurse (witness for high-alert doses)", Badge: "EMP01002"},
+	{Username: "charge", Role: string(mar.RoleChargeNurse), Description: "charge nurse: missed-dose board", Badge: "EMP01003"},
+	{Username: "pharmacist", Role: string(mar.RolePharmacist), Description: "pharmacy: verification and reconciliation", Badge: "EMP01004"},
+	{Username: "admin", Role: string(mar.RoleAdmin), Description: "administrator: users and catalogue", Badge: "EMP01005"},
 }
 
 // Summary tells what was loaded.
@@ -80,13 +84,13 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 	}
 	allUnits := []string{units[0].ID, units[1].ID}
 	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin"}
+	pinHash, err := mar.HashPassword(PIN)
+	if err != nil {
+		return Summary{}, err
+	}
 	for _, a := range Accounts {
-		pin, err := mar.HashPassword(a.PIN)
-		if err != nil {
-			return Summary{}, err
-		}
 		u := mar.User{ID: mar.NewID(), FacilityID: fac.ID, Username: a.Username, DisplayName: names[a.Username], Role: mar.Role(a.Role),
-			PasswordHash: hash, BadgeID: a.Badge, PINHash: pin, Active: true, CreatedAt: now}
+			PasswordHash: hash, PINHash: pinHash, BadgeID: a.Badge, Active: true, CreatedAt: now}
 		if mar.ScopedToUnits(u.Role) {
 			u.UnitIDs = allUnits
 		}

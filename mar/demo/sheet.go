@@ -88,7 +88,7 @@ func BuildSheet(now time.Time) Sheet {
 		sh.Residents = append(sh.Residents, sr)
 	}
 	for _, a := range Accounts {
-		sh.Badges = append(sh.Badges, Barcode{File: "badge-" + a.Badge + ".png", Label: fmt.Sprintf("Badge of %s (PIN %s)", a.Username, a.PIN),
+		sh.Badges = append(sh.Badges, Barcode{File: "badge-" + a.Badge + ".png", Label: fmt.Sprintf("Badge of %s (PIN %s)", a.Username, PIN),
 			Format: scanning.FormatCode128, Data: a.Badge, Typed: a.Badge})
 	}
 	expired := pack(byKey["metoprolol25"], lotOf("metoprolol25", true), endOfMonth(now.AddDate(0, -2, 0)))
