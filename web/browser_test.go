@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -61,4 +62,21 @@ func TestBrowserDemoBarcodeSheet(t *testing.T) {
 		t.Fatalf("%d barcode images did not load", broken)
 	}
 	b.screenshots("barcodes")
+}
+
+func TestBrowserBoardAndMAR(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	if _, err := env.Svc.Materialize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, env)
+	b.signIn("charge", "/board")
+	b.waitText("#grid", "Due now")
+	b.screenshots("board")
+	b.do(chromedp.Click(chromedp.CSS(`#grid tbody tr:first-child th a`)))
+	b.waitText("main", "Medication administration record")
+	b.screenshots("mar-week")
+	b.do(chromedp.Click(chromedp.CSS(`a[href*="period=month"]`)))
+	b.waitText("main", "Key")
+	b.screenshots("mar-month")
 }
