@@ -2,6 +2,7 @@ package mar
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,12 @@ type LoginResult struct {
 // cannot learn which usernames exist; repeated failures lock the account
 // for a while.
 func (s *Service) Login(ctx context.Context, username, password, kind string, src Identity) (LoginResult, error) {
+	return s.LoginCode(ctx, username, password, "", kind, src)
+}
+
+// LoginCode is Login with the one-time code of an account that has a
+// second factor.
+func (s *Service) LoginCode(ctx context.Context, username, password, code, kind string, src Identity) (LoginResult, error) {
 	if kind != SessionWeb && kind != SessionDevice {
 		return LoginResult{}, Invalid("kind", "must be web or device")
 	}
@@ -56,6 +63,23 @@ func (s *Service) Login(ctx context.Context, username, password, kind string, sr
 				return err
 			}
 			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure", Detail: map[string]int{"failures": n}})
+		}
+		secret, err := tx.TOTPSecret(u.ID)
+		if err != nil {
+			return err
+		}
+		if secret != "" && !strings.HasPrefix(secret, totpPending) {
+			if code == "" {
+				refusal = &Error{Code: EUnauthenticated, Reason: "second_factor_required", Field: "totp", Message: "enter the six-digit code from your authenticator app"}
+				return nil
+			}
+			if !CheckTOTP(secret, code, now) {
+				refusal = &Error{Code: EUnauthenticated, Reason: "second_factor_wrong", Field: "totp", Message: "the six-digit code is not correct"}
+				if _, err := tx.LoginFailed(u.ID, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration)); err != nil {
+					return err
+				}
+				return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure", Detail: map[string]string{"reason": "second_factor_wrong"}})
+			}
 		}
 		if err := tx.LoginSucceeded(u.ID); err != nil {
 			return err
@@ -191,4 +215,80 @@ func ValidatePassword(p string) error {
 		return Invalid("password", "must be at most 256 characters")
 	}
 	return nil
+}
+
+// totpPending marks a secret that was issued but not yet confirmed with a
+// code, so a half-finished enrolment never locks anyone out.
+const totpPending = "pending:"
+
+// TOTPEnrolment is a new second factor to show the user once.
+type TOTPEnrolment struct {
+	Secret string
+	URL    string
+}
+
+// EnrollTOTP issues a second-factor secret to the caller (pharmacists and
+// admins); it takes effect once ConfirmTOTP sees a valid code.
+func (s *Service) EnrollTOTP(ctx context.Context, by Identity) (TOTPEnrolment, error) {
+	if by.User.Role != RolePharmacist && by.User.Role != RoleAdmin {
+		return TOTPEnrolment{}, Forbidden("a second factor is offered to pharmacists and administrators")
+	}
+	secret := NewTOTPSecret()
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		if err := tx.SetTOTPSecret(by.User.ID, totpPending+secret); err != nil {
+			return err
+		}
+		return s.audit(tx, by, AuditEntry{Action: "auth.totp_enroll", ObjectType: "user", ObjectID: by.User.ID})
+	})
+	return TOTPEnrolment{Secret: secret, URL: TOTPURL("eMAR", by.User.Username, secret)}, err
+}
+
+// ConfirmTOTP activates a pending second factor with a code from the app.
+func (s *Service) ConfirmTOTP(ctx context.Context, by Identity, code string) error {
+	return s.Store.InTx(ctx, func(tx Tx) error {
+		secret, err := tx.TOTPSecret(by.User.ID)
+		if err != nil {
+			return err
+		}
+		pending, ok := strings.CutPrefix(secret, totpPending)
+		if !ok {
+			return Conflict("no_pending_enrolment", "start the enrolment first")
+		}
+		if !CheckTOTP(pending, code, s.now()) {
+			return Invalid("code", "the six-digit code is not correct")
+		}
+		if err := tx.SetTOTPSecret(by.User.ID, pending); err != nil {
+			return err
+		}
+		return s.audit(tx, by, AuditEntry{Action: "auth.totp_confirm", ObjectType: "user", ObjectID: by.User.ID})
+	})
+}
+
+// LogoutEverywhere revokes every session of the caller.
+func (s *Service) LogoutEverywhere(ctx context.Context, by Identity) (int64, error) {
+	var n int64
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if n, err = tx.RevokeUserSessions(by.User.ID, s.now()); err != nil {
+			return err
+		}
+		return s.audit(tx, by, AuditEntry{Action: "auth.logout_all", ObjectType: "user", ObjectID: by.User.ID, Detail: map[string]int64{"sessions": n}})
+	})
+	return n, err
+}
+
+// AuditReport lists audit events for the report; the listing is itself
+// audited.
+func (s *Service) AuditReport(ctx context.Context, by Identity, f AuditFilter) ([]AuditEvent, error) {
+	f.FacilityID = by.User.FacilityID
+	var out []AuditEvent
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if out, err = tx.ListAudit(f); err != nil {
+			return err
+		}
+		return s.audit(tx, by, AuditEntry{Action: "audit.report", ObjectType: "audit", ResidentID: f.ResidentID,
+			Detail: map[string]any{"resident_id": f.ResidentID, "user_id": f.UserID, "action": f.Action, "count": len(out)}})
+	})
+	return out, err
 }

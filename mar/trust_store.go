@@ -16,6 +16,10 @@ type TrustTx interface {
 	// ActiveBreakGlass returns the user's grant in force at t.
 	ActiveBreakGlass(userID string, at time.Time) (BreakGlass, error)
 	EndBreakGlass(id string, at time.Time) error
+
+	ListAudit(f AuditFilter) ([]AuditEvent, error)
+	SetTOTPSecret(userID, secret string) error
+	TOTPSecret(userID string) (string, error)
 }
 
 // BreakGlass is an emergency grant of clinical access to someone whose
@@ -29,4 +33,18 @@ type BreakGlass struct {
 	StartedAt  time.Time
 	ExpiresAt  time.Time
 	EndedAt    *time.Time
+}
+
+// AuditFilter selects audit events for the report.
+type AuditFilter struct {
+	FacilityID string
+	ResidentID string
+	UserID     string
+	Action     string // exact, or a prefix ending in "." such as "auth."
+	ObjectType string
+	ObjectID   string
+	From, To   time.Time
+	Descending bool
+	Limit      int
+	AfterSeq   int64 // keyset paging: events with seq beyond this (below it when descending)
 }

@@ -31,6 +31,7 @@ type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Kind     string `json:"kind"` // web (cookie) or device (bearer token)
+	TOTP     string `json:"totp"` // one-time code when the account has a second factor
 }
 
 type loginResponse struct {
@@ -54,7 +55,7 @@ func (s *Server) login(c *gin.Context) {
 		req.Kind = mar.SessionDevice
 	}
 	src := mar.Identity{SourceIP: c.ClientIP(), Device: c.GetHeader("X-Device-Id"), RequestID: requestID(c)}
-	res, err := s.svc.Login(c.Request.Context(), req.Username, req.Password, req.Kind, src)
+	res, err := s.svc.LoginCode(c.Request.Context(), req.Username, req.Password, req.TOTP, req.Kind, src)
 	if err != nil {
 		s.respondError(c, err)
 		return

@@ -2,9 +2,12 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/emar-project/emar/mar"
 )
 
 // trustRoutes are emergency access and the audit trail.
@@ -12,6 +15,10 @@ func (s *Server) trustRoutes() []Route {
 	return []Route{
 		{"POST", "/api/v1/break-glass", admins, "start time-boxed emergency read access to clinical data, with a reason", s.startBreakGlass},
 		{"DELETE", "/api/v1/break-glass", admins, "end emergency access early", s.endBreakGlass},
+		{"POST", "/api/v1/auth/logout-all", anyone, "sign out every session of the caller", s.logoutAll},
+		{"POST", "/api/v1/auth/totp/enroll", catalogue, "issue a second-factor secret (pharmacists, admins)", s.enrollTOTP},
+		{"POST", "/api/v1/auth/totp/confirm", catalogue, "activate the second factor with a code", s.confirmTOTP},
+		{"GET", "/api/v1/audit", admins, "audit report: filter by resident_id, user_id, action, object_type, object_id, from, to; sort=at|-at; format=json|csv", s.auditReport},
 	}
 }
 
@@ -48,4 +55,105 @@ func (s *Server) endBreakGlass(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) logoutAll(c *gin.Context) {
+	n, err := s.svc.LogoutEverywhere(c.Request.Context(), mustIdentity(c))
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"revoked_sessions": n})
+}
+
+func (s *Server) enrollTOTP(c *gin.Context) {
+	e, err := s.svc.EnrollTOTP(c.Request.Context(), mustIdentity(c))
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"secret": e.Secret, "otpauth_url": e.URL})
+}
+
+type totpConfirmRequest struct {
+	Code string `json:"code"`
+}
+
+func (s *Server) confirmTOTP(c *gin.Context) {
+	var req totpConfirmRequest
+	if _, err := readJSON(c, &req); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	if err := s.svc.ConfirmTOTP(c.Request.Context(), mustIdentity(c), req.Code); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type auditEventJSON struct {
+	Seq        int64     `json:"seq"`
+	ID         string    `json:"id"`
+	At         time.Time `json:"at"`
+	UserID     string    `json:"user_id"`
+	Role       string    `json:"role"`
+	Action     string    `json:"action"`
+	ObjectType string    `json:"object_type"`
+	ObjectID   string    `json:"object_id"`
+	ResidentID string    `json:"resident_id"`
+	Outcome    string    `json:"outcome"`
+	SourceIP   string    `json:"source_ip"`
+	Device     string    `json:"device"`
+	RequestID  string    `json:"request_id"`
+	BreakGlass bool      `json:"break_glass"`
+	Detail     string    `json:"detail"`
+	Hash       string    `json:"hash"`
+}
+
+func (s *Server) auditReport(c *gin.Context) {
+	from, err := timeParam(c, "from", time.Time{})
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	to, err := timeParam(c, "to", time.Time{})
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	f := mar.AuditFilter{ResidentID: c.Query("resident_id"), UserID: c.Query("user_id"), Action: c.Query("action"),
+		ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id"), From: from, To: to}
+	switch c.DefaultQuery("sort", "-at") {
+	case "-at":
+		f.Descending = true
+	case "at":
+	default:
+		s.respondError(c, mar.Invalid("sort", "must be at or -at"))
+		return
+	}
+	if v := c.Query("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 {
+			s.respondError(c, mar.Invalid("limit", "must be a positive whole number"))
+			return
+		}
+	}
+	events, err := s.svc.AuditReport(c.Request.Context(), mustIdentity(c), f)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	out := make([]auditEventJSON, len(events))
+	for i, e := range events {
+		out[i] = auditEventJSON{e.Seq, e.ID, e.At, e.UserID, e.Role, e.Action, e.ObjectType, e.ObjectID, e.ResidentID, e.Outcome, e.SourceIP, e.Device, e.RequestID, e.BreakGlass, e.Detail, e.Hash}
+	}
+	if c.Query("format") == "csv" {
+		rows := [][]string{{"seq", "at", "user_id", "role", "action", "object_type", "object_id", "resident_id", "outcome", "source_ip", "device", "request_id", "break_glass", "detail"}}
+		for _, e := range out {
+			rows = append(rows, []string{strconv.FormatInt(e.Seq, 10), e.At.Format(time.RFC3339Nano), e.UserID, e.Role, e.Action, e.ObjectType, e.ObjectID, e.ResidentID, e.Outcome, e.SourceIP, e.Device, e.RequestID, strconv.FormatBool(e.BreakGlass), e.Detail})
+		}
+		writeCSV(c, "audit.csv", rows)
+		return
+	}
+	c.JSON(http.StatusOK, listOf(out))
 }

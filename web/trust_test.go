@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +52,90 @@ func TestBreakGlassIsTimeBoxedAndFlagged(t *testing.T) {
 			env.Clock.Advance(61 * time.Minute)
 			if st := admin.JSON("GET", "/api/v1/residents/"+resident, nil, nil); st != http.StatusForbidden {
 				t.Fatalf("read after the grant expired: %d", st)
+			}
+		})
+	}
+}
+
+func TestSecondFactorForPharmacists(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	ph := env.Login(t, "pharmacist")
+	var enr struct {
+		Secret string `json:"secret"`
+		URL    string `json:"otpauth_url"`
+	}
+	if st := ph.JSON("POST", "/api/v1/auth/totp/enroll", nil, &enr); st != http.StatusOK || enr.Secret == "" {
+		t.Fatalf("enroll: %d", st)
+	}
+	// Until confirmed, the password alone still works.
+	env.Login(t, "pharmacist")
+	code, _ := mar.TOTPCode(enr.Secret, env.Clock.Now())
+	if st := ph.JSON("POST", "/api/v1/auth/totp/confirm", map[string]string{"code": code}, nil); st != http.StatusNoContent {
+		t.Fatalf("confirm: %d", st)
+	}
+	anon := env.Anonymous(t)
+	r := anon.Do("POST", "/api/v1/auth/login", map[string]string{"username": "pharmacist", "password": "demo"}, nil)
+	if r.Status != http.StatusUnauthorized || r.Err(t).Error.Reason != "second_factor_required" {
+		t.Fatalf("password alone: %d %s", r.Status, r.Body)
+	}
+	r = anon.Do("POST", "/api/v1/auth/login", map[string]string{"username": "pharmacist", "password": "demo", "totp": "000000"}, nil)
+	if r.Status != http.StatusUnauthorized || r.Err(t).Error.Reason != "second_factor_wrong" {
+		t.Fatalf("wrong code: %d %s", r.Status, r.Body)
+	}
+	code, _ = mar.TOTPCode(enr.Secret, env.Clock.Now())
+	if r := anon.Do("POST", "/api/v1/auth/login", map[string]string{"username": "pharmacist", "password": "demo", "totp": code}, nil); r.Status != http.StatusOK {
+		t.Fatalf("right code: %d %s", r.Status, r.Body)
+	}
+	if st := env.Login(t, "nurse").JSON("POST", "/api/v1/auth/totp/enroll", nil, nil); st != http.StatusForbidden {
+		t.Fatalf("nurse enrolment: %d", st)
+	}
+}
+
+func TestSignOutEverywhere(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	a, b := env.Login(t, "nurse"), env.Login(t, "nurse")
+	if st := a.JSON("POST", "/api/v1/auth/logout-all", nil, nil); st != http.StatusOK {
+		t.Fatal(st)
+	}
+	if st := b.JSON("GET", "/api/v1/me", nil, nil); st != http.StatusUnauthorized {
+		t.Fatalf("other session after sign-out everywhere: %d", st)
+	}
+}
+
+func TestAuditReportFiltersAndExports(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			env := testenv.Start(t, engine, testenv.Options{})
+			nurse := env.Login(t, "nurse")
+			var list struct {
+				Items []struct{ ID string } `json:"items"`
+			}
+			nurse.JSON("GET", "/api/v1/residents", nil, &list)
+			res := list.Items[2].ID
+			nurse.JSON("GET", "/api/v1/residents/"+res, nil, nil)
+			nurse.JSON("GET", "/api/v1/residents/"+res, nil, nil)
+			admin := env.Login(t, "admin")
+			var rep struct {
+				Items []struct {
+					Action, ResidentID, Role string
+					Seq                      int64
+				} `json:"items"`
+			}
+			if st := admin.JSON("GET", "/api/v1/audit?resident_id="+res+"&action=resident.read&sort=at", nil, &rep); st != http.StatusOK {
+				t.Fatal(st)
+			}
+			if len(rep.Items) != 2 || rep.Items[0].Seq >= rep.Items[1].Seq {
+				t.Fatalf("resident reads: %+v", rep.Items)
+			}
+			if st := admin.JSON("GET", "/api/v1/audit?action=auth.&sort=-at", nil, &rep); st != http.StatusOK || len(rep.Items) < 2 || rep.Items[0].Seq < rep.Items[1].Seq {
+				t.Fatalf("auth. prefix, newest first: %d %+v", st, rep.Items)
+			}
+			r := admin.Do("GET", "/api/v1/audit?format=csv&action=resident.read", nil, nil)
+			if r.Status != http.StatusOK || !strings.HasPrefix(string(r.Body), "seq,at,user_id") || strings.Count(string(r.Body), "resident.read") != 2 {
+				t.Fatalf("CSV: %d %s", r.Status, r.Body)
+			}
+			if st := nurse.JSON("GET", "/api/v1/audit", nil, nil); st != http.StatusForbidden {
+				t.Fatalf("nurse reads the audit report: %d", st)
 			}
 		})
 	}

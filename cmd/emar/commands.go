@@ -58,15 +58,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      0, // the alert stream is long-lived; handlers bound their own work
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
+	hs := newHTTPServer(ctx, srv.Handler(), 10*time.Second)
 	log.Info("emar serving", "url", "http://"+ln.Addr().String(), "db", string(st.Dialect()))
 	fmt.Fprintf(stdout, "emar is ready on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
@@ -152,4 +144,18 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	return nil
+}
+
+// newHTTPServer bounds what a slow or hostile client can hold: headers
+// must arrive within headerTimeout and a body within a minute.
+func newHTTPServer(ctx context.Context, h http.Handler, headerTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      0, // the alert stream is long-lived; handlers bound their own work
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -74,4 +75,72 @@ func (t *tx) ActiveBreakGlass(userID string, at time.Time) (mar.BreakGlass, erro
 
 func (t *tx) EndBreakGlass(id string, at time.Time) error {
 	return t.db.Model(&breakGlassRow{}).Where("id = ? AND ended_at IS NULL", id).Update("ended_at", at.UTC()).Error
+}
+
+func (t *tx) ListAudit(f mar.AuditFilter) ([]mar.AuditEvent, error) {
+	q := t.db.Model(&auditRow{})
+	if f.FacilityID != "" {
+		q = q.Where("facility_id IN ?", []string{f.FacilityID, ""})
+	}
+	if f.ResidentID != "" {
+		q = q.Where("resident_id = ?", f.ResidentID)
+	}
+	if f.UserID != "" {
+		q = q.Where("user_id = ?", f.UserID)
+	}
+	if f.Action != "" {
+		if strings.HasSuffix(f.Action, ".") {
+			q = q.Where(`action LIKE ? ESCAPE '\'`, escapeLike(f.Action)+"%")
+		} else {
+			q = q.Where("action = ?", f.Action)
+		}
+	}
+	if f.ObjectType != "" {
+		q = q.Where("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To.UTC())
+	}
+	if f.Descending {
+		if f.AfterSeq > 0 {
+			q = q.Where("seq < ?", f.AfterSeq)
+		}
+		q = q.Order("seq DESC")
+	} else {
+		q = q.Where("seq > ?", f.AfterSeq).Order("seq")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 10000 {
+		limit = 10000
+	}
+	var rows []auditRow
+	if err := q.Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.AuditEvent, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// escapeLike keeps a user's % and _ literal in a LIKE prefix.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (t *tx) SetTOTPSecret(userID, secret string) error {
+	return t.db.Exec("UPDATE users SET totp_secret = ? WHERE id = ?", secret, userID).Error
+}
+
+func (t *tx) TOTPSecret(userID string) (string, error) {
+	var row struct{ TOTPSecret string }
+	err := t.db.Raw("SELECT totp_secret AS totp_secret FROM users WHERE id = ?", userID).Scan(&row).Error
+	return row.TOTPSecret, err
 }
