@@ -1,6 +1,9 @@
 package mar
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // LoginBadge checks a staff badge and its PIN and opens a session: the
 // quick sign-in at the bedside, where the badge is scanned and the PIN
@@ -47,6 +50,16 @@ func (s *Service) LoginBadge(ctx context.Context, badge, pin, kind string, src I
 			}
 			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure",
 				Detail: map[string]any{"method": "badge", "failures": n}})
+		}
+		// An account with a second factor signs in with it: the badge is
+		// not a way round the one-time code.
+		if secret, err := tx.TOTPSecret(u.ID); err != nil {
+			return err
+		} else if secret != "" && !strings.HasPrefix(secret, totpPending) {
+			refusal = &Error{Code: EUnauthenticated, Reason: "second_factor_required", Field: "totp",
+				Message: "this account signs in with its password and the six-digit code, not with the badge"}
+			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "refused",
+				Detail: map[string]string{"method": "badge", "reason": "second_factor_required"}})
 		}
 		if err := tx.LoginSucceeded(u.ID); err != nil {
 			return err

@@ -52,6 +52,21 @@ func TestBadgeAndPINSignIn(t *testing.T) {
 			}
 		})
 	}
+	// A pharmacist with a second factor cannot use the badge instead.
+	pharm := adminOf(t, env, "pharmacist")
+	enrol, err := env.Svc.EnrollTOTP(ctx, pharm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := mar.TOTPCode(enrol.Secret, env.Clock.Now())
+	if err := env.Svc.ConfirmTOTP(ctx, pharm, code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Svc.LoginBadge(ctx, demo.Accounts[3].Badge, demo.PIN, mar.SessionWeb, mar.Identity{}); err == nil {
+		t.Fatal("a pharmacist with a one-time code signed in with the badge alone")
+	} else if e, _ := mar.AsError(err); e.Reason != "second_factor_required" {
+		t.Fatalf("badge sign-in with a second factor: %v", err)
+	}
 	// Guessing PINs locks the account: the right PIN is then refused too.
 	for range env.Svc.Config.LockAfterFailures {
 		if _, err := env.Svc.LoginBadge(ctx, demo.Accounts[2].Badge, "9999", mar.SessionWeb, mar.Identity{}); mar.ErrorCodeOf(err) != mar.EUnauthenticated {

@@ -17,6 +17,12 @@ document.addEventListener('DOMContentLoaded', () => {
         return;
       }
       errorBox.textContent = emar.errorText(r);
+      // An account with a second factor asks for its one-time code.
+      const reason = r.data && r.data.error ? r.data.error.reason : '';
+      if (reason === 'second_factor_required' || reason === 'second_factor_wrong') {
+        document.getElementById('totp-block').hidden = false;
+        document.getElementById('totp').focus();
+      }
     } catch (_) {
       errorBox.textContent = 'The server cannot be reached. Check the connection and try again.';
     } finally {
@@ -33,7 +39,9 @@ document.addEventListener('DOMContentLoaded', () => {
       (username ? pw.password : pw.username).focus();
       return;
     }
-    signIn('/api/v1/auth/login', { username, password: pw.password.value }, pw);
+    const body = { username, password: pw.password.value };
+    if (!document.getElementById('totp-block').hidden) body.totp = pw.totp.value.trim();
+    signIn('/api/v1/auth/login', body, pw);
   });
 
   const bf = document.getElementById('badge-form');
