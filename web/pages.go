@@ -75,10 +75,11 @@ var templateFuncs = template.FuncMap{
 	"stamp": func(t time.Time, loc *time.Location) string {
 		return t.In(loc).Format("2 Jan 2006 15:04 MST")
 	},
-	"roleName": func(r any) string { return roleName(mar.Role(fmt.Sprint(r))) },
-	"initials": initials,
-	"join":     strings.Join,
-	"add":      func(a, b int) int { return a + b },
+	"roleName":  func(r any) string { return roleName(mar.Role(fmt.Sprint(r))) },
+	"initials":  initials,
+	"join":      strings.Join,
+	"add":       func(a, b int) int { return a + b },
+	"chartBarH": func() int { return chartBarH },
 }
 
 func roleName(r mar.Role) string {

@@ -54,20 +54,19 @@
   const notes = new Map(); // alert id → note being typed, kept across refreshes
 
   function alertItem(a) {
-    const when = a.due_at || a.raised_at || a.created_at;
-    const escalated = (a.escalation_level || a.level || 0) > 0;
-    const acknowledged = !!(a.acknowledged_at || a.status === 'acknowledged');
+    const escalated = a.escalation_level > 0;
+    const acknowledged = !!a.acknowledged_at;
     const cls = ['alert', 'a-' + a.kind];
     if (escalated && !acknowledged) cls.push('escalated');
     if (acknowledged) cls.push('acknowledged');
-    const title = [KIND[a.kind] || a.kind, a.resident_name, a.medication].filter(Boolean).join(' — ');
+    const title = (escalated && !acknowledged ? '‼ Escalated: ' : '') + (KIND[a.kind] || a.kind);
     const lines = [];
-    if (when) lines.push((a.kind === 'missed' ? 'Was due ' : 'Due ') + emar.dayTime(when, tz));
     if (a.message) lines.push(a.message);
-    if (escalated && !acknowledged) lines.push(`Escalated (level ${a.escalation_level || a.level})`);
-    if (acknowledged) lines.push(`Acknowledged${a.acknowledged_by_name ? ' by ' + a.acknowledged_by_name : ''}${a.acknowledged_at ? ' at ' + emar.time(a.acknowledged_at, tz) : ''}${a.note || a.acknowledge_note ? ': ' + (a.note || a.acknowledge_note) : ''}`);
+    if (a.due_at && !a.due_at.startsWith('0001')) lines.push((a.kind === 'missed' ? 'Was due ' : 'Due ') + emar.dayTime(a.due_at, tz));
+    if (escalated && !acknowledged) lines.push(`Escalation level ${a.escalation_level}${a.escalated_at ? ' since ' + emar.time(a.escalated_at, tz) : ''}: acknowledge to stop it.`);
+    if (acknowledged) lines.push(`Acknowledged at ${emar.time(a.acknowledged_at, tz)}${a.ack_note ? ': ' + a.ack_note : ''}`);
     const li = el('li', { class: cls.join(' '), 'data-alert': a.id },
-      el('strong', {}, (escalated && !acknowledged ? '‼ ' : '') + title),
+      el('strong', {}, title),
       lines.map((l) => el('div', { class: 'due-meta' }, l)));
     if (!acknowledged && a.status !== 'resolved') {
       const id = 'note-' + a.id;
@@ -125,7 +124,7 @@
       const fresh = items.map((a) => (a.id === keep ? active : alertItem(a)));
       list.replaceChildren(...fresh);
       if (active && keep) active.querySelector('textarea')?.focus();
-      const open = items.filter((a) => !(a.acknowledged_at || a.status === 'acknowledged')).length;
+      const open = items.filter((a) => !a.acknowledged_at).length;
       $('alerts-state').textContent = items.length
         ? `${open} to acknowledge, ${items.length - open} acknowledged.`
         : 'No missed or late doses need attention.';
