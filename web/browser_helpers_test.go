@@ -209,9 +209,16 @@ func (b *browser) viewport(w, h int) {
 	b.do(chromedp.EmulateViewport(int64(w), int64(h), opts...))
 }
 
-// screenshot saves the whole page at the current viewport for review.
+// screenshot saves the whole page at the current viewport for review,
+// after checking the page shows no script values where words belong.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
+	text := evalJS[string](b, `document.body.innerText`)
+	for _, bad := range []string{"[object ", "undefined", "NaN", "Invalid Date"} {
+		if strings.Contains(text, bad) {
+			b.t.Errorf("%s: the page shows %q: %s", name, bad, b.pageText())
+		}
+	}
 	png := run(b, chromedp.FullScreenshot(100))
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		b.t.Fatal(err)

@@ -10,6 +10,7 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const el = emar.el;
+  const fill = emar.fill;
 
   const state = {
     context: null,   // {id, expiresAt}
@@ -316,10 +317,10 @@
     const first = failed[0];
     const v = $('verdict');
     v.className = 'verdict v-stop';
-    v.replaceChildren(
+    fill(v,
       el('h2', {}, '✗ ' + title),
       first ? el('p', {}, el('strong', {}, `${rightName(first.right)} failed. `), first.message) : (message ? el('p', {}, message) : null),
-      checkList(checks),
+      checkList(checks.filter((c) => c !== first)),
       el('p', {}, 'Do not give this medication. Scan the right pack, or scan another wristband.'));
     v.hidden = false;
   }
@@ -339,7 +340,7 @@
     if (v.amount) lines.push(`Give ${v.amount} ${v.amount_unit || ''}${v.quantity ? ` (${v.quantity} × pack)` : ''}`);
     if (v.dose) lines.push(`Due ${fmtTime(v.dose.due_at)}${v.late ? ' — late' : ''}${v.early ? ' — early' : ''}`);
     if (v.lot || v.expiry) lines.push(`Lot ${v.lot || '—'}, expires ${v.expiry || '—'}`);
-    box.replaceChildren(
+    fill(box,
       el('h2', {}, caution ? '! Check before giving: a reason is needed' : '✓ Right medication: give ' + name),
       caution ? el('p', {}, el('strong', {}, name)) : null,
       lines.map((l) => el('p', {}, l)),
@@ -369,7 +370,7 @@
     block.hidden = o === 'given';
     const sel = $('reason-code');
     const opts = state.reasons && state.reasons.outcomes ? state.reasons.outcomes[o] || [] : [];
-    sel.replaceChildren(el('option', { value: '' }, 'Choose a reason'), opts.map((x) => el('option', { value: x.code }, x.label)));
+    fill(sel, el('option', { value: '' }, 'Choose a reason'), opts.map((x) => el('option', { value: x.code }, x.label)));
     $('record').textContent = 'Record: ' + (OUTCOMES[o] || o).toLowerCase();
   }
 
@@ -531,7 +532,7 @@
       actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(rec.admin.id, rec.what) }, 'Record effectiveness'));
     }
     li.className = 'due-item k-' + (rec.state === 'saved' ? 'given' : rec.state === 'failed' ? 'overdue' : 'due');
-    li.replaceChildren(el('div', { class: 'due-name' }, recordLabel(rec)), el('div', { class: 'due-meta' }, rec.resident), stateBox,
+    fill(li, el('div', { class: 'due-name' }, recordLabel(rec)), el('div', { class: 'due-meta' }, rec.resident), stateBox,
       actions.length ? el('div', { class: 'button-row' }, actions) : null);
   }
 
@@ -635,7 +636,7 @@
     $('effectiveness-what').textContent = what;
     const sel = $('effectiveness-result');
     const opts = state.reasons && state.reasons.effectiveness ? state.reasons.effectiveness : [];
-    sel.replaceChildren(el('option', { value: '' }, 'Choose'), opts.map((x) => el('option', { value: x.code }, x.label)));
+    fill(sel, el('option', { value: '' }, 'Choose'), opts.map((x) => el('option', { value: x.code }, x.label)));
     $('effectiveness').hidden = false;
     sel.focus();
   }

@@ -72,6 +72,22 @@ const emar = (() => {
   // dayTime adds the weekday and date.
   const dayTime = (iso, tz) => (iso ? fmt(tz, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso)) : '');
 
+  // add appends children: nodes, text, arrays of them; null and false are
+  // skipped. Text is always set as text, never as HTML.
+  function add(e, children) {
+    for (const c of children.flat(Infinity)) {
+      if (c === undefined || c === null || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  // fill replaces an element's children.
+  function fill(e, ...children) {
+    e.replaceChildren();
+    return add(e, children);
+  }
+
   // el builds an element: el('p', {class: 'x'}, 'text', child…). Text is
   // always set as text, never as HTML.
   function el(tag, attrs, ...children) {
@@ -83,11 +99,7 @@ const emar = (() => {
       else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? '' : v);
     }
-    for (const c of children.flat()) {
-      if (c === undefined || c === null || c === false) continue;
-      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return e;
+    return add(e, children);
   }
 
   // scanField keeps what a keyboard-wedge scanner types, group separators
@@ -160,5 +172,5 @@ const emar = (() => {
     idleGuard();
   });
 
-  return { api, errorText, uuid, time, dayTime, el, scanField, toSignIn, signOut, active: () => markActive() };
+  return { api, errorText, uuid, time, dayTime, el, fill, scanField, toSignIn, signOut, active: () => markActive() };
 })();
