@@ -21,6 +21,8 @@ type Config struct {
 	LockAfterFailures int           // failed sign-ins that lock an account
 	LockDuration      time.Duration // for this long
 	BreakGlassFor     time.Duration // how long an emergency grant lasts
+
+	Alerts AlertConfig
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -35,6 +37,8 @@ func DefaultConfig() Config {
 		LockAfterFailures: 5,
 		LockDuration:      15 * time.Minute,
 		BreakGlassFor:     60 * time.Minute,
+
+		Alerts: AlertConfig{Shifts: DefaultShiftStarts},
 	}
 }
 

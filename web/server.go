@@ -39,6 +39,8 @@ type Deps struct {
 	// Demo says the demo data set is loaded: the sign-in page explains the
 	// demo accounts and the demo barcode sheet is served.
 	Demo bool
+	// Alerts tunes the live alert stream.
+	Alerts AlertStreamConfig
 }
 
 // Server holds the handlers' dependencies.
@@ -51,6 +53,7 @@ type Server struct {
 	demo    bool
 	pages   *pageSet
 	auditor AuditVerifier
+	alerts  AlertStreamConfig
 	engine  *gin.Engine
 	// loginLimit bounds sign-in attempts per client address.
 	loginLimit *windowLimiter
@@ -64,7 +67,7 @@ func New(d Deps) (*Server, error) {
 		d.Log = slog.Default()
 	}
 	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor,
-		loginLimit: newWindowLimiter(30, time.Minute)}
+		loginLimit: newWindowLimiter(30, time.Minute), alerts: d.Alerts.withDefaults()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emar-project/emar/alerts"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/demo"
 	"github.com/emar-project/emar/web"
@@ -26,6 +27,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn, error")
 	proxies := f.String("trusted-proxies", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
 	secure := f.Bool("secure-cookies", false, "mark session cookies Secure (set when served over HTTPS)")
+	alertOpts := addAlertFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -36,6 +38,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer st.Close()
 	svc := mar.NewService(st, log)
+	alertCfg, err := alertOpts.config(svc)
+	if err != nil {
+		return err
+	}
+	hub := alerts.NewHub()
 	if *loadDemo {
 		if err := loadDemoData(ctx, svc, stdout); err != nil && !errors.Is(err, demo.ErrNotEmpty) {
 			return err
@@ -50,7 +57,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *proxies != "" {
 		trusted = strings.Split(*proxies, ",")
 	}
-	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure, Demo: *loadDemo})
+	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure,
+		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}
@@ -61,6 +69,20 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	hs := newHTTPServer(ctx, srv.Handler(), 10*time.Second)
 	log.Info("emar serving", "url", "http://"+ln.Addr().String(), "db", string(st.Dialect()))
 	fmt.Fprintf(stdout, "emar is ready on http://%s\n", ln.Addr())
+	if *alertOpts.enabled {
+		runner, err := alerts.NewRunner(svc, alertCfg, hub, log)
+		if err != nil {
+			return err
+		}
+		runner.Start()
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := runner.Stop(stopCtx); err != nil {
+				log.Warn("alert runner did not stop in time", "err", err)
+			}
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -69,6 +91,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	hub.Close() // ends the live alert streams, which Shutdown would wait for
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return hs.Shutdown(shutdownCtx)

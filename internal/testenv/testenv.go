@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emar-project/emar/alerts"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/demo"
 	"github.com/emar-project/emar/mar/store"
@@ -59,6 +60,9 @@ type Env struct {
 	Web    *web.Server
 	Server *httptest.Server
 	URL    string
+	// AlertHub wakes the server's live alert streams; a test that changes
+	// alerts behind the service's back calls Notify (streams also poll).
+	AlertHub *alerts.Hub
 }
 
 // Options tune Start.
@@ -95,7 +99,9 @@ func Start(t testing.TB, engine string, opts Options) *Env {
 		}
 		env.Demo = sum
 	}
-	w, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, Demo: !opts.NoDemo})
+	env.AlertHub = alerts.NewHub()
+	w, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log,
+		Alerts: web.AlertStreamConfig{Hub: env.AlertHub, Poll: 100 * time.Millisecond, KeepAlive: time.Second}, Demo: !opts.NoDemo})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -103,6 +109,7 @@ func Start(t testing.TB, engine string, opts Options) *Env {
 	env.Server = httptest.NewServer(w.Handler())
 	env.URL = env.Server.URL
 	t.Cleanup(env.Server.Close)
+	t.Cleanup(env.AlertHub.Close) // runs first: ends live streams so Close does not wait on them
 	return env
 }
 
