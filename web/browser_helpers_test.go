@@ -271,3 +271,32 @@ func (b *browser) waitPath(path string) {
 	}
 	b.t.Fatalf("waiting for %s, at %s: %s", path, loc, b.pageText())
 }
+
+// morningOf is 09:05 in New York on a fixed day: the Maple Wing's BID
+// doses (09:00) are due.
+var morningOf = time.Date(2026, 11, 23, 9, 5, 0, 0, mustZone("America/New_York"))
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// startWard runs the service at t with the demo data and its doses.
+func startWard(t *testing.T, at time.Time) *testenv.Env {
+	t.Helper()
+	env := testenv.Start(t, "sqlite", testenv.Options{Now: at})
+	if _, err := env.Svc.Materialize(context.Background()); err != nil {
+		t.Fatalf("materialise doses: %v", err)
+	}
+	return env
+}
+
+// typeScan types a scan into the bedside scan field as a keyboard-wedge
+// scanner does: every character a keystroke (GS included), then Enter.
+func (b *browser) typeScan(text string) {
+	b.t.Helper()
+	b.do(chromedp.SendKeys(chromedp.ID("scan"), text+"\n"))
+}

@@ -16,6 +16,7 @@ type barChart struct {
 	Bars       []chartBar
 	Target     float64 // a reference value, e.g. 95 (%); 0 = none
 	GroupLabel string  // what a bar is: Day, Nurse
+	EmptyText  string  // what a bar without data says
 
 	// Geometry, filled by layout.
 	Width, Height int
@@ -44,7 +45,7 @@ type chartTick struct {
 const (
 	chartBarH   = 26
 	chartGap    = 10
-	chartTop    = 8
+	chartTop    = 24
 	chartBottom = 30
 )
 
@@ -63,13 +64,12 @@ func (c barChart) layout(width int) barChart {
 		b.Y = float64(chartTop + i*(chartBarH+chartGap))
 		v := math.Max(0, math.Min(100, b.Value))
 		b.W = math.Round(v/100*float64(c.PlotW)*10) / 10
-		switch {
-		case b.Empty:
-			b.ValueTxt = "no doses"
-		default:
-			b.ValueTxt = fmt.Sprintf("%.0f %%", b.Value)
-			b.Low = c.Target > 0 && b.Value < c.Target
+		if b.Empty {
+			b.ValueTxt = c.EmptyText
+			continue
 		}
+		b.ValueTxt = fmt.Sprintf("%.0f %%", b.Value)
+		b.Low = c.Target > 0 && b.Value < c.Target
 		if b.Note != "" {
 			b.ValueTxt += " · " + b.Note
 		}

@@ -22,7 +22,7 @@ import (
 // no build step and nothing from a CDN. The CSP allows no inline script or
 // style: every script and stylesheet is a file under /static/.
 
-//go:embed templates
+//go:embed templates/*.html
 var templateFS embed.FS
 
 //go:embed static
@@ -138,7 +138,9 @@ func (p page) Nav() []navItem {
 	case mar.RoleChargeNurse:
 		out = []navItem{{"board", "Unit board", "/board"}, {"bedside", "Bedside", "/bedside"}, {"reports", "Reports", "/reports"}}
 	case mar.RolePharmacist:
-		out = []navItem{{"pharmacy", "Pharmacy", "/pharmacy"}, {"reports", "Reports", "/reports"}}
+		out = []navItem{{"pharmacy", "Pharmacy", "/pharmacy"}}
+	case mar.RoleAdmin:
+		out = []navItem{{"reports", "Reports", "/reports"}}
 	}
 	return out
 }
