@@ -149,6 +149,23 @@ func NewRunner(svc *mar.Service, cfg Config, hub *Hub, log *slog.Logger) (*Runne
 	return r, nil
 }
 
+// Every adds one of the service's own periodic jobs (schedule
+// materialisation, audit checkpoints) to the same UTC runner, with the
+// same Recover and SkipIfStillRunning wrapping. A failure is logged; the
+// next tick tries again, since every job derives its work from the
+// database.
+func (r *Runner) Every(d time.Duration, name string, job func(ctx context.Context) error) error {
+	_, err := r.cron.AddFunc(every(d), func() {
+		if err := job(r.ctx); err != nil && r.ctx.Err() == nil {
+			r.log.Error("job failed", "job", name, "err", err)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("schedule %s: %w", name, err)
+	}
+	return nil
+}
+
 // every is the only kind of spec this package makes: a UTC interval.
 func every(d time.Duration) string { return "@every " + d.String() }
 

@@ -18,10 +18,11 @@ const (
 	AlertPRNFollowupOverdue  AlertKind = "prn_followup_overdue" // PRN effectiveness not assessed in time
 	AlertVerificationOverdue AlertKind = "verification_overdue" // order waiting for pharmacy too long
 	AlertVitalsMissing       AlertKind = "vitals_missing"       // hold parameters need a fresh vital sign
+	AlertBreakGlass          AlertKind = "break_glass"          // someone used emergency access on the unit
 )
 
 // AlertKinds lists every kind.
-var AlertKinds = []AlertKind{AlertMissed, AlertLate, AlertDueSoon, AlertPRNFollowupOverdue, AlertVerificationOverdue, AlertVitalsMissing}
+var AlertKinds = []AlertKind{AlertMissed, AlertLate, AlertDueSoon, AlertPRNFollowupOverdue, AlertVerificationOverdue, AlertVitalsMissing, AlertBreakGlass}
 
 // AlertSeverity tells the board how loudly to show an alert.
 type AlertSeverity string

@@ -2,12 +2,10 @@ package mar
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 )
-
-// BreakGlassHook is told when a grant starts, so the unit's charge nurse
-// hears of it (the alerts package raises an alert).
-type BreakGlassHook func(tx Tx, g BreakGlass, by Identity) error
 
 // StartBreakGlass grants the caller time-boxed clinical access with a
 // stated reason. Only roles that lack clinical access need it.
@@ -34,12 +32,52 @@ func (s *Service) StartBreakGlass(ctx context.Context, by Identity, reason, resi
 			Detail: map[string]any{"reason": reason, "expires_at": g.ExpiresAt}}); err != nil {
 			return err
 		}
-		if s.OnBreakGlass != nil {
-			return s.OnBreakGlass(tx, g, id)
-		}
-		return nil
+		return s.alertBreakGlass(tx, g, id)
 	})
 	return g, err
+}
+
+// alertBreakGlass tells the charge nurses of the units concerned (the
+// resident's, or every unit for a facility-wide grant) at once, in the
+// grant's own transaction.
+func (s *Service) alertBreakGlass(tx Tx, g BreakGlass, by Identity) error {
+	var units []Unit
+	if g.ResidentID != "" {
+		r, err := tx.GetResident(g.ResidentID)
+		if err != nil {
+			return err
+		}
+		u, err := tx.GetUnit(r.UnitID)
+		if err != nil {
+			return err
+		}
+		units = []Unit{u}
+	} else {
+		var err error
+		if units, err = tx.ListUnits(g.FacilityID); err != nil {
+			return err
+		}
+	}
+	for _, u := range units {
+		a := Alert{ID: NewID(), FacilityID: g.FacilityID, Kind: AlertBreakGlass, Severity: SeverityWarning, SubjectID: NewID(),
+			UnitID: u.ID, ResidentID: g.ResidentID, DueAt: g.StartedAt, RaisedAt: g.StartedAt,
+			Message: fmt.Sprintf("%s (%s) started emergency access until %s: %s", by.User.DisplayName, by.User.Role,
+				g.ExpiresAt.In(unitLocation(u)).Format("15:04 MST"), g.Reason)}
+		if _, err := tx.InsertAlert(&a); err != nil {
+			return err
+		}
+		if _, err := s.appendAlertEvent(tx, a, EventRaised, by.User.ID, "", g.StartedAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func unitLocation(u Unit) *time.Location {
+	if loc, err := u.Location(); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // EndBreakGlass ends the caller's grant early.

@@ -49,8 +49,6 @@ type Service struct {
 	Config   Config
 	Schedule ScheduleSettings
 	Log      *slog.Logger
-	// OnBreakGlass runs inside the transaction that starts a grant.
-	OnBreakGlass BreakGlassHook
 }
 
 // NewService wires a service with the system clock and default config.

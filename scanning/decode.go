@@ -151,8 +151,8 @@ type decoder struct {
 	panicErr   error
 	pdf417     bool
 	runs       []int // scratch for plausibleRow
-	// trace, when set by a test, learns which of the steps succeeded.
-	trace func(step, steps int)
+	// trace, when set by a test, learns which step succeeded.
+	trace func(label string)
 }
 
 func (d *decoder) expired() bool { return d.ctx.Err() != nil }

@@ -272,3 +272,28 @@ func TestPlausibleRowNeedsAQuietZone(t *testing.T) {
 		t.Error("blank row accepted")
 	}
 }
+
+func TestHintsNeverHoldFalse(t *testing.T) {
+	// gozxing tests hints by presence: a key mapped to false still
+	// switches the behaviour on.
+	for name, h := range map[string]hints{
+		"none": hintsNone, "pure": hintsPure, "tryHarder": hintsTryHarder,
+		"code128": hintsCode128, "upcean": hintsUPCEAN, "itf": hintsITF,
+	} {
+		for k, v := range h {
+			if b, ok := v.(bool); ok && !b {
+				t.Errorf("hints %s: %v is false", name, k)
+			}
+		}
+	}
+	if _, ok := hintsCode128[gozxing.DecodeHintType_ASSUME_GS1]; !ok {
+		t.Error("Code 128 without ASSUME_GS1 drops the FNC1 separators")
+	}
+}
+
+func TestCode128Latin1BecomesUTF8(t *testing.T) {
+	res := gozxing.NewResult("MRN\xe9", nil, nil, gozxing.BarcodeFormat_CODE_128)
+	if got := fromResult(res).text; got != "MRNé" {
+		t.Errorf("got %q", got)
+	}
+}

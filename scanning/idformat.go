@@ -160,6 +160,10 @@ func (f IDFormat) matchText(s, sym string) (ids map[string]string, ok bool, err 
 				ids[name] = m[i]
 			}
 		}
+		if len(ids) == 0 {
+			// A match that identifies nobody is no match.
+			return nil, false, nil
+		}
 	}
 	for name, layout := range f.Dates {
 		v, present := ids[name]

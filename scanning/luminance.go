@@ -265,26 +265,100 @@ func (a averagedRows) GetRow(y int, row []byte) ([]byte, error) {
 }
 
 // rotated returns l turned by deg degrees counter-clockwise on a canvas that
-// holds all of it, with bilinear interpolation; the corners are filled with
-// the image's median-ish background (white). DataMatrix detection is weakest
-// near 45°, where a turn by 45° makes the symbol upright.
+// holds all of it, with bilinear interpolation; the corners are white.
+// DataMatrix detection is weakest near 45°, where a turn by 45° makes the
+// symbol upright.
 func (l *lumImage) rotated(deg float64) *lumImage {
-	rad := deg * math.Pi / 180
-	c, s := math.Cos(rad), math.Sin(rad)
-	nw := int(math.Ceil(math.Abs(float64(l.w)*c) + math.Abs(float64(l.h)*s)))
-	nh := int(math.Ceil(math.Abs(float64(l.w)*s) + math.Abs(float64(l.h)*c)))
-	out := newLum(nw, nh)
-	cx, cy := float64(l.w)/2, float64(l.h)/2
-	ncx, ncy := float64(nw)/2, float64(nh)/2
-	for y := 0; y < nh; y++ {
-		dy := float64(y) + 0.5 - ncy
-		for x := 0; x < nw; x++ {
-			dx := float64(x) + 0.5 - ncx
-			out.pix[y*nw+x] = l.bilinear(dx*c-dy*s+cx-0.5, dx*s+dy*c+cy-0.5, 255)
-		}
+	r := newRotatedRows(l, deg)
+	out := newLum(r.w, r.h)
+	for y := 0; y < r.h; y++ {
+		r.fill(y, out.pix[y*r.w:(y+1)*r.w])
 	}
 	return out
 }
+
+// rotatedRows is l turned by an angle, computed one row at a time: the 1D
+// row scans of a turned image read a few dozen rows, not the whole image.
+type rotatedRows struct {
+	src    *lumImage
+	w, h   int
+	c, s   float64
+	cx, cy float64 // centre of src
+	nx, ny float64 // centre of the turned canvas
+}
+
+func newRotatedRows(l *lumImage, deg float64) *rotatedRows {
+	rad := deg * math.Pi / 180
+	c, s := math.Cos(rad), math.Sin(rad)
+	w := int(math.Ceil(math.Abs(float64(l.w)*c) + math.Abs(float64(l.h)*s)))
+	h := int(math.Ceil(math.Abs(float64(l.w)*s) + math.Abs(float64(l.h)*c)))
+	return &rotatedRows{src: l, w: w, h: h, c: c, s: s,
+		cx: float64(l.w) / 2, cy: float64(l.h) / 2, nx: float64(w) / 2, ny: float64(h) / 2}
+}
+
+// fill computes row y of the turned image into dst (len w).
+func (r *rotatedRows) fill(y int, dst []byte) {
+	l := r.src
+	dy := float64(y) + 0.5 - r.ny
+	// Source position of x = 0 and its step per output pixel.
+	dx := 0.5 - r.nx
+	sx := dx*r.c - dy*r.s + r.cx - 0.5
+	sy := dx*r.s + dy*r.c + r.cy - 0.5
+	maxX, maxY := float64(l.w-1), float64(l.h-1)
+	for x := range dst {
+		if sx >= 0 && sy >= 0 && sx < maxX && sy < maxY {
+			ix, iy := int(sx), int(sy)
+			fx, fy := sx-float64(ix), sy-float64(iy)
+			i := iy*l.w + ix
+			p00, p10 := float64(l.pix[i]), float64(l.pix[i+1])
+			p01, p11 := float64(l.pix[i+l.w]), float64(l.pix[i+l.w+1])
+			top := p00 + (p10-p00)*fx
+			bot := p01 + (p11-p01)*fx
+			dst[x] = byte(top + (bot-top)*fy + 0.5)
+		} else {
+			dst[x] = l.bilinear(sx, sy, 255)
+		}
+		sx += r.c
+		sy += r.s
+	}
+}
+
+// GetRow implements gozxing.LuminanceSource.
+func (r *rotatedRows) GetRow(y int, row []byte) ([]byte, error) {
+	if y < 0 || y >= r.h {
+		return nil, errors.New("scanning: row out of range")
+	}
+	if len(row) < r.w {
+		row = make([]byte, r.w)
+	}
+	r.fill(y, row[:r.w])
+	return row, nil
+}
+
+// GetMatrix implements gozxing.LuminanceSource (not used by row scans).
+func (r *rotatedRows) GetMatrix() []byte {
+	out := make([]byte, r.w*r.h)
+	for y := 0; y < r.h; y++ {
+		r.fill(y, out[y*r.w:(y+1)*r.w])
+	}
+	return out
+}
+
+func (r *rotatedRows) GetWidth() int           { return r.w }
+func (r *rotatedRows) GetHeight() int          { return r.h }
+func (r *rotatedRows) IsCropSupported() bool   { return false }
+func (r *rotatedRows) IsRotateSupported() bool { return false }
+func (r *rotatedRows) Crop(int, int, int, int) (gozxing.LuminanceSource, error) {
+	return nil, errors.New("scanning: crop not supported")
+}
+func (r *rotatedRows) Invert() gozxing.LuminanceSource { return gozxing.NewInvertedLuminanceSource(r) }
+func (r *rotatedRows) RotateCounterClockwise() (gozxing.LuminanceSource, error) {
+	return nil, errors.New("scanning: rotation not supported")
+}
+func (r *rotatedRows) RotateCounterClockwise45() (gozxing.LuminanceSource, error) {
+	return nil, errors.New("scanning: rotation not supported")
+}
+func (r *rotatedRows) String() string { return gozxing.LuminanceSourceString(r) }
 
 // upscaled enlarges l by an integer factor with bilinear interpolation: on
 // symbols of two pixels per module the binariser and grid sampler then have

@@ -78,6 +78,16 @@ func Parse(s string, opts ParseOptions) (Code, error) {
 	if t.s == "" {
 		return Code{Symbology: sym}, &ParseError{Pos: -1, Err: ErrEmpty, Reason: "no data"}
 	}
+	c, err := parse(t, sym, fnc1, opts)
+	if err != nil {
+		// Whatever went wrong, what the scanner announced is worth keeping.
+		c.Symbology = sym
+	}
+	return c, err
+}
+
+// parse dispatches normalised text to the parser its form calls for.
+func parse(t text, sym string, fnc1 bool, opts ParseOptions) (Code, error) {
 	p := gs1Parser{now: opts.Now, trustSeparators: opts.TrustSeparators || strings.IndexByte(t.s, GS) >= 0}
 
 	switch {
@@ -89,6 +99,9 @@ func Parse(s string, opts ParseOptions) (Code, error) {
 		return parseHIBC(t, sym, opts.Now)
 	}
 	t = trimRightSpaces(t)
+	if t.s == "" {
+		return Code{}, &ParseError{Pos: -1, Err: ErrEmpty, Reason: "only spaces"}
+	}
 	if _, _, ok := hriAI(t.s, '(', ')'); ok {
 		return parseGS1(p, t, sym, opts)
 	}
@@ -219,7 +232,36 @@ func parseGTINSymbol(t text, sym string) (Code, error) {
 		// add-on is not part of the GTIN.
 		t = t.slice(0, 13)
 	}
+	if sym == "]E0" && len(s) == 8 && isDigits(s) && (s[0] == '0' || s[0] == '1') {
+		// ]E0 with eight digits is a UPC-E (EAN-8 is ]E4): its GTIN is
+		// the UPC-A it abbreviates.
+		c, err := parseBareGTIN(text{s: expandUPCE(s), pos: t.pos[:1]}, sym)
+		if err != nil {
+			return Code{}, &ParseError{Field: "upc-e", Pos: t.at(len(s) - 1), Err: ErrCheckDigit,
+				Reason: fmt.Sprintf("UPC-E %s expands to %s, whose check digit does not match", s, expandUPCE(s))}
+		}
+		return c, nil
+	}
 	return parseBareGTIN(t, sym)
+}
+
+// expandUPCE turns an 8-digit UPC-E (number system, six digits, check)
+// into the 12-digit UPC-A it stands for; the last of the six digits says
+// where the zeros of the manufacturer and item numbers were suppressed.
+func expandUPCE(e string) string {
+	d := e[1:7]
+	var body string
+	switch d[5] {
+	case '0', '1', '2':
+		body = d[0:2] + d[5:6] + "0000" + d[2:5]
+	case '3':
+		body = d[0:3] + "00000" + d[3:5]
+	case '4':
+		body = d[0:4] + "00000" + d[4:5]
+	default:
+		body = d[0:5] + "0000" + d[5:6]
+	}
+	return e[0:1] + body + e[7:8]
 }
 
 // matchFormats tries the facility's wristband formats, then its badges.

@@ -105,6 +105,7 @@ func parseCases() []parseCase {
 		{name: "upca_11_digits_announced", in: "]E031234567890", wantErr: ErrSyntax},
 		{name: "ean13", in: "5901234123457", wantKind: KindUPC, wantCanonical: "05901234123457"},
 		{name: "ean8", in: "]E496385074", wantKind: KindUPC, wantCanonical: "00000096385074"},
+		{name: "upce_expanded_to_upca", in: "]E004252614", wantKind: KindUPC, wantCanonical: "00042100005264"},
 		{name: "itf14", in: "]I010312345678903", wantKind: KindUPC, wantCanonical: "10312345678903"},
 		{name: "ean13_with_addon", in: "]E3590123412345712", wantKind: KindUPC, wantCanonical: "05901234123457"},
 
@@ -141,6 +142,7 @@ func parseCases() []parseCase {
 		{name: "plain_text", in: "hello world", wantKind: KindText, wantCanonical: "hello world"},
 		{name: "url_in_qr", in: "]Q1https://example.org/leaflet?id=42", wantKind: KindText},
 		{name: "empty", in: " \r\n", wantErr: ErrEmpty},
+		{name: "symbology_identifier_then_spaces", in: "]C0   ", wantErr: ErrEmpty},
 	}
 	for i := 1; i <= 8; i++ {
 		g := withCheck(string(rune('0'+i)) + "031234567890")

@@ -3,6 +3,7 @@ package scanning
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/datamatrix"
@@ -59,12 +60,25 @@ func fromResult(res *gozxing.Result) read {
 		// with ASSUME_GS1 reports it as a trailing GS and does not strip
 		// it; no FNC1 at the end of a symbol carries data.
 		r.text = strings.TrimSuffix(r.text, "\x1d")
+		// gozxing returns characters shifted by FNC4 as raw ISO 8859-1
+		// bytes; Code 128's extended set is Latin-1, so convert it.
+		if !utf8.ValidString(r.text) {
+			r.text = latin1ToUTF8(r.text)
+		}
 	case gozxing.BarcodeFormat_DATA_MATRIX, gozxing.BarcodeFormat_QR_CODE:
 		// GS1 DataMatrix reports the FNC1 in first position as a leading
 		// GS; the symbology identifier already says the data are GS1.
 		r.text = strings.TrimLeft(r.text, "\x1d")
 	}
 	return r
+}
+
+func latin1ToUTF8(s string) string {
+	runes := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		runes[i] = rune(s[i])
+	}
+	return string(runes)
 }
 
 // matrixBinarizer hands a precomputed bit matrix to the 2D readers, so one

@@ -26,6 +26,8 @@ type level struct {
 	globalInv *gozxing.BitMatrix
 	regions   []image.Rectangle
 	regionsOK bool
+	angles    []float64
+	anglesOK  bool
 }
 
 func newLevel(name string, make func() *lumImage) *level {
@@ -122,63 +124,91 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	}
 	p := &level{name: "p", l: work}
 	var steps []step
-	add := func(s ...step) { steps = append(steps, s...) }
+	var labels []string // what each step is, for tests and tuning
+	add := func(label string, s ...step) {
+		steps = append(steps, s...)
+		for range s {
+			labels = append(labels, label)
+		}
+	}
 
 	// 2D first: a GS1 DataMatrix carries more than the linear code next to
 	// it, and a 2D read needs no confirmation. Then 1D, then light-on-dark.
-	add(d.twoD(p, false, modeFull))
-	add(d.oneD(p, false, rowsPrimary)...)
+	add("2d", d.twoD(p, false, modeFull))
+	add("1d", d.oneD(p, false, rowsPrimary)...)
 	// DataMatrix detection grows from the image centre; a symbol off to
 	// one side of a photo is found in a crop around a textured region.
-	add(d.regions(p))
-	add(d.twoD(p, true, modeFull))
-	add(d.oneD(p, true, rowsFallback)...)
+	add("regions", d.regions(p))
+	// A tilted linear symbol: scan along the direction of its bars' edges.
+	add("aligned", d.aligned(p, false))
+	add("2d-inv", d.twoD(p, true, modeFull))
+	add("1d-inv", d.oneD(p, true, rowsFallback)...)
+	add("aligned-inv", d.aligned(p, true))
 	// A cropped label: the symbol fills the image.
-	add(d.twoD(p, false, modePure), d.twoD(p, true, modePure))
+	add("2d-pure", d.twoD(p, false, modePure), d.twoD(p, true, modePure))
 	// The other binariser, and rows averaged with their neighbours (noise).
-	add(d.twoDGlobal(p, false), d.twoDGlobal(p, true))
-	add(d.averaged(p, false), d.averaged(p, true))
+	add("2d-global", d.twoDGlobal(p, false), d.twoDGlobal(p, true))
+	add("1d-averaged", d.averaged(p, false), d.averaged(p, true))
 	if max(work.w, work.h) <= 1600 {
 		// Give a tightly cropped symbol the quiet zone the detectors need:
 		// light for dark-on-light, dark for light-on-dark.
 		border := max(16, max(work.w, work.h)/8)
 		light := newLevel("pl", func() *lumImage { return work.pad(border, 255) })
 		dark := newLevel("pd", func() *lumImage { return work.pad(border, 0) })
-		add(d.twoD(light, false, modeFast))
-		add(d.oneD(light, false, rowsFallback)[0], d.oneD(light, false, rowsFallback)[2])
-		add(d.twoD(dark, true, modeFast))
-		add(d.oneD(dark, true, rowsFallback)[0], d.oneD(dark, true, rowsFallback)[2])
+		add("pad-2d", d.twoD(light, false, modeFast))
+		add("pad-1d", d.oneD(light, false, rowsFallback)[0], d.oneD(light, false, rowsFallback)[2])
+		add("pad-2d-inv", d.twoD(dark, true, modeFast))
+		add("pad-1d-inv", d.oneD(dark, true, rowsFallback)[0], d.oneD(dark, true, rowsFallback)[2])
 	}
 	// Smaller scales: blur and noise average out, and large modules suit
 	// the detectors better.
 	for f := 2; f <= 8 && min(work.w, work.h)/f >= 48; f *= 2 {
 		s := newLevel(fmt.Sprintf("s%d", f), func() *lumImage { return work.downscale(f) })
-		add(d.twoD(s, false, modeFast))
-		add(d.oneD(s, false, rowsFallback)...)
-		add(d.twoD(s, true, modeFast))
-		add(d.oneD(s, true, rowsFallback)[0], d.oneD(s, true, rowsFallback)[2])
-		add(d.twoDGlobal(s, false))
+		add("scale-2d", d.twoD(s, false, modeFast))
+		if f == 2 {
+			// Linear symbols lose their narrow bars further down.
+			add("scale-1d", d.oneD(s, false, rowsFallback)...)
+		}
+		add("scale-2d-inv", d.twoD(s, true, modeFast))
+		if f == 2 {
+			add("scale-1d-inv", d.oneD(s, true, rowsFallback)[0], d.oneD(s, true, rowsFallback)[2])
+		}
+		add("scale-2d-global", d.twoDGlobal(s, false))
 	}
-	// gozxing's DataMatrix detector is weakest near 45°: turned by 45° the
-	// symbol is upright.
-	r45 := newLevel("r45", func() *lumImage {
+	// Turned images are made from a copy of at most a megapixel.
+	sm := newLevel("m", func() *lumImage {
 		l := work
 		for l.w*l.h > 1<<20 {
 			l = l.downscale(2)
 		}
-		return l.rotated(45)
+		return l
 	})
-	add(d.twoD(r45, false, modeFast), d.twoD(r45, true, modeFast))
+	small := sm.lum
+	// gozxing's DataMatrix detector is weakest near 45°: turned by 45° the
+	// symbol is upright.
+	r45 := newLevel("r45", func() *lumImage { return small().rotated(45) })
+	add("r45-2d", d.twoD(r45, false, modeFast), d.twoD(r45, true, modeFast))
+	// Row scans along turned lines cross a linear symbol held diagonally
+	// (45°, 135°) or, if long like GS1-128, tilted by more than a few
+	// degrees (±10°, ±20° and the same from vertical).
+	for _, deg := range []float64{45, 10, -10, 20, -20} {
+		add("turned-1d", d.turnedRows(small, deg))
+	}
+	if m := max(work.w, work.h); m > 640 && m <= 1100 {
+		// Small 2D symbols in a VGA to XGA frame sample better upscaled.
+		up := newLevel("u2", func() *lumImage { return work.upscaled(2) })
+		add("up2-2d", d.twoD(up, false, modeFast), d.twoDGlobal(up, false))
+	}
 	if max(work.w, work.h) <= 640 {
 		// Symbols of two pixels per module sample better upscaled.
 		up := newLevel("u2", func() *lumImage { return work.upscaled(2) })
-		add(d.twoD(up, false, modeFast), d.twoD(up, true, modeFast))
-		add(d.oneD(up, false, rowsFallback)[0], d.oneD(up, false, rowsFallback)[2])
+		add("up2s-2d", d.twoD(up, false, modeFast), d.twoD(up, true, modeFast))
+		add("up2s-1d", d.oneD(up, false, rowsFallback)[0], d.oneD(up, false, rowsFallback)[2])
 		upr := newLevel("u2r45", func() *lumImage { return up.lum().rotated(45) })
-		add(d.twoD(upr, false, modeFast))
+		add("up2s-r45-2d", d.twoD(upr, false, modeFast))
 	}
 	// Last, a fixed grid of windows for symbols the region proposal missed.
-	add(d.tiles(p)...)
+	add("tiles", d.tiles(p)...)
 
 	for i, s := range steps {
 		if err := d.ctx.Err(); err != nil {
@@ -186,7 +216,7 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 		}
 		if r, ok := s(); ok {
 			if d.trace != nil {
-				d.trace(i, len(steps))
+				d.trace(labels[i])
 			}
 			return r, true, nil
 		}
@@ -260,6 +290,40 @@ func (d *decoder) oneD(lv *level, inverted bool, rows int) []step {
 			}
 			return d.scanRows(wrap(matrixRows(tag+"h90", m, true, rowStep(m.GetWidth(), rows))))
 		},
+	}
+}
+
+// turnedRows scans the rows of the image turned by deg and by deg+90°,
+// computing only the rows it reads.
+func (d *decoder) turnedRows(src func() *lumImage, deg float64) step {
+	return func() (read, bool) {
+		for _, a := range []float64{deg, deg + 90} {
+			r := newRotatedRows(src(), a)
+			if res, ok := d.scanRows(globalRows(fmt.Sprintf("t%g", a), r, rowStep(r.h, rowsFallback))); ok {
+				return res, true
+			}
+		}
+		return read{}, false
+	}
+}
+
+// aligned scans rows along the dominant edge directions of the image.
+func (d *decoder) aligned(lv *level, inverted bool) step {
+	return func() (read, bool) {
+		if !lv.anglesOK {
+			lv.angles, lv.anglesOK = dominantAngles(lv.lum(), 2), true
+		}
+		for _, a := range lv.angles {
+			r := newRotatedRows(lv.lum(), a)
+			src := globalRows(fmt.Sprintf("%sd%g", lv.name, a), r, rowStep(r.h, rowsPrimary))
+			if inverted {
+				src = invertedRows(src)
+			}
+			if res, ok := d.scanRows(src); ok {
+				return res, true
+			}
+		}
+		return read{}, false
 	}
 }
 

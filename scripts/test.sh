@@ -12,12 +12,17 @@ if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
 go vet ./...
 
 export EMAR_TEST_REQUIRE_PG=1 EMAR_TEST_CHROMIUM=1
+go build -o /tmp/emar-testsummary ./internal/testsummary
+
+echo "== fuzz targets, ${FUZZTIME:-5s} each"
+FUZZTIME=${FUZZTIME:-5s} scripts/fuzz.sh
+
 echo "== tests on SQLite and PostgreSQL"
 scripts/with-postgres.sh bash -c '
     set -euo pipefail
     echo "-- store tests, each on both engines:"
     go test -count=1 -v ./mar/store/ 2>&1 | grep -E -- "--- (PASS|FAIL|SKIP).*/(sqlite|postgres)|^(FAIL|panic)" || true
-    go test -count=1 -timeout 30m ./...
+    echo "-- every package:"
+    go test -count=1 -timeout 30m -json ./... 2>&1 | /tmp/emar-testsummary
 '
-echo "== fuzz targets, ${FUZZTIME:-5s} each"
-FUZZTIME=${FUZZTIME:-5s} scripts/fuzz.sh
+

@@ -140,3 +140,26 @@ func TestAuditReportFiltersAndExports(t *testing.T) {
 		})
 	}
 }
+
+func TestBreakGlassAlertsTheChargeNurse(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	admin := env.Login(t, "admin")
+	if st := admin.JSON("POST", "/api/v1/break-glass", map[string]string{"reason": "resident fell, family asks for medication list"}, nil); st != http.StatusCreated {
+		t.Fatal(st)
+	}
+	var alerts struct {
+		Items []struct {
+			Kind, Message string
+		} `json:"items"`
+	}
+	if st := env.Login(t, "charge").JSON("GET", "/api/v1/alerts?unit_id="+env.Demo.Units[0].ID, nil, &alerts); st != http.StatusOK {
+		t.Fatal(st)
+	}
+	found := false
+	for _, a := range alerts.Items {
+		found = found || a.Kind == "break_glass" && strings.Contains(a.Message, "family asks")
+	}
+	if !found {
+		t.Fatalf("no break-glass alert on the unit: %+v", alerts.Items)
+	}
+}

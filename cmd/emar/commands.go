@@ -27,6 +27,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn, error")
 	proxies := f.String("trusted-proxies", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
 	secure := f.Bool("secure-cookies", false, "mark session cookies Secure (set when served over HTTPS)")
+	materializeEvery := f.Duration("materialize-interval", 5*time.Minute, "how often scheduled doses are extended to the horizon")
+	auditKey := f.String("audit-key", "", "Ed25519 key file (emar audit keygen) that signs audit checkpoints")
+	auditDir := f.String("audit-checkpoints", "", "directory outside the database where signed audit checkpoints are written every minute")
 	alertOpts := addAlertFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -73,6 +76,24 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		runner, err := alerts.NewRunner(svc, alertCfg, hub, log)
 		if err != nil {
 			return err
+		}
+		if err := runner.Every(*materializeEvery, "materialize", func(ctx context.Context) error {
+			_, err := svc.Materialize(ctx)
+			return err
+		}); err != nil {
+			return err
+		}
+		if *auditKey != "" && *auditDir != "" {
+			key, err := readSigningKey(*auditKey)
+			if err != nil {
+				return err
+			}
+			if err := runner.Every(time.Minute, "audit-checkpoint", func(ctx context.Context) error {
+				_, _, err := st.WriteCheckpoint(ctx, *auditDir, key, time.Now())
+				return err
+			}); err != nil {
+				return err
+			}
 		}
 		runner.Start()
 		defer func() {

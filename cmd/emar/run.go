@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/emar-project/emar/mar/store"
 )
@@ -110,6 +111,15 @@ func (f *flags) Int(name string, def int, help string) *int {
 		fmt.Sscan(v, &def)
 	}
 	return f.FlagSet.Int(name, def, help+" ("+envName(name)+")")
+}
+
+func (f *flags) Duration(name string, def time.Duration, help string) *time.Duration {
+	if v := f.getenv(envName(name)); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			def = d
+		}
+	}
+	return f.FlagSet.Duration(name, def, help+" ("+envName(name)+")")
 }
 
 func (f *flags) parse(args []string) error {

@@ -49,7 +49,7 @@ sym dm_hibc DATA_MATRIX '+A123BJC5D6E71/$$52001510X3C' "-" -b HIBC_DM --scale=2 
 
 # GS1-128 at 1, 2 and 3 px per module; a Code 128 MRN wristband.
 sym gs1_128_m1 CODE_128 "$PACK_TEXT" "-" -b GS1_128 --scale=0.5 --height=40 -d "$PACK"
-sym gs1_128_m2 CODE_128 "$PACK_TEXT" "rot90,rot180,rot4,blur1,contrast100-160,noise20,inverted,jpeg30,gradient,scene" -b GS1_128 --scale=1 --height=40 -d "$PACK"
+sym gs1_128_m2 CODE_128 "$PACK_TEXT" "rot90,rot180,rot4,rot15,blur1,contrast100-160,noise20,inverted,jpeg30,gradient,scene" -b GS1_128 --scale=1 --height=40 -d "$PACK"
 sym gs1_128_m3 CODE_128 "$PACK_TEXT" "crop,rot3+blur1.2+noise10" -b GS1_128 --scale=1.5 --height=30 -d "$PACK"
 sym code128_mrn CODE_128 'MRN00123456' "rot270,blur1,noise20" -b CODE128 --scale=1 -d 'MRN00123456'
 
@@ -61,8 +61,8 @@ sym qr_wristband QR_CODE 'MRN:00123456|DOE^JANE|DOB:19800101' "rot10" -b QRCODE 
 
 # EAN-13 and UPC-A (12 digits, NDC inside) at 1, 2 and 3 px per module.
 sym ean13_m1 EAN_13 '5901234123457' "-" -b EANX --scale=0.5 -d '590123412345'
-sym ean13_m2 EAN_13 '5901234123457' "rot90,rot180,rot5,blur1,contrast100-160,noise20,inverted,jpeg30,gradient,scene" -b EANX --scale=1 -d '590123412345'
-sym upca_m2 UPC_A '312345678906' "rot270,blur1.2,noise25,scale0.8,crop" -b UPCA --scale=1 -d '31234567890'
+sym ean13_m2 EAN_13 '5901234123457' "rot90,rot180,rot5,rot45,blur1,contrast100-160,noise20,inverted,jpeg30,gradient,scene" -b EANX --scale=1 -d '590123412345'
+sym upca_m2 UPC_A '312345678906' "rot270,rot130,blur1.2,noise25,scale0.8,crop" -b UPCA --scale=1 -d '31234567890'
 sym upca_m3 UPC_A '312345678906' "rot8+blur1+noise10,jpeg25" -b UPCA --scale=1.5 -d '31234567890'
 
 # ITF-14 (case GTIN-14, with bearer bars) at 2 and 3 px per module.

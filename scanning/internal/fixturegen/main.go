@@ -31,10 +31,122 @@ import (
 func main() {
 	baseDir := flag.String("base", "testdata/images/zint", "directory with zint output and manifest.tsv")
 	outDir := flag.String("out", "testdata/images", "output directory")
+	random := flag.Int("random", 0, "instead of the fixtures, write this many random photo-like variants of each base symbol (a stress set for bench/decode-compare.sh, not committed)")
+	seed := flag.Uint64("seed", 1, "seed of -random")
 	flag.Parse()
-	if err := run(*baseDir, *outDir); err != nil {
+	var err error
+	if *random > 0 {
+		err = runRandom(*baseDir, *outDir, *random, *seed)
+	} else {
+		err = run(*baseDir, *outDir)
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// runRandom writes n random photo-like variants of every base symbol: the
+// symbol scaled, turned, seen in perspective, put in a cluttered camera
+// frame, lit unevenly, blurred, with sensor noise and JPEG compression, at
+// random strengths; plus n frames without a symbol.
+func runRandom(baseDir, outDir string, n int, seed uint64) error {
+	f, err := os.Open(filepath.Join(baseDir, "manifest.tsv"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	var b strings.Builder
+	b.WriteString("# file\tformat\texpected text (<GS> = ASCII 29)\toutcome (read|none|unsupported)\n")
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) != 4 {
+			continue
+		}
+		name, format, expected := cols[0], cols[1], cols[2]
+		outcome := "read"
+		if format == "PDF_417" {
+			outcome = "unsupported"
+		}
+		src, err := load(filepath.Join(baseDir, name+".png"))
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			// People aim a camera roughly along a linear symbol; 2D symbols
+			// come at any angle.
+			angle := rng.Float64() * 360
+			switch format {
+			case "CODE_128", "EAN_13", "UPC_A", "ITF", "PDF_417":
+				angle = float64(rng.IntN(4)*90) + rng.Float64()*50 - 25
+			}
+			img := photo(src, angle, rng)
+			file := fmt.Sprintf("%s__r%03d.jpg", name, i)
+			if err := saveJPEG(filepath.Join(outDir, file), img, 40+rng.IntN(50)); err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", file, format, expected, outcome)
+		}
+	}
+	for i := 0; i < n; i++ {
+		img := clutter(640+rng.IntN(640), 480+rng.IntN(480), rng)
+		img = blur(img, 0.3+rng.Float64())
+		img = mapPix(img, func(v float64) float64 { return v + rng.NormFloat64()*10 })
+		file := fmt.Sprintf("none__r%03d.jpg", i)
+		if err := saveJPEG(filepath.Join(outDir, file), img, 40+rng.IntN(50)); err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s\t-\t-\tnone\n", file)
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(outDir, "manifest.tsv"), []byte(b.String()), 0o644)
+}
+
+// photo makes one random photo-like rendering of a symbol.
+func photo(src *image.Gray, angle float64, rng *rand.Rand) *image.Gray {
+	img := src
+	// Module sizes from about 1.5 to 8 pixels (the bases have 1–6).
+	if s := 0.8 + rng.Float64()*1.4; s < 0.95 || s > 1.05 {
+		img = resize(img, max(8, int(float64(img.Rect.Dx())*s)), max(8, int(float64(img.Rect.Dy())*s)))
+	}
+	if rng.IntN(2) == 0 {
+		img = keystoneBy(img, 0.02+0.08*rng.Float64())
+	}
+	img = rotate(img, angle)
+	w := max(640, img.Rect.Dx()+40) + rng.IntN(400)
+	h := max(480, img.Rect.Dy()+40) + rng.IntN(300)
+	canvas := clutter(w, h, rng)
+	x0 := 10 + rng.IntN(w-img.Rect.Dx()-20)
+	y0 := 10 + rng.IntN(h-img.Rect.Dy()-20)
+	for y := 0; y < img.Rect.Dy(); y++ {
+		for x := 0; x < img.Rect.Dx(); x++ {
+			canvas.Pix[(y0+y)*canvas.Stride+x0+x] = img.Pix[y*img.Stride+x]
+		}
+	}
+	img = canvas
+	if rng.IntN(2) == 0 {
+		img = gradient(img)
+	}
+	lo, hi := float64(rng.IntN(70)), float64(255-rng.IntN(70))
+	img = mapPix(img, func(v float64) float64 { return lo + v*(hi-lo)/255 })
+	img = blur(img, 0.3+rng.Float64()*0.9)
+	sigma := rng.Float64() * 10
+	return mapPix(img, func(v float64) float64 { return v + rng.NormFloat64()*sigma })
+}
+
+func saveJPEG(path string, img *image.Gray, quality int) error {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 type entry struct {
@@ -332,14 +444,17 @@ func gradient(g *image.Gray) *image.Gray {
 // keystone maps the image onto a trapezoid narrower at the top through a
 // true projective transformation, as when a label is photographed from
 // below at an angle.
-func keystone(g *image.Gray) *image.Gray {
+func keystone(g *image.Gray) *image.Gray { return keystoneBy(g, 0.16) }
+
+// keystoneBy shortens the top edge by k of the width on each side.
+func keystoneBy(g *image.Gray, k float64) *image.Gray {
 	w, h := float64(g.Rect.Dx()), float64(g.Rect.Dy())
 	pad := w / 8
 	ow, oh := int(w+2*pad), int(h+2*pad)
 	out := image.NewGray(image.Rect(0, 0, ow, oh))
 	// Destination corners of the source rectangle: top edge shortened by
 	// 16% on each side.
-	dst := [4][2]float64{{pad + 0.16*w, pad}, {pad + 0.84*w, pad}, {pad + w, pad + h}, {pad, pad + h}}
+	dst := [4][2]float64{{pad + k*w, pad}, {pad + (1-k)*w, pad}, {pad + w, pad + h}, {pad, pad + h}}
 	src := [4][2]float64{{0, 0}, {w, 0}, {w, h}, {0, h}}
 	hm := homography(dst, src) // output pixel -> source pixel
 	for y := 0; y < oh; y++ {

@@ -6,7 +6,7 @@
 CREATE TABLE alerts (
     id text PRIMARY KEY,
     facility_id text NOT NULL REFERENCES facilities(id),
-    kind text NOT NULL CHECK (kind IN ('missed','late','due_soon','prn_followup_overdue','verification_overdue','vitals_missing')),
+    kind text NOT NULL CHECK (kind IN ('missed','late','due_soon','prn_followup_overdue','verification_overdue','vitals_missing','break_glass')),
     subject_id text NOT NULL,
     severity text NOT NULL CHECK (severity IN ('info','warning','critical')),
     unit_id text REFERENCES units(id),
