@@ -42,7 +42,7 @@ func TestBrowserMissedDoseAppearsOnAnOpenBoard(t *testing.T) {
 		t.Fatalf("the sweep marked no dose missed: %+v", res)
 	}
 	b.waitText("#grid", "Missed")
-	b.waitText("#alerts", "Missed dose")
+	b.waitText("#alerts", "Missed dose — ")
 	if !evalJS[bool](b, `window.sameDocument === true`) {
 		t.Fatal("the board was reloaded; the update should arrive through the stream")
 	}

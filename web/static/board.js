@@ -59,10 +59,10 @@
     const cls = ['alert', 'a-' + a.kind];
     if (escalated && !acknowledged) cls.push('escalated');
     if (acknowledged) cls.push('acknowledged');
-    const title = (escalated && !acknowledged ? '‼ Escalated: ' : '') + (KIND[a.kind] || a.kind);
+    const who = a.resident_id ? document.querySelector(`#grid [data-resident="${CSS.escape(a.resident_id)}"]`) : null;
+    const title = (escalated && !acknowledged ? '‼ Escalated: ' : '') + (KIND[a.kind] || a.kind) + (who ? ' — ' + who.dataset.name : '');
     const lines = [];
     if (a.message) lines.push(a.message);
-    if (a.due_at && !a.due_at.startsWith('0001')) lines.push((a.kind === 'missed' ? 'Was due ' : 'Due ') + emar.dayTime(a.due_at, tz));
     if (escalated && !acknowledged) lines.push(`Escalation level ${a.escalation_level}${a.escalated_at ? ' since ' + emar.time(a.escalated_at, tz) : ''}: acknowledge to stop it.`);
     if (acknowledged) lines.push(`Acknowledged at ${emar.time(a.acknowledged_at, tz)}${a.ack_note ? ': ' + a.ack_note : ''}`);
     const li = el('li', { class: cls.join(' '), 'data-alert': a.id },
