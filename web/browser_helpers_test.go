@@ -213,6 +213,20 @@ func (b *browser) viewport(w, h int) {
 // after checking the page shows no script values where words belong.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
+	// Every control has a name a screen reader can say, and every image a
+	// text alternative.
+	unlabelled := evalJS[[]string](b, `Array.from(document.querySelectorAll('input, select, textarea, button, img, svg[role="img"]'))
+		.filter((e) => e.type !== 'hidden')
+		.filter((e) => {
+			if (e.tagName === 'IMG') return !e.alt;
+			if (e.tagName === 'svg') return !e.getAttribute('aria-labelledby') && !e.getAttribute('aria-label');
+			if (e.tagName === 'BUTTON') return !e.textContent.trim() && !e.getAttribute('aria-label');
+			return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby');
+		})
+		.map((e) => e.outerHTML.slice(0, 120))`)
+	for _, u := range unlabelled {
+		b.t.Errorf("%s: a control or image without a name: %s", name, u)
+	}
 	text := evalJS[string](b, `document.body.innerText`)
 	for _, bad := range []string{"[object ", "undefined", "NaN", "Invalid Date"} {
 		if strings.Contains(text, bad) {
