@@ -21,11 +21,10 @@ const Password = "demo"
 // high-alert dose with badge and PIN, or with username and password).
 const PIN = "2468"
 
-// Account is a demo sign-in: a username with the password Password, or
-// the staff badge with the PIN at the bedside.
+// Account is a demo sign-in.
 type Account struct {
 	Username, Role, Description string
-	Badge                       string
+	Badge                       string // scanned with PIN at the bedside
 }
 
 // Accounts lists the demo sign-ins, printed at start-up.
@@ -82,12 +81,12 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	allUnits := []string{units[0].ID, units[1].ID}
-	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin"}
 	pinHash, err := mar.HashPassword(PIN)
 	if err != nil {
 		return Summary{}, err
 	}
+	allUnits := []string{units[0].ID, units[1].ID}
+	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin"}
 	for _, a := range Accounts {
 		u := mar.User{ID: mar.NewID(), FacilityID: fac.ID, Username: a.Username, DisplayName: names[a.Username], Role: mar.Role(a.Role),
 			PasswordHash: hash, PINHash: pinHash, BadgeID: a.Badge, Active: true, CreatedAt: now}
