@@ -314,3 +314,16 @@ func (b *browser) typeScan(text string) {
 	b.t.Helper()
 	b.do(chromedp.SendKeys(chromedp.ID("scan"), text+"\n"))
 }
+
+// waitFor polls cond until it holds.
+func waitFor(b *browser, cond func() bool, what string) {
+	b.t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("waiting for %s: %s", what, b.pageText())
+}
