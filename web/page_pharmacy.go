@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -11,8 +12,16 @@ import (
 )
 
 type pharmacyView struct {
-	Units    []mar.Unit
+	Units    []pharmacyUnit
 	Products []mar.Product
+	Now      string // the server's clock, RFC 3339
+}
+
+// pharmacyUnit is a unit with today's date in its zone, which the forms
+// start from.
+type pharmacyUnit struct {
+	mar.Unit
+	Today string
 }
 
 // pagePharmacy is the pharmacist's workbench: verification queue,
@@ -35,6 +44,16 @@ func (s *Server) pagePharmacy(c *gin.Context) {
 	slices.SortFunc(products, func(a, b mar.Product) int { return strings.Compare(a.Name, b.Name) })
 	p := s.newPage(c, "Pharmacy", "pharmacy", "pharmacy.js")
 	p.BodyClass = "pharmacy"
-	p.Data = pharmacyView{Units: units, Products: products}
+	now := s.svc.Clock.Now()
+	v := pharmacyView{Products: products, Now: now.Format(time.RFC3339)}
+	for _, u := range units {
+		loc, err := u.Location()
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		v.Units = append(v.Units, pharmacyUnit{Unit: u, Today: now.In(loc).Format(time.DateOnly)})
+	}
+	p.Data = v
 	s.render(c, http.StatusOK, "pharmacy", p)
 }

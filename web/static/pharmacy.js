@@ -18,6 +18,12 @@
     const opt = $('recon-unit').selectedOptions[0];
     return opt ? opt.dataset.tz : undefined;
   };
+  // tzOf is a unit's time zone: times show in the zone of the unit they
+  // happen on.
+  const tzOf = (unitID) => {
+    const opt = [...$('recon-unit').options].find((o) => o.value === unitID);
+    return opt ? opt.dataset.tz : undefined;
+  };
 
   async function loadResidents() {
     try {
@@ -81,7 +87,7 @@
     const lines = [
       el('div', { class: 'due-meta' }, doseText(o) + (o.prn ? ` · as needed${o.prn_reason ? ' for ' + o.prn_reason : ''}` : '')),
       o.instructions ? el('div', { class: 'due-meta' }, o.instructions) : null,
-      el('div', { class: 'due-meta' }, `${o.prescriber || 'Prescriber not given'} · from ${emar.dayTime(o.start_at, unitTZ())} · ${o.source}`),
+      el('div', { class: 'due-meta' }, `${o.prescriber || 'Prescriber not given'} · from ${emar.dayTime(o.start_at, tzOf(res.unit_id))} · ${o.source}`),
     ];
     for (const a of it.allergy_conflicts || []) {
       lines.push(el('p', { class: 'discrepancy' }, `Allergy: ${res.display_name} is allergic to ${a.substance}${a.reaction ? ' (' + a.reaction + ')' : ''}.`));
@@ -90,7 +96,7 @@
       lines.push(el('p', { class: 'notice' }, `Also ordered: ${d.ingredient} ${doseText(d)} (${d.status})`));
     }
     for (const c of it.clarifications || []) {
-      lines.push(el('p', { class: 'hint' }, `Asked ${emar.dayTime(c.asked_at, unitTZ())}: ${c.question}` + (c.resolution ? ` — answer: ${c.resolution}` : '')));
+      lines.push(el('p', { class: 'hint' }, `Asked ${emar.dayTime(c.asked_at, tzOf(res.unit_id))}: ${c.question}` + (c.resolution ? ` — answer: ${c.resolution}` : '')));
     }
     const verify = el('button', { type: 'button', class: 'button small primary' }, 'Verify');
     const err = el('p', { class: 'error-text', role: 'alert' });
@@ -198,7 +204,7 @@
     return el('li', { class: 'queue-item' },
       el('strong', {}, o ? `${o.ingredient} ${doseText(o)}` : 'Order ' + req.order_id),
       el('div', {}, res ? `${res.display_name} · room ${res.room}${res.bed || ''}` : req.resident_id),
-      el('div', { class: 'due-meta' }, `Requested ${emar.dayTime(req.requested_at, unitTZ())}${req.note ? ': ' + req.note : ''}`),
+      el('div', { class: 'due-meta' }, `Requested ${emar.dayTime(req.requested_at, tzOf(req.unit_id))}${req.note ? ': ' + req.note : ''}`),
       el('details', {}, el('summary', {}, 'Fulfil'), form));
   }
 
@@ -206,7 +212,8 @@
 
   async function refreshDispenses() {
     const unit = $('dispense-unit').value;
-    const q = new URLSearchParams({ unit_id: unit, from: new Date(Date.now() - 86400000).toISOString() });
+    const now = Date.parse($('pharmacy').dataset.now) || Date.now();
+    const q = new URLSearchParams({ unit_id: unit, from: new Date(now - 86400000).toISOString() });
     let r;
     try {
       r = await emar.api('GET', '/api/v1/dispenses?' + q);
@@ -222,7 +229,7 @@
       const res = residents.get(d.resident_id);
       return el('li', { class: 'queue-item' },
         el('strong', {}, `${d.quantity} × ${products.get(d.product_id) || d.product_id}`),
-        el('div', { class: 'due-meta' }, [emar.dayTime(d.dispensed_at, unitTZ()), res ? 'for ' + res.display_name : 'unit stock',
+        el('div', { class: 'due-meta' }, [emar.dayTime(d.dispensed_at, tzOf(d.unit_id)), res ? 'for ' + res.display_name : 'unit stock',
           d.lot ? 'lot ' + d.lot : '', d.expiry ? 'expires ' + d.expiry : ''].filter(Boolean).join(' · ')));
     }) : el('li', {}, 'Nothing dispensed to this unit in the last day.'));
   }
@@ -251,8 +258,10 @@
       $('dispense-error').textContent = 'NOT recorded: ' + emar.errorText(r);
       return;
     }
-    $('dispense-state').textContent = `Recorded: ${body.quantity} × ${products.get(body.product_id)} at ${emar.time(r.data.recorded_at, unitTZ())}.`;
+    $('dispense-state').textContent = `Recorded: ${body.quantity} × ${products.get(body.product_id)} at ${emar.time(r.data.recorded_at, tzOf(body.unit_id))}.`;
+    const unit = f.unit_id.value;
     f.reset();
+    f.unit_id.value = unit;
     refreshDispenses();
   }
 
@@ -286,10 +295,17 @@
   }
 
   function table(caption, head, rows, rowClass) {
+    if (!rows.length) return el('p', {}, caption + ': nothing in this period.');
     return el('div', { class: 'table-wrap' }, el('table', {},
       el('caption', {}, caption),
       el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, rows.map((r, i) => el('tr', { class: rowClass ? rowClass(i) : null }, r.map((c, j) => (j === 0 ? el('th', { scope: 'row' }, c) : el('td', {}, c))))))));
+      el('tbody', {}, rows.map((r, i) => {
+        const cls = rowClass ? rowClass(i) : null;
+        // A flagged row says so in words, not only in red.
+        return el('tr', { class: cls }, r.map((c, j) => (j === 0
+          ? el('th', { scope: 'row' }, cls ? el('strong', {}, '⚠ Check: ') : null, c)
+          : el('td', {}, c))));
+      }))));
   }
 
   async function reconcile(e) {
@@ -327,7 +343,8 @@
 
   document.addEventListener('DOMContentLoaded', async () => {
     for (const o of $('dispense-product').options) if (o.value) products.set(o.value, o.textContent);
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone: unitTZ() }).format(new Date());
+    // The server's day in the unit's zone, not the browser's.
+    const today = $('recon-unit').selectedOptions[0].dataset.today;
     $('recon-to').value = today;
     $('recon-from').value = addDay(new Date(Date.parse(today + 'T12:00:00Z') - 2 * 86400000).toISOString().slice(0, 10));
     $('recon-form').addEventListener('submit', reconcile);
