@@ -2,9 +2,12 @@ package web_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/emar-project/emar/internal/testenv"
@@ -80,3 +83,38 @@ func TestBrowserBoardAndMAR(t *testing.T) {
 	b.waitText("main", "Key")
 	b.screenshots("mar-month")
 }
+
+// A signed-in page warns before the idle time runs out and then signs
+// out and leaves for the sign-in page, which says why.
+func TestBrowserIdleSignOut(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	env.Svc.Config.IdleTimeout = 8 * time.Second
+	b := newBrowser(t, env)
+	b.signIn("admin", "/home")
+	cookies, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, c := range cookies.Cookies {
+		if c.Name == "emar_session" {
+			token = c.Value
+		}
+	}
+	if token == "" {
+		t.Fatal("no session cookie after signing in")
+	}
+	b.do(chromedp.WaitVisible(chromedp.ID("idle-warning")))
+	b.waitText("#idle-warning", "You will be signed out")
+	b.screenshot("idle-warning-desktop")
+	b.waitPath("/")
+	b.waitText("main", "signed out after")
+	// The page signed the session out on the server, not only locally.
+	c := env.Anonymous(t)
+	c.Token = token
+	r := c.Do("GET", "/api/v1/me", nil, nil)
+	if r.Status != http.StatusUnauthorized || r.Err(t).Error.Reason != "signed_out" {
+		t.Fatalf("the session after the idle sign-out: %d %s", r.Status, r.Body)
+	}
+}
+
