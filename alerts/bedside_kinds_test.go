@@ -9,25 +9,50 @@ import (
 )
 
 // The PRN follow-up and vitals kinds read tables of the bedside
-// capability. Until its migration is merged, these tests create tables
-// with just the columns the sweeper reads (the contract, documented in
-// docs/alerts.md); once the real tables exist they are used as they are.
-func (w *world) ensureBedsideTables() {
+// capability (the contract is in docs/alerts.md); these helpers write
+// them through the store as the bedside does.
+
+// addFollowup records a given PRN dose of the order at t0 with its
+// effectiveness follow-up due at due, and returns the follow-up's id.
+func (w *world) addFollowup(o mar.Order, due time.Time) string {
 	w.t.Helper()
-	db := w.env.Store.Gorm()
-	ts, id := "timestamp", "text"
-	if w.env.Engine == "postgres" {
-		ts, id = "timestamptz", "uuid"
-	}
-	if !db.Migrator().HasTable("prn_followups") {
-		if err := db.Exec(`CREATE TABLE prn_followups (id ` + id + ` PRIMARY KEY, resident_id ` + id + ` NOT NULL, order_id ` + id + `, due_at ` + ts + ` NOT NULL, documented_at ` + ts + `)`).Error; err != nil {
-			w.t.Fatal(err)
+	var id string
+	err := w.env.Store.InTx(w.ctx, func(tx mar.Tx) error {
+		r, err := tx.GetResident(o.ResidentID)
+		if err != nil {
+			return err
 		}
-	}
-	if !db.Migrator().HasTable("vitals") {
-		if err := db.Exec(`CREATE TABLE vitals (id ` + id + ` PRIMARY KEY, resident_id ` + id + ` NOT NULL, kind text NOT NULL, value double precision NOT NULL, taken_at ` + ts + ` NOT NULL)`).Error; err != nil {
-			w.t.Fatal(err)
+		nurse, err := tx.GetUserByUsername("nurse")
+		if err != nil {
+			return err
 		}
+		a := mar.Administration{ID: mar.NewID(), FacilityID: o.FacilityID, ResidentID: r.ID, UnitID: r.UnitID, OrderID: o.ID,
+			PerformerID: nurse.ID, PerformedAt: t0, RecordedAt: t0, Outcome: mar.OutcomeGiven, PRN: true}
+		if err := tx.CreateAdministration(&a); err != nil {
+			return err
+		}
+		f := mar.PRNFollowup{ID: mar.NewID(), FacilityID: o.FacilityID, ResidentID: r.ID, OrderID: o.ID, AdministrationID: a.ID, DueAt: due, Status: mar.FollowupDue}
+		id = f.ID
+		return tx.CreatePRNFollowup(&f)
+	})
+	if err != nil {
+		w.t.Fatalf("add follow-up: %v", err)
+	}
+	return id
+}
+
+// addVital records a reading of the resident taken at at.
+func (w *world) addVital(residentID, kind string, at time.Time) {
+	w.t.Helper()
+	err := w.env.Store.InTx(w.ctx, func(tx mar.Tx) error {
+		nurse, err := tx.GetUserByUsername("nurse")
+		if err != nil {
+			return err
+		}
+		return tx.CreateVital(&mar.Vital{ID: mar.NewID(), FacilityID: nurse.FacilityID, ResidentID: residentID, Kind: kind, Value: 72, TakenAt: at, RecordedAt: at, RecordedBy: nurse.ID})
+	})
+	if err != nil {
+		w.t.Fatalf("add vital: %v", err)
 	}
 }
 
@@ -38,13 +63,9 @@ func TestPRNFollowupOverdueUntilDocumented(t *testing.T) {
 			if res := w.sweep(w.sweeper(quiet())); res.Changed() {
 				t.Fatalf("without follow-ups: %+v", res)
 			}
-			w.ensureBedsideTables()
 			o := w.activeOrders()[0]
-			id := mar.NewID()
+			id := w.addFollowup(o, t0.Add(time.Hour))
 			db := w.env.Store.Gorm()
-			if err := db.Exec(`INSERT INTO prn_followups (id, resident_id, order_id, due_at) VALUES (?, ?, ?, ?)`, id, o.ResidentID, o.ID, t0.Add(time.Hour)).Error; err != nil {
-				t.Fatal(err)
-			}
 			s := w.sweeper(quiet())
 			w.env.Clock.Set(t0.Add(59 * time.Minute))
 			if res := w.sweep(s); res.Changed() {
@@ -73,7 +94,6 @@ func TestVitalsMissingForDosesWithHoldParameters(t *testing.T) {
 	for _, engine := range storetest.Engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			w := newWorld(t, engine)
-			w.ensureBedsideTables()
 			var held, plain mar.Order
 			for _, o := range w.activeOrders() {
 				if len(o.HoldParams) > 0 && held.ID == "" {
@@ -101,12 +121,7 @@ func TestVitalsMissingForDosesWithHoldParameters(t *testing.T) {
 			}
 			// A reading taken two hours ago is too old; one of each needed
 			// kind taken now settles it.
-			db := w.env.Store.Gorm()
-			add := func(kind string, at time.Time) {
-				if err := db.Exec(`INSERT INTO vitals (id, resident_id, kind, value, taken_at) VALUES (?, ?, ?, ?, ?)`, mar.NewID(), held.ResidentID, kind, 72, at).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
+			add := func(kind string, at time.Time) { w.addVital(held.ResidentID, kind, at) }
 			for _, h := range held.HoldParams {
 				add(h.Vital, t0.Add(-2*time.Hour))
 			}

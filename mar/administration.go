@@ -59,10 +59,18 @@ type Administration struct {
 	PRNIndication  string
 	PainScore      *int
 	Late, Early    bool
-	Overrides      []string // soft stops the nurse overrode, each with ReasonText
+	Overrides      []Override // soft stops the nurse overrode, each with its reason
 	IdempotencyKey string
 	EnteredInError bool
 	ErrorReason    string
 	ErrorBy        string
 	ErrorAt        *time.Time
+
+	UnitID               string // the resident's unit when it was given
+	ContextID            string // the wristband scan it was documented under
+	Serial               string // GS1 AI 21, when the pack carries one
+	PRN                  bool
+	Patch                bool // a transdermal patch: removal is documented later
+	BackDocumented       bool
+	BackDocumentedReason string
 }

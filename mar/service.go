@@ -22,7 +22,8 @@ type Config struct {
 	LockDuration      time.Duration // for this long
 	BreakGlassFor     time.Duration // how long an emergency grant lasts
 
-	Alerts AlertConfig
+	Alerts  AlertConfig
+	Bedside BedsideConfig // scanning, verification and documentation rules
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -38,7 +39,8 @@ func DefaultConfig() Config {
 		LockDuration:      15 * time.Minute,
 		BreakGlassFor:     60 * time.Minute,
 
-		Alerts: AlertConfig{Shifts: DefaultShiftStarts},
+		Alerts:  AlertConfig{Shifts: DefaultShiftStarts},
+		Bedside: DefaultBedsideConfig(),
 	}
 }
 

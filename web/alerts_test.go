@@ -582,30 +582,26 @@ func TestDoseReportJSONAndCSV(t *testing.T) {
 }
 
 // Scanning compliance comes from the administration that documented each
-// given dose (the bedside capability's table; until it is merged the test
-// creates the columns the report reads).
+// given dose (the bedside capability's table).
 func TestDoseReportCountsScannedAndKeyedAdministrations(t *testing.T) {
 	for _, engine := range storetest.Engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			b := newBoard(t, engine)
-			db := b.env.Store.Gorm()
-			if !db.Migrator().HasTable("administrations") {
-				id, boolean := "text", "integer"
-				if engine == "postgres" {
-					id, boolean = "uuid", "boolean"
-				}
-				if err := db.Exec(`CREATE TABLE administrations (id ` + id + ` PRIMARY KEY, keyed ` + boolean + ` NOT NULL, scanned_wrist text NOT NULL, scanned_product text NOT NULL)`).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
 			maple := b.unit("MAPLE")
 			ds := b.addDoses(maple.ID, t0, 4)
+			nurse := b.user("nurse")
 			give := func(d mar.ScheduledDose, keyed bool, wrist, product string) {
-				admin := mar.NewID()
-				if err := db.Exec(`INSERT INTO administrations (id, keyed, scanned_wrist, scanned_product) VALUES (?, ?, ?, ?)`, admin, keyed, wrist, product).Error; err != nil {
-					t.Fatalf("insert administration (the bedside table needs more columns here?): %v", err)
+				a := mar.Administration{ID: mar.NewID(), FacilityID: d.FacilityID, ResidentID: d.ResidentID, UnitID: d.UnitID, OrderID: d.OrderID,
+					DoseID: d.ID, PerformerID: nurse.ID, PerformedAt: t0, RecordedAt: t0, Outcome: mar.OutcomeGiven, Keyed: keyed,
+					ScannedWrist: wrist, ScannedProduct: product}
+				if err := b.env.Store.InTx(context.Background(), func(tx mar.Tx) error {
+					if _, err := tx.DocumentDose(d.ID, []mar.DoseStatus{mar.DoseScheduled}, mar.DoseGiven, nurse.ID, t0, a.ID); err != nil {
+						return err
+					}
+					return tx.CreateAdministration(&a)
+				}); err != nil {
+					t.Fatalf("administration: %v", err)
 				}
-				db.Exec(`UPDATE scheduled_doses SET status = 'given', documented_at = ?, admin_id = ? WHERE id = ?`, t0, admin, d.ID)
 			}
 			give(ds[0], false, "MRN1001", "0100312345678906")
 			give(ds[1], false, "MRN1002", "0100312345678913")

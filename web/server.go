@@ -57,6 +57,8 @@ type Server struct {
 	engine  *gin.Engine
 	// loginLimit bounds sign-in attempts per client address.
 	loginLimit *windowLimiter
+	// decoder bounds concurrent barcode image decoding.
+	decoder *decoder
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -67,7 +69,7 @@ func New(d Deps) (*Server, error) {
 		d.Log = slog.Default()
 	}
 	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor,
-		loginLimit: newWindowLimiter(30, time.Minute), alerts: d.Alerts.withDefaults()}
+		loginLimit: newWindowLimiter(30, time.Minute), alerts: d.Alerts.withDefaults(), decoder: newDecoder()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true

@@ -1,0 +1,136 @@
+package mar
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ingredientSynonyms maps names that mean the same ingredient onto one.
+var ingredientSynonyms = map[string]string{
+	"paracetamol":         "acetaminophen",
+	"apap":                "acetaminophen",
+	"salbutamol":          "albuterol",
+	"glyceryl trinitrate": "nitroglycerin",
+	"frusemide":           "furosemide",
+}
+
+// canonicalIngredient normalises an ingredient name and resolves synonyms
+// (paracetamol and acetaminophen are one ingredient).
+func canonicalIngredient(s string) string {
+	n := NormalizeIngredient(s)
+	if c, ok := ingredientSynonyms[n]; ok {
+		return c
+	}
+	return n
+}
+
+// SameIngredient reports whether two ingredient names mean the same thing.
+func SameIngredient(a, b string) bool { return canonicalIngredient(a) == canonicalIngredient(b) }
+
+// ingredientOf returns the product's ingredient matching name.
+func (p Product) ingredientOf(name string) (Ingredient, bool) {
+	for _, in := range p.Ingredients {
+		if SameIngredient(in.Name, name) {
+			return in, true
+		}
+	}
+	return Ingredient{}, false
+}
+
+// massFactor converts mass units to micrograms.
+var massFactor = map[string]float64{"g": 1e6, "mg": 1e3, "mcg": 1, "µg": 1, "ug": 1, "microgram": 1, "micrograms": 1, "milligram": 1e3, "milligrams": 1e3, "gram": 1e6, "grams": 1e6}
+
+// unitAliases folds spellings of the same unit together.
+var unitAliases = map[string]string{
+	"unit": "units", "iu": "units", "u": "units",
+	"ml": "mL", "milliliter": "mL", "millilitre": "mL", "milliliters": "mL", "millilitres": "mL",
+	"meq":     "mEq",
+	"tablets": "tablet", "tab": "tablet", "tabs": "tablet",
+	"capsules": "capsule", "cap": "capsule", "caps": "capsule",
+	"patches": "patch", "suppositories": "suppository", "puffs": "puff", "drops": "drop",
+}
+
+// countUnits are dose units that count units of use rather than measure an
+// ingredient.
+var countUnits = map[string]bool{"tablet": true, "capsule": true, "patch": true, "suppository": true, "puff": true, "drop": true, "nebule": true, "syringe": true, "vial": true, "pen": true, "sachet": true}
+
+func normUnit(u string) string {
+	u = strings.TrimSpace(u)
+	if a, ok := unitAliases[strings.ToLower(u)]; ok {
+		return a
+	}
+	if _, ok := massFactor[strings.ToLower(u)]; ok {
+		return strings.ToLower(u)
+	}
+	return u
+}
+
+// convert expresses v in unit from as a value in unit to.
+func convert(v float64, from, to string) (float64, bool) {
+	from, to = normUnit(from), normUnit(to)
+	if strings.EqualFold(from, to) {
+		return v, true
+	}
+	f1, ok1 := massFactor[strings.ToLower(from)]
+	f2, ok2 := massFactor[strings.ToLower(to)]
+	if ok1 && ok2 {
+		return v * f1 / f2, true
+	}
+	return 0, false
+}
+
+// doseMath relates dose units (what the nurse counts: tablets, mL,
+// patches) to the amount of the ordered ingredient (in the order's dose
+// unit).
+type doseMath struct {
+	perUnit    float64 // amount of ingredient in one dose unit, in the order's dose unit
+	countUnit  string  // what one dose unit is called: tablet, mL, patch …
+	comparable bool
+	why        string
+}
+
+// newDoseMath works out how much of the order's dose one dose unit of the
+// product holds: a 25 mg tablet for a dose in mg, 100 units/mL for a dose in
+// units, or one tablet when the order counts tablets.
+func newDoseMath(o Order, p Product) doseMath {
+	in, ok := p.ingredientOf(o.Ingredient)
+	if !ok {
+		return doseMath{why: fmt.Sprintf("%s does not contain %s", p.Name, o.Ingredient)}
+	}
+	num, den, _ := strings.Cut(in.StrengthUnit, "/")
+	count := normUnit(p.Form)
+	amountUnit := in.StrengthUnit
+	if strings.EqualFold(strings.TrimSpace(den), "mL") {
+		count = "mL"
+		amountUnit = num
+	}
+	du := normUnit(o.DoseUnit)
+	if countUnits[du] || du == "mL" && count == "mL" {
+		if du != count && !(du == "mL" && count == "mL") {
+			return doseMath{why: fmt.Sprintf("the order counts %s but the product comes as %s", du, count)}
+		}
+		return doseMath{perUnit: 1, countUnit: count, comparable: true}
+	}
+	per, ok := convert(in.StrengthValue, amountUnit, du)
+	if !ok || per <= 0 {
+		return doseMath{why: fmt.Sprintf("the product's strength %s %s cannot be compared with the ordered unit %s", fmtNum(in.StrengthValue), in.StrengthUnit, o.DoseUnit)}
+	}
+	return doseMath{perUnit: per, countUnit: count, comparable: true}
+}
+
+// quantityFor returns the dose units that make amount.
+func (m doseMath) quantityFor(amount float64) float64 { return round6(amount / m.perUnit) }
+
+// amountOf returns the amount in q dose units.
+func (m doseMath) amountOf(q float64) float64 { return round6(q * m.perUnit) }
+
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// nearlyEqual compares amounts with a tolerance for decimal fractions.
+func nearlyEqual(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-6*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+func fmtNum(v float64) string { return strconv.FormatFloat(round6(v), 'f', -1, 64) }

@@ -1,0 +1,379 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/emar-project/emar/mar"
+)
+
+func locationOf(u mar.Unit) *time.Location {
+	if u.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := u.Location()
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+type wristbandRequest struct {
+	Scan string `json:"scan"`
+}
+
+// bedsideWristband identifies the resident from a wristband scan (text, or
+// a picture in the multipart field "image") and opens a bedside context.
+func (s *Server) bedsideWristband(c *gin.Context) {
+	var scan *mar.ScanInput
+	var content []byte
+	if isMultipart(c) {
+		data, err := readImage(c)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		content = imageDigest(data)
+		res, err := s.decoder.decode(c.Request.Context(), data, s.parseOptions())
+		switch {
+		case err != nil:
+			me := decodeError(err)
+			if me.Code != mar.ERefused {
+				s.respondError(c, me)
+				return
+			}
+			scan = &mar.ScanInput{Err: err}
+		case res.ParseErr != nil:
+			scan = &mar.ScanInput{Text: res.Text, Err: res.ParseErr}
+		default:
+			scan = &mar.ScanInput{Text: res.Text, Code: res.Code}
+		}
+	} else {
+		var req wristbandRequest
+		body, err := readJSON(c, &req)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if req.Scan == "" {
+			s.respondError(c, mar.Invalid("scan", "scan the resident's wristband"))
+			return
+		}
+		content = body
+		scan = s.parseScan(req.Scan)
+	}
+	by := mustIdentity(c)
+	serveWrite(s, c, content, func(r mar.WristbandResult) (int, any) {
+		return http.StatusOK, wristbandResponse{ContextID: r.Context.ID, ContextExpiresAt: r.Context.ExpiresAt,
+			Resident: toResidentJSON(r.Due.Resident), Due: toDueListJSON(r.Due)}
+	}, func(ctx context.Context) (mar.WristbandResult, error) {
+		return s.svc.ScanWristband(ctx, by, *scan)
+	})
+}
+
+// residentDue returns a resident's due list without a scan (boards).
+func (s *Server) residentDue(c *gin.Context) {
+	d, err := s.svc.DueList(c.Request.Context(), mustIdentity(c), c.Param("id"))
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toDueListJSON(d))
+}
+
+type keyedJSON struct {
+	ProductID string `json:"product_id"`
+	Reason    string `json:"reason"`
+	Text      string `json:"text"`
+}
+
+type witnessJSON struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Badge    string `json:"badge"`
+	PIN      string `json:"pin"`
+}
+
+// medicationRequest is the body of POST /bedside/verify.
+type medicationRequest struct {
+	ContextID string             `json:"context_id"`
+	Scan      *string            `json:"scan"`
+	Keyed     *keyedJSON         `json:"keyed"`
+	DoseID    string             `json:"dose_id"`
+	OrderID   string             `json:"order_id"`
+	Quantity  *float64           `json:"quantity"`
+	Route     string             `json:"route"`
+	Site      string             `json:"site"`
+	Vitals    map[string]float64 `json:"vitals"`
+	Glucose   *float64           `json:"glucose"`
+	Overrides []overrideJSON     `json:"overrides"`
+}
+
+func (s *Server) medicationInput(r medicationRequest) mar.MedicationInput {
+	in := mar.MedicationInput{ContextID: r.ContextID, DoseID: r.DoseID, OrderID: r.OrderID, Quantity: r.Quantity, Route: r.Route,
+		Site: r.Site, Vitals: r.Vitals, Glucose: r.Glucose}
+	if r.Scan != nil {
+		in.Scan = s.parseScan(*r.Scan)
+	}
+	if r.Keyed != nil {
+		in.Keyed = &mar.KeyedEntry{ProductID: r.Keyed.ProductID, Reason: r.Keyed.Reason, Text: r.Keyed.Text}
+	}
+	for _, o := range r.Overrides {
+		in.Overrides = append(in.Overrides, mar.Override{Reason: o.Reason, Text: o.Text})
+	}
+	return in
+}
+
+// bedsideVerify checks a medication scan: 200 with the verdict when no
+// hard stop fails, else 422 with every check in error.details.
+func (s *Server) bedsideVerify(c *gin.Context) {
+	var req medicationRequest
+	body, err := readJSON(c, &req)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	in := s.medicationInput(req)
+	by := mustIdentity(c)
+	serveWrite(s, c, body, func(v mar.Verdict) (int, any) {
+		if !v.Allowed {
+			ref := mar.RefusalOf(v)
+			return statusOf(ref.Err.Code), refusalBody(ref)
+		}
+		return http.StatusOK, toVerdictJSON(v)
+	}, func(ctx context.Context) (mar.Verdict, error) {
+		return s.svc.Verify(ctx, by, in)
+	})
+}
+
+// documentRequest is the body of POST /administrations.
+type documentRequest struct {
+	medicationRequest
+	Outcome              string       `json:"outcome"`
+	ReasonCode           string       `json:"reason_code"`
+	ReasonText           string       `json:"reason_text"`
+	PRNIndication        string       `json:"prn_indication"`
+	PainScore            *int         `json:"pain_score"`
+	PerformedAt          *time.Time   `json:"performed_at"`
+	BackDocumentedReason string       `json:"back_documented_reason"`
+	DeviceTime           *time.Time   `json:"device_time"`
+	Witness              *witnessJSON `json:"witness"`
+}
+
+// document charts an administration (given, held, refused, not given).
+func (s *Server) document(c *gin.Context) {
+	var req documentRequest
+	body, err := readJSON(c, &req)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	in := s.medicationInput(req.medicationRequest)
+	in.Outcome = mar.Outcome(req.Outcome)
+	in.ReasonCode, in.ReasonText, in.PRNIndication, in.PainScore = req.ReasonCode, req.ReasonText, req.PRNIndication, req.PainScore
+	in.PerformedAt, in.BackDocumentedReason, in.DeviceTime = req.PerformedAt, req.BackDocumentedReason, req.DeviceTime
+	if w := req.Witness; w != nil {
+		in.Witness = &mar.WitnessCredentials{Username: w.Username, Password: w.Password, Badge: w.Badge, PIN: w.PIN}
+	}
+	by := mustIdentity(c)
+	serveWrite(s, c, body, func(r mar.DocumentResult) (int, any) {
+		return http.StatusCreated, toDocumentResponse(r)
+	}, func(ctx context.Context) (mar.DocumentResult, error) {
+		return s.svc.Document(ctx, by, in)
+	})
+}
+
+type enteredInErrorRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) enteredInError(c *gin.Context) {
+	var req enteredInErrorRequest
+	body, err := readJSON(c, &req)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	by, id := mustIdentity(c), c.Param("id")
+	serveWrite(s, c, body, func(v mar.AdministrationView) (int, any) {
+		return http.StatusOK, toAdministrationJSON(v)
+	}, func(ctx context.Context) (mar.AdministrationView, error) {
+		return s.svc.EnterInError(ctx, by, id, req.Reason)
+	})
+}
+
+type removalRequest struct {
+	PerformedAt *time.Time `json:"performed_at"`
+	Site        string     `json:"site"`
+	Note        string     `json:"note"`
+}
+
+func (s *Server) patchRemoval(c *gin.Context) {
+	var req removalRequest
+	body, err := readJSON(c, &req)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	by, id := mustIdentity(c), c.Param("id")
+	serveWrite(s, c, body, func(r mar.PatchRemoval) (int, any) {
+		return http.StatusCreated, gin.H{"administration_id": r.AdministrationID, "removal": toRemovalJSON(r)}
+	}, func(ctx context.Context) (mar.PatchRemoval, error) {
+		return s.svc.RecordPatchRemoval(ctx, by, id, req.PerformedAt, req.Site, req.Note)
+	})
+}
+
+type effectivenessRequest struct {
+	Result    string `json:"result"`
+	PainScore *int   `json:"pain_score"`
+	Note      string `json:"note"`
+}
+
+func (s *Server) effectiveness(c *gin.Context) {
+	var req effectivenessRequest
+	body, err := readJSON(c, &req)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	by, id := mustIdentity(c), c.Param("id")
+	serveWrite(s, c, body, func(f mar.PRNFollowup) (int, any) {
+		return http.StatusOK, gin.H{"administration_id": f.AdministrationID, "followup": toFollowupJSON(f)}
+	}, func(ctx context.Context) (mar.PRNFollowup, error) {
+		return s.svc.RecordEffectiveness(ctx, by, id, req.Result, req.PainScore, req.Note)
+	})
+}
+
+type vitalRequest struct {
+	Kind    string     `json:"kind"`
+	Value   *float64   `json:"value"`
+	TakenAt *time.Time `json:"taken_at"`
+}
+
+func (s *Server) recordVital(c *gin.Context) {
+	var req vitalRequest
+	body, err := readJSON(c, &req)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	if req.Value == nil {
+		s.respondError(c, mar.Invalid("value", "is required"))
+		return
+	}
+	by, id := mustIdentity(c), c.Param("id")
+	serveWrite(s, c, body, func(v mar.Vital) (int, any) {
+		return http.StatusCreated, toVitalJSON(v)
+	}, func(ctx context.Context) (mar.Vital, error) {
+		return s.svc.RecordVital(ctx, by, id, req.Kind, *req.Value, req.TakenAt)
+	})
+}
+
+// timeQuery reads an optional RFC 3339 query parameter.
+func timeQuery(c *gin.Context, name string) (time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, mar.Invalid(name, "must be an RFC 3339 time with offset, e.g. 2026-03-08T09:00:00-05:00")
+	}
+	return t, nil
+}
+
+func (s *Server) listVitals(c *gin.Context) {
+	since, err := timeQuery(c, "since")
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	vs, err := s.svc.ListVitals(c.Request.Context(), mustIdentity(c), c.Param("id"), since)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	out := make([]vitalJSON, len(vs))
+	for i, v := range vs {
+		out[i] = toVitalJSON(v)
+	}
+	c.JSON(http.StatusOK, listOf(out))
+}
+
+func (s *Server) listAdministrations(c *gin.Context) {
+	since, err := timeQuery(c, "since")
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	until, err := timeQuery(c, "until")
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	vs, err := s.svc.ListAdministrations(c.Request.Context(), mustIdentity(c), c.Param("id"), since, until)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, listOf(toAdministrationsJSON(vs)))
+}
+
+func (s *Server) getAdministration(c *gin.Context) {
+	v, err := s.svc.GetAdministration(c.Request.Context(), mustIdentity(c), c.Param("id"))
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toAdministrationJSON(v))
+}
+
+type reasonOptionJSON struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+}
+
+type reasonInfoJSON struct {
+	Code        string `json:"code"`
+	Right       string `json:"right,omitempty"`
+	Hard        bool   `json:"hard"`
+	Overridable bool   `json:"overridable"`
+	Description string `json:"description"`
+}
+
+type reasonsResponse struct {
+	Outcomes      map[string][]reasonOptionJSON `json:"outcomes"`
+	Keyed         []reasonOptionJSON            `json:"keyed"`
+	Effectiveness []reasonOptionJSON            `json:"effectiveness"`
+	Overridable   []string                      `json:"overridable"`
+	Codes         []reasonInfoJSON              `json:"codes"`
+}
+
+func optionsJSON(opts []mar.ReasonOption) []reasonOptionJSON {
+	out := make([]reasonOptionJSON, len(opts))
+	for i, o := range opts {
+		out[i] = reasonOptionJSON{o.Code, o.Label}
+	}
+	return out
+}
+
+// bedsideReasons serves the pick lists and every reason code.
+func (s *Server) bedsideReasons(c *gin.Context) {
+	cfg := s.svc.Config.Bedside
+	out := reasonsResponse{Outcomes: map[string][]reasonOptionJSON{}, Keyed: optionsJSON(cfg.KeyedReasons), Effectiveness: optionsJSON(cfg.EffectivenessTexts)}
+	for o, opts := range cfg.OutcomeReasons {
+		out.Outcomes[string(o)] = optionsJSON(opts)
+	}
+	for _, r := range mar.Reasons {
+		if r.Overridable {
+			out.Overridable = append(out.Overridable, r.Code)
+		}
+		out.Codes = append(out.Codes, reasonInfoJSON{r.Code, string(r.Right), r.Hard, r.Overridable, r.Description})
+	}
+	sort.Strings(out.Overridable)
+	c.JSON(http.StatusOK, out)
+}
