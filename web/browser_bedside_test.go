@@ -1,0 +1,167 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/emar-project/emar/mar/demo"
+)
+
+func TestBrowserBedsideScanDocumentAndBoard(t *testing.T) {
+	env := startWard(t, morningOf)
+	sheet := demo.BuildSheet(env.Clock.Now())
+	abbott, baker := sheet.Residents[0], sheet.Residents[1]
+	metoprolol := abbott.Packs[0]
+	if !strings.HasPrefix(metoprolol.Label, "Metoprolol") || !strings.Contains(metoprolol.Typed, "\x1d") {
+		t.Fatalf("the demo sheet changed: first pack of %s is %q (%q)", abbott.Name, metoprolol.Label, metoprolol.Typed)
+	}
+
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.signIn("nurse", "/bedside")
+	b.screenshot("bedside-ready-phone")
+
+	// The wristband: identity banner, allergies in words, the due list.
+	b.typeScan(abbott.Wristband.Typed)
+	b.waitText("#resident-name", "Abbott, Margaret")
+	if got := b.text("#resident-allergies"); !strings.Contains(got, "Allergies: penicillin") {
+		t.Fatalf("allergies banner: %q", got)
+	}
+	b.waitText("#due-list", "Due now")
+	b.screenshot("bedside-resident-phone")
+
+	// The right pack, typed with its AIM prefix and group separator.
+	b.typeScan(metoprolol.Typed)
+	b.waitText("#verdict", "Right medication")
+	if cls := evalJS[string](b, `document.getElementById('verdict').className`); !strings.Contains(cls, "v-go") {
+		t.Fatalf("verdict class %q, want green", cls)
+	}
+	// Metoprolol is held below a heart rate of 60 or a systolic pressure
+	// of 100: the form asks for both.
+	b.do(
+		chromedp.WaitVisible(chromedp.ID("vital-heart_rate")),
+		chromedp.SendKeys(chromedp.ID("vital-heart_rate"), "72"),
+		chromedp.SendKeys(chromedp.ID("vital-systolic_bp"), "128"),
+	)
+	b.screenshot("bedside-verdict-go-phone")
+	b.do(chromedp.Click(chromedp.ID("record")))
+	got := b.waitText("#record-list", "Recorded at")
+	if !strings.Contains(got, "Metoprolol") || !strings.Contains(got, "Given") {
+		t.Fatalf("record list: %q", got)
+	}
+	b.screenshot("bedside-recorded-phone")
+	b.viewport(desktopW, desktopH)
+	b.screenshot("bedside-recorded-desktop")
+	b.viewport(phoneW, phoneH)
+
+	// The wrong resident: Baker's wristband, then Abbott's pack.
+	b.typeScan(baker.Wristband.Typed)
+	b.waitText("#resident-name", "Baker, Harold")
+	b.typeScan(metoprolol.Typed)
+	stop := b.waitText("#verdict", "STOP")
+	if cls := evalJS[string](b, `document.getElementById('verdict').className`); !strings.Contains(cls, "v-stop") {
+		t.Fatalf("verdict class %q, want red", cls)
+	}
+	if !strings.Contains(stop, "failed") {
+		t.Fatalf("the red verdict does not name the failed right: %q", stop)
+	}
+	if visible := evalJS[bool](b, `!document.getElementById('document').hidden`); visible {
+		t.Fatal("the documentation form is open after a hard stop")
+	}
+	b.screenshots("bedside-verdict-stop")
+
+	// The charge nurse's board shows the dose given, with initials.
+	cb := newBrowser(t, env)
+	cb.signIn("charge", "/board")
+	cb.visit("/board?unit_id=" + env.Demo.Units[0].ID)
+	row := cb.waitText("#grid", "Abbott, Margaret")
+	if !strings.Contains(row, "Given") || !strings.Contains(row, "NN") {
+		t.Fatalf("the board does not show the given dose with the nurse's initials: %q", row)
+	}
+	cb.screenshots("board-after-dose")
+}
+
+// The answer to a documentation is lost on the way back (the server has
+// recorded it): the page says it is not recorded, retries with the same
+// Idempotency-Key, and then says when it was recorded. The server holds
+// the dose once.
+func TestBrowserBedsideRetriesALostAnswerWithTheSameKey(t *testing.T) {
+	env := startWard(t, morningOf)
+	sheet := demo.BuildSheet(env.Clock.Now())
+	abbott := sheet.Residents[0]
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.signIn("nurse", "/bedside")
+	b.typeScan(abbott.Wristband.Typed)
+	b.waitText("#resident-name", "Abbott, Margaret")
+	b.typeScan(abbott.Packs[0].Typed)
+	b.waitText("#verdict", "Right medication")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("vital-heart_rate"), "72"),
+		chromedp.SendKeys(chromedp.ID("vital-systolic_bp"), "128"),
+	)
+
+	// Intercept the answers to POST /api/v1/administrations: lose the
+	// first, hold the second until the page has said it is retrying.
+	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(b.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/api/v1/administrations", RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	keys := make(chan string, 4)
+	go func() {
+		n := 0
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			n++
+			key, _ := ev.Request.Headers["Idempotency-Key"].(string)
+			keys <- key
+			if n == 1 {
+				_, _ = chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionFailed})
+				continue
+			}
+			<-release
+			_, _ = chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+
+	b.do(chromedp.Click(chromedp.ID("record")))
+	b.waitText("#record-list", "NOT recorded — retrying")
+	b.screenshot("bedside-retrying-phone")
+	close(release)
+	b.waitText("#record-list", "Recorded at")
+	first, second := <-keys, <-keys
+	if first == "" || first != second {
+		t.Fatalf("Idempotency-Key %q, then %q: a retry must reuse the key", first, second)
+	}
+	var out struct {
+		Items []struct {
+			Outcome string `json:"outcome"`
+		} `json:"items"`
+	}
+	nurse := env.Login(t, "nurse")
+	var res struct {
+		Items []struct {
+			ID  string `json:"id"`
+			MRN string `json:"mrn"`
+		} `json:"items"`
+	}
+	nurse.JSON("GET", "/api/v1/residents", nil, &res)
+	id := ""
+	for _, r := range res.Items {
+		if r.MRN == abbott.MRN {
+			id = r.ID
+		}
+	}
+	nurse.JSON("GET", "/api/v1/residents/"+id+"/administrations", nil, &out)
+	if len(out.Items) != 1 || out.Items[0].Outcome != "given" {
+		t.Fatalf("administrations of %s after a retried documentation: %+v", abbott.Name, out.Items)
+	}
+}
