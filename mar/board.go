@@ -28,11 +28,13 @@ type UnitBoard struct {
 }
 
 // ResidentMAR is one resident's medication administration record for a
-// period: every order active in it and every dose due in it.
+// period: every order active in it, every dose due in it, and the
+// as-needed administrations, which have no scheduled dose.
 type ResidentMAR struct {
 	Resident Resident
 	Unit     Unit
 	DoseSheet
+	PRN []Administration // given, held … without a scheduled dose; not entered in error
 }
 
 // UnitBoard reads the board of a unit the caller works on.
@@ -107,7 +109,21 @@ func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID strin
 		if err != nil {
 			return err
 		}
+		admins, err := tx.ListAdministrations(AdministrationFilter{ResidentID: r.ID, Since: from, Until: to})
+		if err != nil {
+			return err
+		}
 		m = ResidentMAR{Resident: r, Unit: u, DoseSheet: sheet}
+		for _, a := range admins {
+			if a.DoseID == "" && !a.EnteredInError {
+				m.PRN = append(m.PRN, a)
+				if _, ok := sheet.Orders[a.OrderID]; !ok {
+					if o, err := tx.GetOrder(a.OrderID); err == nil {
+						sheet.Orders[o.ID] = o
+					}
+				}
+			}
+		}
 		return s.audit(tx, by, AuditEntry{Action: "resident.mar", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID,
 			Detail: map[string]any{"from": from, "to": to}})
 	})

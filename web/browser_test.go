@@ -117,4 +117,3 @@ func TestBrowserIdleSignOut(t *testing.T) {
 		t.Fatalf("the session after the idle sign-out: %d %s", r.Status, r.Body)
 	}
 }
-

@@ -163,6 +163,10 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 		return strings.Compare(rec.MedicationName(a), rec.MedicationName(b))
 	})
 	usedStaff := map[string]bool{}
+	prnByOrder := map[string][]mar.Administration{}
+	for _, a := range rec.PRN {
+		prnByOrder[a.OrderID] = append(prnByOrder[a.OrderID], a)
+	}
 	for _, o := range orders {
 		times := []string{}
 		cells := map[lineKey][]marCell{}
@@ -180,16 +184,23 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 			cells[k][di] = marCellOf(d, now, loc, rec.Staff, usedStaff)
 		}
 		slices.Sort(times)
-		if len(times) == 0 {
-			label := "—"
-			if o.PRN {
-				label = "PRN"
-			}
-			v.Lines = append(v.Lines, marLine{First: true, Lines: 1, Medication: rec.MedicationName(o), Order: o, Time: label, Cells: make([]marCell, n)})
+		prn := prnCells(prnByOrder[o.ID], n, dayIndex, loc, rec.Staff, usedStaff)
+		lines := len(times)
+		if o.PRN || prn != nil {
+			lines++
+		}
+		if lines == 0 {
+			v.Lines = append(v.Lines, marLine{First: true, Lines: 1, Medication: rec.MedicationName(o), Order: o, Time: "—", Cells: make([]marCell, n)})
 			continue
 		}
 		for i, t := range times {
-			v.Lines = append(v.Lines, marLine{First: i == 0, Lines: len(times), Medication: rec.MedicationName(o), Order: o, Time: t, Cells: cells[lineKey{o.ID, t}]})
+			v.Lines = append(v.Lines, marLine{First: i == 0, Lines: lines, Medication: rec.MedicationName(o), Order: o, Time: t, Cells: cells[lineKey{o.ID, t}]})
+		}
+		if o.PRN || prn != nil {
+			if prn == nil {
+				prn = make([]marCell, n)
+			}
+			v.Lines = append(v.Lines, marLine{First: len(times) == 0, Lines: lines, Medication: rec.MedicationName(o), Order: o, Time: "PRN", Cells: prn})
 		}
 	}
 	for _, mc := range marCodes {
@@ -236,4 +247,47 @@ func marCellOf(d mar.ScheduledDose, now time.Time, loc *time.Location, staff map
 		used[d.DocumentedBy] = true
 	}
 	return cell
+}
+
+// prnCells puts as-needed administrations on the days they were
+// performed: initials (and how many times, when more than once), with the
+// times and reasons in the cell's title. nil when there are none.
+func prnCells(admins []mar.Administration, n int, dayIndex map[string]int, loc *time.Location, staff map[string]mar.User, used map[string]bool) []marCell {
+	if len(admins) == 0 {
+		return nil
+	}
+	cells := make([]marCell, n)
+	count := make([]int, n)
+	slices.SortFunc(admins, func(a, b mar.Administration) int { return a.PerformedAt.Compare(b.PerformedAt) })
+	for _, a := range admins {
+		local := a.PerformedAt.In(loc)
+		di, ok := dayIndex[local.Format(time.DateOnly)]
+		if !ok {
+			continue
+		}
+		who := "?"
+		name := ""
+		if u, ok := staff[a.PerformerID]; ok {
+			who, name = initials(u.DisplayName), u.DisplayName
+			used[u.ID] = true
+		}
+		count[di]++
+		c := &cells[di]
+		what := string(a.Outcome)
+		if a.PRNIndication != "" {
+			what += " for " + a.PRNIndication
+		}
+		entry := fmt.Sprintf("%s %s by %s", local.Format("15:04"), what, name)
+		if c.Title == "" {
+			c.Title, c.Text = "As needed: "+entry, who
+			c.Class = "given"
+			if a.Outcome != mar.OutcomeGiven {
+				c.Class = string(a.Outcome.DoseStatus())
+			}
+		} else {
+			c.Title += "; " + entry
+			c.Text = fmt.Sprintf("%s ×%d", who, count[di])
+		}
+	}
+	return cells
 }
