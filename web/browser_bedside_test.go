@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
@@ -164,4 +165,41 @@ func TestBrowserBedsideRetriesALostAnswerWithTheSameKey(t *testing.T) {
 	if len(out.Items) != 1 || out.Items[0].Outcome != "given" {
 		t.Fatalf("administrations of %s after a retried documentation: %+v", abbott.Name, out.Items)
 	}
+}
+
+// Rapid-acting insulin on a sliding scale: the form asks for the glucose
+// and a witness; the glucose gives the dose, and the witness co-signs with
+// their own account.
+func TestBrowserBedsideSlidingScaleWithWitness(t *testing.T) {
+	// 09:05 in Berlin: the Linden Ward's 09:00 doses are due.
+	env := startWard(t, time.Date(2026, 11, 23, 9, 5, 0, 0, mustZone("Europe/Berlin")))
+	sheet := demo.BuildSheet(env.Clock.Now())
+	baker := sheet.Residents[1]
+	var lispro demo.Barcode
+	for _, p := range baker.Packs {
+		if strings.HasPrefix(p.Label, "Insulin lispro") {
+			lispro = p
+		}
+	}
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.signIn("nurse", "/bedside")
+	b.typeScan(baker.Wristband.Typed)
+	b.waitText("#resident-name", "Baker, Harold")
+	b.typeScan(lispro.Typed)
+	b.waitText("#document-title", "Insulin lispro")
+	b.do(chromedp.WaitVisible(chromedp.ID("glucose")), chromedp.WaitVisible(chromedp.ID("witness-username")))
+	if legend := b.text("#witness-legend"); legend != "Witness (required)" {
+		t.Fatalf("witness legend %q", legend)
+	}
+	// 220 mg/dL is 4 units on the demo scale.
+	b.do(chromedp.SendKeys(chromedp.ID("glucose"), "220"), chromedp.Click(chromedp.ID("recheck")))
+	b.waitText("#verdict", "Sliding scale: give 4 units")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("witness-username"), "nurse2"),
+		chromedp.SendKeys(chromedp.ID("witness-password"), demo.Password),
+	)
+	b.screenshot("bedside-witness-phone")
+	b.do(chromedp.Click(chromedp.ID("record")))
+	b.waitText("#record-list", "Recorded at 09:")
 }

@@ -224,7 +224,8 @@
   }
 
   function orderText(o) {
-    const dose = o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit;
+    let dose = o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit;
+    if (!o.dose_value && o.sliding_scale && o.sliding_scale.length) dose = `${o.dose_unit} by sliding scale`;
     return [dose, o.route, o.frequency].filter(Boolean).join(' · ');
   }
 
@@ -276,7 +277,7 @@
       if (a.entered_in_error) continue;
       const lines = [`${OUTCOMES[a.outcome] || a.outcome} ${emar.dayTime(a.performed_at, state.tz)} by ${a.performed_by_name}`];
       const actions = [];
-      if (a.prn && a.outcome === 'given' && a.followup && a.followup.status !== 'documented' && !a.followup.documented_at) {
+      if (a.prn && a.outcome === 'given' && a.followup && a.followup.status === 'due') {
         lines.push(`Effectiveness follow-up due ${fmtTime(a.followup.due_at)}`);
         actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(a.id, a.product_name || a.order_text) }, 'Record effectiveness'));
       }
@@ -337,7 +338,10 @@
     const lines = [];
     if (v.order) lines.push(`Ordered: ${orderText(v.order)}`);
     if (v.scale_dose !== undefined && v.scale_dose !== null) lines.push(`Sliding scale: give ${v.scale_dose} ${v.order ? v.order.dose_unit : ''}`);
-    if (v.amount) lines.push(`Give ${v.amount} ${v.amount_unit || ''}${v.quantity ? ` (${v.quantity} × pack)` : ''}`);
+    if (v.amount) {
+      const packs = v.quantity && Number.isInteger(v.quantity) ? ` (${v.quantity} × ${v.product ? v.product.form || 'pack' : 'pack'})` : '';
+      lines.push(`Give ${v.amount} ${v.amount_unit || ''}${packs}`);
+    }
     if (v.dose) lines.push(`Due ${fmtTime(v.dose.due_at)}${v.late ? ' — late' : ''}${v.early ? ' — early' : ''}`);
     if (v.lot || v.expiry) lines.push(`Lot ${v.lot || '—'}, expires ${v.expiry || '—'}`);
     fill(box,
