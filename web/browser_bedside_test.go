@@ -203,3 +203,26 @@ func TestBrowserBedsideSlidingScaleWithWitness(t *testing.T) {
 	b.do(chromedp.Click(chromedp.ID("record")))
 	b.waitText("#record-list", "Recorded at 09:")
 }
+
+// A resident refuses a due dose: documented from the due list, without a
+// pack scan, with a reason from the pick list.
+func TestBrowserBedsideRefusedFromTheDueList(t *testing.T) {
+	env := startWard(t, morningOf)
+	abbott := demo.BuildSheet(env.Clock.Now()).Residents[0]
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.signIn("nurse", "/bedside")
+	b.typeScan(abbott.Wristband.Typed)
+	b.waitText("#due-list", "Due now")
+	b.do(chromedp.Click(chromedp.CSS(`#due-list .k-due button`)))
+	b.waitText("#document-title", "Not given: Metoprolol")
+	reason := evalJS[string](b, `document.querySelector('#reason-code option:nth-child(2)').value`)
+	b.do(
+		chromedp.SetValue(chromedp.ID("reason-code"), reason),
+		chromedp.SendKeys(chromedp.ID("reason-text"), "Says she took it at breakfast with her daughter"),
+		chromedp.Click(chromedp.ID("record")),
+	)
+	b.waitText("#record-list", "Refused")
+	b.waitText("#record-list", "Recorded at")
+	b.waitText("#due-list", "Refused")
+}
