@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +228,63 @@ func TestBrowserBedsideRefusedFromTheDueList(t *testing.T) {
 	b.waitText("#record-list", "Refused")
 	b.waitText("#record-list", "Recorded at")
 	b.waitText("#due-list", "Refused")
+}
+
+// Signing in with the badge: the scanner types the badge and Enter, which
+// moves on to the PIN.
+func TestBrowserBadgeSignIn(t *testing.T) {
+	env := startWard(t, morningOf)
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.visit("/")
+	b.do(chromedp.SendKeys(chromedp.ID("badge"), "]C0"+demo.Accounts[0].Badge+"\n"))
+	if focused := evalJS[string](b, `document.activeElement.id`); focused != "pin" {
+		t.Fatalf("after the badge scan the focus is on %q, want the PIN", focused)
+	}
+	b.do(chromedp.SendKeys(chromedp.ID("pin"), demo.PIN+"\n"))
+	b.waitPath("/bedside")
+	b.waitText(".who", "Nora Nurse")
+}
+
+// A photo of the wristband, taken with the camera button, is decoded by
+// the server and opens the resident.
+func TestBrowserCameraScan(t *testing.T) {
+	env := startWard(t, morningOf)
+	abbott := demo.BuildSheet(env.Clock.Now()).Residents[0]
+	img, err := abbott.Wristband.Image()
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := filepath.Join(t.TempDir(), "wristband.png")
+	f, err := os.Create(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.signIn("nurse", "/bedside")
+	b.do(chromedp.SetUploadFiles(chromedp.ID("camera"), []string{photo}, chromedp.NodeReady))
+	b.waitText("#resident-name", "Abbott, Margaret")
+}
+
+// The demo barcode sheet, open in another tab, scans into the bedside page.
+func TestBrowserDemoSheetScansIntoTheBedside(t *testing.T) {
+	env := startWard(t, morningOf)
+	b := newBrowser(t, env)
+	b.signIn("nurse", "/bedside")
+	sheetTab, cancel := chromedp.NewContext(b.ctx)
+	defer cancel()
+	if err := chromedp.Do(sheetTab); err != nil { // opens the tab, with no deadline
+		t.Fatal(err)
+	}
+	s := &browser{t: t, env: env, ctx: sheetTab}
+	s.visit("/demo/barcodes")
+	// A script click: the sheet's lazy images move the button while they load.
+	s.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('button[data-action="send"][data-scan="MRN00100001"]').click()`))
+	s.waitText("#send-state", "The bedside page received the scan")
+	b.waitText("#resident-name", "Abbott, Margaret")
 }
