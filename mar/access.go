@@ -1,5 +1,7 @@
 package mar
 
+import "context"
+
 // ScopedToUnits reports whether a role sees only the units it is assigned
 // to. Pharmacists serve the whole facility; admins see clinical data only
 // through break-glass, which is checked elsewhere.
@@ -32,4 +34,28 @@ func CanSeeResident(u User, r Resident) error {
 // the ordinary course of its work; others need break-glass.
 func HasClinicalAccess(r Role) bool {
 	return r == RoleNurse || r == RoleChargeNurse || r == RolePharmacist
+}
+
+// visibleResident loads a resident the caller may see, inside tx.
+func visibleResident(tx Tx, by Identity, id string) (Resident, error) {
+	r, err := tx.GetResident(id)
+	if err != nil {
+		return Resident{}, err
+	}
+	return r, CanSeeResident(by.User, r)
+}
+
+// readResident runs read inside one transaction for a resident the caller
+// may see and audits the read of their record as action.
+func (s *Service) readResident(ctx context.Context, by Identity, id, action string, read func(tx Tx, r Resident) error) error {
+	return s.Store.InTx(ctx, func(tx Tx) error {
+		r, err := visibleResident(tx, by, id)
+		if err != nil {
+			return err
+		}
+		if err := read(tx, r); err != nil {
+			return err
+		}
+		return s.audit(tx, by, AuditEntry{Action: action, ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID})
+	})
 }

@@ -264,6 +264,7 @@ type Verdict struct {
 	Late       bool
 
 	witnessFailedID string // counted as a failed sign-in after a refusal
+	documentedBy    string // the name of who documented the dose already
 }
 
 // FirstFailure returns the first failing check.
@@ -276,7 +277,7 @@ func (v Verdict) FirstFailure() (Check, bool) {
 	return Check{}, false
 }
 
-// failed reports whether the check of right r failed with reason.
+// failed reports whether a check failed with reason.
 func (v Verdict) failed(reason string) bool {
 	for _, c := range v.Checks {
 		if c.Status == CheckFail && c.Reason == reason {

@@ -14,11 +14,8 @@ func (s *Service) administrationFor(tx Tx, by Identity, id string) (Administrati
 	if err != nil {
 		return Administration{}, Resident{}, err
 	}
-	r, err := tx.GetResident(a.ResidentID)
+	r, err := visibleResident(tx, by, a.ResidentID)
 	if err != nil {
-		return Administration{}, Resident{}, err
-	}
-	if err := CanSeeResident(by.User, r); err != nil {
 		return Administration{}, Resident{}, err
 	}
 	if err := tx.LockResident(r.ID); err != nil {
@@ -231,11 +228,8 @@ func (s *Service) RecordVital(ctx context.Context, by Identity, residentID, kind
 		return Vital{}, err
 	}
 	return runWrite(ctx, s, by, func(tx Tx) (Vital, error) {
-		r, err := tx.GetResident(residentID)
+		r, err := visibleResident(tx, by, residentID)
 		if err != nil {
-			return Vital{}, err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
 			return Vital{}, err
 		}
 		now := s.now()
@@ -260,18 +254,10 @@ func (s *Service) RecordVital(ctx context.Context, by Identity, residentID, kind
 // ListVitals returns a resident's recent readings; the read is audited.
 func (s *Service) ListVitals(ctx context.Context, by Identity, residentID string, since time.Time) ([]Vital, error) {
 	var out []Vital
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.GetResident(residentID)
-		if err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
-			return err
-		}
-		if out, err = tx.ListVitals(r.ID, since, 500); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "vital.list", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID})
+	err := s.readResident(ctx, by, residentID, "vital.list", func(tx Tx, r Resident) error {
+		var err error
+		out, err = tx.ListVitals(r.ID, since, 500)
+		return err
 	})
 	return out, err
 }
@@ -280,14 +266,7 @@ func (s *Service) ListVitals(ctx context.Context, by Identity, residentID string
 // the read is audited.
 func (s *Service) ListAdministrations(ctx context.Context, by Identity, residentID string, since, until time.Time) ([]AdministrationView, error) {
 	var out []AdministrationView
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.GetResident(residentID)
-		if err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
-			return err
-		}
+	err := s.readResident(ctx, by, residentID, "administration.list", func(tx Tx, r Resident) error {
 		admins, err := tx.ListAdministrations(AdministrationFilter{ResidentID: r.ID, Since: since, Until: until, Newest: true, Limit: 1000})
 		if err != nil {
 			return err
@@ -300,10 +279,8 @@ func (s *Service) ListAdministrations(ctx context.Context, by Identity, resident
 		if err != nil {
 			return err
 		}
-		if out, err = s.views(tx, admins, products, orders); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "administration.list", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID, Detail: map[string]int{"count": len(out)}})
+		out, err = s.views(tx, admins, products, orders)
+		return err
 	})
 	return out, err
 }
@@ -319,11 +296,7 @@ func (s *Service) GetAdministration(ctx context.Context, by Identity, id string)
 		if err != nil {
 			return err
 		}
-		r, err := tx.GetResident(a.ResidentID)
-		if err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
+		if _, err := visibleResident(tx, by, a.ResidentID); err != nil {
 			return err
 		}
 		if out, err = s.view(tx, a); err != nil {

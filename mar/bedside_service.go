@@ -129,18 +129,10 @@ func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) 
 // DueList returns a resident's due list (for boards); the read is audited.
 func (s *Service) DueList(ctx context.Context, by Identity, residentID string) (DueList, error) {
 	var out DueList
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.GetResident(residentID)
-		if err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
-			return err
-		}
-		if out, err = s.buildDueList(tx, r, s.now()); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "resident.due_list", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID})
+	err := s.readResident(ctx, by, residentID, "resident.due_list", func(tx Tx, r Resident) error {
+		var err error
+		out, err = s.buildDueList(tx, r, s.now())
+		return err
 	})
 	return out, err
 }
@@ -381,7 +373,9 @@ func verdictDetail(v Verdict) map[string]any {
 	return d
 }
 
-// RefusalDetails are the structured details of a refusal.
+// refusalOf builds the refusal of a verdict that failed: the first failing
+// check, or when documenting a dose already documented, the 409 saying by
+// whom and when.
 func refusalOf(v Verdict, documenting bool) error {
 	c, _ := v.FirstFailure()
 	e := &Error{Code: ERefused, Reason: c.Reason, Message: c.Message, Details: map[string]any{}}
@@ -394,7 +388,7 @@ func refusalOf(v Verdict, documenting bool) error {
 				}
 			}
 		}
-		addDocumentedDetails(e, *v.Dose, "")
+		addDocumentedDetails(e, *v.Dose, v.documentedBy)
 	}
 	return &Refusal{Err: e, Verdict: v}
 }
@@ -861,11 +855,6 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	}
 	v := evaluate(f)
 	if !v.Allowed {
-		if v.failed(ReasonAlreadyDocumented) && v.Dose != nil {
-			e := refusalOf(v, true).(*Refusal)
-			addDocumentedDetails(e.Err, *v.Dose, f.userName(v.Dose.DocumentedBy))
-			return DocumentResult{}, e
-		}
 		return DocumentResult{}, refusalOf(v, true)
 	}
 	order, dose := *v.Order, v.Dose

@@ -239,18 +239,10 @@ func (s *Service) orderInFacility(tx Tx, by Identity, id string) (Order, error) 
 // ListOrders lists a resident's orders (audited as a read of the record).
 func (s *Service) ListOrders(ctx context.Context, by Identity, residentID string, statuses []OrderStatus) ([]Order, error) {
 	var out []Order
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.GetResident(residentID)
-		if err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
-			return err
-		}
-		if out, err = tx.ListOrders(OrderFilter{FacilityID: by.User.FacilityID, ResidentID: residentID, Statuses: statuses}); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "order.list", ObjectType: "resident", ObjectID: residentID, ResidentID: residentID})
+	err := s.readResident(ctx, by, residentID, "order.list", func(tx Tx, r Resident) error {
+		var err error
+		out, err = tx.ListOrders(OrderFilter{FacilityID: by.User.FacilityID, ResidentID: r.ID, Statuses: statuses})
+		return err
 	})
 	return out, err
 }
@@ -258,18 +250,10 @@ func (s *Service) ListOrders(ctx context.Context, by Identity, residentID string
 // ListDoses lists a resident's scheduled doses in [from, to).
 func (s *Service) ListDoses(ctx context.Context, by Identity, residentID string, from, to time.Time) ([]ScheduledDose, error) {
 	var out []ScheduledDose
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.GetResident(residentID)
-		if err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
-			return err
-		}
-		if out, err = tx.ListDoses(DoseFilter{ResidentID: residentID, DueFrom: from, DueTo: to}); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "dose.list", ObjectType: "resident", ObjectID: residentID, ResidentID: residentID})
+	err := s.readResident(ctx, by, residentID, "dose.list", func(tx Tx, r Resident) error {
+		var err error
+		out, err = tx.ListDoses(DoseFilter{ResidentID: r.ID, DueFrom: from, DueTo: to})
+		return err
 	})
 	return out, err
 }

@@ -31,9 +31,11 @@ const (
 	ReasonAlreadyDocumented = "already_documented"
 
 	// Allergy and pack.
-	ReasonAllergy          = "allergy"
-	ReasonExpired          = "expired"
-	ReasonExpiryNotScanned = "expiry_not_scanned"
+	ReasonAllergy = "allergy"
+	// ReasonAllergyCrossSensitivity is a soft stop: a cross-reactive class.
+	ReasonAllergyCrossSensitivity = "allergy_cross_sensitivity"
+	ReasonExpired                 = "expired"
+	ReasonExpiryNotScanned        = "expiry_not_scanned"
 
 	// Order status.
 	ReasonOrderPendingVerification = "order_pending_verification"
@@ -113,7 +115,8 @@ var Reasons = []ReasonInfo{
 	{ReasonTooEarly, RightTime, false, true, "before the administration window opens"},
 	{ReasonTooLate, RightTime, false, true, "after the administration window closed (a missed dose given late)"},
 	{ReasonAlreadyDocumented, RightDuplicate, true, false, "the dose is already documented; details say by whom and when"},
-	{ReasonAllergy, RightAllergy, true, false, "an ingredient matches a documented allergy"},
+	{ReasonAllergy, RightAllergy, true, false, "an ingredient, or its drug class, matches a documented allergy (a penicillin allergy stops amoxicillin)"},
+	{ReasonAllergyCrossSensitivity, RightAllergy, false, true, "an ingredient belongs to a class that can cross-react with a documented allergy (penicillin and cephalosporins); override with the prescriber's confirmation"},
 	{ReasonExpired, RightExpiry, true, false, "the pack's expiry date (GS1 AI 17) has passed in the unit's time zone"},
 	{ReasonExpiryNotScanned, RightExpiry, false, false, "warning: the barcode carries no expiry date; check the pack"},
 	{ReasonOrderPendingVerification, RightOrderStatus, true, false, "the order awaits pharmacist verification"},

@@ -8,15 +8,9 @@ import (
 // GetResident returns a resident's record; the read itself is audited.
 func (s *Service) GetResident(ctx context.Context, by Identity, id string) (Resident, error) {
 	var r Resident
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		var err error
-		if r, err = tx.GetResident(id); err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "resident.read", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID})
+	err := s.readResident(ctx, by, id, "resident.read", func(_ Tx, got Resident) error {
+		r = got
+		return nil
 	})
 	return r, err
 }

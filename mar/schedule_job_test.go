@@ -236,3 +236,43 @@ func TestUnparseableFrequencyNamesThePart(t *testing.T) {
 		t.Fatalf("unparseable frequency: %v", err)
 	}
 }
+
+// More active orders than one batch of the job: every order is expanded
+// once, its horizon is recorded, and the next run has nothing to do. (The
+// horizon used to be dropped by the store, so the job re-read the first
+// batch forever.)
+func TestMaterializeWorksThroughMoreOrdersThanOneBatch(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			now := time.Date(2026, 6, 1, 11, 0, 0, 0, time.UTC)
+			env := testenv.Start(t, engine, testenv.Options{Now: now})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			first, _ := newOrder(t, env, "BID", now)
+			if err := env.Store.InTx(ctx, func(tx mar.Tx) error {
+				for i := 0; i < 450; i++ {
+					o := first
+					o.ID = mar.NewID()
+					o.StartAt = now.Add(time.Duration(i) * time.Minute)
+					if err := tx.CreateOrder(&o); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := env.Svc.Materialize(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Orders < 451 {
+				t.Fatalf("first run expanded %d orders, want every one of at least 451", res.Orders)
+			}
+			again, err := env.Svc.Materialize(ctx)
+			if err != nil || again.Orders != 0 || again.Doses != 0 {
+				t.Fatalf("second run: %+v %v; want nothing to do", again, err)
+			}
+		})
+	}
+}

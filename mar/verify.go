@@ -513,26 +513,43 @@ func (f *facts) productPtr(id string) *Product {
 	return nil
 }
 
-// checkAllergy compares every ingredient with the resident's allergies.
+// checkAllergy compares every ingredient with the resident's allergies,
+// by ingredient and by drug class: an allergy to penicillin stops
+// amoxicillin; a cross-reactive class (cephalosporins) is a soft stop.
 func (vr *verifier) checkAllergy() {
 	f := vr.f
+	var cross string
 	for _, a := range f.resident.Allergies {
 		for _, in := range f.product.Ingredients {
-			if SameIngredient(in.Name, a.Substance) {
+			match, class := MatchAllergy(in.Name, a.Substance)
+			switch match {
+			case AllergyDirect:
 				msg := fmt.Sprintf("ALLERGY: %s is allergic to %s", f.resident.DisplayName(), a.Substance)
 				if a.Reaction != "" {
 					msg += " (" + a.Reaction + ")"
 				}
-				vr.fail(RightAllergy, ReasonAllergy, msg+". "+f.product.Name+" contains "+in.Name+". Do not give it.")
+				what := f.product.Name + " contains " + in.Name
+				if class != "" {
+					what += ", one of the " + class
+				}
+				vr.fail(RightAllergy, ReasonAllergy, msg+". "+what+". Do not give it.")
 				return
+			case AllergyCross:
+				if cross == "" {
+					cross = fmt.Sprintf("CAUTION: %s is allergic to %s; %s (%s) can cross-react (%s). Give only if the prescriber confirmed it is safe.",
+						f.resident.DisplayName(), a.Substance, in.Name, f.product.Name, class)
+				}
 			}
 		}
 	}
-	if len(f.resident.Allergies) == 0 {
+	switch {
+	case cross != "":
+		vr.soft(RightAllergy, ReasonAllergyCrossSensitivity, cross)
+	case len(f.resident.Allergies) == 0:
 		vr.pass(RightAllergy, "No known allergies.")
-		return
+	default:
+		vr.pass(RightAllergy, "No ingredient or drug class matches the resident's allergies.")
 	}
-	vr.pass(RightAllergy, "No ingredient matches the resident's allergies.")
 }
 
 func (vr *verifier) checkDrug() {
@@ -729,6 +746,7 @@ func (vr *verifier) checkDuplicate() {
 		return
 	}
 	if d.Status.Documented() {
+		vr.v.documentedBy = f.userName(d.DocumentedBy)
 		when := "an earlier time"
 		if d.DocumentedAt != nil {
 			when = f.local(*d.DocumentedAt)

@@ -135,6 +135,9 @@ func TestBedsideRaceOneDoseManyDevices(t *testing.T) {
 				if created != 1 {
 					t.Fatalf("round %d: %d administrations succeeded, want exactly 1", round, created)
 				}
+				if tenth := max(rounds/10, 1); (round+1)%tenth == 0 && rounds >= 100 {
+					t.Logf("%s: %d rounds after %v", engine, round+1, time.Since(began).Round(time.Millisecond))
+				}
 			}
 			elapsed := time.Since(began)
 			t.Logf("%s: %d rounds × %d devices in %v (%.1f ms per round, %.0f requests/s)", engine, rounds, workers, elapsed.Round(time.Millisecond),

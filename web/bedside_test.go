@@ -85,6 +85,20 @@ func TestBedsideRefusesEachWrongRight(t *testing.T) {
 			r := b.resident("Fitzgerald") // allergic to ibuprofen
 			return request{verify, body{"context_id": scanWristband(t, nurse, r), "scan": b.pack(b.product("Ibuprofen"))}, nurse}
 		}, 422, mar.ReasonAllergy, "allergy"},
+		{"allergy by drug class: penicillin allergy, amoxicillin ordered", func(b *bed, nurse *testenv.Client) request {
+			r := b.resident("Abbott") // allergic to penicillin
+			p := b.product("Amoxicillin")
+			o := b.addOrder(mar.Order{ResidentID: r.ID, ProductID: p.ID, Ingredient: "amoxicillin", DoseValue: 500, DoseUnit: "mg", Route: "oral", Frequency: "TID at 09:00, 14:00, 21:00"})
+			d := b.dose(o, b.env.Clock.Now().Add(2*time.Minute), time.Hour)
+			return request{verify, body{"context_id": scanWristband(t, nurse, r), "scan": b.pack(b.product("Amoxicillin")), "dose_id": d.ID}, nurse}
+		}, 422, mar.ReasonAllergy, "allergy"},
+		{"cross-sensitivity: penicillin allergy, cephalexin given without the prescriber's confirmation", func(b *bed, nurse *testenv.Client) request {
+			r := b.resident("Abbott")
+			p := b.product("Cephalexin")
+			o := b.addOrder(mar.Order{ResidentID: r.ID, ProductID: p.ID, Ingredient: "cephalexin", DoseValue: 500, DoseUnit: "mg", Route: "oral", Frequency: "TID at 09:00, 14:00, 21:00"})
+			d := b.dose(o, b.env.Clock.Now().Add(2*time.Minute), time.Hour)
+			return request{document, body{"context_id": scanWristband(t, nurse, r), "scan": b.pack(b.product("Cephalexin")), "dose_id": d.ID, "outcome": "given"}, nurse}
+		}, 422, mar.ReasonAllergyCrossSensitivity, "allergy"},
 		{"order pending pharmacy verification", func(b *bed, nurse *testenv.Client) request {
 			r := b.resident("Eriksen") // potassium chloride ordered, not verified
 			return request{verify, body{"context_id": scanWristband(t, nurse, r), "scan": b.pack(b.product("Potassium chloride"))}, nurse}
@@ -316,7 +330,7 @@ func TestBedsideDuplicateIsRefusedWithWhoAndWhen(t *testing.T) {
 			}
 			v := nurse2.Do("POST", "/api/v1/bedside/verify", body{"context_id": ctx2, "scan": scan}, nil)
 			vref := decode[refusal](t, v)
-			if v.Status != 422 || vref.Error.Reason != mar.ReasonAlreadyDocumented || !strings.Contains(vref.Error.Message, "Nora Nurse") {
+			if v.Status != 422 || vref.Error.Reason != mar.ReasonAlreadyDocumented || !strings.Contains(vref.Error.Message, "Nora Nurse") || vref.Error.Details.DocumentedBy != "Nora Nurse" {
 				t.Fatalf("verify after: %d %s", v.Status, v.Body)
 			}
 		})

@@ -35,7 +35,7 @@ func under(pkg, root string) bool { return pkg == root || strings.HasPrefix(pkg,
 func TestPackageDesign(t *testing.T) {
 	rules := []struct {
 		name    string
-		dep     string                 // an imported path prefix
+		dep     string                // an imported path prefix
 		allowed func(pkg string) bool // who may import it
 	}{
 		{"only web imports gin", "github.com/gin-gonic/gin", func(p string) bool { return under(p, module+"/web") }},
@@ -43,7 +43,9 @@ func TestPackageDesign(t *testing.T) {
 		{"only alerts imports robfig/cron", "github.com/robfig/cron", func(p string) bool { return under(p, module+"/alerts") }},
 		{"only scanning imports gozxing", "github.com/makiuchi-d/gozxing", func(p string) bool { return under(p, module+"/scanning") }},
 		{"nothing imports cmd", module + "/cmd", func(p string) bool { return under(p, module+"/cmd") }},
-		{"mar does not import the web layer", module + "/web", func(p string) bool { return !under(p, module+"/mar") && !under(p, module+"/alerts") || under(p, module+"/web") }},
+		{"mar does not import the web layer", module + "/web", func(p string) bool {
+			return !under(p, module+"/mar") && !under(p, module+"/alerts") || under(p, module+"/web")
+		}},
 		{"mar does not import alerts", module + "/alerts", func(p string) bool { return !under(p, module+"/mar") }},
 	}
 	all := imports(t)

@@ -327,11 +327,13 @@ func (t *tx) ListAdministrations(f mar.AdministrationFilter) ([]mar.Administrati
 	if !f.Until.IsZero() {
 		q = q.Where("performed_at <= ?", f.Until.UTC())
 	}
+	// Literal predicates, written as the partial indexes are, so that the
+	// planner can use them (a bound parameter would not match).
 	if f.GivenOnly || f.UnremovedPatch {
-		q = q.Where("outcome = ? AND entered_in_error = ?", string(mar.OutcomeGiven), false)
+		q = q.Where("outcome = 'given' AND entered_in_error = " + t.boolFalse())
 	}
 	if f.UnremovedPatch {
-		q = q.Where("patch = ? AND NOT EXISTS (SELECT 1 FROM patch_removals pr WHERE pr.administration_id = administrations.id)", true)
+		q = q.Where("patch = " + t.boolTrue() + " AND NOT EXISTS (SELECT 1 FROM patch_removals pr WHERE pr.administration_id = administrations.id)")
 	}
 	if f.Newest {
 		q = q.Order("performed_at DESC, id DESC")
@@ -509,4 +511,11 @@ func (t *tx) GetProducts(ids []string) (map[string]mar.Product, error) {
 		out[p.ID] = p
 	}
 	return out, nil
+}
+
+func (t *tx) boolTrue() string {
+	if t.dialect == Postgres {
+		return "true"
+	}
+	return "1"
 }

@@ -20,6 +20,9 @@ func (t *tx) OrdersToMaterialize(until time.Time, limit int) ([]mar.Order, error
 	return out, nil
 }
 
+// SetMaterializedUntil writes the column with plain SQL: the field is
+// read-only to GORM (so UpdateOrder never overwrites it), and GORM drops an
+// Update of a read-only field without a word, even with Select.
 func (t *tx) SetMaterializedUntil(orderID string, until *time.Time) error {
-	return t.db.Model(&orderRow{}).Where("id = ?", orderID).Update("materialized_until", utcPtr(until)).Error
+	return t.db.Exec("UPDATE orders SET materialized_until = ? WHERE id = ?", utcPtr(until), orderID).Error
 }
