@@ -89,14 +89,7 @@ func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID strin
 		return ResidentMAR{}, Invalid("to", "a MAR covers at most two months")
 	}
 	var m ResidentMAR
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.GetResident(residentID)
-		if err != nil {
-			return err
-		}
-		if err := CanSeeResident(by.User, r); err != nil {
-			return err
-		}
+	err := s.readResident(ctx, by, residentID, "resident.mar", func(tx Tx, r Resident) error {
 		u, err := tx.GetUnit(r.UnitID)
 		if err != nil {
 			return err
@@ -124,8 +117,7 @@ func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID strin
 				}
 			}
 		}
-		return s.audit(tx, by, AuditEntry{Action: "resident.mar", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID,
-			Detail: map[string]any{"from": from, "to": to}})
+		return nil
 	})
 	return m, err
 }
