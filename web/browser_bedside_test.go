@@ -288,3 +288,30 @@ func TestBrowserDemoSheetScansIntoTheBedside(t *testing.T) {
 	s.waitText("#send-state", "The bedside page received the scan")
 	b.waitText("#resident-name", "Abbott, Margaret")
 }
+
+// Half an hour before the window opens the dose is a soft stop: amber,
+// and recorded only with a reason for going ahead.
+func TestBrowserBedsideSoftStopNeedsAReason(t *testing.T) {
+	env := startWard(t, time.Date(2026, 11, 23, 7, 30, 0, 0, mustZone("America/New_York")))
+	abbott := demo.BuildSheet(env.Clock.Now()).Residents[0]
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.signIn("nurse", "/bedside")
+	b.typeScan(abbott.Wristband.Typed)
+	b.waitText("#resident-name", "Abbott, Margaret")
+	b.typeScan(abbott.Packs[0].Typed)
+	b.waitText("#verdict", "Check before giving")
+	if cls := evalJS[string](b, `document.getElementById('verdict').className`); !strings.Contains(cls, "v-caution") {
+		t.Fatalf("verdict class %q, want amber", cls)
+	}
+	b.do(
+		chromedp.SendKeys(chromedp.ID("vital-heart_rate"), "72"),
+		chromedp.SendKeys(chromedp.ID("vital-systolic_bp"), "128"),
+		chromedp.Click(chromedp.ID("record")),
+	)
+	b.waitText("#document-error", "reason")
+	b.do(chromedp.SendKeys(chromedp.CSS(`#override-block textarea`), "Leaving for dialysis at 08:00; prescriber agreed"))
+	b.screenshots("bedside-verdict-caution")
+	b.do(chromedp.Click(chromedp.ID("record")))
+	b.waitText("#record-list", "Recorded at 07:30")
+}
