@@ -315,3 +315,39 @@ func TestBrowserBedsideSoftStopNeedsAReason(t *testing.T) {
 	b.do(chromedp.Click(chromedp.ID("record")))
 	b.waitText("#record-list", "Recorded at 07:30")
 }
+
+// An as-needed dose: two tablets for the ordered 1000 mg, the indication
+// and a pain score; an hour later, its effectiveness.
+func TestBrowserBedsidePRNAndEffectiveness(t *testing.T) {
+	env := startWard(t, morningOf)
+	abbott := demo.BuildSheet(env.Clock.Now()).Residents[0]
+	acetaminophen := abbott.Packs[1]
+	if !strings.HasPrefix(acetaminophen.Label, "Acetaminophen") {
+		t.Fatalf("the demo sheet changed: %q", acetaminophen.Label)
+	}
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.signIn("nurse", "/bedside")
+	b.typeScan(abbott.Wristband.Typed)
+	b.waitText("#due-list", "PRN available")
+	b.typeScan(acetaminophen.Typed)
+	b.waitText("#verdict", "Give 1000 mg (2 × tablet)")
+	if q := evalJS[string](b, `document.getElementById('quantity').value`); q != "2" {
+		t.Fatalf("quantity %q, want the server's 2", q)
+	}
+	b.do(
+		chromedp.WaitVisible(chromedp.ID("prn-indication")),
+		chromedp.SetValue(chromedp.ID("pain-score"), "6"),
+		chromedp.Click(chromedp.ID("record")),
+	)
+	b.waitText("#record-list", "Recorded at 09:05")
+	b.do(chromedp.Click(chromedp.CSS(`#record-list button`)))
+	b.do(chromedp.WaitVisible(chromedp.ID("effectiveness-result")))
+	result := evalJS[string](b, `document.querySelector('#effectiveness-result option:nth-child(2)').value`)
+	b.do(
+		chromedp.SetValue(chromedp.ID("effectiveness-result"), result),
+		chromedp.SetValue(chromedp.ID("effectiveness-pain"), "2"),
+		chromedp.Click(chromedp.CSS(`#effectiveness-form button[type="submit"]`)),
+	)
+	b.waitText("#scan-state", "Effectiveness recorded")
+}

@@ -404,6 +404,16 @@
       ob.append(el('label', { for: id }, `Reason to go ahead despite “${rightName(check.right)}”: ${check.message}`), ta);
     }
 
+    // How many packs (tablets, patches…): the server's count, which the
+    // nurse may change; a change is checked again at once.
+    const qb = $('quantity-block');
+    qb.hidden = !v.quantity;
+    if (v.quantity) {
+      $('quantity-label').textContent = `Quantity given (${v.product && v.product.form ? v.product.form + 's' : 'packs'})`;
+      if (!keep || $('quantity').value === '') $('quantity').value = String(v.quantity);
+      $('quantity').dataset.server = String(v.quantity);
+    }
+
     const prn = !!(req.prn_indication || (v.order && v.order.prn));
     $('prn-block').hidden = !prn;
     if (prn && !$('prn-indication').value && v.order) $('prn-indication').value = v.order.prn_reason || '';
@@ -446,7 +456,7 @@
     form.querySelector('input[value="refused"]').checked = true;
     form.querySelector('input[value="given"]').closest('label').hidden = true;
     for (const id of ['override-block', 'vitals-block']) $(id).replaceChildren();
-    for (const id of ['prn-block', 'glucose-block', 'recheck-block', 'site-block', 'witness-block']) $(id).hidden = true;
+    for (const id of ['prn-block', 'glucose-block', 'recheck-block', 'site-block', 'witness-block', 'quantity-block']) $(id).hidden = true;
     fillReasons();
     $('document').hidden = false;
     $('reason-code').focus();
@@ -464,6 +474,8 @@
     const out = {};
     if (any) out.vitals = vitals;
     if (!$('glucose-block').hidden && $('glucose').value !== '') out.glucose = Number($('glucose').value);
+    const q = $('quantity');
+    if (!$('quantity-block').hidden && q.value !== '') out.quantity = Number(q.value);
     return out;
   }
 
@@ -728,6 +740,9 @@
     $('document-form').addEventListener('change', (e) => { if (e.target.name === 'outcome') fillReasons(); });
     $('cancel-document').addEventListener('click', () => { hideDocument(); hideVerdict(); say('Cancelled. Scan a medication.'); focusScan(); });
     $('recheck').addEventListener('click', recheck);
+    $('quantity').addEventListener('change', () => {
+      if ($('quantity').value !== $('quantity').dataset.server) recheck();
+    });
     $('effectiveness-form').addEventListener('submit', submitEffectiveness);
     $('cancel-effectiveness').addEventListener('click', () => { $('effectiveness').hidden = true; focusScan(); });
 
