@@ -33,6 +33,7 @@ type UnitBoard struct {
 type ResidentMAR struct {
 	Resident Resident
 	Unit     Unit
+	From, To time.Time
 	DoseSheet
 	PRN []Administration // given, held … without a scheduled dose; not entered in error
 }
@@ -79,20 +80,31 @@ func (s *Service) UnitBoard(ctx context.Context, by Identity, unitID string, fro
 	return b, err
 }
 
+// MARPeriod chooses a MAR's period in the zone of the resident's unit,
+// which the caller does not know before the read.
+type MARPeriod func(loc *time.Location) (from, to time.Time, err error)
+
 // ResidentMAR reads one resident's record for a period; the read is
 // audited against the resident.
-func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID string, from, to time.Time) (ResidentMAR, error) {
-	if !from.Before(to) {
-		return ResidentMAR{}, Invalid("from", "must be before to")
-	}
-	if to.Sub(from) > 62*24*time.Hour {
-		return ResidentMAR{}, Invalid("to", "a MAR covers at most two months")
-	}
+func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID string, period MARPeriod) (ResidentMAR, error) {
 	var m ResidentMAR
 	err := s.readResident(ctx, by, residentID, "resident.mar", func(tx Tx, r Resident) error {
 		u, err := tx.GetUnit(r.UnitID)
 		if err != nil {
 			return err
+		}
+		loc, err := u.Location()
+		if err != nil {
+			return err
+		}
+		from, to, err := period(loc)
+		switch {
+		case err != nil:
+			return err
+		case !from.Before(to):
+			return Invalid("from", "must be before to")
+		case to.Sub(from) > 62*24*time.Hour:
+			return Invalid("to", "a MAR covers at most two months")
 		}
 		doses, err := tx.ListDoses(DoseFilter{ResidentID: r.ID, DueFrom: from, DueTo: to})
 		if err != nil {
@@ -106,7 +118,7 @@ func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID strin
 		if err != nil {
 			return err
 		}
-		m = ResidentMAR{Resident: r, Unit: u, DoseSheet: sheet}
+		m = ResidentMAR{Resident: r, Unit: u, From: from, To: to, DoseSheet: sheet}
 		for _, a := range admins {
 			if a.DoseID == "" && !a.EnteredInError {
 				m.PRN = append(m.PRN, a)

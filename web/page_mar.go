@@ -84,53 +84,46 @@ func (s *Server) pageMAR(c *gin.Context) {
 func (s *Server) marFor(c *gin.Context) (marView, error) {
 	by := mustIdentity(c)
 	ctx := c.Request.Context()
-	// The resident's unit decides the zone; read it first (audited).
-	res, err := s.svc.GetResident(ctx, by, c.Param("id"))
-	if err != nil {
-		return marView{}, err
-	}
-	units, err := s.svc.ListUnits(ctx, by)
-	if err != nil {
-		return marView{}, err
-	}
-	i := slices.IndexFunc(units, func(u mar.Unit) bool { return u.ID == res.UnitID })
-	if i < 0 {
-		return marView{}, mar.NotFound("unit", res.UnitID)
-	}
-	loc, err := units[i].Location()
-	if err != nil {
-		return marView{}, err
-	}
-	now := s.svc.Clock.Now()
-	day, err := parseDay(c.Query("date"), now, loc)
-	if err != nil {
-		return marView{}, err
-	}
 	period := c.DefaultQuery("period", "week")
-	var first time.Time
-	var n int
-	v := marView{Period: period}
-	y, m, d := day.Date()
-	switch period {
-	case "week":
-		wd := (int(day.Weekday()) + 6) % 7 // Monday first
-		first = time.Date(y, m, d-wd, 0, 0, 0, 0, loc)
-		n = 7
-		v.Title = "Week of " + first.Format("Monday 2 January 2006")
-		v.Prev, v.Next = first.AddDate(0, 0, -7).Format(time.DateOnly), first.AddDate(0, 0, 7).Format(time.DateOnly)
-	case "month":
-		first = time.Date(y, m, 1, 0, 0, 0, 0, loc)
-		n = first.AddDate(0, 1, -1).Day()
-		v.Title = first.Format("January 2006")
-		v.Prev, v.Next = first.AddDate(0, -1, 0).Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
-	default:
+	if period != "week" && period != "month" {
 		return marView{}, mar.Invalid("period", "must be week or month")
 	}
-	from, _ := dayRange(first, loc)
-	_, to := dayRange(first.AddDate(0, 0, n-1), loc)
-	rec, err := s.svc.ResidentMAR(ctx, by, res.ID, from, to)
+	now := s.svc.Clock.Now()
+	v := marView{Period: period}
+	var first time.Time
+	var n int
+	// The period is chosen in the zone of the resident's unit, which the
+	// read itself finds.
+	rec, err := s.svc.ResidentMAR(ctx, by, c.Param("id"), func(loc *time.Location) (time.Time, time.Time, error) {
+		day, err := parseDay(c.Query("date"), now, loc)
+		if err != nil {
+			return time.Time{}, time.Time{}, err
+		}
+		y, m, d := day.Date()
+		if period == "week" {
+			first = time.Date(y, m, d-(int(day.Weekday())+6)%7, 0, 0, 0, 0, loc) // Monday
+			n = 7
+		} else {
+			first = time.Date(y, m, 1, 0, 0, 0, 0, loc)
+			n = first.AddDate(0, 1, -1).Day()
+		}
+		from, _ := dayRange(first, loc)
+		_, to := dayRange(first.AddDate(0, 0, n-1), loc)
+		return from, to, nil
+	})
 	if err != nil {
 		return marView{}, err
+	}
+	loc, err := rec.Unit.Location()
+	if err != nil {
+		return marView{}, err
+	}
+	if period == "week" {
+		v.Title = "Week of " + first.Format("Monday 2 January 2006")
+		v.Prev, v.Next = first.AddDate(0, 0, -7).Format(time.DateOnly), first.AddDate(0, 0, 7).Format(time.DateOnly)
+	} else {
+		v.Title = first.Format("January 2006")
+		v.Prev, v.Next = first.AddDate(0, -1, 0).Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
 	}
 	v.Resident, v.Unit = rec.Resident, rec.Unit
 	v.Printed = now.In(loc).Format("2 Jan 2006 15:04 MST")

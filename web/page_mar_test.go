@@ -63,3 +63,34 @@ func TestMARShowsScheduledAndAsNeededDoses(t *testing.T) {
 		t.Error("the signatures do not name Nora Nurse")
 	}
 }
+
+func TestMARRefusesBadPeriods(t *testing.T) {
+	env := startWard(t, morningOf)
+	charge := env.Login(t, "charge")
+	var rs struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	charge.JSON("GET", "/api/v1/residents", nil, &rs)
+	id := rs.Items[0].ID
+	tests := []struct {
+		name, query string
+		want        int
+	}{
+		{"a week", "period=week&date=2026-11-23", http.StatusOK},
+		{"a month", "period=month&date=2026-02-10", http.StatusOK},
+		{"a year is not a MAR period", "period=year", http.StatusBadRequest},
+		{"a date that is not one", "date=23/11/2026", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := charge.Do("GET", "/residents/"+id+"/mar?"+tt.query, nil, nil); r.Status != tt.want {
+				t.Fatalf("status %d, want %d: %.200s", r.Status, tt.want, r.Body)
+			}
+		})
+	}
+	if r := charge.Do("GET", "/residents/01a0c5a3-0000-7000-8000-000000000000/mar", nil, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown resident: %d", r.Status)
+	}
+}
