@@ -227,6 +227,11 @@ func (b *browser) screenshot(name string) {
 	for _, u := range unlabelled {
 		b.t.Errorf("%s: a control or image without a name: %s", name, u)
 	}
+	// The page reflows to the window: wide tables scroll inside their box,
+	// the page itself never sideways (WCAG 1.4.10).
+	if w := evalJS[int](b, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		b.t.Errorf("%s: the page is %d px wider than the window", name, w)
+	}
 	text := evalJS[string](b, `document.body.innerText`)
 	for _, bad := range []string{"[object ", "undefined", "NaN", "Invalid Date"} {
 		if strings.Contains(text, bad) {
