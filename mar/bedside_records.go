@@ -105,6 +105,10 @@ func (s *Service) EnterInError(ctx context.Context, by Identity, id, reason stri
 			return AdministrationView{}, err
 		}
 		a, err = tx.GetAdministration(a.ID)
+		if err == nil {
+			// The correction goes to the pharmacy system too (RXA-21 D).
+			err = s.AdministrationRecorded(tx, a)
+		}
 		if err != nil {
 			return AdministrationView{}, err
 		}

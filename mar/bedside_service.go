@@ -513,7 +513,7 @@ func validateVital(kind string, v float64) error {
 // resident (two devices, PRN races) runs one after the other and each sees
 // what the previous one wrote.
 func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyMode, lock bool) (*facts, error) {
-	f := &facts{mode: mode, now: s.now(), by: by, in: in, cfg: s.Config.Bedside, loc: time.UTC,
+	f := &facts{mode: mode, now: s.now(), by: by, in: in, cfg: s.Config.Bedside, pharmacy: s.Config.Pharmacy, loc: time.UTC,
 		products: map[string]Product{}, users: map[string]User{}}
 	f.at = f.now
 	if in.PerformedAt != nil {
@@ -960,6 +960,11 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 			Quantity: -a.Quantity, Kind: StockAdministered, RefID: a.ID, At: a.PerformedAt, By: by.User.ID}); err != nil {
 			return DocumentResult{}, fmt.Errorf("stock movement: %w", err)
 		}
+	}
+	// Pharmacy's part, in this transaction: the review flag of an
+	// unverified STAT dose and the HL7 RAS^O17 in the outbox.
+	if err := s.AdministrationRecorded(tx, a); err != nil {
+		return DocumentResult{}, fmt.Errorf("pharmacy: %w", err)
 	}
 	var followup *PRNFollowup
 	if outcome == OutcomeGiven && order.PRN {

@@ -39,9 +39,15 @@ type Order struct {
 	HoldParams   []HoldParam
 	SlidingScale []ScaleStep
 	Source       string // rest, fhir, hl7
-	ExternalID   string // placer order number from the EHR
-	VerifiedBy   string
-	VerifiedAt   *time.Time
+	ExternalID   string // placer order number from the EHR (ORC-2, a FHIR identifier)
+	FillerID     string // the pharmacy system's order number (ORC-3)
+	StatusReason string // why the order was rejected, held or stopped
+	// RegulatoryStop is the 14-day limit of a PRN psychotropic order in
+	// long-term care (42 CFR 483.45(e)); renewals move it. StopAt is kept
+	// at or before it so the bedside refuses doses past the limit.
+	RegulatoryStop *time.Time
+	VerifiedBy     string
+	VerifiedAt     *time.Time
 	// MaterializedUntil is how far scheduled doses exist; the job carries
 	// on from there.
 	MaterializedUntil *time.Time

@@ -12,6 +12,18 @@ import (
 // verified on entry; orders from anyone else or from outside systems wait
 // for pharmacy verification.
 func (s *Service) CreateOrder(ctx context.Context, by Identity, o Order) (Order, error) {
+	var out Order
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = s.createOrderTx(tx, by, o, by.User.Role == RolePharmacist)
+		return err
+	})
+	return out, err
+}
+
+// createOrderTx stores a new order inside tx: active when verified, else
+// pending verification. Orders from outside systems come through here too.
+func (s *Service) createOrderTx(tx Tx, by Identity, o Order, verified bool) (Order, error) {
 	now := s.now()
 	o.ID = NewID()
 	o.FacilityID = by.User.FacilityID
@@ -19,61 +31,63 @@ func (s *Service) CreateOrder(ctx context.Context, by Identity, o Order) (Order,
 	o.Route = strings.ToLower(strings.TrimSpace(o.Route))
 	o.CreatedAt, o.UpdatedAt = now, now
 	o.MaterializedUntil = nil
+	o.VerifiedBy, o.VerifiedAt = "", nil
 	if o.Source == "" {
 		o.Source = "rest"
 	}
-	if by.User.Role == RolePharmacist {
+	if verified {
 		o.Status = OrderActive
 		o.VerifiedBy, o.VerifiedAt = by.User.ID, &now
 	} else {
 		o.Status = OrderPending
 	}
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		res, err := tx.GetResident(o.ResidentID)
-		if err != nil {
-			return Invalid("resident_id", "unknown resident %q", o.ResidentID)
+	res, err := tx.GetResident(o.ResidentID)
+	if err != nil {
+		return o, Invalid("resident_id", "unknown resident %q", o.ResidentID)
+	}
+	if res.FacilityID != o.FacilityID {
+		return o, Invalid("resident_id", "unknown resident %q", o.ResidentID)
+	}
+	if res.Status != Admitted {
+		return o, &Error{Code: ERefused, Field: "resident_id", Reason: "resident_discharged", Message: "the resident is discharged; orders cannot be added"}
+	}
+	var product Product
+	if o.ProductID != "" {
+		p, err := tx.GetProduct(o.ProductID)
+		if err != nil || p.FacilityID != o.FacilityID {
+			return o, Invalid("product_id", "unknown product %q", o.ProductID)
 		}
-		if res.FacilityID != o.FacilityID {
-			return Invalid("resident_id", "unknown resident %q", o.ResidentID)
+		product = p
+		if o.Ingredient == "" && len(p.Ingredients) > 0 {
+			o.Ingredient = p.Ingredients[0].Name
 		}
-		if res.Status != Admitted {
-			return &Error{Code: ERefused, Field: "resident_id", Reason: "resident_discharged", Message: "the resident is discharged; orders cannot be added"}
+		if !p.HasRoute(o.Route) {
+			return o, Invalid("route", "%s is not given by the %s route", p.Name, o.Route)
 		}
-		if o.ProductID != "" {
-			p, err := tx.GetProduct(o.ProductID)
-			if err != nil || p.FacilityID != o.FacilityID {
-				return Invalid("product_id", "unknown product %q", o.ProductID)
-			}
-			if o.Ingredient == "" && len(p.Ingredients) > 0 {
-				o.Ingredient = p.Ingredients[0].Name
-			}
-			if !p.HasRoute(o.Route) {
-				return Invalid("route", "%s is not given by the %s route", p.Name, o.Route)
-			}
-		}
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		unit, err := tx.GetUnit(res.UnitID)
-		if err != nil {
-			return err
-		}
-		rule, err := s.ParseFrequency(o.Frequency, unit)
-		if err != nil {
-			return err
-		}
-		o.PRN = o.PRN || rule.Kind == schedules.KindPRN
-		// Store the canonical text: it spells out the clock times, so a
-		// later change of the unit's default times never moves the doses
-		// of an existing order.
-		o.Frequency = rule.String()
-		if err := tx.CreateOrder(&o); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "order.create", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
-			Detail: map[string]any{"ingredient": o.Ingredient, "dose": o.DoseValue, "unit": o.DoseUnit, "route": o.Route, "frequency": o.Frequency, "status": o.Status}})
-	})
-	return o, err
+	}
+	if err := o.Validate(); err != nil {
+		return o, err
+	}
+	unit, err := tx.GetUnit(res.UnitID)
+	if err != nil {
+		return o, err
+	}
+	rule, err := s.ParseFrequency(o.Frequency, unit)
+	if err != nil {
+		return o, err
+	}
+	o.PRN = o.PRN || rule.Kind == schedules.KindPRN
+	// Store the canonical text: it spells out the clock times, so a
+	// later change of the unit's default times never moves the doses
+	// of an existing order.
+	o.Frequency = rule.String()
+	s.applyPRNLimit(&o, product)
+	if err := tx.CreateOrder(&o); err != nil {
+		return o, err
+	}
+	return o, s.audit(tx, by, AuditEntry{Action: "order.create", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
+		Detail: map[string]any{"ingredient": o.Ingredient, "dose": o.DoseValue, "unit": o.DoseUnit, "route": o.Route, "frequency": o.Frequency,
+			"status": o.Status, "source": o.Source, "external_id": o.ExternalID}})
 }
 
 // OrderAction changes an order's status.
@@ -98,45 +112,56 @@ func (s *Service) ChangeOrderStatus(ctx context.Context, by Identity, orderID st
 		if o, err = s.orderInFacility(tx, by, orderID); err != nil {
 			return err
 		}
-		now := s.now()
-		from := o.Status
-		switch action {
-		case ActionHold:
-			if o.Status != OrderActive {
-				return Conflict("order_not_active", "only an active order can be held (it is %s)", o.Status)
-			}
-			o.Status = OrderOnHold
-			_, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled}, DoseSuspended)
-		case ActionResume:
-			if o.Status != OrderOnHold {
-				return Conflict("order_not_on_hold", "only an order on hold can be resumed (it is %s)", o.Status)
-			}
-			o.Status = OrderActive
-			// Doses whose time passed during the hold stay suspended:
-			// they were not due while the order was held.
-			_, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseSuspended}, DoseScheduled)
-		case ActionDiscontinue:
-			switch o.Status {
-			case OrderDiscontinued, OrderCompleted, OrderRejected:
-				return Conflict("order_closed", "the order is already %s", o.Status)
-			}
-			o.Status = OrderDiscontinued
-			o.StopAt = &now
-			_, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled, DoseSuspended}, DoseCancelled)
-		default:
-			return Invalid("action", "must be hold, resume or discontinue")
-		}
-		if err != nil {
-			return err
-		}
-		o.UpdatedAt = now
-		if err := tx.UpdateOrder(&o); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "order." + string(action), ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
-			Detail: map[string]any{"from": from, "to": o.Status, "reason": reason}})
+		o, err = s.changeOrderStatusTx(tx, by, o, action, reason)
+		return err
 	})
 	return o, err
+}
+
+func (s *Service) changeOrderStatusTx(tx Tx, by Identity, o Order, action OrderAction, reason string) (Order, error) {
+	var err error
+	now := s.now()
+	from := o.Status
+	switch action {
+	case ActionHold:
+		if o.Status != OrderActive {
+			return o, Conflict("order_not_active", "only an active order can be held (it is %s)", o.Status)
+		}
+		o.Status = OrderOnHold
+		_, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled}, DoseSuspended)
+	case ActionResume:
+		if o.Status != OrderOnHold {
+			return o, Conflict("order_not_on_hold", "only an order on hold can be resumed (it is %s)", o.Status)
+		}
+		o.Status = OrderActive
+		// Doses whose time passed during the hold stay suspended:
+		// they were not due while the order was held.
+		_, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseSuspended}, DoseScheduled)
+	case ActionDiscontinue:
+		switch o.Status {
+		case OrderDiscontinued, OrderCompleted, OrderRejected:
+			return o, Conflict("order_closed", "the order is already %s", o.Status)
+		}
+		o.Status = OrderDiscontinued
+		o.StopAt = &now
+		_, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled, DoseSuspended}, DoseCancelled)
+	default:
+		return o, Invalid("action", "must be hold, resume or discontinue")
+	}
+	if err != nil {
+		return o, err
+	}
+	o.UpdatedAt = now
+	if action == ActionResume {
+		o.StatusReason = ""
+	} else {
+		o.StatusReason = reason
+	}
+	if err := tx.UpdateOrder(&o); err != nil {
+		return o, err
+	}
+	return o, s.audit(tx, by, AuditEntry{Action: "order." + string(action), ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
+		Detail: map[string]any{"from": from, "to": o.Status, "reason": reason}})
 }
 
 // OrderChange is a revision of an order's dose or timing.
@@ -163,62 +188,81 @@ func (s *Service) ChangeOrder(ctx context.Context, by Identity, orderID string, 
 		if o, err = s.orderInFacility(tx, by, orderID); err != nil {
 			return err
 		}
-		switch o.Status {
-		case OrderDiscontinued, OrderCompleted, OrderRejected:
-			return Conflict("order_closed", "a %s order cannot be changed", o.Status)
-		}
-		before := o
-		if ch.DoseValue != nil {
-			o.DoseValue = *ch.DoseValue
-		}
-		if ch.DoseUnit != nil {
-			o.DoseUnit = *ch.DoseUnit
-		}
-		if ch.Route != nil {
-			o.Route = strings.ToLower(strings.TrimSpace(*ch.Route))
-		}
-		if ch.Frequency != nil {
-			o.Frequency = *ch.Frequency
-		}
-		if ch.StopAt != nil {
-			o.StopAt = ch.StopAt
-		}
-		if ch.Instructions != nil {
-			o.Instructions = *ch.Instructions
-		}
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		res, err := tx.GetResident(o.ResidentID)
-		if err != nil {
-			return err
-		}
-		unit, err := tx.GetUnit(res.UnitID)
-		if err != nil {
-			return err
-		}
-		rule, err := s.ParseFrequency(o.Frequency, unit)
-		if err != nil {
-			return err
-		}
-		o.Frequency = rule.String()
-		now := s.now()
-		if _, err := tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled, DoseSuspended}, DoseCancelled); err != nil {
-			return err
-		}
-		// Expand again from now: the job revives or adds the future doses.
-		o.MaterializedUntil = &now
-		if err := tx.SetMaterializedUntil(o.ID, &now); err != nil {
-			return err
-		}
-		o.UpdatedAt = now
-		if err := tx.UpdateOrder(&o); err != nil {
-			return err
-		}
-		return s.audit(tx, by, AuditEntry{Action: "order.change", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
-			Detail: map[string]any{"reason": ch.Reason, "before": orderSummary(before), "after": orderSummary(o)}})
+		o, err = s.changeOrderTx(tx, by, o, ch)
+		return err
 	})
 	return o, err
+}
+
+func (s *Service) changeOrderTx(tx Tx, by Identity, o Order, ch OrderChange) (Order, error) {
+	switch o.Status {
+	case OrderDiscontinued, OrderCompleted, OrderRejected:
+		return o, Conflict("order_closed", "a %s order cannot be changed", o.Status)
+	}
+	before := o
+	if ch.DoseValue != nil {
+		o.DoseValue = *ch.DoseValue
+	}
+	if ch.DoseUnit != nil {
+		o.DoseUnit = *ch.DoseUnit
+	}
+	if ch.Route != nil {
+		o.Route = strings.ToLower(strings.TrimSpace(*ch.Route))
+	}
+	if ch.Frequency != nil {
+		o.Frequency = *ch.Frequency
+	}
+	if ch.StopAt != nil {
+		o.StopAt = ch.StopAt
+	}
+	if ch.Instructions != nil {
+		o.Instructions = *ch.Instructions
+	}
+	if err := o.Validate(); err != nil {
+		return o, err
+	}
+	res, err := tx.GetResident(o.ResidentID)
+	if err != nil {
+		return o, err
+	}
+	unit, err := tx.GetUnit(res.UnitID)
+	if err != nil {
+		return o, err
+	}
+	rule, err := s.ParseFrequency(o.Frequency, unit)
+	if err != nil {
+		return o, err
+	}
+	o.Frequency = rule.String()
+	if o.ProductID != "" && ch.Route != nil {
+		p, err := tx.GetProduct(o.ProductID)
+		if err != nil {
+			return o, err
+		}
+		if !p.HasRoute(o.Route) {
+			return o, Invalid("route", "%s is not given by the %s route", p.Name, o.Route)
+		}
+	}
+	// A change never lifts the PRN psychotropic limit: only a renewal does.
+	if o.RegulatoryStop != nil && (o.StopAt == nil || o.StopAt.After(*o.RegulatoryStop)) {
+		stop := *o.RegulatoryStop
+		o.StopAt = &stop
+	}
+	now := s.now()
+	if _, err := tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled, DoseSuspended}, DoseCancelled); err != nil {
+		return o, err
+	}
+	// Expand again from now: the job revives or adds the future doses.
+	o.MaterializedUntil = &now
+	if err := tx.SetMaterializedUntil(o.ID, &now); err != nil {
+		return o, err
+	}
+	o.UpdatedAt = now
+	if err := tx.UpdateOrder(&o); err != nil {
+		return o, err
+	}
+	return o, s.audit(tx, by, AuditEntry{Action: "order.change", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
+		Detail: map[string]any{"reason": ch.Reason, "before": orderSummary(before), "after": orderSummary(o)}})
 }
 
 func orderSummary(o Order) map[string]any {

@@ -22,8 +22,9 @@ type Config struct {
 	LockDuration      time.Duration // for this long
 	BreakGlassFor     time.Duration // how long an emergency grant lasts
 
-	Alerts  AlertConfig
-	Bedside BedsideConfig // scanning, verification and documentation rules
+	Pharmacy PharmacyConfig // order intake, verification and dispensing
+	Alerts   AlertConfig
+	Bedside  BedsideConfig // scanning, verification and documentation rules
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -39,8 +40,9 @@ func DefaultConfig() Config {
 		LockDuration:      15 * time.Minute,
 		BreakGlassFor:     60 * time.Minute,
 
-		Alerts:  AlertConfig{Shifts: DefaultShiftStarts},
-		Bedside: DefaultBedsideConfig(),
+		Pharmacy: DefaultPharmacyConfig(),
+		Alerts:   AlertConfig{Shifts: DefaultShiftStarts},
+		Bedside:  DefaultBedsideConfig(),
 	}
 }
 
@@ -51,6 +53,11 @@ type Service struct {
 	Config   Config
 	Schedule ScheduleSettings
 	Log      *slog.Logger
+	// OnAdministration runs inside the transaction that charts an
+	// administration (see AdministrationRecorded); cmd sets it to put the
+	// HL7 RAS^O17 into the outbox, so the message exists if and only if
+	// the administration does.
+	OnAdministration func(tx Tx, rec AdministrationRecord) error
 }
 
 // NewService wires a service with the system clock and default config.

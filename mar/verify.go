@@ -31,6 +31,7 @@ type facts struct {
 	by       Identity
 	in       MedicationInput
 	cfg      BedsideConfig
+	pharmacy PharmacyConfig // the STAT override of verification
 	bctx     BedsideContext
 	resident Resident
 	unit     Unit
@@ -577,8 +578,13 @@ func (vr *verifier) checkOrderStatus() {
 	switch o.Status {
 	case OrderActive:
 	case OrderPending:
-		vr.fail(RightOrderStatus, ReasonOrderPendingVerification, "The order "+what+" has not been verified by pharmacy yet. Do not give it.")
-		return
+		if !f.pharmacy.MayGiveUnverified(o) {
+			vr.fail(RightOrderStatus, ReasonOrderPendingVerification, "The order "+what+" has not been verified by pharmacy yet. Do not give it.")
+			return
+		}
+		// Local policy lets a STAT/NOW dose go before verification; the
+		// administration is flagged for the pharmacist's review.
+		vr.warn(RightOrderStatus, ReasonUnverifiedStat, "The STAT order "+what+" is not verified by pharmacy yet. It may be given now; pharmacy will review it.")
 	case OrderOnHold:
 		vr.fail(RightOrderStatus, ReasonOrderOnHold, "The order "+what+" is on hold. Do not give it.")
 		return

@@ -11,7 +11,7 @@ unformatted=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
 go vet ./...
 
-export EMAR_TEST_REQUIRE_PG=1 EMAR_TEST_CHROMIUM=1
+export EMAR_TEST_REQUIRE_PG=1 EMAR_TEST_CHROMIUM=1 EMAR_TEST_REQUIRE_FHIR_VALIDATOR=1
 go build -o /tmp/emar-testsummary ./internal/testsummary
 
 echo "== fuzz targets, ${FUZZTIME:-5s} each"

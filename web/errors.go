@@ -59,6 +59,10 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			me = &mar.Error{Code: mar.EInternal, Message: "internal error", Err: err}
 		}
 	}
+	if isFHIR(c) {
+		s.respondOutcome(c, me, nil)
+		return
+	}
 	status := statusOf(me.Code)
 	if status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "err", err, "request_id", requestID(c), "route", c.FullPath())

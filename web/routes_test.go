@@ -35,6 +35,13 @@ func TestEveryProtectedRouteRefusesAnonymousCallers(t *testing.T) {
 						t.Errorf("%s %s as %s: status %d, want 401", r.Method, r.Path, name, resp.Status)
 						continue
 					}
+					if strings.HasPrefix(r.Path, "/fhir/") {
+						// FHIR answers errors as an OperationOutcome.
+						if !strings.Contains(string(resp.Body), `"resourceType":"OperationOutcome"`) || !strings.Contains(string(resp.Body), `"code":"login"`) {
+							t.Errorf("%s %s: not an OperationOutcome with code login: %s", r.Method, r.Path, resp.Body)
+						}
+						continue
+					}
 					if e := resp.Err(t); e.Error.Code != "unauthenticated" {
 						t.Errorf("%s %s: error code %q", r.Method, r.Path, e.Error.Code)
 					}

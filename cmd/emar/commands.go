@@ -31,6 +31,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	auditKey := f.String("audit-key", "", "Ed25519 key file (emar audit keygen) that signs audit checkpoints")
 	auditDir := f.String("audit-checkpoints", "", "directory outside the database where signed audit checkpoints are written every minute")
 	alertOpts := addAlertFlags(f)
+	pharm := addPharmacyFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -41,6 +42,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer st.Close()
 	svc := mar.NewService(st, log)
+	pharm.apply(svc)
 	alertCfg, err := alertOpts.config(svc)
 	if err != nil {
 		return err
@@ -104,6 +106,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}()
 	}
+	stopPharm, err := pharm.start(ctx, svc, log, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopPharm()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

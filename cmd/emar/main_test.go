@@ -245,3 +245,20 @@ func TestBarcodesWritesTheDemoSheet(t *testing.T) {
 		t.Fatalf("index.tsv:\n%s", index)
 	}
 }
+
+func TestDecodeCommandReadsFixturesAndFailsOnNonImages(t *testing.T) {
+	img := "../../scanning/testdata/images/dm_dmre_12x64__blur1.png"
+	code, out, stderr := emar(t, nil, "decode", "--json", img)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{`"format":"DATA_MATRIX"`, `"symbology":"]d2"`, `LOT123A\u001d21SN0001`, `"expiry":"2027-01-31"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s: %s", want, out)
+		}
+	}
+	code, out, _ = emar(t, nil, "decode", "--json", img, "main.go")
+	if code != 1 || !strings.Contains(out, `"file":"main.go","error"`) {
+		t.Fatalf("a non-image among images: exit %d, %s", code, out)
+	}
+}

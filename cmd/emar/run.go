@@ -19,10 +19,14 @@ Usage:
   emar serve   [flags]        run the service (API, FHIR, pages, alert sweeper)
   emar migrate [flags]        apply pending schema migrations
   emar demo    [flags]        load the demo data set into an empty database
+  emar import hl7|fhir [flags] FILE...
+                              apply HL7 v2 messages (RDE^O11, ADT) or FHIR Patients and
+                              MedicationRequests (resources or Bundles) from files
   emar audit verify [flags]   verify the hash-chained audit trail (and signed checkpoints)
   emar audit checkpoint       sign the trail's tree head into a directory outside the database
   emar audit keygen --out F   make the Ed25519 key that signs checkpoints
   emar barcodes --out DIR     write the demo barcode sheet as PNG files
+  emar decode [--json] FILE...  read barcodes from images (GS as \u001d in JSON)
   emar schedule [--json] --tz ZONE --from RFC3339 --days N "FREQUENCY"
                               show how an order's frequency expands
 
@@ -63,12 +67,16 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, rest, getenv, stdout, stderr)
+	case "decode":
+		return cmdDecode(ctx, rest, getenv, stdout, stderr)
 	case "schedule":
 		return cmdSchedule(ctx, rest, getenv, stdout, stderr)
 	case "barcodes":
 		return cmdBarcodes(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return cmdImport(ctx, rest, getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -45,7 +45,7 @@ func main() {
 			b.WriteString(e.Output)
 		case "pass", "fail", "skip":
 			if e.Test == "" {
-				status := map[string]string{"pass": "ok  ", "fail": "FAIL", "skip": "skip"}[e.Action]
+				status := map[string]string{"pass": "ok  ", "fail": "FAIL", "skip": "none"}[e.Action] // a package skips when it has no tests
 				fmt.Printf("%s\t%s\t%.1fs\n", status, e.Package, e.Elapsed)
 				if e.Action == "fail" {
 					pkgFailed = true

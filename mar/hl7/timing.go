@@ -129,7 +129,7 @@ func readTQ(r reader, n int, loc *time.Location) ([]Timing, error) {
 		if v := clean(ri.Sub(1)); v != "" {
 			t.Repeat = []CWE{{Code: v}}
 		}
-		for _, tm := range strings.Split(clean(ri.Sub(2)), ",") {
+		for _, tm := range splitTimes(clean(ri.Sub(2))) {
 			if tm = strings.TrimSpace(tm); tm == "" {
 				continue
 			}
@@ -236,4 +236,29 @@ func isPRN(t Timing) bool {
 		}
 	}
 	return false
+}
+
+// splitTimes splits an RI explicit time interval. The standard separates
+// times with commas; VistA joins its administration times with hyphens
+// ("0900-1300-1700-2100"), which would otherwise read as a time with a UTC
+// offset. A hyphenated list is taken as times when it has three or more
+// four-digit parts, or two whose second cannot be a negative offset
+// (offsets run from -1200).
+func splitTimes(s string) []string {
+	var out []string
+	for _, piece := range strings.Split(s, ",") {
+		parts := strings.Split(piece, "-")
+		allTimes := len(parts) >= 2
+		for _, p := range parts {
+			if len(p) != 4 || strings.Trim(p, "0123456789") != "" {
+				allTimes = false
+			}
+		}
+		if allTimes && (len(parts) >= 3 || parts[1] > "1200") {
+			out = append(out, parts...)
+			continue
+		}
+		out = append(out, piece)
+	}
+	return out
 }

@@ -135,7 +135,13 @@ func (t *tx) FindProductByCode(gtin, ndc string) (mar.Product, mar.Package, erro
 
 func (t *tx) CreateOrder(o *mar.Order) error {
 	row := orderToRow(o)
-	return t.db.Create(&row).Error
+	if err := t.db.Create(&row).Error; err != nil {
+		if isUnique(err) {
+			return &mar.Error{Code: mar.EConflict, Field: "external_id", Reason: "duplicate", Message: "an order with external number " + o.ExternalID + " already exists", Err: err}
+		}
+		return err
+	}
+	return nil
 }
 
 func (t *tx) GetOrder(id string) (mar.Order, error) {

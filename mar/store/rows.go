@@ -191,10 +191,14 @@ type orderRow struct {
 	SlidingScale string
 	Source       string
 	ExternalID   string
-	VerifiedBy   *string
-	VerifiedAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	FillerID     string
+	StatusReason string
+	// RegulatoryStopAt is the PRN psychotropic limit (migration 00004).
+	RegulatoryStopAt *time.Time
+	VerifiedBy       *string
+	VerifiedAt       *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 	// MaterializedUntil is written only by SetMaterializedUntil.
 	MaterializedUntil *time.Time `gorm:"->"`
 }
@@ -208,7 +212,8 @@ func orderToRow(o *mar.Order) orderRow {
 		Ingredient: o.Ingredient, DoseValue: o.DoseValue, DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency,
 		PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt.UTC(), StopAt: utcPtr(o.StopAt), Status: string(o.Status),
 		Prescriber: o.Prescriber, Instructions: o.Instructions, WindowClass: o.WindowClass, HoldParams: string(hp),
-		SlidingScale: string(ss), Source: o.Source, ExternalID: o.ExternalID, VerifiedBy: strPtr(o.VerifiedBy),
+		SlidingScale: string(ss), Source: o.Source, ExternalID: o.ExternalID, FillerID: o.FillerID, StatusReason: o.StatusReason,
+		RegulatoryStopAt: utcPtr(o.RegulatoryStop), VerifiedBy: strPtr(o.VerifiedBy),
 		VerifiedAt: utcPtr(o.VerifiedAt), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 }
 
@@ -217,7 +222,8 @@ func (r orderRow) domain() mar.Order {
 		Ingredient: r.Ingredient, DoseValue: r.DoseValue, DoseUnit: r.DoseUnit, Route: r.Route, Frequency: r.Frequency,
 		PRN: r.PRN, PRNReason: r.PRNReason, StartAt: r.StartAt.UTC(), StopAt: utcPtr(r.StopAt), Status: mar.OrderStatus(r.Status),
 		Prescriber: r.Prescriber, Instructions: r.Instructions, WindowClass: r.WindowClass, Source: r.Source,
-		ExternalID: r.ExternalID, VerifiedBy: deref(r.VerifiedBy), VerifiedAt: utcPtr(r.VerifiedAt),
+		ExternalID: r.ExternalID, FillerID: r.FillerID, StatusReason: r.StatusReason, RegulatoryStop: utcPtr(r.RegulatoryStopAt),
+		VerifiedBy: deref(r.VerifiedBy), VerifiedAt: utcPtr(r.VerifiedAt),
 		MaterializedUntil: utcPtr(r.MaterializedUntil), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	_ = json.Unmarshal([]byte(r.HoldParams), &o.HoldParams)
 	_ = json.Unmarshal([]byte(r.SlidingScale), &o.SlidingScale)

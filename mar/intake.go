@@ -1,0 +1,428 @@
+package mar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ExternalAction is what an outside system asks to be done to an order
+// (HL7 ORC-1, or a FHIR MedicationRequest create/update).
+type ExternalAction string
+
+const (
+	ExternalNew         ExternalAction = "new"         // NW
+	ExternalChange      ExternalAction = "change"      // XO, RP; FHIR update
+	ExternalDiscontinue ExternalAction = "discontinue" // DC, OD, CA, OC
+	ExternalHold        ExternalAction = "hold"        // HD, OH
+	ExternalRelease     ExternalAction = "release"     // RL, OR
+)
+
+// ProductCode is a code naming a product: an NDC, a GTIN, or a code in
+// another system (local, RxNorm …).
+type ProductCode struct {
+	System string // "NDC", "GTIN", or another system's name or URI
+	Code   string
+	Text   string
+}
+
+// ExternalOrder is an order as an outside system sends it, in the
+// record's terms. Transports (HL7, FHIR) fill it; errors name these
+// fields (Error.Field) so the transport can point at its own element:
+//
+//	mrn, give_code, dose_value, dose_unit, route, frequency, start_at,
+//	stop_at, order_number, action, resident_id (the patient is discharged).
+type ExternalOrder struct {
+	Action     ExternalAction
+	PlacerID   string // ORC-2 / MedicationRequest.identifier
+	FillerID   string // ORC-3
+	OrderID    string // our own id, when the sender knows it (FHIR update)
+	ResidentID string // our resident id, when the sender knows it (FHIR Patient/id); else MRN
+	MRN        string
+	ProductID  string        // our product id, when the sender knows it (FHIR Medication/id)
+	Codes      []ProductCode // tried in order; the first known one wins
+	DoseValue  float64
+	DoseUnit   string
+	Route      string // the record's route name (oral, subcutaneous …)
+	Frequency  string // in the schedules language
+	PRN        bool
+	PRNReason  string
+	StartAt    time.Time
+	StopAt     *time.Time
+	Prescriber string
+	// Instructions are free text for the nurse.
+	Instructions string
+	Reason       string // why it was discontinued or held
+	Source       string // hl7 or fhir
+	// ReportedAllergies are allergies the sender lists with the order
+	// (HL7 AL1): any the record lacks are added, so the verification
+	// queue and the bedside check them.
+	ReportedAllergies []Allergy
+}
+
+// IntakeResult is what an external message did to one order.
+type IntakeResult struct {
+	Order   Order
+	Created bool
+}
+
+// IntakeError locates a failure within a multi-order message.
+type IntakeError struct {
+	Index int // which order of the message, from 0
+	Err   error
+}
+
+func (e *IntakeError) Error() string { return fmt.Sprintf("order %d: %v", e.Index+1, e.Err) }
+func (e *IntakeError) Unwrap() error { return e.Err }
+
+// ApplyExternalOrders applies the orders of one message in one
+// transaction: either every order is applied, or none is and the error
+// (an *IntakeError wrapping an *Error) says which order and field failed.
+// New orders wait for verification unless Config.Pharmacy.AutoVerifyExternal.
+func (s *Service) ApplyExternalOrders(ctx context.Context, by Identity, orders []ExternalOrder) ([]IntakeResult, error) {
+	var out []IntakeResult
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		out = nil
+		for i, eo := range orders {
+			r, err := s.applyExternalOrder(tx, by, eo)
+			if err != nil {
+				return &IntakeError{Index: i, Err: err}
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (IntakeResult, error) {
+	fac := by.User.FacilityID
+	if eo.Action == ExternalNew {
+		var res Resident
+		var err error
+		if eo.ResidentID != "" {
+			if res, err = tx.GetResident(eo.ResidentID); err == nil && res.FacilityID != fac {
+				err = NotFound("resident", eo.ResidentID)
+			}
+		} else {
+			res, err = tx.GetResidentByMRN(fac, eo.MRN)
+		}
+		if err != nil {
+			if ErrorCodeOf(err) == ENotFound {
+				return IntakeResult{}, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has MRN %q", eo.MRN+eo.ResidentID)}
+			}
+			return IntakeResult{}, err
+		}
+		if err := s.addReportedAllergies(tx, by, &res, eo.ReportedAllergies); err != nil {
+			return IntakeResult{}, err
+		}
+		var p Product
+		if eo.ProductID != "" {
+			if p, err = tx.GetProduct(eo.ProductID); err != nil || p.FacilityID != fac {
+				return IntakeResult{}, &Error{Code: ENotFound, Field: "give_code", Reason: "unknown_product", Message: fmt.Sprintf("no catalogue product has id %q", eo.ProductID)}
+			}
+		} else if p, err = s.productFor(tx, fac, eo.Codes); err != nil {
+			return IntakeResult{}, err
+		}
+		o := Order{ResidentID: res.ID, ProductID: p.ID, DoseValue: eo.DoseValue, DoseUnit: eo.DoseUnit, Route: eo.Route,
+			Frequency: eo.Frequency, PRN: eo.PRN, PRNReason: eo.PRNReason, StartAt: eo.StartAt, StopAt: eo.StopAt,
+			Prescriber: eo.Prescriber, Instructions: eo.Instructions, Source: eo.Source, ExternalID: eo.PlacerID, FillerID: eo.FillerID}
+		if o.StartAt.IsZero() {
+			o.StartAt = s.now()
+		}
+		created, err := s.createOrderTx(tx, by, o, s.Config.Pharmacy.AutoVerifyExternal)
+		if err != nil {
+			if e, ok := AsError(err); ok && e.Code == EConflict && e.Reason == "duplicate" {
+				return IntakeResult{}, &Error{Code: EConflict, Field: "order_number", Reason: "duplicate_order", Message: fmt.Sprintf("an order with number %q already exists", eo.PlacerID), Err: err}
+			}
+			if e, ok := AsError(err); ok && e.Field == "resident_id" {
+				e.Field = "mrn"
+			}
+			return IntakeResult{}, err
+		}
+		return IntakeResult{Order: created, Created: true}, nil
+	}
+
+	var o Order
+	var err error
+	if eo.OrderID != "" {
+		o, err = s.orderInFacility(tx, by, eo.OrderID)
+	} else {
+		o, err = tx.FindExternalOrder(fac, eo.PlacerID, eo.FillerID)
+	}
+	if err != nil {
+		if ErrorCodeOf(err) == ENotFound {
+			return IntakeResult{}, &Error{Code: ENotFound, Field: "order_number", Reason: "unknown_order",
+				Message: fmt.Sprintf("no order has number %q", strings.Trim(eo.PlacerID+"/"+eo.FillerID, "/")), Err: err}
+		}
+		return IntakeResult{}, err
+	}
+	if eo.ResidentID != "" && eo.ResidentID != o.ResidentID {
+		return IntakeResult{}, &Error{Code: EInvalid, Field: "mrn", Reason: "patient_mismatch", Message: "the order belongs to another patient"}
+	}
+	if eo.MRN != "" {
+		res, err := tx.GetResident(o.ResidentID)
+		if err != nil {
+			return IntakeResult{}, err
+		}
+		if !strings.EqualFold(strings.TrimSpace(eo.MRN), res.MRN) {
+			return IntakeResult{}, &Error{Code: EInvalid, Field: "mrn", Reason: "patient_mismatch", Message: fmt.Sprintf("order %q belongs to another patient", o.ExternalID)}
+		}
+	}
+	reason := strings.TrimSpace(eo.Reason)
+	if reason == "" {
+		reason = "by " + eo.Source + " message"
+	}
+	switch eo.Action {
+	case ExternalDiscontinue:
+		if o.Status == OrderPending {
+			// Never verified: discontinuing it before it started means it
+			// will never be given.
+			o, err = s.withdrawPending(tx, by, o, reason)
+		} else {
+			o, err = s.changeOrderStatusTx(tx, by, o, ActionDiscontinue, reason)
+		}
+	case ExternalHold:
+		o, err = s.changeOrderStatusTx(tx, by, o, ActionHold, reason)
+	case ExternalRelease:
+		o, err = s.changeOrderStatusTx(tx, by, o, ActionResume, reason)
+	case ExternalChange:
+		if eo.FillerID != "" && o.FillerID == "" {
+			o.FillerID = eo.FillerID
+		}
+		o, err = s.changeFromExternal(tx, by, o, eo, reason)
+	default:
+		return IntakeResult{}, &Error{Code: EInvalid, Field: "action", Reason: "unsupported_action", Message: fmt.Sprintf("action %q is not supported", eo.Action)}
+	}
+	if err != nil {
+		var me *Error
+		if errors.As(err, &me) && me.Code == EConflict && me.Field == "" {
+			me.Field = "action"
+		}
+		return IntakeResult{}, err
+	}
+	return IntakeResult{Order: o}, nil
+}
+
+// withdrawPending discontinues an order that was never verified.
+func (s *Service) withdrawPending(tx Tx, by Identity, o Order, reason string) (Order, error) {
+	now := s.now()
+	o.Status, o.StatusReason, o.StopAt, o.UpdatedAt = OrderDiscontinued, reason, &now, now
+	if err := tx.UpdateOrder(&o); err != nil {
+		return o, err
+	}
+	if err := tx.ResolveClarifications(o.ID, by.User.ID, "discontinued", now); err != nil {
+		return o, err
+	}
+	return o, s.audit(tx, by, AuditEntry{Action: "order.discontinue", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
+		Detail: map[string]any{"from": OrderPending, "to": o.Status, "reason": reason}})
+}
+
+// changeFromExternal applies a revised order (XO, FHIR update). A change
+// of product is not a revision but a new order: it is refused.
+func (s *Service) changeFromExternal(tx Tx, by Identity, o Order, eo ExternalOrder, reason string) (Order, error) {
+	if len(eo.Codes) > 0 {
+		p, err := s.productFor(tx, o.FacilityID, eo.Codes)
+		if err != nil {
+			return o, err
+		}
+		if o.ProductID != "" && p.ID != o.ProductID && !p.HasIngredient(o.Ingredient) {
+			return o, &Error{Code: ERefused, Field: "give_code", Reason: "product_changed", Message: "a change of drug is a new order: discontinue this one and send a new one"}
+		}
+	}
+	ch := OrderChange{Reason: "changed " + reason}
+	if eo.DoseValue > 0 {
+		ch.DoseValue = &eo.DoseValue
+	}
+	if eo.DoseUnit != "" {
+		ch.DoseUnit = &eo.DoseUnit
+	}
+	if eo.Route != "" {
+		ch.Route = &eo.Route
+	}
+	if eo.Frequency != "" {
+		ch.Frequency = &eo.Frequency
+	}
+	if eo.StopAt != nil {
+		ch.StopAt = eo.StopAt
+	}
+	if eo.Instructions != "" {
+		ch.Instructions = &eo.Instructions
+	}
+	changed, err := s.changeOrderTx(tx, by, o, ch)
+	if err != nil {
+		return changed, err
+	}
+	// A changed order from outside goes back to pharmacy unless the site
+	// trusts the sender's verification.
+	if changed.Status == OrderActive && !s.Config.Pharmacy.AutoVerifyExternal {
+		changed.Status, changed.VerifiedBy, changed.VerifiedAt = OrderPending, "", nil
+		if err := tx.UpdateOrder(&changed); err != nil {
+			return changed, err
+		}
+		if _, err := tx.SetDoseStatus(changed.ID, time.Time{}, []DoseStatus{DoseScheduled}, DoseCancelled); err != nil {
+			return changed, err
+		}
+	}
+	return changed, nil
+}
+
+// productFor resolves the first known code to a catalogue product.
+func (s *Service) productFor(tx Tx, facilityID string, codes []ProductCode) (Product, error) {
+	if len(codes) == 0 {
+		return Product{}, &Error{Code: EInvalid, Field: "give_code", Reason: "no_product_code", Message: "the order names no product code"}
+	}
+	var tried []string
+	for _, c := range codes {
+		code := strings.TrimSpace(c.Code)
+		if code == "" {
+			continue
+		}
+		tried = append(tried, strings.TrimSpace(c.System+" "+code))
+		var candidatesGTIN, candidatesNDC []string
+		switch sys := strings.ToUpper(c.System); {
+		case sys == "NDC" || strings.Contains(sys, "HL7.ORG/FHIR/SID/NDC") || sys == "N":
+			candidatesNDC, candidatesGTIN = NDCForms(code)
+		case sys == "GTIN" || strings.Contains(sys, "GS1") || sys == "UPC":
+			candidatesGTIN = []string{digits(code)}
+		case looksLikeNDC(code):
+			// Many senders leave the coding system out of an NDC.
+			candidatesNDC, candidatesGTIN = NDCForms(code)
+		}
+		for _, g := range candidatesGTIN {
+			if p, _, err := tx.FindProductByCode(g, ""); err == nil && p.FacilityID == facilityID {
+				return p, nil
+			}
+		}
+		for _, n := range candidatesNDC {
+			if p, _, err := tx.FindProductByCode("", n); err == nil && p.FacilityID == facilityID {
+				return p, nil
+			}
+		}
+		if p, err := tx.FindProductByExternalCode(facilityID, c.System, code); err == nil {
+			return p, nil
+		} else if ErrorCodeOf(err) != ENotFound {
+			return Product{}, err
+		}
+		// A bare 14-digit code with no system may still be a GTIN.
+		if d := digits(code); len(d) == 14 && d == code && c.System == "" {
+			if p, _, err := tx.FindProductByCode(d, ""); err == nil && p.FacilityID == facilityID {
+				return p, nil
+			}
+		}
+	}
+	return Product{}, &Error{Code: ENotFound, Field: "give_code", Reason: "unknown_product",
+		Message: fmt.Sprintf("no catalogue product has code %s", strings.Join(tried, ", "))}
+}
+
+// looksLikeNDC reports whether a code is shaped like an NDC: 10 or 11
+// digits, or three hyphenated groups of digits.
+func looksLikeNDC(code string) bool {
+	d := digits(code)
+	if d == code {
+		return len(d) == 10 || len(d) == 11
+	}
+	parts := strings.Split(code, "-")
+	if len(parts) != 3 || (len(d) != 10 && len(d) != 11) {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || digits(p) != p {
+			return false
+		}
+	}
+	return true
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// NDCForms returns the digit strings an NDC may be stored as (the 10-digit
+// labeler-product-package form and the 11-digit 5-4-2 billing form) and
+// the GTIN-14s that carry it. A hyphenated NDC tells which segment the
+// 11-digit form pads; an 11-digit one is tried against each 10-digit
+// layout whose padding zero is there.
+func NDCForms(code string) (ndcs, gtins []string) {
+	d := digits(code)
+	add := func(ten string) {
+		ndcs = append(ndcs, ten)
+		gtins = append(gtins, gtinFromNDC10(ten))
+	}
+	parts := strings.Split(strings.TrimSpace(code), "-")
+	switch {
+	case len(parts) == 3 && len(d) == 10:
+		add(d)
+		a, b, c := parts[0], parts[1], parts[2]
+		ndcs = append(ndcs, fmt.Sprintf("%05s%04s%02s", a, b, c))
+	case len(d) == 10:
+		add(d)
+	case len(d) == 11:
+		ndcs = append(ndcs, d)
+		if d[0] == '0' {
+			add(d[1:]) // 4-4-2
+		}
+		if d[5] == '0' {
+			add(d[:5] + d[6:]) // 5-3-2
+		}
+		if d[9] == '0' {
+			add(d[:9] + d[10:]) // 5-4-1
+		}
+	case len(d) == 12:
+		ndcs = append(ndcs, d)
+	}
+	return ndcs, gtins
+}
+
+// gtinFromNDC10 is the GTIN-14 a US pack carries for an NDC-10:
+// indicator 0, number system 03, the NDC and the check digit.
+func gtinFromNDC10(ndc10 string) string {
+	body := "003" + ndc10
+	sum := 0
+	for i := 0; i < 13; i++ {
+		d := int(body[i] - '0')
+		if i%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + fmt.Sprint((10-sum%10)%10)
+}
+
+// addReportedAllergies adds the allergies a sender reports that the record
+// does not have yet; it never removes one (only ADT carries the full list).
+func (s *Service) addReportedAllergies(tx Tx, by Identity, r *Resident, reported []Allergy) error {
+	var added []string
+	for _, a := range reported {
+		sub := NormalizeIngredient(a.Substance)
+		if sub == "" {
+			continue
+		}
+		known := false
+		for _, have := range r.Allergies {
+			if NormalizeIngredient(have.Substance) == sub {
+				known = true
+			}
+		}
+		if !known {
+			r.Allergies = append(r.Allergies, Allergy{ID: NewID(), ResidentID: r.ID, Substance: sub, Reaction: a.Reaction, Severity: a.Severity})
+			added = append(added, sub)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	if err := tx.UpdateResident(r); err != nil {
+		return err
+	}
+	return s.audit(tx, by, AuditEntry{Action: "resident.allergies_reported", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID,
+		Detail: map[string]any{"added": added}})
+}
