@@ -253,10 +253,33 @@
     const notGiven = (item) => el('button', {
       type: 'button', class: 'button small', onclick: () => openNotGiven(item),
     }, 'Not given…');
+    // The pack is not on the unit: ask pharmacy for it.
+    const askPharmacy = (item) => {
+      const b = el('button', { type: 'button', class: 'button small' }, 'Ask pharmacy');
+      b.addEventListener('click', async () => {
+        b.disabled = true;
+        let r;
+        try {
+          r = await emar.api('POST', '/api/v1/missing-dose-requests', { order_id: item.order.id, note: 'not on the unit at the bedside' });
+        } catch (_) {
+          b.disabled = false;
+          say('No connection: pharmacy was NOT asked. Try again.');
+          return;
+        }
+        if (!r.ok) {
+          b.disabled = false;
+          say('Pharmacy was NOT asked: ' + emar.errorText(r));
+          return;
+        }
+        b.replaceWith(el('span', { class: 'due-meta' }, `Asked pharmacy at ${fmtTime(r.data.requested_at)}`));
+        say(`Pharmacy asked for ${item.order.product_name || item.order.ingredient}.`);
+      });
+      return b;
+    };
     const doseLines = (dose) => [`Due ${fmtTime(dose.due_at)} (window ${fmtTime(dose.window_start)}–${fmtTime(dose.window_end)})`]
       .concat(dose.step_dose ? [`This step: ${dose.step_dose}`] : []);
-    for (const it of d.overdue || []) list.append(dueItem('overdue', 'Overdue', it.order, doseLines(it.dose), [notGiven(it)]));
-    for (const it of d.due_now || []) list.append(dueItem('due', 'Due now', it.order, doseLines(it.dose), [notGiven(it)]));
+    for (const it of d.overdue || []) list.append(dueItem('overdue', 'Overdue', it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
+    for (const it of d.due_now || []) list.append(dueItem('due', 'Due now', it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
     for (const p of d.prn || []) {
       const lines = [];
       if (p.last_given_at) lines.push(`Last given ${emar.dayTime(p.last_given_at, state.tz)}`);
