@@ -41,6 +41,32 @@ func doseStatus(d mar.ScheduledDose, now time.Time) (kind, label string) {
 	return "overdue", "Overdue"
 }
 
+// chosenUnit is the unit a page shows (?unit_id=, else the first) among
+// those the caller may see, with its zone.
+func (s *Server) chosenUnit(c *gin.Context) ([]mar.Unit, mar.Unit, *time.Location, error) {
+	by := mustIdentity(c)
+	units, err := s.svc.ListUnits(c.Request.Context(), by)
+	if err != nil {
+		return nil, mar.Unit{}, nil, err
+	}
+	if mar.ScopedToUnits(by.User.Role) {
+		units = slices.DeleteFunc(units, func(u mar.Unit) bool { return !by.User.WorksOnUnit(u.ID) })
+	}
+	if len(units) == 0 {
+		return nil, mar.Unit{}, nil, mar.Forbidden("you are not assigned to any unit")
+	}
+	unit := units[0]
+	if id := c.Query("unit_id"); id != "" {
+		i := slices.IndexFunc(units, func(u mar.Unit) bool { return u.ID == id })
+		if i < 0 {
+			return nil, mar.Unit{}, nil, mar.Forbidden("you are not assigned to this unit")
+		}
+		unit = units[i]
+	}
+	loc, err := unit.Location()
+	return units, unit, loc, err
+}
+
 // dayRange is the unit's local day as UTC instants (23 or 25 hours long
 // across a DST change).
 func dayRange(day time.Time, loc *time.Location) (from, to time.Time) {
@@ -94,25 +120,7 @@ type statusCount struct {
 func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 	by := mustIdentity(c)
 	ctx := c.Request.Context()
-	units, err := s.svc.ListUnits(ctx, by)
-	if err != nil {
-		return boardView{}, err
-	}
-	if mar.ScopedToUnits(by.User.Role) {
-		units = slices.DeleteFunc(units, func(u mar.Unit) bool { return !by.User.WorksOnUnit(u.ID) })
-	}
-	if len(units) == 0 {
-		return boardView{}, mar.Forbidden("you are not assigned to any unit")
-	}
-	unit := units[0]
-	if id := c.Query("unit_id"); id != "" {
-		i := slices.IndexFunc(units, func(u mar.Unit) bool { return u.ID == id })
-		if i < 0 {
-			return boardView{}, mar.Forbidden("you are not assigned to this unit")
-		}
-		unit = units[i]
-	}
-	loc, err := unit.Location()
+	units, unit, loc, err := s.chosenUnit(c)
 	if err != nil {
 		return boardView{}, err
 	}

@@ -48,25 +48,7 @@ func (s *Server) pageReports(c *gin.Context) {
 func (s *Server) reportsFor(c *gin.Context) (reportsView, error) {
 	by := mustIdentity(c)
 	ctx := c.Request.Context()
-	units, err := s.svc.ListUnits(ctx, by)
-	if err != nil {
-		return reportsView{}, err
-	}
-	if mar.ScopedToUnits(by.User.Role) {
-		units = slices.DeleteFunc(units, func(u mar.Unit) bool { return !by.User.WorksOnUnit(u.ID) })
-	}
-	if len(units) == 0 {
-		return reportsView{}, mar.Forbidden("you are not assigned to any unit")
-	}
-	unit := units[0]
-	if id := c.Query("unit_id"); id != "" {
-		i := slices.IndexFunc(units, func(u mar.Unit) bool { return u.ID == id })
-		if i < 0 {
-			return reportsView{}, mar.Forbidden("you are not assigned to this unit")
-		}
-		unit = units[i]
-	}
-	loc, err := unit.Location()
+	units, unit, loc, err := s.chosenUnit(c)
 	if err != nil {
 		return reportsView{}, err
 	}

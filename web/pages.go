@@ -68,13 +68,8 @@ func loadPages() (*pageSet, error) {
 }
 
 var templateFuncs = template.FuncMap{
-	"clock": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
-	"day": func(t time.Time, loc *time.Location) string {
-		return t.In(loc).Format("Mon 2 Jan")
-	},
-	"stamp": func(t time.Time, loc *time.Location) string {
-		return t.In(loc).Format("2 Jan 2006 15:04 MST")
-	},
+	// roleName takes a mar.Role or a role name (the demo accounts carry
+	// theirs as text).
 	"roleName":  func(r any) string { return roleName(mar.Role(fmt.Sprint(r))) },
 	"initials":  initials,
 	"join":      strings.Join,

@@ -23,6 +23,7 @@
     busy: false,
     queued: null,
     records: [],     // documentation attempts on this device
+    notGiven: null,  // the due item documented without a scan
   };
 
   // The five rights and the safety checks, in the nurse's words.
