@@ -34,22 +34,13 @@ func (s *Service) LoginBadge(ctx context.Context, badge, pin, kind string, src I
 		id := src
 		id.User = u
 		now := s.now()
-		if until, err := tx.LockedUntil(u.ID); err != nil {
+		badge := map[string]any{"method": "badge"}
+		if refusal, err = s.refuseIfLocked(tx, id, now, badge); refusal != nil || err != nil {
 			return err
-		} else if now.Before(until) {
-			refusal = &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
-				Details: map[string]any{"locked_until": until}}
-			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "refused",
-				Detail: map[string]string{"method": "badge", "reason": "account_locked"}})
 		}
 		if !CheckPassword(u.PINHash, pin) {
 			refusal = badBadge
-			n, err := tx.LoginFailed(u.ID, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration))
-			if err != nil {
-				return err
-			}
-			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure",
-				Detail: map[string]any{"method": "badge", "failures": n}})
+			return s.signInFailed(tx, id, now, badge)
 		}
 		// An account with a second factor signs in with it: the badge is
 		// not a way round the one-time code.
