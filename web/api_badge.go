@@ -1,9 +1,6 @@
 package web
 
 import (
-	"net/http"
-	"strconv"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
@@ -19,9 +16,7 @@ type badgeLoginRequest struct {
 // loginBadge signs in with a scanned staff badge and a PIN. The scan is
 // parsed here, so the page sends it as typed (AIM prefix and all).
 func (s *Server) loginBadge(c *gin.Context) {
-	if ok, wait := s.loginLimit.allow(c.ClientIP()); !ok {
-		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.respondError(c, &mar.Error{Code: mar.ETooMany, Reason: "rate_limited", Message: "too many sign-in attempts from this address; wait a minute"})
+	if !s.signInAllowed(c) {
 		return
 	}
 	var req badgeLoginRequest
@@ -46,11 +41,5 @@ func (s *Server) loginBadge(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	out := loginResponse{ExpiresAt: res.Session.ExpiresAt, User: toUserJSON(res.User)}
-	if req.Kind == mar.SessionWeb {
-		s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
-	} else {
-		out.Token = res.Token
-	}
-	c.JSON(http.StatusOK, out)
+	s.answerSignIn(c, res, req.Kind)
 }
