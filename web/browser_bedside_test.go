@@ -12,8 +12,21 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/emar-project/emar/internal/testenv"
 	"github.com/emar-project/emar/mar/demo"
 )
+
+// nurseAt signs a nurse in on a phone-sized bedside page and scans the
+// resident's wristband.
+func nurseAt(t *testing.T, env *testenv.Env, r demo.SheetResident) *browser {
+	t.Helper()
+	b := newBrowser(t, env)
+	b.viewport(phoneW, phoneH)
+	b.signIn("nurse", "/bedside")
+	b.typeScan(r.Wristband.Typed)
+	b.waitText("#resident-name", r.Name)
+	return b
+}
 
 func TestBrowserBedsideScanDocumentAndBoard(t *testing.T) {
 	env := startWard(t, morningOf)
@@ -97,11 +110,7 @@ func TestBrowserBedsideRetriesALostAnswerWithTheSameKey(t *testing.T) {
 	env := startWard(t, morningOf)
 	sheet := demo.BuildSheet(env.Clock.Now())
 	abbott := sheet.Residents[0]
-	b := newBrowser(t, env)
-	b.viewport(phoneW, phoneH)
-	b.signIn("nurse", "/bedside")
-	b.typeScan(abbott.Wristband.Typed)
-	b.waitText("#resident-name", "Abbott, Margaret")
+	b := nurseAt(t, env, abbott)
 	b.typeScan(abbott.Packs[0].Typed)
 	b.waitText("#verdict", "Right medication")
 	b.do(
@@ -184,11 +193,7 @@ func TestBrowserBedsideSlidingScaleWithWitness(t *testing.T) {
 			lispro = p
 		}
 	}
-	b := newBrowser(t, env)
-	b.viewport(phoneW, phoneH)
-	b.signIn("nurse", "/bedside")
-	b.typeScan(baker.Wristband.Typed)
-	b.waitText("#resident-name", "Baker, Harold")
+	b := nurseAt(t, env, baker)
 	b.typeScan(lispro.Typed)
 	b.waitText("#document-title", "Insulin lispro")
 	b.do(chromedp.WaitVisible(chromedp.ID("glucose")), chromedp.WaitVisible(chromedp.ID("witness-username")))
@@ -212,10 +217,7 @@ func TestBrowserBedsideSlidingScaleWithWitness(t *testing.T) {
 func TestBrowserBedsideRefusedFromTheDueList(t *testing.T) {
 	env := startWard(t, morningOf)
 	abbott := demo.BuildSheet(env.Clock.Now()).Residents[0]
-	b := newBrowser(t, env)
-	b.viewport(phoneW, phoneH)
-	b.signIn("nurse", "/bedside")
-	b.typeScan(abbott.Wristband.Typed)
+	b := nurseAt(t, env, abbott)
 	b.waitText("#due-list", "Due now")
 	b.do(chromedp.Click(chromedp.CSS(`#due-list .k-due button`)))
 	b.waitText("#document-title", "Not given: Metoprolol")
@@ -294,11 +296,7 @@ func TestBrowserDemoSheetScansIntoTheBedside(t *testing.T) {
 func TestBrowserBedsideSoftStopNeedsAReason(t *testing.T) {
 	env := startWard(t, time.Date(2026, 11, 23, 7, 30, 0, 0, mustZone("America/New_York")))
 	abbott := demo.BuildSheet(env.Clock.Now()).Residents[0]
-	b := newBrowser(t, env)
-	b.viewport(phoneW, phoneH)
-	b.signIn("nurse", "/bedside")
-	b.typeScan(abbott.Wristband.Typed)
-	b.waitText("#resident-name", "Abbott, Margaret")
+	b := nurseAt(t, env, abbott)
 	b.typeScan(abbott.Packs[0].Typed)
 	b.waitText("#verdict", "Check before giving")
 	if cls := evalJS[string](b, `document.getElementById('verdict').className`); !strings.Contains(cls, "v-caution") {
@@ -325,10 +323,7 @@ func TestBrowserBedsidePRNAndEffectiveness(t *testing.T) {
 	if !strings.HasPrefix(acetaminophen.Label, "Acetaminophen") {
 		t.Fatalf("the demo sheet changed: %q", acetaminophen.Label)
 	}
-	b := newBrowser(t, env)
-	b.viewport(phoneW, phoneH)
-	b.signIn("nurse", "/bedside")
-	b.typeScan(abbott.Wristband.Typed)
+	b := nurseAt(t, env, abbott)
 	b.waitText("#due-list", "PRN available")
 	b.typeScan(acetaminophen.Typed)
 	b.waitText("#verdict", "Give 1000 mg (2 × tablet)")

@@ -17,10 +17,7 @@ func TestBrowserPharmacyWorkbench(t *testing.T) {
 	// A nurse at the bedside asks pharmacy for a dose that is not on the
 	// unit.
 	abbott := demo.BuildSheet(env.Clock.Now()).Residents[0]
-	nb := newBrowser(t, env)
-	nb.signIn("nurse", "/bedside")
-	nb.typeScan(abbott.Wristband.Typed)
-	nb.waitText("#due-list", "Due now")
+	nb := nurseAt(t, env, abbott)
 	nb.do(chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('#due-list .k-due button')].find((b) => b.textContent === 'Ask pharmacy').click()`))
 	nb.waitText("#due-list", "Asked pharmacy at 09:05")
 
