@@ -2,6 +2,7 @@ package mar
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"time"
 )
@@ -49,20 +50,12 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 		id := src
 		id.User = u
 		now := s.now()
-		if until, err := tx.LockedUntil(u.ID); err != nil {
+		if refusal, err = s.refuseIfLocked(tx, id, now, nil); refusal != nil || err != nil {
 			return err
-		} else if now.Before(until) {
-			refusal = &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
-				Details: map[string]any{"locked_until": until}}
-			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "refused", Detail: map[string]string{"reason": "account_locked"}})
 		}
 		if !CheckPassword(u.PasswordHash, password) {
 			refusal = badCredentials
-			n, err := tx.LoginFailed(u.ID, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration))
-			if err != nil {
-				return err
-			}
-			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure", Detail: map[string]int{"failures": n}})
+			return s.signInFailed(tx, id, now, nil)
 		}
 		secret, err := tx.TOTPSecret(u.ID)
 		if err != nil {
@@ -75,10 +68,7 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 			}
 			if !CheckTOTP(secret, code, now) {
 				refusal = &Error{Code: EUnauthenticated, Reason: "second_factor_wrong", Field: "totp", Message: "the six-digit code is not correct"}
-				if _, err := tx.LoginFailed(u.ID, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration)); err != nil {
-					return err
-				}
-				return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "failure", Detail: map[string]string{"reason": "second_factor_wrong"}})
+				return s.signInFailed(tx, id, now, map[string]any{"reason": "second_factor_wrong"})
 			}
 		}
 		if err := tx.LoginSucceeded(u.ID); err != nil {
@@ -97,6 +87,32 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 }
 
 var badCredentials = &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the username or password is not correct"}
+
+// refuseIfLocked answers a sign-in to a locked account, audited, with the
+// refusal to return; detail adds to the audit event.
+func (s *Service) refuseIfLocked(tx Tx, id Identity, now time.Time, detail map[string]any) (refusal, err error) {
+	until, err := tx.LockedUntil(id.User.ID)
+	if err != nil || !now.Before(until) {
+		return nil, err
+	}
+	d := map[string]any{"reason": "account_locked"}
+	maps.Copy(d, detail)
+	return &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
+			Details: map[string]any{"locked_until": until}},
+		s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: id.User.ID, Outcome: "refused", Detail: d})
+}
+
+// signInFailed counts a wrong secret towards the account's lock and
+// audits it; detail adds to the audit event.
+func (s *Service) signInFailed(tx Tx, id Identity, now time.Time, detail map[string]any) error {
+	n, err := tx.LoginFailed(id.User.ID, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration))
+	if err != nil {
+		return err
+	}
+	d := map[string]any{"failures": n}
+	maps.Copy(d, detail)
+	return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: id.User.ID, Outcome: "failure", Detail: d})
+}
 
 func (s *Service) openSession(tx Tx, u User, kind string, src Identity) (LoginResult, error) {
 	token, hash := newToken()

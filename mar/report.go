@@ -12,6 +12,7 @@ const (
 	GroupShift      = "shift"
 	GroupNurse      = "nurse"
 	GroupMedication = "medication"
+	GroupDay        = "day" // the local date of the due time, YYYY-MM-DD
 )
 
 // maxReportSpan bounds one report, so a request cannot scan years of doses.
@@ -85,9 +86,9 @@ func (s *Service) DoseReport(ctx context.Context, by Identity, q DoseReportQuery
 		q.Group = GroupUnit
 	}
 	switch q.Group {
-	case GroupUnit, GroupShift, GroupNurse, GroupMedication:
+	case GroupUnit, GroupShift, GroupNurse, GroupMedication, GroupDay:
 	default:
-		return DoseReport{}, Invalid("group", "must be unit, shift, nurse or medication")
+		return DoseReport{}, Invalid("group", "must be unit, shift, nurse, medication or day")
 	}
 	if q.To.IsZero() {
 		q.To = s.now()
@@ -148,7 +149,7 @@ func tallyDoses(rows []DoseReportRow, group string, shifts ShiftStarts, from, to
 		switch group {
 		case GroupUnit:
 			key = r.UnitCode
-		case GroupShift:
+		case GroupShift, GroupDay:
 			loc, ok := locs[r.TimeZone]
 			if !ok {
 				var err error
@@ -157,7 +158,11 @@ func tallyDoses(rows []DoseReportRow, group string, shifts ShiftStarts, from, to
 				}
 				locs[r.TimeZone] = loc
 			}
-			key, _ = shifts.At(r.DueAt, loc)
+			if group == GroupDay {
+				key = r.DueAt.In(loc).Format(time.DateOnly)
+			} else {
+				key, _ = shifts.At(r.DueAt, loc)
+			}
 		case GroupNurse:
 			key = r.NurseName
 			if key == "" && r.DocumentedBy != "" {

@@ -56,6 +56,10 @@ func fromResult(res *gozxing.Result) read {
 		if t, ok := strings.CutPrefix(r.text, "]C1"); ok {
 			r.text, r.sym = t, "]C1"
 		}
+		// When the check character's value is that of FNC1 (102), gozxing
+		// with ASSUME_GS1 reports it as a trailing GS and does not strip
+		// it; no FNC1 at the end of a symbol carries data.
+		r.text = strings.TrimSuffix(r.text, "\x1d")
 		// gozxing returns characters shifted by FNC4 as raw ISO 8859-1
 		// bytes; Code 128's extended set is Latin-1, so convert it.
 		if !utf8.ValidString(r.text) {

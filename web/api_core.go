@@ -48,10 +48,31 @@ type loginResponse struct {
 	User      userJSON  `json:"user"`
 }
 
-func (s *Server) login(c *gin.Context) {
+// signInAllowed applies the per-address limit shared by every way of
+// signing in; when it says no, the answer has been sent.
+func (s *Server) signInAllowed(c *gin.Context) bool {
 	if ok, wait := s.loginLimit.allow(c.ClientIP()); !ok {
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		s.respondError(c, &mar.Error{Code: mar.ETooMany, Reason: "rate_limited", Message: "too many sign-in attempts from this address; wait a minute"})
+		return false
+	}
+	return true
+}
+
+// answerSignIn sends a new session: in the cookie for a browser ("web"),
+// as a bearer token for a device.
+func (s *Server) answerSignIn(c *gin.Context, res mar.LoginResult, kind string) {
+	out := loginResponse{ExpiresAt: res.Session.ExpiresAt, User: toUserJSON(res.User)}
+	if kind == mar.SessionWeb {
+		s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	} else {
+		out.Token = res.Token
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) login(c *gin.Context) {
+	if !s.signInAllowed(c) {
 		return
 	}
 	var req loginRequest
@@ -68,13 +89,7 @@ func (s *Server) login(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	out := loginResponse{ExpiresAt: res.Session.ExpiresAt, User: toUserJSON(res.User)}
-	if req.Kind == mar.SessionWeb {
-		s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
-	} else {
-		out.Token = res.Token
-	}
-	c.JSON(http.StatusOK, out)
+	s.answerSignIn(c, res, req.Kind)
 }
 
 func (s *Server) setSessionCookie(c *gin.Context, token string, expires time.Time) {

@@ -79,5 +79,9 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	if me.Code == mar.EInternal {
 		msg = "internal error; the request id is " + requestID(c)
 	}
+	if wantsPage(c) {
+		s.respondPageError(c, status, me, msg)
+		return
+	}
 	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: string(me.Code), Message: msg, Field: me.Field, Reason: me.Reason, Details: me.Details}})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -106,24 +107,49 @@ func mustIdentity(c *gin.Context) mar.Identity {
 // bearerToken reads the session token from the Authorization header
 // (devices) or the session cookie (browsers).
 func bearerToken(c *gin.Context) string {
+	t, _ := credential(c)
+	return t
+}
+
+// credential returns the session token and whether it came from the
+// session cookie, which a browser attaches by itself.
+func credential(c *gin.Context) (token string, fromCookie bool) {
 	if h := c.GetHeader("Authorization"); h != "" {
 		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
+			return strings.TrimSpace(t), false
 		}
-		return ""
+		return "", false
 	}
 	if ck, err := c.Cookie(sessionCookie); err == nil {
-		return ck
+		return ck, true
 	}
-	return ""
+	return "", false
+}
+
+// csrfHeader carries the session's CSRF token on every state-changing
+// request that a browser authenticates with the session cookie. The pages
+// read it from <meta name="csrf-token">; another site cannot.
+const csrfHeader = "X-CSRF-Token"
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
 // requireRoles authenticates the caller and admits only the given roles.
+// A cookie-authenticated write must also carry the session's CSRF token
+// (cross-origin protection already refuses other sites' requests; the
+// token also covers same-site pages that are not ours).
 func (s *Server) requireRoles(roles []mar.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, _, err := s.svc.Authenticate(c.Request.Context(), bearerToken(c))
+		token, fromCookie := credential(c)
+		id, sess, err := s.svc.Authenticate(c.Request.Context(), token)
 		if err != nil {
 			s.respondError(c, err)
+			return
+		}
+		if fromCookie && !safeMethod(c.Request.Method) &&
+			subtle.ConstantTimeCompare([]byte(c.GetHeader(csrfHeader)), []byte(sess.CSRFToken)) != 1 {
+			s.respondError(c, &mar.Error{Code: mar.EForbidden, Reason: "csrf", Message: "the request lacks this session's CSRF token; reload the page"})
 			return
 		}
 		id.SourceIP = c.ClientIP()
@@ -132,6 +158,7 @@ func (s *Server) requireRoles(roles []mar.Role) gin.HandlerFunc {
 			id.Device = id.Device[:64]
 		}
 		id.RequestID = requestID(c)
+		c.Set(ctxSession, sess)
 		if !roleIn(id.User.Role, roles) {
 			if !s.breakGlassAllows(c, &id, roles) {
 				c.Set(ctxIdentity, id)

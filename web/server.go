@@ -36,6 +36,9 @@ type Deps struct {
 	TrustedProxies []string
 	// SecureCookies marks session cookies Secure (behind TLS).
 	SecureCookies bool
+	// Demo says the demo data set is loaded: the sign-in page explains the
+	// demo accounts and the demo barcode sheet is served.
+	Demo bool
 	// Alerts tunes the live alert stream.
 	Alerts AlertStreamConfig
 	// RequestTimeout bounds each request's work, database calls included,
@@ -52,6 +55,8 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	secure  bool
+	demo    bool
+	pages   *pageSet
 	auditor AuditVerifier
 	alerts  AlertStreamConfig
 	engine  *gin.Engine
@@ -86,6 +91,12 @@ func New(d Deps) (*Server, error) {
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here"}})
 	})
+	s.demo = d.Demo
+	pages, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
 	for _, r := range s.routes() {
 		handlers := []gin.HandlerFunc{}
 		if r.Roles != nil {

@@ -66,7 +66,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure,
 		RequestTimeout: *requestTimeout, ReportTimeout: *reportTimeout,
-		Alerts: web.AlertStreamConfig{Hub: hub}})
+		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}
@@ -145,9 +145,9 @@ func loadDemoData(ctx context.Context, svc *mar.Service, stdout io.Writer) error
 }
 
 func printAccounts(w io.Writer) {
-	fmt.Fprintf(w, "Demo accounts (password %q for each):\n", demo.Password)
+	fmt.Fprintf(w, "Demo accounts (password %q for each; at the bedside also the badge with PIN %s):\n", demo.Password, demo.PIN)
 	for _, a := range demo.Accounts {
-		fmt.Fprintf(w, "  %-11s %-13s %s\n", a.Username, a.Role, a.Description)
+		fmt.Fprintf(w, "  %-11s %-13s badge %s  %s\n", a.Username, a.Role, a.Badge, a.Description)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -220,6 +222,28 @@ func insertAudit(e mar.AuditEvent) string {
 	}
 	return fmt.Sprintf("INSERT INTO audit_events (seq, id, facility_id, at, user_id, role, action, object_type, object_id, resident_id, outcome, source_ip, device, request_id, break_glass, detail, prev_hash, hash) VALUES (%d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
 		e.Seq, q(e.ID), q(e.FacilityID), q(e.At.UTC().Format("2006-01-02 15:04:05.999999-07:00")), q(e.UserID), q(e.Role), q(e.Action), q(e.ObjectType), q(e.ObjectID), q(e.ResidentID), q(e.Outcome), q(e.SourceIP), q(e.Device), q(e.RequestID), bg, q(e.Detail), q(e.PrevHash), q(e.Hash))
+}
+
+func TestBarcodesWritesTheDemoSheet(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := emar(t, nil, "barcodes", "--out", dir)
+	if code != 0 || !strings.Contains(out, "barcodes and index.tsv") {
+		t.Fatalf("barcodes: %d %q %q", code, out, stderr)
+	}
+	index, err := os.ReadFile(filepath.Join(dir, "index.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(index)), "\n")
+	for _, l := range lines[1:] {
+		file := strings.Split(l, "\t")[0]
+		if st, err := os.Stat(filepath.Join(dir, file)); err != nil || st.Size() == 0 {
+			t.Errorf("%s listed but not written: %v", file, err)
+		}
+	}
+	if len(lines) < 30 || !strings.Contains(string(index), "{GS}") || !strings.Contains(string(index), "EXPIRED") {
+		t.Fatalf("index.tsv:\n%s", index)
+	}
 }
 
 func TestDecodeCommandReadsFixturesAndFailsOnNonImages(t *testing.T) {

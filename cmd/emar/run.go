@@ -25,6 +25,7 @@ Usage:
   emar audit verify [flags]   verify the hash-chained audit trail (and signed checkpoints)
   emar audit checkpoint       sign the trail's tree head into a directory outside the database
   emar audit keygen --out F   make the Ed25519 key that signs checkpoints
+  emar barcodes --out DIR     write the demo barcode sheet as PNG files
   emar decode [--json] FILE...  read barcodes from images (GS as \u001d in JSON)
   emar schedule [--json] --tz ZONE --from RFC3339 --days N "FREQUENCY"
                               show how an order's frequency expands
@@ -70,6 +71,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdDecode(ctx, rest, getenv, stdout, stderr)
 	case "schedule":
 		return cmdSchedule(ctx, rest, getenv, stdout, stderr)
+	case "barcodes":
+		return cmdBarcodes(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case "import":

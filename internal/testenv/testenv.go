@@ -101,7 +101,7 @@ func Start(t testing.TB, engine string, opts Options) *Env {
 	}
 	env.AlertHub = alerts.NewHub()
 	w, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log,
-		Alerts: web.AlertStreamConfig{Hub: env.AlertHub, Poll: 100 * time.Millisecond, KeepAlive: time.Second}})
+		Alerts: web.AlertStreamConfig{Hub: env.AlertHub, Poll: 100 * time.Millisecond, KeepAlive: time.Second}, Demo: !opts.NoDemo})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -24,15 +24,16 @@ const PIN = "2468"
 // Account is a demo sign-in.
 type Account struct {
 	Username, Role, Description string
+	Badge                       string // scanned with PIN at the bedside
 }
 
 // Accounts lists the demo sign-ins, printed at start-up.
 var Accounts = []Account{
-	{"nurse", string(mar.RoleNurse), "bedside nurse on both units"},
-	{"nurse2", string(mar.RoleNurse), "second nurse (witness for high-alert doses)"},
-	{"charge", string(mar.RoleChargeNurse), "charge nurse: missed-dose board"},
-	{"pharmacist", string(mar.RolePharmacist), "pharmacy: verification and reconciliation"},
-	{"admin", string(mar.RoleAdmin), "administrator: users and catalogue"},
+	{Username: "nurse", Role: string(mar.RoleNurse), Description: "bedside nurse on both units", Badge: "EMP01001"},
+	{Username: "nurse2", Role: string(mar.RoleNurse), Description: "second nurse (witness for high-alert doses)", Badge: "EMP01002"},
+	{Username: "charge", Role: string(mar.RoleChargeNurse), Description: "charge nurse: missed-dose board", Badge: "EMP01003"},
+	{Username: "pharmacist", Role: string(mar.RolePharmacist), Description: "pharmacy: verification and reconciliation", Badge: "EMP01004"},
+	{Username: "admin", Role: string(mar.RoleAdmin), Description: "administrator: users and catalogue", Badge: "EMP01005"},
 }
 
 // Summary tells what was loaded.
@@ -70,10 +71,7 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 	if err := tx.CreateFacility(&fac); err != nil {
 		return Summary{}, fmt.Errorf("facility: %w", err)
 	}
-	units := []mar.Unit{
-		{ID: mar.NewID(), FacilityID: fac.ID, Code: "MAPLE", Name: "Maple Wing (long-term care)", TimeZone: "America/New_York"},
-		{ID: mar.NewID(), FacilityID: fac.ID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin"},
-	}
+	units := Units(fac.ID)
 	for i := range units {
 		if err := tx.CreateUnit(&units[i]); err != nil {
 			return Summary{}, fmt.Errorf("unit: %w", err)
@@ -89,9 +87,9 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 	}
 	allUnits := []string{units[0].ID, units[1].ID}
 	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin"}
-	for i, a := range Accounts {
+	for _, a := range Accounts {
 		u := mar.User{ID: mar.NewID(), FacilityID: fac.ID, Username: a.Username, DisplayName: names[a.Username], Role: mar.Role(a.Role),
-			PasswordHash: hash, PINHash: pinHash, BadgeID: fmt.Sprintf("EMP%05d", 1001+i), Active: true, CreatedAt: now}
+			PasswordHash: hash, PINHash: pinHash, BadgeID: a.Badge, Active: true, CreatedAt: now}
 		if mar.ScopedToUnits(u.Role) {
 			u.UnitIDs = allUnits
 		}
@@ -122,6 +120,15 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 		}
 	}
 	return Summary{Facility: fac, Units: units, Residents: len(residents), Products: len(products), Orders: orders}, nil
+}
+
+// Units returns the demo units: one in New York, one in Berlin, so that
+// every page shows times in the unit's own zone.
+func Units(facilityID string) []mar.Unit {
+	return []mar.Unit{
+		{ID: mar.NewID(), FacilityID: facilityID, Code: "MAPLE", Name: "Maple Wing (long-term care)", TimeZone: "America/New_York"},
+		{ID: mar.NewID(), FacilityID: facilityID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin"},
+	}
 }
 
 // GTIN builds a GTIN-14 for an NDC-10 the way US packs carry it: indicator

@@ -1,0 +1,207 @@
+package mar
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// The read models behind the charge nurse's board and the printable MAR:
+// each is one transaction and one audit event, however many residents
+// and doses it shows.
+
+// DoseSheet is what the board and the MAR show doses with: the orders and
+// products they belong to and the staff who documented them.
+type DoseSheet struct {
+	Orders   map[string]Order
+	Products map[string]Product
+	Staff    map[string]User // by id, for names and initials
+	Doses    []ScheduledDose // by resident, then due time
+}
+
+// UnitBoard is a unit's admitted residents with their doses due in a time
+// range: the charge nurse's grid.
+type UnitBoard struct {
+	Unit      Unit
+	Residents []Resident // by room and bed
+	DoseSheet
+}
+
+// ResidentMAR is one resident's medication administration record for a
+// period: every order active in it, every dose due in it, and the
+// as-needed administrations, which have no scheduled dose.
+type ResidentMAR struct {
+	Resident Resident
+	Unit     Unit
+	From, To time.Time
+	DoseSheet
+	PRN []Administration // given, held … without a scheduled dose; not entered in error
+}
+
+// UnitBoard reads the board of a unit the caller works on.
+func (s *Service) UnitBoard(ctx context.Context, by Identity, unitID string, from, to time.Time) (UnitBoard, error) {
+	if !from.Before(to) {
+		return UnitBoard{}, Invalid("from", "must be before to")
+	}
+	var b UnitBoard
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		u, err := tx.GetUnit(unitID)
+		if err != nil {
+			return err
+		}
+		if u.FacilityID != by.User.FacilityID {
+			return NotFound("unit", unitID)
+		}
+		if ScopedToUnits(by.User.Role) && !by.User.WorksOnUnit(u.ID) {
+			return Forbidden("you are not assigned to this unit")
+		}
+		rs, err := tx.ListResidents(ResidentFilter{FacilityID: u.FacilityID, UnitIDs: []string{u.ID}, Status: Admitted})
+		if err != nil {
+			return err
+		}
+		sort.SliceStable(rs, func(i, j int) bool {
+			if rs[i].Room != rs[j].Room {
+				return roomLess(rs[i].Room, rs[j].Room)
+			}
+			return rs[i].Bed < rs[j].Bed
+		})
+		doses, err := tx.ListDoses(DoseFilter{UnitID: u.ID, DueFrom: from, DueTo: to})
+		if err != nil {
+			return err
+		}
+		sheet, err := s.doseSheet(tx, u.FacilityID, rs, doses, from, to)
+		if err != nil {
+			return err
+		}
+		b = UnitBoard{Unit: u, Residents: rs, DoseSheet: sheet}
+		return s.audit(tx, by, AuditEntry{Action: "unit.board", ObjectType: "unit", ObjectID: u.ID,
+			Detail: map[string]any{"from": from, "to": to, "residents": len(rs), "doses": len(doses)}})
+	})
+	return b, err
+}
+
+// MARPeriod chooses a MAR's period in the zone of the resident's unit,
+// which the caller does not know before the read.
+type MARPeriod func(loc *time.Location) (from, to time.Time, err error)
+
+// ResidentMAR reads one resident's record for a period; the read is
+// audited against the resident.
+func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID string, period MARPeriod) (ResidentMAR, error) {
+	var m ResidentMAR
+	err := s.readResident(ctx, by, residentID, "resident.mar", func(tx Tx, r Resident) error {
+		u, err := tx.GetUnit(r.UnitID)
+		if err != nil {
+			return err
+		}
+		loc, err := u.Location()
+		if err != nil {
+			return err
+		}
+		from, to, err := period(loc)
+		switch {
+		case err != nil:
+			return err
+		case !from.Before(to):
+			return Invalid("from", "must be before to")
+		case to.Sub(from) > 62*24*time.Hour:
+			return Invalid("to", "a MAR covers at most two months")
+		}
+		doses, err := tx.ListDoses(DoseFilter{ResidentID: r.ID, DueFrom: from, DueTo: to})
+		if err != nil {
+			return err
+		}
+		sheet, err := s.doseSheet(tx, r.FacilityID, []Resident{r}, doses, from, to)
+		if err != nil {
+			return err
+		}
+		admins, err := tx.ListAdministrations(AdministrationFilter{ResidentID: r.ID, Since: from, Until: to})
+		if err != nil {
+			return err
+		}
+		m = ResidentMAR{Resident: r, Unit: u, From: from, To: to, DoseSheet: sheet}
+		for _, a := range admins {
+			if a.DoseID == "" && !a.EnteredInError {
+				m.PRN = append(m.PRN, a)
+				if _, ok := sheet.Orders[a.OrderID]; !ok {
+					if o, err := tx.GetOrder(a.OrderID); err == nil {
+						sheet.Orders[o.ID] = o
+					}
+				}
+			}
+		}
+		return nil
+	})
+	return m, err
+}
+
+// doseSheet gathers the orders that were active between from and to (or
+// have a dose in it), their products and the staff who documented doses.
+func (s *Service) doseSheet(tx Tx, facilityID string, rs []Resident, doses []ScheduledDose, from, to time.Time) (DoseSheet, error) {
+	sh := DoseSheet{Orders: map[string]Order{}, Products: map[string]Product{}, Staff: map[string]User{}}
+	withDoses := map[string]bool{}
+	for _, d := range doses {
+		withDoses[d.OrderID] = true
+	}
+	for _, r := range rs {
+		os, err := tx.ListOrders(OrderFilter{FacilityID: facilityID, ResidentID: r.ID})
+		if err != nil {
+			return DoseSheet{}, err
+		}
+		for _, o := range os {
+			overlaps := o.StartAt.Before(to) && (o.StopAt == nil || o.StopAt.After(from))
+			live := o.Status == OrderActive || o.Status == OrderOnHold || o.Status == OrderPending
+			if withDoses[o.ID] || (overlaps && (live || o.PRN)) {
+				sh.Orders[o.ID] = o
+			}
+		}
+	}
+	ps, err := tx.ListProducts(facilityID)
+	if err != nil {
+		return DoseSheet{}, err
+	}
+	for _, p := range ps {
+		sh.Products[p.ID] = p
+	}
+	us, err := tx.ListUsers(facilityID)
+	if err != nil {
+		return DoseSheet{}, err
+	}
+	for _, u := range us {
+		u.PasswordHash, u.PINHash = "", ""
+		sh.Staff[u.ID] = u
+	}
+	sort.SliceStable(doses, func(i, j int) bool {
+		if doses[i].ResidentID != doses[j].ResidentID {
+			return doses[i].ResidentID < doses[j].ResidentID
+		}
+		return doses[i].DueAt.Before(doses[j].DueAt)
+	})
+	sh.Doses = doses
+	return sh, nil
+}
+
+// roomLess orders room numbers numerically when both are numbers.
+func roomLess(a, b string) bool {
+	if len(a) != len(b) && numericRoom(a) && numericRoom(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+func numericRoom(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// MedicationName is how a page names an order: the product when it has
+// one, else the ingredient.
+func (sh DoseSheet) MedicationName(o Order) string {
+	if p, ok := sh.Products[o.ProductID]; ok {
+		return p.Name
+	}
+	return o.Ingredient
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/emar-project/emar/mar"
+)
+
+// The reports page draws the dose report (mar.DoseReport, which also
+// serves GET /api/v1/reports/doses) as SVG bar charts: on-time
+// administration and scanning compliance, per day and per nurse.
+
+// Targets drawn on the charts: the share of doses a unit aims to give in
+// their window, and of administrations with both wristband and pack
+// scanned (BCMA programmes commonly aim at 95 %).
+const (
+	onTimeTarget   = 95
+	scanningTarget = 95
+)
+
+type reportsView struct {
+	Units            []mar.Unit
+	Unit             mar.Unit
+	From, To         string // YYYY-MM-DD, local days, inclusive
+	Period           string
+	Total            mar.DoseReportLine
+	Charts           []barChart
+	CSVDay, CSVNurse string
+}
+
+func (s *Server) pageReports(c *gin.Context) {
+	v, err := s.reportsFor(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	p := s.newPage(c, "Reports", "reports")
+	p.Data = v
+	s.render(c, http.StatusOK, "reports", p)
+}
+
+func (s *Server) reportsFor(c *gin.Context) (reportsView, error) {
+	by := mustIdentity(c)
+	ctx := c.Request.Context()
+	units, unit, loc, err := s.chosenUnit(c)
+	if err != nil {
+		return reportsView{}, err
+	}
+	now := s.svc.Clock.Now()
+	last, err := parseDay(c.Query("to"), now, loc)
+	if err != nil {
+		return reportsView{}, err
+	}
+	first := last.AddDate(0, 0, -6)
+	if f := c.Query("from"); f != "" {
+		if first, err = parseDay(f, now, loc); err != nil {
+			return reportsView{}, err
+		}
+	}
+	if first.After(last) {
+		return reportsView{}, mar.Invalid("from", "must not be after to")
+	}
+	from, _ := dayRange(first, loc)
+	_, to := dayRange(last, loc)
+	q := mar.DoseReportQuery{UnitID: unit.ID, From: from, To: to}
+	q.Group = mar.GroupDay
+	byDay, err := s.svc.DoseReport(ctx, by, q)
+	if err != nil {
+		return reportsView{}, err
+	}
+	q.Group = mar.GroupNurse
+	byNurse, err := s.svc.DoseReport(ctx, by, q)
+	if err != nil {
+		return reportsView{}, err
+	}
+	v := reportsView{Units: units, Unit: unit, From: first.Format(time.DateOnly), To: last.Format(time.DateOnly), Total: byDay.Total,
+		Period: first.Format("2 Jan") + " – " + last.Format("2 Jan 2006")}
+	csv := func(group string) string {
+		return "/api/v1/reports/doses?" + url.Values{"unit_id": {unit.ID}, "from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)},
+			"group": {group}, "format": {"csv"}}.Encode()
+	}
+	v.CSVDay, v.CSVNurse = csv(mar.GroupDay), csv(mar.GroupNurse)
+
+	// Every day of the period gets a bar, also a day without doses.
+	days := map[string]mar.DoseReportLine{}
+	for _, l := range byDay.Lines {
+		days[l.Key] = l
+	}
+	var dayLines []mar.DoseReportLine
+	var dayLabels []string
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		l := days[d.Format(time.DateOnly)]
+		dayLines = append(dayLines, l)
+		dayLabels = append(dayLabels, d.Format("Mon 2 Jan"))
+	}
+	nurseLabels := make([]string, len(byNurse.Lines))
+	for i, l := range byNurse.Lines {
+		nurseLabels[i] = l.Key
+	}
+	scanned := slices.DeleteFunc(slices.Clone(byNurse.Lines), func(l mar.DoseReportLine) bool { return l.Scanned+l.Unscanned == 0 })
+	scannedLabels := make([]string, len(scanned))
+	for i, l := range scanned {
+		scannedLabels[i] = l.Key
+	}
+	v.Charts = []barChart{
+		onTimeChart("ontime-day", "On time, per day", "Day", dayLabels, dayLines),
+		scanChart("scan-day", "Scanning compliance, per day", "Day", dayLabels, dayLines),
+		onTimeChart("ontime-nurse", "On time, per nurse", "Nurse", nurseLabels, byNurse.Lines),
+		scanChart("scan-nurse", "Scanning compliance, per nurse", "Nurse", scannedLabels, scanned),
+	}
+	return v, nil
+}
+
+// onTimeChart: of the doses that are settled (given, held, refused, not
+// given or missed), the share given inside their window.
+func onTimeChart(id, title, group string, labels []string, lines []mar.DoseReportLine) barChart {
+	c := barChart{ID: id, Title: title, GroupLabel: group, Target: onTimeTarget, EmptyText: "no doses due",
+		Summary: fmt.Sprintf("Share of settled doses given within their administration window, by %s; target %d %%.", group, onTimeTarget)}
+	for i, l := range lines {
+		settled := l.Due - l.Open
+		c.Bars = append(c.Bars, chartBar{Label: labels[i], Value: l.OnTimePct, Empty: settled == 0,
+			Note: fmt.Sprintf("%d of %d", l.OnTime, settled)})
+	}
+	return c.layout(560)
+}
+
+// scanChart: of the doses given, the share with both the wristband and
+// the pack scanned (not keyed).
+func scanChart(id, title, group string, labels []string, lines []mar.DoseReportLine) barChart {
+	c := barChart{ID: id, Title: title, GroupLabel: group, Target: scanningTarget, EmptyText: "none given",
+		Summary: fmt.Sprintf("Share of given doses with wristband and pack scanned, by %s; target %d %%.", group, scanningTarget)}
+	for i, l := range lines {
+		n := l.Scanned + l.Unscanned
+		c.Bars = append(c.Bars, chartBar{Label: labels[i], Value: l.ScanPct, Empty: n == 0, Note: fmt.Sprintf("%d of %d", l.Scanned, n)})
+	}
+	return c.layout(560)
+}

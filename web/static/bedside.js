@@ -1,0 +1,788 @@
+// The bedside page: scan a wristband, scan a pack, read the verdict,
+// document. It is always ready for a scan: a keyboard-wedge scanner types
+// into the scan field and ends with Enter; the text is sent exactly as
+// typed (AIM prefix, group separators and all) and the server parses it.
+// Documentation survives a flaky connection: each attempt has its own
+// Idempotency-Key, and a failed send is retried with the same key until
+// the server answers, so a dose is never charted twice.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const el = emar.el;
+  const fill = emar.fill;
+
+  const state = {
+    context: null,   // {id, expiresAt}
+    resident: null,
+    due: null,
+    tz: undefined,   // the unit's time zone
+    verdict: null,   // the verdict the documentation form is for
+    scan: null,      // the medication scan behind it
+    reasons: null,   // GET /api/v1/bedside/reasons
+    busy: false,
+    queued: null,
+    records: [],     // documentation attempts on this device
+    notGiven: null,  // the due item documented without a scan
+  };
+
+  // The five rights and the safety checks, in the nurse's words.
+  const RIGHTS = {
+    patient: 'Right patient',
+    drug: 'Right drug',
+    dose: 'Right dose',
+    route: 'Right route',
+    time: 'Right time',
+    allergy: 'Allergy',
+    expiry: 'Expiry date',
+    order_status: 'Order status',
+    duplicate: 'Already documented',
+    prn: 'As-needed limits',
+    high_alert: 'High-alert double check',
+    hold_parameters: 'Hold parameters (vital signs)',
+    patch: 'Patch',
+    sliding_scale: 'Sliding scale',
+  };
+  const rightName = (r) => RIGHTS[r] || (r ? r.replaceAll('_', ' ') : 'Check');
+
+  const VITALS = {
+    heart_rate: ['Heart rate', 'beats per minute'],
+    systolic_bp: ['Systolic blood pressure', 'mmHg'],
+    diastolic_bp: ['Diastolic blood pressure', 'mmHg'],
+    resp_rate: ['Respiratory rate', 'breaths per minute'],
+    temperature: ['Temperature', '°C'],
+    spo2: ['Oxygen saturation', '%'],
+    glucose: ['Capillary glucose', 'mg/dL'],
+  };
+
+  const OUTCOMES = { given: 'Given', held: 'Held', refused: 'Refused', not_given: 'Not given' };
+
+  const say = (text) => { $('scan-state').textContent = text; };
+  const focusScan = () => {
+    const s = $('scan');
+    if (document.activeElement !== s) s.focus({ preventScroll: true });
+  };
+  const fmtTime = (iso) => emar.time(iso, state.tz);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  // ---- Scanning -------------------------------------------------------
+
+  async function handleScan(text) {
+    emar.active();
+    if (state.busy) {
+      state.queued = text; // the newest scan wins
+      return;
+    }
+    state.busy = true;
+    try {
+      if (!state.context || Date.now() >= state.context.expiresAt) {
+        await scanWristband(text, false);
+      } else {
+        await scanMedication(text);
+      }
+    } finally {
+      state.busy = false;
+      focusScan();
+      if (state.queued !== null) {
+        const next = state.queued;
+        state.queued = null;
+        handleScan(next);
+      }
+    }
+  }
+
+  // scanWristband opens a resident. asSwitch is set when the scan came in
+  // place of a medication: failing then is not news.
+  async function scanWristband(text, asSwitch) {
+    say('Looking up the wristband…');
+    let r;
+    try {
+      r = await emar.api('POST', '/api/v1/bedside/wristband', { scan: text });
+    } catch (_) {
+      say('The server cannot be reached. Scan the wristband again.');
+      return false;
+    }
+    if (!r.ok) {
+      if (asSwitch) return false;
+      const reason = r.data && r.data.error ? r.data.error.reason : '';
+      if (reason === 'not_a_wristband') {
+        say('That was not a wristband. Scan the resident’s wristband first.');
+      } else {
+        say(emar.errorText(r));
+      }
+      showStop('Wristband not accepted', [{ right: 'patient', status: 'fail', message: emar.errorText(r) }], '');
+      return false;
+    }
+    openResident(r.data);
+    return true;
+  }
+
+  async function scanMedication(text, extra) {
+    say('Checking the medication…');
+    const body = Object.assign({ context_id: state.context.id, scan: text }, extra || {});
+    let r;
+    try {
+      r = await emar.api('POST', '/api/v1/bedside/verify', body);
+    } catch (_) {
+      say('The server cannot be reached. Scan the medication again.');
+      return;
+    }
+    const err = r.data && r.data.error ? r.data.error : null;
+    if (r.status === 422 && err && err.reason === 'not_a_medication' && !extra) {
+      // Perhaps another resident's wristband: switch to that resident.
+      if (await scanWristband(text, true)) return;
+    }
+    if (r.status === 422 && err && err.reason === 'context_expired') {
+      state.context = null;
+      setScanLabel();
+      say('The bedside check timed out. Scan the wristband again.');
+      hideVerdict();
+      return;
+    }
+    if (r.status === 422 && err) {
+      const details = err.details || {};
+      showStop('STOP — do not give', details.checks || [], err.message);
+      hideDocument();
+      say('Stop: ' + err.message);
+      return;
+    }
+    if (!r.ok) {
+      say(emar.errorText(r));
+      return;
+    }
+    state.verdict = r.data;
+    state.scan = text;
+    showVerdict(r.data);
+    openDocument(r.data, !!extra);
+  }
+
+  // ---- Resident -------------------------------------------------------
+
+  function setScanLabel() {
+    $('scan-label').textContent = state.context ? 'Scan a medication (or another wristband)' : 'Scan a wristband';
+  }
+
+  function ageOf(birth) {
+    const b = new Date(birth + 'T00:00:00Z');
+    const now = new Date();
+    let age = now.getUTCFullYear() - b.getUTCFullYear();
+    const m = now.getUTCMonth() - b.getUTCMonth();
+    if (m < 0 || (m === 0 && now.getUTCDate() < b.getUTCDate())) age--;
+    return age;
+  }
+
+  function openResident(data) {
+    const r = data.resident;
+    state.context = { id: data.context_id, expiresAt: Date.parse(data.context_expires_at) || Date.now() + 30 * 60000 };
+    state.resident = r;
+    state.due = data.due;
+    state.tz = (data.due && data.due.time_zone) || undefined;
+    hideVerdict();
+    hideDocument();
+    $('resident-name').textContent = r.display_name;
+    const facts = $('resident-facts');
+    facts.replaceChildren();
+    const unit = data.due && data.due.unit ? data.due.unit.name : '';
+    const rows = [
+      ['Born', `${r.birth_date} (age ${ageOf(r.birth_date)})`],
+      ['MRN', r.mrn],
+      ['Room', [r.room + (r.bed || ''), unit].filter(Boolean).join(' · ')],
+    ];
+    for (const [k, v] of rows) facts.append(el('dt', {}, k), el('dd', {}, v));
+    const allergies = (r.allergies || []).map((a) => a.substance + (a.reaction ? ` (${a.reaction}${a.severity ? ', ' + a.severity : ''})` : ''));
+    const box = $('resident-allergies');
+    box.classList.toggle('none', allergies.length === 0);
+    box.textContent = allergies.length ? 'Allergies: ' + allergies.join('; ') : 'Allergies: none recorded';
+    $('resident').hidden = false;
+    renderDue();
+    setScanLabel();
+    say(`Wristband: ${r.display_name}. Scan a medication.`);
+  }
+
+  function closeResident() {
+    state.context = null;
+    state.resident = null;
+    state.due = null;
+    $('resident').hidden = true;
+    $('due').hidden = true;
+    hideVerdict();
+    hideDocument();
+    setScanLabel();
+    say('Ready: scan the resident’s wristband.');
+    focusScan();
+  }
+
+  async function refreshDue() {
+    if (!state.resident) return;
+    const id = state.resident.id;
+    try {
+      const r = await emar.api('GET', `/api/v1/residents/${encodeURIComponent(id)}/due`);
+      if (r.ok && state.resident && state.resident.id === id) {
+        state.due = r.data;
+        renderDue();
+      }
+    } catch (_) { /* the list stays as it was; the next scan refreshes it */ }
+  }
+
+  function orderText(o) {
+    let dose = o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit;
+    if (!o.dose_value && o.sliding_scale && o.sliding_scale.length) dose = `${o.dose_unit} by sliding scale`;
+    return [dose, o.route, o.frequency].filter(Boolean).join(' · ');
+  }
+
+  function dueItem(kind, label, o, lines, actions) {
+    return el('li', { class: `due-item k-${kind}` },
+      el('div', { class: 'due-head' },
+        el('span', { class: 'due-name' }, o.product_name || o.ingredient),
+        el('span', { class: `status st-${kind}` }, label)),
+      el('div', { class: 'due-meta' }, orderText(o)),
+      lines.map((l) => el('div', { class: 'due-meta' }, l)),
+      o.instructions ? el('div', { class: 'due-meta' }, o.instructions) : null,
+      o.high_alert ? el('div', { class: 'due-meta' }, 'High-alert medication' + (o.high_alert === 'witness_required' ? ': a witness must co-sign' : '')) : null,
+      actions && actions.length ? el('div', { class: 'button-row' }, actions) : null);
+  }
+
+  function renderDue() {
+    const d = state.due;
+    const list = $('due-list');
+    list.replaceChildren();
+    if (!d) {
+      $('due').hidden = true;
+      return;
+    }
+    $('due-zone').textContent = `Times are ${d.unit ? d.unit.name + ' time' : 'local time'} (${d.time_zone}).`;
+    const notGiven = (item) => el('button', {
+      type: 'button', class: 'button small', onclick: () => openNotGiven(item),
+    }, 'Not given…');
+    // The pack is not on the unit: ask pharmacy for it.
+    const askPharmacy = (item) => {
+      const b = el('button', { type: 'button', class: 'button small' }, 'Ask pharmacy');
+      b.addEventListener('click', async () => {
+        b.disabled = true;
+        let r;
+        try {
+          r = await emar.api('POST', '/api/v1/missing-dose-requests', { order_id: item.order.id, note: 'not on the unit at the bedside' });
+        } catch (_) {
+          b.disabled = false;
+          say('No connection: pharmacy was NOT asked. Try again.');
+          return;
+        }
+        if (!r.ok) {
+          b.disabled = false;
+          say('Pharmacy was NOT asked: ' + emar.errorText(r));
+          return;
+        }
+        b.replaceWith(el('span', { class: 'due-meta' }, `Asked pharmacy at ${fmtTime(r.data.requested_at)}`));
+        say(`Pharmacy asked for ${item.order.product_name || item.order.ingredient}.`);
+      });
+      return b;
+    };
+    const doseLines = (dose) => [`Due ${fmtTime(dose.due_at)} (window ${fmtTime(dose.window_start)}–${fmtTime(dose.window_end)})`]
+      .concat(dose.step_dose ? [`This step: ${dose.step_dose}`] : []);
+    for (const it of d.overdue || []) list.append(dueItem('overdue', 'Overdue', it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
+    for (const it of d.due_now || []) list.append(dueItem('due', 'Due now', it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
+    for (const p of d.prn || []) {
+      const lines = [];
+      if (p.last_given_at) lines.push(`Last given ${emar.dayTime(p.last_given_at, state.tz)}`);
+      if (!p.available && p.next_allowed_at) lines.push(`Next allowed at ${fmtTime(p.next_allowed_at)}`);
+      if (p.message) lines.push(p.message);
+      const label = p.available ? 'PRN available' : (p.next_allowed_at ? `PRN from ${fmtTime(p.next_allowed_at)}` : 'PRN not available');
+      list.append(dueItem('prn', label, p.order, lines));
+    }
+    for (const it of d.upcoming || []) list.append(dueItem('upcoming', 'Upcoming', it.order, doseLines(it.dose)));
+    for (const it of d.held || []) {
+      const onHold = it.order.status === 'on_hold';
+      list.append(dueItem(onHold ? 'on_hold' : 'held', onHold ? 'On hold' : 'Held', it.order, it.dose ? doseLines(it.dose) : []));
+    }
+    for (const it of d.pending_verification || []) {
+      list.append(dueItem('upcoming', 'Awaiting pharmacy', it.order, ['Not yet verified by pharmacy: cannot be given.']));
+    }
+    for (const a of d.recent || []) {
+      if (a.entered_in_error) continue;
+      const lines = [`${OUTCOMES[a.outcome] || a.outcome} ${emar.dayTime(a.performed_at, state.tz)} by ${a.performed_by_name}`];
+      const actions = [];
+      if (a.prn && a.outcome === 'given' && a.followup && a.followup.status === 'due') {
+        lines.push(`Effectiveness follow-up due ${fmtTime(a.followup.due_at)}`);
+        actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(a.id, a.product_name || a.order_text) }, 'Record effectiveness'));
+      }
+      list.append(dueItem(a.outcome === 'given' ? 'given' : 'held', OUTCOMES[a.outcome] || a.outcome,
+        { product_name: a.product_name || a.order_text, dose_value: a.amount, dose_unit: a.unit, route: a.route }, lines, actions));
+    }
+    if (!list.children.length) list.append(el('li', { class: 'due-item' }, 'No medications due, as-needed or upcoming.'));
+    $('due').hidden = false;
+  }
+
+  // ---- Verdict --------------------------------------------------------
+
+  function hideVerdict() {
+    const v = $('verdict');
+    v.hidden = true;
+    v.replaceChildren();
+  }
+
+  function checkList(checks) {
+    const bad = checks.filter((c) => c.status !== 'pass');
+    const good = checks.filter((c) => c.status === 'pass');
+    const words = { pass: 'Passed', warn: 'Check', fail: 'Failed' };
+    const ul = el('ul', { class: 'checks' });
+    for (const c of bad) {
+      ul.append(el('li', {}, el('span', { class: `status st-${c.status}` }, words[c.status] || c.status), ' ', el('strong', {}, rightName(c.right) + ': '), c.message));
+    }
+    const out = [ul];
+    if (good.length) {
+      const d = el('details', {}, el('summary', {}, `${good.length} check${good.length === 1 ? '' : 's'} passed`));
+      d.append(el('ul', {}, good.map((c) => el('li', {}, rightName(c.right) + ': ' + c.message))));
+      out.push(d);
+    }
+    return out;
+  }
+
+  function showStop(title, checks, message) {
+    const failed = checks.filter((c) => c.status === 'fail');
+    const first = failed[0];
+    const v = $('verdict');
+    v.className = 'verdict v-stop';
+    fill(v,
+      el('h2', {}, '✗ ' + title),
+      first ? el('p', {}, el('strong', {}, `${rightName(first.right)} failed. `), first.message) : (message ? el('p', {}, message) : null),
+      checkList(checks.filter((c) => c !== first)),
+      el('p', {}, 'Do not give this medication. Scan the right pack, or scan another wristband.'));
+    v.hidden = false;
+  }
+
+  function needsReason(v) {
+    return !!(v.requires && (v.requires.override_reason || (v.requires.overrides || []).length));
+  }
+
+  function showVerdict(v) {
+    const caution = needsReason(v);
+    const name = v.product ? v.product.name : (v.order ? v.order.product_name || v.order.ingredient : 'this medication');
+    const box = $('verdict');
+    box.className = 'verdict ' + (caution ? 'v-caution' : 'v-go');
+    const lines = [];
+    if (v.order) lines.push(`Ordered: ${orderText(v.order)}`);
+    if (v.scale_dose !== undefined && v.scale_dose !== null) lines.push(`Sliding scale: give ${v.scale_dose} ${v.order ? v.order.dose_unit : ''}`);
+    if (v.amount) {
+      const packs = v.quantity && Number.isInteger(v.quantity) ? ` (${v.quantity} × ${v.product ? v.product.form || 'pack' : 'pack'})` : '';
+      lines.push(`Give ${v.amount} ${v.amount_unit || ''}${packs}`);
+    }
+    if (v.dose) lines.push(`Due ${fmtTime(v.dose.due_at)}${v.late ? ' — late' : ''}${v.early ? ' — early' : ''}`);
+    if (v.lot || v.expiry) lines.push(`Lot ${v.lot || '—'}, expires ${v.expiry || '—'}`);
+    fill(box,
+      el('h2', {}, caution ? '! Check before giving: a reason is needed' : '✓ Right medication: give ' + name),
+      caution ? el('p', {}, el('strong', {}, name)) : null,
+      lines.map((l) => el('p', {}, l)),
+      checkList(v.checks || []));
+    box.hidden = false;
+    say(caution ? `Check before giving ${name}: a reason is needed.` : `Right medication: ${name}. Document below.`);
+  }
+
+  // ---- Documentation --------------------------------------------------
+
+  function hideDocument() {
+    $('document').hidden = true;
+    $('document-error').textContent = '';
+    state.verdict = null;
+    state.scan = null;
+    state.notGiven = null;
+  }
+
+  function outcome() {
+    const c = document.querySelector('input[name="outcome"]:checked');
+    return c ? c.value : 'given';
+  }
+
+  function fillReasons() {
+    const o = outcome();
+    const block = $('reason-block');
+    block.hidden = o === 'given';
+    const sel = $('reason-code');
+    const opts = state.reasons && state.reasons.outcomes ? state.reasons.outcomes[o] || [] : [];
+    fill(sel, el('option', { value: '' }, 'Choose a reason'), opts.map((x) => el('option', { value: x.code }, x.label)));
+    $('record').textContent = 'Record: ' + (OUTCOMES[o] || o).toLowerCase();
+  }
+
+  // openDocument shows the form for a verdict. keep leaves typed readings
+  // in place when the verdict was only re-checked with them.
+  function openDocument(v, keep) {
+    const form = $('document-form');
+    if (!keep) {
+      form.reset();
+      $('document-error').textContent = '';
+    }
+    state.notGiven = null;
+    $('outcome-set').hidden = false;
+    const req = v.requires || {};
+    const name = v.product ? v.product.name : (v.order ? v.order.product_name || v.order.ingredient : '');
+    $('document-title').textContent = 'Document: ' + name;
+
+    const ob = $('override-block');
+    const old = {};
+    for (const i of ob.querySelectorAll('textarea')) old[i.dataset.reason] = i.value;
+    ob.replaceChildren();
+    for (const code of req.overrides || []) {
+      const check = (v.checks || []).find((c) => c.reason === code) || { right: '', message: code };
+      const id = 'override-' + code;
+      const ta = el('textarea', { id, 'data-reason': code, required: true });
+      ta.value = old[code] || '';
+      ob.append(el('label', { for: id }, `Reason to go ahead despite “${rightName(check.right)}”: ${check.message}`), ta);
+    }
+
+    // How many packs (tablets, patches…): the server's count, which the
+    // nurse may change; a change is checked again at once.
+    const qb = $('quantity-block');
+    qb.hidden = !v.quantity;
+    if (v.quantity) {
+      $('quantity-label').textContent = `Quantity given (${v.product && v.product.form ? v.product.form + 's' : 'packs'})`;
+      if (!keep || $('quantity').value === '') $('quantity').value = String(v.quantity);
+      $('quantity').dataset.server = String(v.quantity);
+    }
+
+    const prn = !!(req.prn_indication || (v.order && v.order.prn));
+    $('prn-block').hidden = !prn;
+    if (prn && !$('prn-indication').value && v.order) $('prn-indication').value = v.order.prn_reason || '';
+
+    const vb = $('vitals-block');
+    const oldV = {};
+    for (const i of vb.querySelectorAll('input')) oldV[i.dataset.vital] = i.value;
+    vb.replaceChildren();
+    for (const kind of req.vitals || []) {
+      const [label, unit] = VITALS[kind] || [kind.replaceAll('_', ' '), ''];
+      const id = 'vital-' + kind;
+      const input = el('input', { id, type: 'number', inputmode: 'decimal', step: 'any', 'data-vital': kind, required: true });
+      input.value = oldV[kind] || '';
+      vb.append(el('label', { for: id }, `${label}${unit ? ' (' + unit + ')' : ''}`), input);
+    }
+    $('glucose-block').hidden = !req.glucose;
+    $('recheck-block').hidden = !((req.vitals || []).length || req.glucose);
+    $('site-block').hidden = !req.site;
+    const wb = $('witness-block');
+    wb.hidden = !(req.witness || req.witness_recommended);
+    $('witness-legend').textContent = req.witness ? 'Witness (required)' : 'Witness (recommended)';
+    $('witness-hint').textContent = req.witness
+      ? 'A second nurse checks this high-alert medication and signs with their own account.'
+      : 'A second check is recommended for this high-alert medication.';
+    fillReasons();
+    $('document').hidden = false;
+  }
+
+  // openNotGiven documents a due dose as held, refused or not given
+  // without a pack scan.
+  function openNotGiven(item) {
+    if (!state.context) return;
+    hideVerdict();
+    const form = $('document-form');
+    form.reset();
+    state.verdict = null;
+    state.scan = null;
+    state.notGiven = item;
+    $('document-title').textContent = 'Not given: ' + (item.order.product_name || item.order.ingredient) + ` (due ${fmtTime(item.dose.due_at)})`;
+    form.querySelector('input[value="refused"]').checked = true;
+    form.querySelector('input[value="given"]').closest('label').hidden = true;
+    for (const id of ['override-block', 'vitals-block']) $(id).replaceChildren();
+    for (const id of ['prn-block', 'glucose-block', 'recheck-block', 'site-block', 'witness-block', 'quantity-block']) $(id).hidden = true;
+    fillReasons();
+    $('document').hidden = false;
+    $('reason-code').focus();
+  }
+
+  function readingsOf() {
+    const vitals = {};
+    let any = false;
+    for (const i of $('vitals-block').querySelectorAll('input')) {
+      if (i.value !== '') {
+        vitals[i.dataset.vital] = Number(i.value);
+        any = true;
+      }
+    }
+    const out = {};
+    if (any) out.vitals = vitals;
+    if (!$('glucose-block').hidden && $('glucose').value !== '') out.glucose = Number($('glucose').value);
+    const q = $('quantity');
+    if (!$('quantity-block').hidden && q.value !== '') out.quantity = Number(q.value);
+    return out;
+  }
+
+  function buildBody() {
+    const o = outcome();
+    const body = { context_id: state.context.id, outcome: o, device_time: new Date().toISOString() };
+    if (state.notGiven) {
+      body.dose_id = state.notGiven.dose.id;
+      body.order_id = state.notGiven.order.id;
+    } else {
+      const v = state.verdict;
+      body.scan = state.scan;
+      if (v.dose) body.dose_id = v.dose.id;
+      if (v.order) body.order_id = v.order.id;
+      Object.assign(body, readingsOf());
+      const overrides = [];
+      for (const ta of $('override-block').querySelectorAll('textarea')) {
+        overrides.push({ reason: ta.dataset.reason, text: ta.value.trim() });
+      }
+      if (overrides.length) body.overrides = overrides;
+      if (!$('prn-block').hidden) {
+        body.prn_indication = $('prn-indication').value.trim();
+        if ($('pain-score').value !== '') body.pain_score = Number($('pain-score').value);
+      }
+      if (!$('site-block').hidden && $('site').value.trim()) body.site = $('site').value.trim();
+      if (!$('witness-block').hidden && $('witness-username').value.trim()) {
+        body.witness = { username: $('witness-username').value.trim(), password: $('witness-password').value };
+      }
+    }
+    if (o !== 'given') {
+      body.reason_code = $('reason-code').value;
+      body.reason_text = $('reason-text').value.trim();
+    }
+    return body;
+  }
+
+  function missing(body) {
+    if (body.outcome !== 'given' && !body.reason_code) return ['reason-code', 'Choose a reason.'];
+    for (const ta of $('override-block').querySelectorAll('textarea')) {
+      if (!ta.value.trim()) return [ta.id, 'Give a reason for going ahead despite the warning.'];
+    }
+    for (const i of $('vitals-block').querySelectorAll('input')) {
+      if (i.value === '' && body.outcome === 'given') return [i.id, 'Enter the reading the order’s hold parameters need.'];
+    }
+    if (!$('glucose-block').hidden && body.outcome === 'given' && body.glucose === undefined) return ['glucose', 'Enter the glucose reading.'];
+    if (!$('site-block').hidden && body.outcome === 'given' && !body.site) return ['site', 'Enter the site.'];
+    if (!$('prn-block').hidden && body.outcome === 'given' && !body.prn_indication) return ['prn-indication', 'Enter why the as-needed dose is given.'];
+    const req = state.verdict && state.verdict.requires ? state.verdict.requires : {};
+    if (req.witness && body.outcome === 'given' && !body.witness) return ['witness-username', 'A witness must co-sign this medication.'];
+    return null;
+  }
+
+  // ---- Recording with retries -----------------------------------------
+
+  function recordLabel(rec) {
+    return `${rec.what} — ${OUTCOMES[rec.body.outcome] || rec.body.outcome}`;
+  }
+
+  function renderRecord(rec) {
+    let li = rec.li;
+    if (!li) {
+      li = el('li', { class: 'due-item' });
+      rec.li = li;
+      $('record-list').prepend(li);
+      $('records').hidden = false;
+    }
+    const stateBox = el('p', { class: 'record-state ' + rec.state }, rec.message);
+    const actions = [];
+    if (rec.state === 'saved' && rec.admin && rec.admin.prn && rec.admin.outcome === 'given') {
+      actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(rec.admin.id, rec.what) }, 'Record effectiveness'));
+    }
+    li.className = 'due-item k-' + (rec.state === 'saved' ? 'given' : rec.state === 'failed' ? 'overdue' : 'due');
+    fill(li, el('div', { class: 'due-name' }, recordLabel(rec)), el('div', { class: 'due-meta' }, rec.resident), stateBox,
+      actions.length ? el('div', { class: 'button-row' }, actions) : null);
+  }
+
+  const pending = () => state.records.some((r) => r.state === 'pending');
+  window.addEventListener('beforeunload', (e) => {
+    if (pending()) {
+      e.preventDefault();
+      e.returnValue = '';
+    }
+  });
+
+  // send posts one documentation attempt until the server answers it.
+  // Network failures, 5xx, 408 and 429 are retried with the same key; any
+  // other answer is final. It resolves with the final answer.
+  async function send(rec) {
+    let delay = 1000;
+    for (;;) {
+      rec.attempts++;
+      let r = null;
+      try {
+        r = await emar.api('POST', '/api/v1/administrations', rec.body, { headers: { 'Idempotency-Key': rec.key }, keepOn401: true });
+      } catch (_) { /* no answer: retry */ }
+      if (r && r.status !== 408 && r.status !== 429 && r.status < 500) return r;
+      rec.state = 'pending';
+      rec.message = `NOT recorded — retrying… (attempt ${rec.attempts} failed: ${r ? 'the server answered ' + r.status : 'no connection'})`;
+      renderRecord(rec);
+      await sleep(delay);
+      delay = Math.min(delay * 2, 30000);
+    }
+  }
+
+  async function submitDocument(e) {
+    e.preventDefault();
+    if (!state.context || (!state.verdict && !state.notGiven)) return;
+    const body = buildBody();
+    const miss = missing(body);
+    if (miss) {
+      $('document-error').textContent = miss[1];
+      $(miss[0]).focus();
+      return;
+    }
+    $('document-error').textContent = '';
+    const what = state.notGiven
+      ? state.notGiven.order.product_name || state.notGiven.order.ingredient
+      : (state.verdict.product ? state.verdict.product.name : state.verdict.order.product_name);
+    const rec = { key: emar.uuid(), body, what, resident: state.resident.display_name, attempts: 0, state: 'pending', message: 'Sending…' };
+    state.records.push(rec);
+    const button = $('record');
+    button.disabled = true;
+    // The form closes as soon as the attempt is safe to leave to retries;
+    // a refusal reopens the reason for it.
+    let closed = false;
+    const closeForm = () => {
+      if (!closed) {
+        closed = true;
+        hideDocument();
+        hideVerdict();
+        focusScan();
+      }
+    };
+    const slow = setTimeout(() => { renderRecord(rec); closeForm(); }, 1500);
+    const r = await send(rec);
+    clearTimeout(slow);
+    button.disabled = false;
+    if (r.ok) {
+      rec.admin = r.data.administration;
+      rec.state = 'saved';
+      rec.message = `Recorded at ${fmtTime(rec.admin.recorded_at)}` + (r.data.message ? ` — ${r.data.message}` : '');
+      renderRecord(rec);
+      closeForm();
+      say(`${recordLabel(rec)}: recorded at ${fmtTime(rec.admin.recorded_at)}. Scan the next medication.`);
+      refreshDue();
+      return;
+    }
+    rec.state = 'failed';
+    rec.message = r.status === 401
+      ? 'NOT recorded: you were signed out. Sign in and document again.'
+      : 'NOT recorded: ' + emar.errorText(r);
+    renderRecord(rec);
+    if (!closed && r.status !== 401) {
+      // Still on the form: show why, so the nurse can put it right.
+      $('document-error').textContent = emar.errorText(r);
+      const checks = r.data && r.data.error && r.data.error.details ? r.data.error.details.checks : null;
+      if (r.status === 422 && checks) showStop('STOP — not recorded', checks, r.data.error.message);
+    }
+    say(rec.message);
+  }
+
+  async function recheck() {
+    if (!state.verdict || !state.scan) return;
+    await scanMedication(state.scan, readingsOf());
+  }
+
+  // ---- Effectiveness follow-up ----------------------------------------
+
+  function openEffectiveness(adminID, what) {
+    const f = $('effectiveness-form');
+    f.reset();
+    f.dataset.admin = adminID;
+    f.dataset.key = emar.uuid();
+    $('effectiveness-what').textContent = what;
+    const sel = $('effectiveness-result');
+    const opts = state.reasons && state.reasons.effectiveness ? state.reasons.effectiveness : [];
+    fill(sel, el('option', { value: '' }, 'Choose'), opts.map((x) => el('option', { value: x.code }, x.label)));
+    $('effectiveness').hidden = false;
+    sel.focus();
+  }
+
+  async function submitEffectiveness(e) {
+    e.preventDefault();
+    const f = $('effectiveness-form');
+    const body = { result: $('effectiveness-result').value, note: $('effectiveness-note').value.trim() };
+    if ($('effectiveness-pain').value !== '') body.pain_score = Number($('effectiveness-pain').value);
+    if (!body.result) {
+      $('effectiveness-error').textContent = 'Choose how effective the dose was.';
+      return;
+    }
+    let r;
+    try {
+      r = await emar.api('POST', `/api/v1/administrations/${encodeURIComponent(f.dataset.admin)}/effectiveness`, body, { headers: { 'Idempotency-Key': f.dataset.key } });
+    } catch (_) {
+      $('effectiveness-error').textContent = 'NOT recorded: no connection. Press the button again (it will not be recorded twice).';
+      return;
+    }
+    if (!r.ok) {
+      $('effectiveness-error').textContent = 'NOT recorded: ' + emar.errorText(r);
+      return;
+    }
+    $('effectiveness').hidden = true;
+    $('effectiveness-error').textContent = '';
+    say('Effectiveness recorded at ' + fmtTime(new Date().toISOString()) + '.');
+    refreshDue();
+    focusScan();
+  }
+
+  // ---- Camera ---------------------------------------------------------
+
+  async function fromCamera(e) {
+    const file = e.target.files && e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    say('Reading the barcode in the photo…');
+    const fd = new FormData();
+    fd.append('image', file, file.name || 'camera.jpg');
+    let r;
+    try {
+      r = await emar.api('POST', '/api/v1/scans/decode', fd);
+    } catch (_) {
+      say('The server cannot be reached. Try the photo again.');
+      return;
+    }
+    if (!r.ok || !r.data || !r.data.text) {
+      say('No barcode was found in the photo: ' + (r.data && r.data.error ? r.data.error.message : 'try again closer, with the barcode filling the frame.'));
+      return;
+    }
+    // The decoder reports the symbology apart from the data; put it back
+    // in front, as a scanner with AIM identifiers would send it.
+    handleScan((r.data.symbology || '') + r.data.text);
+  }
+
+  // ---- Wiring ---------------------------------------------------------
+
+  document.addEventListener('DOMContentLoaded', async () => {
+    const scan = $('scan');
+    emar.scanField(scan);
+    scan.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter') return;
+      e.preventDefault();
+      const text = scan.value;
+      scan.value = '';
+      if (text !== '') handleScan(text);
+    });
+    $('scan-form').addEventListener('submit', (e) => e.preventDefault());
+    // Keys typed while no field has focus belong to the scanner.
+    document.addEventListener('keydown', (e) => {
+      const a = document.activeElement;
+      if (a && (a.matches('input, textarea, select') || a.isContentEditable)) return;
+      if (e.key.length === 1 || e.key === 'Unidentified') {
+        focusScan();
+        if (e.key === 'Unidentified') {
+          e.preventDefault();
+          scan.setRangeText('\x1d', scan.value.length, scan.value.length, 'end');
+        }
+      }
+    }, true);
+    $('camera').addEventListener('change', fromCamera);
+    $('done').addEventListener('click', closeResident);
+    $('document-form').addEventListener('submit', submitDocument);
+    $('document-form').addEventListener('change', (e) => { if (e.target.name === 'outcome') fillReasons(); });
+    $('cancel-document').addEventListener('click', () => { hideDocument(); hideVerdict(); say('Cancelled. Scan a medication.'); focusScan(); });
+    $('recheck').addEventListener('click', recheck);
+    $('quantity').addEventListener('change', () => {
+      if ($('quantity').value !== $('quantity').dataset.server) recheck();
+    });
+    $('effectiveness-form').addEventListener('submit', submitEffectiveness);
+    $('cancel-effectiveness').addEventListener('click', () => { $('effectiveness').hidden = true; focusScan(); });
+
+    // The demo barcode sheet, open in another tab, sends scans here.
+    if ('BroadcastChannel' in window) {
+      const ch = new BroadcastChannel('emar-demo-scan');
+      ch.addEventListener('message', (e) => {
+        if (!e.data || typeof e.data.scan !== 'string') return;
+        ch.postMessage({ ack: e.data.id });
+        handleScan(e.data.scan);
+      });
+    }
+    focusScan();
+    try {
+      const r = await emar.api('GET', '/api/v1/bedside/reasons');
+      if (r.ok) state.reasons = r.data;
+    } catch (_) { /* the pick lists stay empty until the next page load */ }
+  });
+})();

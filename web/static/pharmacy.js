@@ -1,0 +1,359 @@
+// The pharmacist's workbench on the pharmacy API: the verification queue
+// with the resident's allergies, verify / reject / ask the prescriber;
+// missing-dose requests fulfilled with a dispense; dispensing; and the
+// reconciliation report with its discrepancies and a CSV export.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const el = emar.el;
+  const fill = emar.fill;
+
+  const residents = new Map(); // id → resident
+  const orders = new Map();    // id → order
+  const products = new Map();  // id → name, from the dispense form
+
+  const doseText = (o) => [o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit, o.route, o.frequency].filter(Boolean).join(' · ');
+  const unitTZ = () => {
+    const opt = $('recon-unit').selectedOptions[0];
+    return opt ? opt.dataset.tz : undefined;
+  };
+  // tzOf is a unit's time zone: times show in the zone of the unit they
+  // happen on.
+  const tzOf = (unitID) => {
+    const opt = [...$('recon-unit').options].find((o) => o.value === unitID);
+    return opt ? opt.dataset.tz : undefined;
+  };
+
+  async function loadResidents() {
+    try {
+      const r = await emar.api('GET', '/api/v1/residents');
+      if (r.ok) for (const x of r.data.items) residents.set(x.id, x);
+    } catch (_) { /* names fall back to ids */ }
+  }
+
+  async function ordersOf(residentID) {
+    if ([...orders.values()].some((o) => o.resident_id === residentID)) return;
+    try {
+      const r = await emar.api('GET', `/api/v1/residents/${encodeURIComponent(residentID)}/orders`);
+      if (r.ok) for (const o of r.data.items) orders.set(o.id, o);
+    } catch (_) { /* shown without the order's text */ }
+  }
+
+  function allergyLine(res) {
+    const a = (res.allergies || []).map((x) => x.substance + (x.reaction ? ` (${x.reaction})` : ''));
+    return el('p', { class: a.length ? 'allergies' : 'allergies none' }, 'Allergies: ' + (a.length ? a.join('; ') : 'none recorded'));
+  }
+
+  // actionForm is a small inline form: a text box and a button that posts.
+  function actionForm(id, label, button, cls, post) {
+    const input = el('textarea', { id, rows: '2' });
+    const err = el('p', { class: 'error-text', role: 'alert' });
+    const b = el('button', { type: 'submit', class: 'button small ' + cls }, button);
+    const form = el('form', { novalidate: true }, el('label', { for: id }, label), input, el('div', { class: 'button-row' }, b), err);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      b.disabled = true;
+      err.textContent = '';
+      let r;
+      try {
+        r = await post(input.value.trim());
+      } catch (_) {
+        err.textContent = 'No connection: nothing was changed. Try again.';
+        b.disabled = false;
+        return;
+      }
+      if (!r.ok) {
+        err.textContent = emar.errorText(r);
+        b.disabled = false;
+        return;
+      }
+      refreshQueue();
+    });
+    return form;
+  }
+
+  // ---- Verification queue ---------------------------------------------
+
+  function queueItem(it) {
+    const o = it.order;
+    const res = it.resident;
+    const name = it.product ? it.product.name : o.ingredient;
+    const flags = [];
+    if (it.stat) flags.push(el('span', { class: 'status st-overdue' }, 'STAT'));
+    if (it.allergy_conflict) flags.push(el('span', { class: 'status st-fail' }, 'Allergy conflict'));
+    if (it.duplicate_detected) flags.push(el('span', { class: 'status st-warn' }, 'Duplicate therapy'));
+    if (it.awaiting_clarification) flags.push(el('span', { class: 'status st-held' }, 'Awaiting prescriber'));
+    const lines = [
+      el('div', { class: 'due-meta' }, doseText(o) + (o.prn ? ` · as needed${o.prn_reason ? ' for ' + o.prn_reason : ''}` : '')),
+      o.instructions ? el('div', { class: 'due-meta' }, o.instructions) : null,
+      el('div', { class: 'due-meta' }, `${o.prescriber || 'Prescriber not given'} · from ${emar.dayTime(o.start_at, tzOf(res.unit_id))} · ${o.source}`),
+    ];
+    for (const a of it.allergy_conflicts || []) {
+      lines.push(el('p', { class: 'discrepancy' }, `Allergy: ${res.display_name} is allergic to ${a.substance}${a.reaction ? ' (' + a.reaction + ')' : ''}.`));
+    }
+    for (const d of it.duplicate_therapy || []) {
+      lines.push(el('p', { class: 'notice' }, `Also ordered: ${d.ingredient} ${doseText(d)} (${d.status})`));
+    }
+    for (const c of it.clarifications || []) {
+      lines.push(el('p', { class: 'hint' }, `Asked ${emar.dayTime(c.asked_at, tzOf(res.unit_id))}: ${c.question}` + (c.resolution ? ` — answer: ${c.resolution}` : '')));
+    }
+    const verify = el('button', { type: 'button', class: 'button small primary' }, 'Verify');
+    const err = el('p', { class: 'error-text', role: 'alert' });
+    verify.addEventListener('click', async () => {
+      verify.disabled = true;
+      let r;
+      try {
+        r = await emar.api('POST', `/api/v1/orders/${encodeURIComponent(o.id)}/verify`, {});
+      } catch (_) {
+        err.textContent = 'No connection: not verified. Try again.';
+        verify.disabled = false;
+        return;
+      }
+      if (!r.ok) {
+        err.textContent = emar.errorText(r);
+        verify.disabled = false;
+        return;
+      }
+      refreshQueue();
+    });
+    const more = el('details', {}, el('summary', {}, 'Reject or ask the prescriber'),
+      actionForm('reject-' + o.id, 'Reason for rejecting', 'Reject', 'danger',
+        (reason) => emar.api('POST', `/api/v1/orders/${encodeURIComponent(o.id)}/reject`, { reason })),
+      actionForm('clarify-' + o.id, 'Question for the prescriber', 'Ask', '',
+        (question) => emar.api('POST', `/api/v1/orders/${encodeURIComponent(o.id)}/clarify`, { question })));
+    return el('li', { class: 'queue-item', 'data-order': o.id },
+      el('div', { class: 'due-head' }, el('strong', {}, name), el('span', { class: 'button-row' }, flags)),
+      el('div', {}, el('strong', {}, res.display_name), ` · born ${res.birth_date} · MRN ${res.mrn} · room ${res.room}${res.bed || ''}`),
+      allergyLine(res),
+      lines,
+      el('div', { class: 'button-row' }, verify), err, more);
+  }
+
+  async function refreshQueue() {
+    let r;
+    try {
+      r = await emar.api('GET', '/api/v1/pharmacy/queue');
+    } catch (_) {
+      $('queue-state').textContent = 'The queue could not be loaded: no connection.';
+      return;
+    }
+    if (!r.ok) {
+      $('queue-state').textContent = 'The queue could not be loaded: ' + emar.errorText(r);
+      return;
+    }
+    const items = r.data.items || [];
+    fill($('queue'), items.map(queueItem));
+    $('queue-state').textContent = items.length ? `${items.length} order${items.length === 1 ? '' : 's'} to verify.` : 'No orders are waiting for verification.';
+  }
+
+  // ---- Missing-dose requests ------------------------------------------
+
+  async function refreshMissing() {
+    let r;
+    try {
+      r = await emar.api('GET', '/api/v1/missing-dose-requests?status=open');
+    } catch (_) {
+      $('missing-state').textContent = 'Requests could not be loaded: no connection.';
+      return;
+    }
+    if (!r.ok) {
+      $('missing-state').textContent = 'Requests could not be loaded: ' + emar.errorText(r);
+      return;
+    }
+    const items = r.data.items || [];
+    await Promise.all([...new Set(items.map((x) => x.resident_id))].map(ordersOf));
+    fill($('missing'), items.map(missingItem));
+    $('missing-state').textContent = items.length ? `${items.length} open request${items.length === 1 ? '' : 's'}.` : 'No open missing-dose requests.';
+  }
+
+  function missingItem(req) {
+    const res = residents.get(req.resident_id);
+    const o = orders.get(req.order_id);
+    const id = req.id;
+    const qty = el('input', { id: 'fulfil-qty-' + id, type: 'number', inputmode: 'decimal', min: '0', step: 'any', required: true });
+    qty.value = '1';
+    const lot = el('input', { id: 'fulfil-lot-' + id, spellcheck: 'false' });
+    const exp = el('input', { id: 'fulfil-exp-' + id, type: 'date' });
+    const err = el('p', { class: 'error-text', role: 'alert' });
+    const form = el('form', { novalidate: true },
+      el('label', { for: qty.id }, 'Quantity sent'), qty,
+      el('label', { for: lot.id }, 'Lot'), lot,
+      el('label', { for: exp.id }, 'Expiry'), exp,
+      el('button', { type: 'submit', class: 'button small primary' }, 'Fulfil with a dispense'), err);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const dispense = { unit_id: req.unit_id, resident_id: req.resident_id, order_id: req.order_id, quantity: Number(qty.value) };
+      if (o && o.product_id) dispense.product_id = o.product_id;
+      if (lot.value.trim()) dispense.lot = lot.value.trim();
+      if (exp.value) dispense.expiry = exp.value;
+      let r;
+      try {
+        r = await emar.api('POST', `/api/v1/missing-dose-requests/${encodeURIComponent(id)}/fulfil`, { dispense });
+      } catch (_) {
+        err.textContent = 'No connection: not fulfilled. Try again.';
+        return;
+      }
+      if (!r.ok) {
+        err.textContent = emar.errorText(r);
+        return;
+      }
+      refreshMissing();
+      refreshDispenses();
+    });
+    return el('li', { class: 'queue-item' },
+      el('strong', {}, o ? `${o.ingredient} ${doseText(o)}` : 'Order ' + req.order_id),
+      el('div', {}, res ? `${res.display_name} · room ${res.room}${res.bed || ''}` : req.resident_id),
+      el('div', { class: 'due-meta' }, `Requested ${emar.dayTime(req.requested_at, tzOf(req.unit_id))}${req.note ? ': ' + req.note : ''}`),
+      el('details', {}, el('summary', {}, 'Fulfil'), form));
+  }
+
+  // ---- Dispensing -----------------------------------------------------
+
+  async function refreshDispenses() {
+    const unit = $('dispense-unit').value;
+    const now = Date.parse($('pharmacy').dataset.now) || Date.now();
+    const q = new URLSearchParams({ unit_id: unit, from: new Date(now - 86400000).toISOString() });
+    let r;
+    try {
+      r = await emar.api('GET', '/api/v1/dispenses?' + q);
+    } catch (_) {
+      return;
+    }
+    if (!r.ok) {
+      fill($('dispenses'), el('li', {}, 'Dispenses could not be loaded: ' + emar.errorText(r)));
+      return;
+    }
+    const items = r.data.items || [];
+    fill($('dispenses'), items.length ? items.map((d) => {
+      const res = residents.get(d.resident_id);
+      return el('li', { class: 'queue-item' },
+        el('strong', {}, `${d.quantity} × ${products.get(d.product_id) || d.product_id}`),
+        el('div', { class: 'due-meta' }, [emar.dayTime(d.dispensed_at, tzOf(d.unit_id)), res ? 'for ' + res.display_name : 'unit stock',
+          d.lot ? 'lot ' + d.lot : '', d.expiry ? 'expires ' + d.expiry : ''].filter(Boolean).join(' · ')));
+    }) : el('li', {}, 'Nothing dispensed to this unit in the last day.'));
+  }
+
+  async function submitDispense(e) {
+    e.preventDefault();
+    const f = e.target;
+    const body = { unit_id: f.unit_id.value, product_id: f.product_id.value, quantity: Number(f.quantity.value) };
+    if (!body.product_id || !(body.quantity > 0)) {
+      $('dispense-error').textContent = 'Choose a product and a quantity above zero.';
+      (body.product_id ? f.quantity : f.product_id).focus();
+      return;
+    }
+    if (f.lot.value.trim()) body.lot = f.lot.value.trim();
+    if (f.expiry.value) body.expiry = f.expiry.value;
+    if (f.note.value.trim()) body.note = f.note.value.trim();
+    $('dispense-error').textContent = '';
+    let r;
+    try {
+      r = await emar.api('POST', '/api/v1/dispenses', body);
+    } catch (_) {
+      $('dispense-error').textContent = 'No connection: NOT recorded. Try again.';
+      return;
+    }
+    if (!r.ok) {
+      $('dispense-error').textContent = 'NOT recorded: ' + emar.errorText(r);
+      return;
+    }
+    $('dispense-state').textContent = `Recorded: ${body.quantity} × ${products.get(body.product_id)} at ${emar.time(r.data.recorded_at, tzOf(body.unit_id))}.`;
+    const unit = f.unit_id.value;
+    f.reset();
+    f.unit_id.value = unit;
+    refreshDispenses();
+  }
+
+  // ---- Reconciliation -------------------------------------------------
+
+  // reconQuery turns the local dates of the form into the unit's instants.
+  function reconQuery(format) {
+    const from = $('recon-from').value;
+    const to = $('recon-to').value;
+    const q = new URLSearchParams({ unit_id: $('recon-unit').value, format });
+    // Local midnight in the unit's zone: let the server's parser take the
+    // offset from a date-time; the browser computes it from the zone.
+    q.set('from', zonedMidnight(from, unitTZ()));
+    q.set('to', zonedMidnight(addDay(to), unitTZ()));
+    return q;
+  }
+
+  function addDay(date) {
+    const d = new Date(date + 'T12:00:00Z');
+    d.setUTCDate(d.getUTCDate() + 1);
+    return d.toISOString().slice(0, 10);
+  }
+
+  // zonedMidnight is 00:00 of date in the zone, as an RFC 3339 instant.
+  function zonedMidnight(date, tz) {
+    const guess = new Date(date + 'T00:00:00Z');
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .formatToParts(guess).reduce((m, p) => Object.assign(m, { [p.type]: p.value }), {});
+    const asLocal = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute);
+    return new Date(guess.getTime() - (asLocal - guess.getTime())).toISOString();
+  }
+
+  function table(caption, head, rows, rowClass) {
+    if (!rows.length) return el('p', {}, caption + ': nothing in this period.');
+    return el('div', { class: 'table-wrap' }, el('table', {},
+      el('caption', {}, caption),
+      el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, rows.map((r, i) => {
+        const cls = rowClass ? rowClass(i) : null;
+        // A flagged row says so in words, not only in red.
+        return el('tr', { class: cls }, r.map((c, j) => (j === 0
+          ? el('th', { scope: 'row' }, cls ? el('strong', {}, '⚠ Check: ') : null, c)
+          : el('td', {}, c))));
+      }))));
+  }
+
+  async function reconcile(e) {
+    if (e) e.preventDefault();
+    $('recon-csv').href = '/api/v1/reports/reconciliation?' + reconQuery('csv');
+    $('recon-state').textContent = 'Reconciling…';
+    let r;
+    try {
+      r = await emar.api('GET', '/api/v1/reports/reconciliation?' + reconQuery('json'));
+    } catch (_) {
+      $('recon-state').textContent = 'No connection.';
+      return;
+    }
+    if (!r.ok) {
+      $('recon-state').textContent = 'The report could not be made: ' + emar.errorText(r);
+      return;
+    }
+    const rep = r.data;
+    const disc = rep.discrepancies || [];
+    const flagged = new Set(disc.map((d) => d.order_id).concat(disc.map((d) => d.product_id)).filter(Boolean));
+    $('recon-state').textContent = `${disc.length} discrepanc${disc.length === 1 ? 'y' : 'ies'} between ${emar.dayTime(rep.from, unitTZ())} and ${emar.dayTime(rep.to, unitTZ())}.`;
+    const out = [];
+    if (disc.length) {
+      out.push(el('h3', {}, 'Discrepancies'), el('ul', { class: 'due-list' }, disc.map((d) =>
+        el('li', { class: 'queue-item discrepancy' }, el('span', { class: 'status st-fail' }, d.kind.replaceAll('_', ' ')), ' ', d.message))));
+    }
+    out.push(table('Orders: scheduled against documented', ['Resident · drug', 'Status', 'Scheduled', 'Given', 'Held', 'Refused', 'Not given', 'Missed', 'Open', 'PRN given'],
+      rep.orders.map((o) => [`${o.resident} · ${o.drug}`, o.status + (o.verified ? '' : ' (not verified)'), o.scheduled, o.given, o.held, o.refused, o.not_given, o.missed, o.open, o.prn_given]),
+      (i) => (flagged.has(rep.orders[i].order_id) || rep.orders[i].missed > 0 ? 'discrepancy' : null)));
+    out.push(table('Stock: dispensed against given, wasted and returned', ['Product', 'Opening', 'Dispensed', 'Administered', 'Reversed', 'Wasted', 'Returned', 'On hand'],
+      rep.products.map((p) => [p.name + (p.controlled ? ` (C${p.controlled})` : ''), p.opening, p.dispensed, p.administered, p.reversed, p.wasted, p.returned, p.on_hand]),
+      (i) => (flagged.has(rep.products[i].product_id) || rep.products[i].on_hand < 0 ? 'discrepancy' : null)));
+    fill($('recon'), out);
+  }
+
+  document.addEventListener('DOMContentLoaded', async () => {
+    for (const o of $('dispense-product').options) if (o.value) products.set(o.value, o.textContent);
+    // The server's day in the unit's zone, not the browser's.
+    const today = $('recon-unit').selectedOptions[0].dataset.today;
+    $('recon-to').value = today;
+    $('recon-from').value = addDay(new Date(Date.parse(today + 'T12:00:00Z') - 2 * 86400000).toISOString().slice(0, 10));
+    $('recon-form').addEventListener('submit', reconcile);
+    $('dispense-form').addEventListener('submit', submitDispense);
+    $('dispense-unit').addEventListener('change', refreshDispenses);
+    await loadResidents();
+    refreshQueue();
+    refreshMissing();
+    refreshDispenses();
+    reconcile();
+  });
+})();
