@@ -212,14 +212,24 @@ func timeParam(c *gin.Context, name string, def time.Time) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-func (s *Server) listDoses(c *gin.Context) {
-	now := s.svc.Clock.Now()
-	from, err := timeParam(c, "from", now.Add(-24*time.Hour))
-	if err != nil {
-		s.respondError(c, err)
+// timeRange reads the from and to query parameters, with defaults, and
+// refuses a range that ends before it starts.
+func timeRange(c *gin.Context, defFrom, defTo time.Time) (from, to time.Time, err error) {
+	if from, err = timeParam(c, "from", defFrom); err != nil {
 		return
 	}
-	to, err := timeParam(c, "to", now.Add(24*time.Hour))
+	if to, err = timeParam(c, "to", defTo); err != nil {
+		return
+	}
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		err = mar.Invalid("to", "must not be before from")
+	}
+	return
+}
+
+func (s *Server) listDoses(c *gin.Context) {
+	now := s.svc.Clock.Now()
+	from, to, err := timeRange(c, now.Add(-24*time.Hour), now.Add(24*time.Hour))
 	if err != nil {
 		s.respondError(c, err)
 		return

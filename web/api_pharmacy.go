@@ -273,12 +273,7 @@ func (s *Server) createDispense(c *gin.Context) {
 }
 
 func (s *Server) listDispenses(c *gin.Context) {
-	from, err := timeParam(c, "from", time.Time{})
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
-	to, err := timeParam(c, "to", time.Time{})
+	from, to, err := timeRange(c, time.Time{}, time.Time{})
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -568,12 +563,7 @@ func toReconciliationJSON(r mar.Reconciliation) reconciliationJSON {
 
 func (s *Server) reconciliation(c *gin.Context) {
 	now := s.svc.Clock.Now()
-	from, err := timeParam(c, "from", now.Add(-24*time.Hour))
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
-	to, err := timeParam(c, "to", now)
+	from, to, err := timeRange(c, now.Add(-24*time.Hour), now)
 	if err != nil {
 		s.respondError(c, err)
 		return

@@ -112,12 +112,7 @@ type auditEventJSON struct {
 }
 
 func (s *Server) auditReport(c *gin.Context) {
-	from, err := timeParam(c, "from", time.Time{})
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
-	to, err := timeParam(c, "to", time.Time{})
+	from, to, err := timeRange(c, time.Time{}, time.Time{})
 	if err != nil {
 		s.respondError(c, err)
 		return
