@@ -135,7 +135,7 @@ func (p page) Nav() []navItem {
 	case mar.RolePharmacist:
 		out = []navItem{{"pharmacy", "Pharmacy", "/pharmacy"}}
 	case mar.RoleAdmin:
-		out = []navItem{{"reports", "Reports", "/reports"}}
+		out = []navItem{{"reports", "Reports", "/reports"}, {"audit", "Audit trail", "/audit"}}
 	}
 	return out
 }

@@ -11,6 +11,7 @@ func (s *Server) pageRoutes() []Route {
 		{"GET", "/board", chargeNurse, "the charge nurse's unit board: residents by today's doses, live alerts", s.pageBoard},
 		{"GET", "/residents/:id/mar", clinical, "a resident's printable MAR for a week or a month (period, date)", s.pageMAR},
 		{"GET", "/pharmacy", pharmacy, "the pharmacist's workbench: verification queue, missing-dose requests, dispensing, reconciliation", s.pagePharmacy},
+		{"GET", "/audit", admins, "the audit trail: filter by resident, user, action, object and dates; sort; CSV", s.pageAudit},
 		{"GET", "/reports", reporters, "on-time and scanning compliance per day and per nurse, as server-drawn SVG charts", s.pageReports},
 		{"GET", "/board/grid", chargeNurse, "the board's grid alone (HTML), refreshed by the live alert stream", s.pageBoardGrid},
 		{"POST", "/api/v1/auth/badge", public, "sign in with a scanned staff badge and a PIN", s.loginBadge},

@@ -163,3 +163,28 @@ func TestBreakGlassAlertsTheChargeNurse(t *testing.T) {
 		t.Fatalf("no break-glass alert on the unit: %+v", alerts.Items)
 	}
 }
+
+func TestAuditPageShowsEventsEscaped(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	// A failed sign-in with a hostile username lands in the trail verbatim.
+	env.Anonymous(t).Do("POST", "/api/v1/auth/login", map[string]string{"username": `<script>alert("x")</script>`, "password": "x"}, nil)
+	b := newBrowserClient(t, env)
+	if resp, _ := b.do("POST", "/api/v1/auth/login", `{"username":"admin","password":"demo","kind":"web"}`, nil); resp.StatusCode != http.StatusOK {
+		t.Fatal(resp.StatusCode)
+	}
+	resp, body := b.do("GET", "/audit?action=auth.&sort=at", "", htmlAccept)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("audit page: %d", resp.StatusCode)
+	}
+	if strings.Contains(body, `<script>alert(`) || !(strings.Contains(body, "&lt;script&gt;") || strings.Contains(body, `\u003cscript\u003e`)) {
+		t.Fatal("the hostile username is not shown escaped")
+	}
+	if !strings.Contains(body, "auth.login") || !strings.Contains(body, "Download as CSV") {
+		t.Fatalf("audit page lacks events or the CSV link")
+	}
+	nurse := newBrowserClient(t, env)
+	nurse.do("POST", "/api/v1/auth/login", `{"username":"nurse","password":"demo","kind":"web"}`, nil)
+	if resp, _ := nurse.do("GET", "/audit", "", htmlAccept); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("nurse opens the audit page: %d", resp.StatusCode)
+	}
+}
