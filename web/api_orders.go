@@ -52,13 +52,23 @@ func toOrderJSON(o mar.Order) orderJSON {
 	out := orderJSON{ID: o.ID, ResidentID: o.ResidentID, ProductID: o.ProductID, Ingredient: o.Ingredient, DoseValue: o.DoseValue,
 		DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency, PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt,
 		StopAt: o.StopAt, Status: string(o.Status), Prescriber: o.Prescriber, Instructions: o.Instructions, WindowClass: o.WindowClass,
-		HoldParams: []holdParamJSON{}, SlidingScale: []scaleStepJSON{}, Source: o.Source, ExternalID: o.ExternalID,
+		HoldParams: toHoldParamsJSON(o.HoldParams), SlidingScale: toScaleJSON(o.SlidingScale), Source: o.Source, ExternalID: o.ExternalID,
 		VerifiedBy: o.VerifiedBy, VerifiedAt: o.VerifiedAt}
-	for _, h := range o.HoldParams {
-		out.HoldParams = append(out.HoldParams, holdParamJSON{h.Vital, h.Op, h.Value})
+	return out
+}
+
+func toHoldParamsJSON(hs []mar.HoldParam) []holdParamJSON {
+	out := []holdParamJSON{}
+	for _, h := range hs {
+		out = append(out, holdParamJSON{h.Vital, h.Op, h.Value})
 	}
-	for _, st := range o.SlidingScale {
-		out.SlidingScale = append(out.SlidingScale, scaleStepJSON{st.Min, st.Max, st.Dose})
+	return out
+}
+
+func toScaleJSON(steps []mar.ScaleStep) []scaleStepJSON {
+	out := []scaleStepJSON{}
+	for _, st := range steps {
+		out = append(out, scaleStepJSON{st.Min, st.Max, st.Dose})
 	}
 	return out
 }

@@ -44,12 +44,8 @@ func toOrderSummaryJSON(o mar.Order, p *mar.Product) orderSummaryJSON {
 		}
 		out.Patch = out.Patch || p.Form == "patch"
 	}
-	for _, h := range o.HoldParams {
-		out.HoldParams = append(out.HoldParams, holdParamJSON{h.Vital, h.Op, h.Value})
-	}
-	for _, st := range o.SlidingScale {
-		out.SlidingScale = append(out.SlidingScale, scaleStepJSON{st.Min, st.Max, st.Dose})
-	}
+	// omitempty drops empty lists, so nil and empty read the same.
+	out.HoldParams, out.SlidingScale = toHoldParamsJSON(o.HoldParams), toScaleJSON(o.SlidingScale)
 	return out
 }
 
