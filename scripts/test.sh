@@ -11,6 +11,9 @@ unformatted=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
 go vet ./...
 
+# EMAR_TEST_LONG=1: the full 1,000-round race test on PostgreSQL (a few
+# minutes); set EMAR_TEST_LONG=0 for a quicker local run.
+export EMAR_TEST_LONG=${EMAR_TEST_LONG:-1}
 export EMAR_TEST_REQUIRE_PG=1 EMAR_TEST_CHROMIUM=1 EMAR_TEST_REQUIRE_FHIR_VALIDATOR=1
 go build -o /tmp/emar-testsummary ./internal/testsummary
 
