@@ -185,17 +185,13 @@ func (s *Server) entry(c *gin.Context, typ, id string, body []byte) fhirEntry {
 // ---- Patient
 
 func (s *Server) fhirReadPatient(c *gin.Context) {
-	list, err := s.svc.ResidentsWithUnits(c.Request.Context(), mustIdentity(c), c.Param("id"))
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	b, err := fhir.Patient(list[0].Resident, list[0].Unit)
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	fhirOK(c, http.StatusOK, b)
+	s.fhirAnswer(c, func() ([]byte, error) {
+		list, err := s.svc.ResidentsWithUnits(c.Request.Context(), mustIdentity(c), c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		return fhir.Patient(list[0].Resident, list[0].Unit)
+	})
 }
 
 func (s *Server) fhirSearchPatients(c *gin.Context) {
@@ -307,17 +303,13 @@ func refusedFHIR(expr, msg string) error {
 // ---- Medication
 
 func (s *Server) fhirReadMedication(c *gin.Context) {
-	p, err := s.svc.GetProductWithCodes(c.Request.Context(), mustIdentity(c), c.Param("id"))
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	b, err := fhir.Medication(p.Product, p.Codes)
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	fhirOK(c, http.StatusOK, b)
+	s.fhirAnswer(c, func() ([]byte, error) {
+		p, err := s.svc.GetProductWithCodes(c.Request.Context(), mustIdentity(c), c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		return fhir.Medication(p.Product, p.Codes)
+	})
 }
 
 func (s *Server) fhirSearchMedications(c *gin.Context) {
@@ -380,17 +372,13 @@ func (s *Server) requestJSON(v mar.OrderView) ([]byte, error) {
 }
 
 func (s *Server) fhirReadRequest(c *gin.Context) {
-	v, err := s.svc.GetOrder(c.Request.Context(), mustIdentity(c), c.Param("id"))
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	b, err := s.requestJSON(v)
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	fhirOK(c, http.StatusOK, b)
+	s.fhirAnswer(c, func() ([]byte, error) {
+		v, err := s.svc.GetOrder(c.Request.Context(), mustIdentity(c), c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		return s.requestJSON(v)
+	})
 }
 
 func (s *Server) fhirSearchRequests(c *gin.Context) {
@@ -520,17 +508,13 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 // ---- MedicationAdministration
 
 func (s *Server) fhirReadAdministration(c *gin.Context) {
-	list, err := s.svc.AdministrationRecords(c.Request.Context(), mustIdentity(c), mar.AdministrationQuery{ID: c.Param("id")})
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	b, err := fhirAdministrationJSON(list[0])
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	fhirOK(c, http.StatusOK, b)
+	s.fhirAnswer(c, func() ([]byte, error) {
+		list, err := s.svc.AdministrationRecords(c.Request.Context(), mustIdentity(c), mar.AdministrationQuery{ID: c.Param("id")})
+		if err != nil {
+			return nil, err
+		}
+		return fhirAdministrationJSON(list[0])
+	})
 }
 
 func fhirAdministrationJSON(r mar.AdministrationRecord) ([]byte, error) {
@@ -594,17 +578,13 @@ func dispenseJSONFHIR(v mar.DispenseView) ([]byte, error) {
 }
 
 func (s *Server) fhirReadDispense(c *gin.Context) {
-	list, err := s.svc.DispenseViews(c.Request.Context(), mustIdentity(c), c.Param("id"), mar.DispenseFilter{})
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	b, err := dispenseJSONFHIR(list[0])
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	fhirOK(c, http.StatusOK, b)
+	s.fhirAnswer(c, func() ([]byte, error) {
+		list, err := s.svc.DispenseViews(c.Request.Context(), mustIdentity(c), c.Param("id"), mar.DispenseFilter{})
+		if err != nil {
+			return nil, err
+		}
+		return dispenseJSONFHIR(list[0])
+	})
 }
 
 func (s *Server) fhirSearchDispenses(c *gin.Context) {
@@ -634,20 +614,27 @@ func (s *Server) fhirSearchDispenses(c *gin.Context) {
 	s.searchset(c, entries)
 }
 
-// ---- AuditEvent
-
-func (s *Server) fhirReadAudit(c *gin.Context) {
-	e, err := s.svc.GetAuditEvent(c.Request.Context(), mustIdentity(c), c.Param("id"))
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	b, err := fhir.AuditEvent(e)
+// fhirAnswer answers a FHIR read with the encoded resource, or with the
+// OperationOutcome of whichever step failed.
+func (s *Server) fhirAnswer(c *gin.Context, encode func() ([]byte, error)) {
+	b, err := encode()
 	if err != nil {
 		s.respondOutcome(c, err, nil)
 		return
 	}
 	fhirOK(c, http.StatusOK, b)
+}
+
+// ---- AuditEvent
+
+func (s *Server) fhirReadAudit(c *gin.Context) {
+	s.fhirAnswer(c, func() ([]byte, error) {
+		e, err := s.svc.GetAuditEvent(c.Request.Context(), mustIdentity(c), c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		return fhir.AuditEvent(e)
+	})
 }
 
 func (s *Server) fhirSearchAudit(c *gin.Context) {

@@ -480,15 +480,7 @@ func (t *tx) ListAlerts(f mar.AlertFilter) ([]mar.Alert, error) {
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []alertRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]mar.Alert, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return findAll[alertRow, mar.Alert](q)
 }
 
 func (t *tx) AcknowledgeAlert(id, by string, at time.Time, note string) (bool, error) {

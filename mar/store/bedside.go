@@ -343,15 +343,7 @@ func (t *tx) ListAdministrations(f mar.AdministrationFilter) ([]mar.Administrati
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []administrationRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]mar.Administration, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return findAll[administrationRow, mar.Administration](q)
 }
 
 func (t *tx) MarkEnteredInError(id, by, reason string, at time.Time) (int64, error) {

@@ -336,15 +336,7 @@ func (t *tx) ListDispenses(f mar.DispenseFilter) ([]mar.Dispense, error) {
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []dispenseRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]mar.Dispense, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return findAll[dispenseRow, mar.Dispense](q)
 }
 
 func (t *tx) CreateStockAdjustment(a *mar.StockAdjustment) error {
@@ -478,15 +470,7 @@ func (t *tx) ListMissingDoseRequests(facilityID, status string, unitIDs []string
 		}
 		q = q.Where("unit_id IN ?", valid)
 	}
-	var rows []missingDoseRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]mar.MissingDoseRequest, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return findAll[missingDoseRow, mar.MissingDoseRequest](q)
 }
 
 func (t *tx) FulfilMissingDoseRequest(id, dispenseID, by string, at time.Time) (int64, error) {

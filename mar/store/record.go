@@ -172,15 +172,7 @@ func (t *tx) ListOrders(f mar.OrderFilter) ([]mar.Order, error) {
 	if f.PRN != nil {
 		q = q.Where("prn = ?", *f.PRN)
 	}
-	var rows []orderRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]mar.Order, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return findAll[orderRow, mar.Order](q)
 }
 
 // UpdateOrder writes every column (Select("*")), so zero values such as
@@ -239,15 +231,7 @@ func (t *tx) ListDoses(f mar.DoseFilter) ([]mar.ScheduledDose, error) {
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []doseRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]mar.ScheduledDose, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return findAll[doseRow, mar.ScheduledDose](q)
 }
 
 func (t *tx) SetDoseStatus(orderID string, dueFrom time.Time, from []mar.DoseStatus, to mar.DoseStatus) (int64, error) {
