@@ -208,7 +208,6 @@ func scanWristband(t testing.TB, c *testenv.Client, r mar.Resident) string {
 // body is a request body under construction.
 type body map[string]any
 
-
 // verdict is the decoded answer of verify (200) or its refusal (422).
 type verdict struct {
 	Allowed bool    `json:"allowed"`
