@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.matRes, "mat-residents", 10000, "residents (8 orders each) for the materialisation measurement")
 	fs.IntVar(&c.sweepRows, "sweep-rows", 10_000_000, "historical doses in the large missed-dose sweep database")
 	fs.IntVar(&c.auditEvents, "audit-events", 1_000_000, "events in the audit verification measurement")
-	fs.IntVar(&c.pgbenchSecs, "pgbench-seconds", 20, "pgbench -T")
+	fs.IntVar(&c.pgbenchSecs, "pgbench-seconds", 30, "pgbench time, shared by the rungs of its client ladder (at least 5 s each)")
 	fs.DurationVar(&c.ladderTime, "ladder-time", 8*time.Second, "bound of each rung of the verify/document ladder")
 	fs.DurationVar(&c.burstTime, "burst-time", 90*time.Second, "bound of the 09:00 medication-pass burst")
 	fs.IntVar(&c.nurses, "nurses", 60, "virtual nurses in the 09:00 burst")
