@@ -4,6 +4,8 @@ import (
 	"context"
 	"sort"
 	"time"
+
+	"github.com/emar-project/emar/schedules"
 )
 
 // The read models behind the charge nurse's board and the printable MAR:
@@ -36,6 +38,10 @@ type ResidentMAR struct {
 	From, To time.Time
 	DoseSheet
 	PRN []Administration // given, held … without a scheduled dose; not entered in error
+	// Projected are the doses active orders' rules give in the period
+	// beyond the horizon that has been materialised: what a paper MAR shows
+	// for the days to come. They have no id and exist only on the record.
+	Projected []ScheduledDose
 }
 
 // UnitBoard reads the board of a unit the caller works on.
@@ -118,7 +124,8 @@ func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID strin
 		if err != nil {
 			return err
 		}
-		m = ResidentMAR{Resident: r, Unit: u, From: from, To: to, DoseSheet: sheet}
+		m = ResidentMAR{Resident: r, Unit: u, From: from, To: to, DoseSheet: sheet,
+			Projected: s.projectDoses(sheet, u, loc, from, to)}
 		for _, a := range admins {
 			if a.DoseID == "" && !a.EnteredInError {
 				m.PRN = append(m.PRN, a)
@@ -132,6 +139,42 @@ func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID strin
 		return nil
 	})
 	return m, err
+}
+
+// projectDoses expands the sheet's active scheduled orders over the part
+// of [from, to) after each order's materialised horizon, with the same rule
+// and windows the materialiser will use. An order whose frequency does not
+// parse projects nothing (the materialiser logs it).
+func (s *Service) projectDoses(sh DoseSheet, u Unit, loc *time.Location, from, to time.Time) []ScheduledDose {
+	var out []ScheduledDose
+	for _, o := range sh.Orders {
+		if o.Status != OrderActive || o.PRN || o.MaterializedUntil == nil {
+			continue
+		}
+		rule, err := s.ParseFrequency(o.Frequency, u)
+		if err != nil {
+			continue
+		}
+		lo := from
+		if o.MaterializedUntil.After(lo) {
+			lo = *o.MaterializedUntil
+		}
+		if !lo.Before(to) {
+			continue
+		}
+		var stop time.Time
+		if o.StopAt != nil {
+			stop = *o.StopAt
+		}
+		class := WindowClassFor(o, rule, sh.Products[o.ProductID])
+		for _, d := range schedules.Expand(rule, o.StartAt, stop, lo, to, loc) {
+			ws, we := s.Schedule.Windows.Window(class, d.At)
+			out = append(out, ScheduledDose{FacilityID: o.FacilityID, OrderID: o.ID, ResidentID: o.ResidentID, UnitID: u.ID,
+				DueAt: d.At, WindowStart: ws, WindowEnd: we, Status: DoseScheduled, Step: d.Step, StepDose: d.Dose})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].DueAt.Before(out[j].DueAt) })
+	return out
 }
 
 // doseSheet gathers the orders that were active between from and to (or

@@ -138,9 +138,16 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 
 	// One line per order and local time of day; PRN orders get one line.
 	type lineKey struct{ order, time string }
-	byOrder := map[string][]mar.ScheduledDose{}
+	type marDose struct {
+		mar.ScheduledDose
+		projected bool
+	}
+	byOrder := map[string][]marDose{}
 	for _, d := range rec.Doses {
-		byOrder[d.OrderID] = append(byOrder[d.OrderID], d)
+		byOrder[d.OrderID] = append(byOrder[d.OrderID], marDose{ScheduledDose: d})
+	}
+	for _, d := range rec.Projected {
+		byOrder[d.OrderID] = append(byOrder[d.OrderID], marDose{ScheduledDose: d, projected: true})
 	}
 	orders := make([]mar.Order, 0, len(rec.Orders))
 	for _, o := range rec.Orders {
@@ -174,7 +181,11 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 			if !ok {
 				continue
 			}
-			cells[k][di] = marCellOf(d, now, loc, rec.Staff, usedStaff)
+			if d.projected {
+				cells[k][di] = marCell{Class: "projected", Title: "Projected from the order's schedule, due " + local.Format("Mon 2 Jan 15:04")}
+				continue
+			}
+			cells[k][di] = marCellOf(d.ScheduledDose, now, loc, rec.Staff, usedStaff)
 		}
 		slices.Sort(times)
 		prn := prnCells(prnByOrder[o.ID], n, dayIndex, loc, rec.Staff, usedStaff)
