@@ -31,7 +31,7 @@ func Expand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Dose 
 	}
 	end := stop
 	if r.Duration > 0 {
-		if de := after(start, r.Duration, loc); end.IsZero() || de.Before(end) {
+		if de := courseEnd(r, start, r.Duration, loc); end.IsZero() || de.Before(end) {
 			end = de
 		}
 	}
@@ -86,9 +86,15 @@ func capacityFor(r Rule, seq int, lo, hi time.Time) int {
 }
 
 // expandTaper runs the steps back to back: each starts where the previous
-// ended. A step of N days ends N calendar days (same wall-clock time) after it
-// started; a step of N doses ends when its (N+1)-th dose would have been due,
-// so the next step takes over that slot.
+// ended, so two steps never overlap and never leave a gap.
+//
+//   - A step of N doses ends when its (N+1)-th dose would have been due, so
+//     the next step takes over that slot.
+//   - A step of N days on an interval rule is a step of N×24h/interval doses
+//     (rounded up): "q12h x 2 days" is four doses, and the next step starts
+//     exactly one interval after the fourth, whatever the clocks do.
+//   - A step of N days on a clock-time rule ends N calendar days after it
+//     started, at the same wall-clock time (see addDays).
 func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Dose {
 	var out []Dose
 	stepStart, seqBefore := start, 0
@@ -97,24 +103,7 @@ func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Do
 			break
 		}
 		s := newSeries(st.Rule, stepStart, loc)
-		var stepEnd time.Time // zero = until the order stops
-		n := 0
-		switch {
-		case st.Days > 0:
-			stepEnd = addDays(stepStart, st.Days, loc)
-			n = s.countBefore(stepEnd)
-		case st.Count > 0:
-			k := 0
-			s.each(stepStart, func(at time.Time) bool {
-				k++
-				if k > st.Count {
-					stepEnd = at
-					return false
-				}
-				return true
-			})
-			n = st.Count
-		}
+		stepEnd, n := stepBounds(st, s, stepStart, loc)
 		if stepEnd.IsZero() || stepEnd.After(lo) {
 			from, to := lo, hi
 			if from.Before(stepStart) {
@@ -141,21 +130,88 @@ func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Do
 	return out
 }
 
-// after returns the end of a period of length d from t: whole days are
-// calendar days on the wall clock of loc, anything else is elapsed time.
-func after(t time.Time, d time.Duration, loc *time.Location) time.Time {
-	if d%(24*time.Hour) == 0 {
-		return addDays(t, int(d/(24*time.Hour)), loc)
+// stepBounds returns when taper step st, whose doses are s from stepStart,
+// ends and how many doses it gives; a zero end means it runs until the order
+// stops.
+func stepBounds(st Step, s series, stepStart time.Time, loc *time.Location) (time.Time, int) {
+	count := st.Count
+	if is, ok := s.(intervalSeries); ok {
+		if st.Days > 0 {
+			count = intervalDoses(time.Duration(st.Days)*24*time.Hour, is.every)
+		}
+		if count > 0 {
+			return stepStart.Add(time.Duration(count) * is.every), count
+		}
+		return time.Time{}, 0
 	}
-	return t.Add(d)
+	switch {
+	case st.Days > 0:
+		end := addDays(stepStart, st.Days, loc)
+		return end, s.countBefore(end)
+	case count > 0:
+		var end time.Time
+		k := 0
+		s.each(stepStart, func(at time.Time) bool {
+			k++
+			if k > count {
+				end = at
+				return false
+			}
+			return true
+		})
+		return end, count
+	}
+	return time.Time{}, 0
 }
 
-// addDays returns the instant n calendar days after t at the same wall-clock
-// time in loc, under the package's DST rule.
+// intervalDoses is the number of doses of an interval rule in a course of
+// length d: d/every, rounded up ("q8h for 7 days" is 21 doses, "q16h for
+// 1 day" is 2).
+func intervalDoses(d, every time.Duration) int {
+	return int((d + every - 1) / every)
+}
+
+// courseEnd returns the end (exclusive) of rule r's course of length d from
+// start. For an interval rule it is elapsed time, so "q8h for 7 days" is
+// exactly 21 doses across any clock change. For a clock-time rule whole days
+// are calendar days (addDays), so "daily at 09:00 for 7 days" is seven
+// doses; anything else is elapsed time.
+func courseEnd(r Rule, start time.Time, d time.Duration, loc *time.Location) time.Time {
+	if r.Kind != KindInterval && d%(24*time.Hour) == 0 {
+		return addDays(start, int(d/(24*time.Hour)), loc)
+	}
+	return start.Add(d)
+}
+
+// addDays returns the instant at t's wall-clock time on the n-th day after
+// t's date, under the package's DST rule. Days the zone skips altogether
+// (Pacific/Apia went from 29 to 31 December 2011) are not counted: a course
+// of N days lasts N days that the patient lives through.
 func addDays(t time.Time, n int, loc *time.Location) time.Time {
 	lt := t.In(loc)
 	y, m, d := lt.Date()
-	y, m, d = civil(dayNumber(y, m, d) + n)
+	first := dayNumber(y, m, d)
+	target := first + n
+	// Each block of skipped days before the target pushes it by the
+	// block's length. Transitions come in instant order, so their wall
+	// days only grow.
+	for p := lt; ; {
+		_, ze := p.ZoneBounds()
+		if ze.IsZero() {
+			break
+		}
+		_, before := p.Zone()
+		nx := ze.In(loc)
+		_, after := nx.Zone()
+		if floorDiv(int(ze.Unix())+before, secondsPerDay) > target {
+			break
+		}
+		if lo, hi := skippedDays(ze, before, after); lo <= hi && lo > first && lo <= target {
+			target += hi - lo + 1
+		}
+		p = nx
+	}
+	y, m, d = civil(target)
 	hh, mm, ss := lt.Clock()
 	return wallInstant(y, m, d, hh, mm, ss, lt.Nanosecond(), loc)
 }
@@ -224,6 +280,9 @@ func onceAt(r Rule, start time.Time, loc *time.Location) time.Time {
 	}
 	c := r.Times[0]
 	for n := localDay(start, loc); ; n++ {
+		if !dayExists(n, loc) {
+			continue // a day the zone skips has no 14:00
+		}
 		y, m, d := civil(n)
 		if at := wallInstant(y, m, d, c.Hour, c.Minute, 0, 0, loc); !at.Before(start) {
 			return at
@@ -235,8 +294,9 @@ func onceAt(r Rule, start time.Time, loc *time.Location) time.Time {
 // and an index into the sorted times); the map from slot to instant never
 // decreases, so the doses in a range are a run of consecutive slots, and two
 // slots share an instant only when both fall in the same spring-forward gap.
-// That keeps counting arithmetic: slots between two instants, minus the
-// slots merged in each gap in between.
+// Slots on a day the zone skips altogether are not doses at all. That keeps
+// counting arithmetic: slots between two instants, minus the slots merged
+// or dropped in each gap in between.
 type fixedSeries struct {
 	times []ClockTime
 	dr    dayRule
@@ -294,39 +354,47 @@ func (s *fixedSeries) countBefore(t time.Time) int {
 	sl, _ := s.seek(t)
 	n := s.index(sl)
 	gaps(s.loc, s.start, t, func(tr transition) {
-		if k := s.slotsInGap(tr); k > 1 {
-			n -= k - 1
-		}
+		n -= s.lostInGap(tr)
 	})
 	return n
 }
 
-// slotsInGap counts the slots whose wall time is skipped by a spring-forward
-// transition, plus one at the first wall time after it: all of them are
-// given once, at the transition instant.
-func (s *fixedSeries) slotsInGap(tr transition) int {
+// lostInGap counts the slots a spring-forward transition takes away. The
+// slots whose wall time the gap skips, plus one at the first wall time
+// after it, are all given once, at the transition instant; the slots on a
+// day the gap skips altogether are not given at all.
+func (s *fixedSeries) lostInGap(tr transition) int {
 	lo := tr.At.Unix() + int64(tr.Before) // wall reading where the gap begins
 	hi := tr.At.Unix() + int64(tr.After)  // first wall reading after it
-	k := 0
+	skipLo, skipHi := skippedDays(tr.At, tr.Before, tr.After)
+	merged, dropped := 0, 0
 	for day := floorDiv(int(lo), secondsPerDay); day <= floorDiv(int(hi), secondsPerDay); day++ {
 		if !s.dr.eligible(day) {
 			continue
 		}
+		if day >= skipLo && day <= skipHi {
+			dropped += len(s.times)
+			continue
+		}
 		for _, c := range s.times {
 			if w := int64(day)*secondsPerDay + int64(c.Minutes())*60; w >= lo && w <= hi {
-				k++
+				merged++
 			}
 		}
 	}
-	return k
+	return dropped + max(merged-1, 0)
 }
 
 func (s *fixedSeries) each(from time.Time, fn func(time.Time) bool) {
 	sl, at := s.seek(from)
 	var prev time.Time
+	existsDay, exists := sl.day-1, false
 	for {
+		if sl.day != existsDay {
+			existsDay, exists = sl.day, dayExists(sl.day, s.loc)
+		}
 		// Equal instants come only from one gap; the dose is given once.
-		if prev.IsZero() || at.After(prev) {
+		if exists && (prev.IsZero() || at.After(prev)) {
 			if !fn(at) {
 				return
 			}

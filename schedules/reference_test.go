@@ -65,9 +65,24 @@ func refResolve(y int, m time.Month, d, hh, mm int, loc *time.Location) time.Tim
 	panic("refResolve: no instant found")
 }
 
+// refDayExists reports whether some instant reads the date y-m-d in loc:
+// the first instant at or after its midnight is still on that date.
+func refDayExists(day time.Time, loc *time.Location) bool {
+	at := refResolve(day.Year(), day.Month(), day.Day(), 0, 0, loc).In(loc)
+	return at.Year() == day.Year() && at.YearDay() == day.YearDay()
+}
+
+// refAddDays walks n days that exist in loc from t's date and returns t's
+// wall time on the last of them.
 func refAddDays(t time.Time, n int, loc *time.Location) time.Time {
 	lt := t.In(loc)
-	d := time.Date(lt.Year(), lt.Month(), lt.Day()+n, 0, 0, 0, 0, time.UTC)
+	d := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, time.UTC)
+	for k := 0; k < n; {
+		d = d.AddDate(0, 0, 1)
+		if refDayExists(d, loc) {
+			k++
+		}
+	}
 	return refResolve(d.Year(), d.Month(), d.Day(), lt.Hour(), lt.Minute(), loc)
 }
 
@@ -87,6 +102,9 @@ func refSingle(r Rule, start, end time.Time, loc *time.Location) []time.Time {
 			ls := start.In(loc)
 			for k := 0; ; k++ {
 				d := time.Date(ls.Year(), ls.Month(), ls.Day()+k, 0, 0, 0, 0, time.UTC)
+				if !refDayExists(d, loc) {
+					continue
+				}
 				at = refResolve(d.Year(), d.Month(), d.Day(), r.Times[0].Hour, r.Times[0].Minute, loc)
 				if !at.Before(start) {
 					break
@@ -105,7 +123,7 @@ func refSingle(r Rule, start, end time.Time, loc *time.Location) []time.Time {
 	le := end.In(loc)
 	last := time.Date(le.Year(), le.Month(), le.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 2)
 	for day, k := first.AddDate(0, 0, -2), -2; !day.After(last); day, k = day.AddDate(0, 0, 1), k+1 {
-		if !refEligible(r, first, day, k) {
+		if !refEligible(r, first, day, k) || !refDayExists(day, loc) {
 			continue
 		}
 		for _, c := range r.Times {
@@ -169,15 +187,22 @@ func refExpand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Do
 			}
 			var list []time.Time
 			var stepEnd time.Time
+			count := st.Count
+			if st.Days > 0 && st.Rule.Kind == KindInterval {
+				// N days of an interval rule are N×24h of doses.
+				for at := stepStart; at.Before(stepStart.Add(time.Duration(st.Days) * 24 * time.Hour)); at = at.Add(st.Rule.Interval) {
+					count++
+				}
+			}
 			switch {
+			case count > 0:
+				horizon := stepStart.Add(time.Duration(count+2) * refPeriod(st.Rule))
+				list = refSingle(st.Rule, stepStart, horizon, loc)
+				stepEnd = list[count]
+				list = list[:count]
 			case st.Days > 0:
 				stepEnd = refAddDays(stepStart, st.Days, loc)
 				list = refSingle(st.Rule, stepStart, stepEnd, loc)
-			case st.Count > 0:
-				horizon := stepStart.Add(time.Duration(st.Count+2) * refPeriod(st.Rule))
-				list = refSingle(st.Rule, stepStart, horizon, loc)
-				stepEnd = list[st.Count]
-				list = list[:st.Count]
 			default:
 				list = refSingle(st.Rule, stepStart, end, loc)
 			}
@@ -193,7 +218,7 @@ func refExpand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Do
 	} else {
 		if r.Duration > 0 {
 			de := start.Add(r.Duration)
-			if r.Duration%(24*time.Hour) == 0 {
+			if r.Kind != KindInterval && r.Duration%(24*time.Hour) == 0 {
 				de = refAddDays(start, int(r.Duration/(24*time.Hour)), loc)
 			}
 			if de.Before(end) {
