@@ -117,3 +117,19 @@ func dayExists(n int, loc *time.Location) bool {
 	y, m, d := civil(n)
 	return localDay(wallInstant(y, m, d, 0, 0, 0, 0, loc), loc) == n
 }
+
+// gapEndingAt returns the spring-forward transition at instant x, if there
+// is one: x is then the first instant after a gap.
+func gapEndingAt(x time.Time, loc *time.Location) (transition, bool) {
+	p := x.Add(-time.Nanosecond).In(loc)
+	_, ze := p.ZoneBounds()
+	if ze.IsZero() || !ze.Equal(x) {
+		return transition{}, false
+	}
+	_, before := p.Zone()
+	_, after := x.In(loc).Zone()
+	if after <= before {
+		return transition{}, false
+	}
+	return transition{At: x, Before: before, After: after}, true
+}

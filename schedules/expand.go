@@ -29,9 +29,16 @@ func Expand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Dose 
 	if start.IsZero() || to.IsZero() || r.validate(false) != nil {
 		return nil
 	}
+	if r.Kind == KindPRN {
+		return nil
+	}
+	var s series
+	if r.Kind != KindTaper {
+		s = newSeries(r, start, loc)
+	}
 	end := stop
 	if r.Duration > 0 {
-		if de := courseEnd(r, start, r.Duration, loc); end.IsZero() || de.Before(end) {
+		if de := courseEnd(s, start, r.Duration); end.IsZero() || de.Before(end) {
 			end = de
 		}
 	}
@@ -45,13 +52,9 @@ func Expand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Dose 
 	if !lo.Before(hi) {
 		return nil
 	}
-	switch r.Kind {
-	case KindPRN:
-		return nil
-	case KindTaper:
+	if r.Kind == KindTaper {
 		return expandTaper(r.Steps, start, lo, hi, loc)
 	}
-	s := newSeries(r, start, loc)
 	seq := s.countBefore(lo)
 	out := make([]Dose, 0, capacityFor(r, seq, lo, hi))
 	s.each(lo, func(at time.Time) bool {
@@ -93,8 +96,9 @@ func capacityFor(r Rule, seq int, lo, hi time.Time) int {
 //   - A step of N days on an interval rule is a step of N×24h/interval doses
 //     (rounded up): "q12h x 2 days" is four doses, and the next step starts
 //     exactly one interval after the fourth, whatever the clocks do.
-//   - A step of N days on a clock-time rule ends N calendar days after it
-//     started, at the same wall-clock time (see addDays).
+//   - A step of N days on a clock-time rule gives the doses of N calendar
+//     days (see fixedSeries.courseEnd) and ends when its next dose would
+//     have been due.
 func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Dose {
 	var out []Dose
 	stepStart, seqBefore := start, 0
@@ -103,7 +107,7 @@ func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Do
 			break
 		}
 		s := newSeries(st.Rule, stepStart, loc)
-		stepEnd, n := stepBounds(st, s, stepStart, loc)
+		stepEnd, n := stepBounds(st, s, stepStart)
 		if stepEnd.IsZero() || stepEnd.After(lo) {
 			from, to := lo, hi
 			if from.Before(stepStart) {
@@ -133,7 +137,7 @@ func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Do
 // stepBounds returns when taper step st, whose doses are s from stepStart,
 // ends and how many doses it gives; a zero end means it runs until the order
 // stops.
-func stepBounds(st Step, s series, stepStart time.Time, loc *time.Location) (time.Time, int) {
+func stepBounds(st Step, s series, stepStart time.Time) (time.Time, int) {
 	count := st.Count
 	if is, ok := s.(intervalSeries); ok {
 		if st.Days > 0 {
@@ -146,7 +150,7 @@ func stepBounds(st Step, s series, stepStart time.Time, loc *time.Location) (tim
 	}
 	switch {
 	case st.Days > 0:
-		end := addDays(stepStart, st.Days, loc)
+		end := courseEnd(s, stepStart, time.Duration(st.Days)*24*time.Hour)
 		return end, s.countBefore(end)
 	case count > 0:
 		var end time.Time
@@ -171,16 +175,71 @@ func intervalDoses(d, every time.Duration) int {
 	return int((d + every - 1) / every)
 }
 
-// courseEnd returns the end (exclusive) of rule r's course of length d from
-// start. For an interval rule it is elapsed time, so "q8h for 7 days" is
-// exactly 21 doses across any clock change. For a clock-time rule whole days
-// are calendar days (addDays), so "daily at 09:00 for 7 days" is seven
-// doses; anything else is elapsed time.
-func courseEnd(r Rule, start time.Time, d time.Duration, loc *time.Location) time.Time {
-	if r.Kind != KindInterval && d%(24*time.Hour) == 0 {
-		return addDays(start, int(d/(24*time.Hour)), loc)
+// courseEnd returns the end (exclusive) of a course of length d of the doses
+// s from start. For an interval rule it is elapsed time, so "q8h for 7 days"
+// is exactly 21 doses across any clock change. For a clock-time rule whole
+// days are calendar days (fixedSeries.courseEnd), so "daily at 09:00 for 7
+// days" is seven doses; anything else is elapsed time.
+func courseEnd(s series, start time.Time, d time.Duration) time.Time {
+	if fs, ok := s.(*fixedSeries); ok && d%(24*time.Hour) == 0 {
+		return fs.courseEnd(int(d / (24 * time.Hour)))
 	}
 	return start.Add(d)
+}
+
+// courseEnd returns when the first dose after a course of n calendar days
+// from the series' start is due. The course holds the doses whose wall-clock
+// reading comes before the start's wall-clock reading on the n-th day after
+// the start date (days the zone skips are not counted, see addDays). Read on
+// the wall clock, a course keeps all its doses at a clock change: one moved
+// to the end of a spring-forward gap stays in the course even when the
+// course's last moment is itself in the gap.
+func (s *fixedSeries) courseEnd(n int) time.Time {
+	ls := s.start.In(s.loc)
+	endDay := localDay(addDays(s.start, n, s.loc), s.loc)
+	hh, mm, ss := ls.Clock()
+	endWall := int64(endDay)*secondsPerDay + int64(hh*3600+mm*60+ss)
+	if ls.Nanosecond() > 0 {
+		endWall++ // doses fall on whole minutes
+	}
+	// The first slot at or after the end on the wall clock, and its instant.
+	day := s.dr.next(endDay)
+	i := 0
+	if day == endDay {
+		for i < len(s.times) && int64(day)*secondsPerDay+int64(s.times[i].Minutes())*60 < endWall {
+			i++
+		}
+		if i == len(s.times) {
+			day, i = s.dr.next(endDay+1), 0
+		}
+	}
+	x := s.at(slot{day, i})
+	// If a slot of the course was moved onto x by a spring-forward gap, the
+	// dose at x belongs to the course and the next one ends it.
+	inCourse := false
+	if tr, ok := gapEndingAt(x, s.loc); ok {
+		lo := tr.At.Unix() + int64(tr.Before)
+		skipLo, skipHi := skippedDays(tr.At, tr.Before, tr.After)
+		for d := floorDiv(int(lo), secondsPerDay); d <= floorDiv(int(endWall), secondsPerDay); d++ {
+			if !s.dr.eligible(d) || (d >= skipLo && d <= skipHi) {
+				continue
+			}
+			for _, c := range s.times {
+				if w := int64(d)*secondsPerDay + int64(c.Minutes())*60; w >= lo && w < endWall {
+					inCourse = true
+				}
+			}
+		}
+	}
+	var end time.Time
+	s.each(x, func(at time.Time) bool {
+		if inCourse && !at.After(x) {
+			return true
+		}
+		end = at
+		return false
+	})
+	return end
 }
 
 // addDays returns the instant at t's wall-clock time on the n-th day after

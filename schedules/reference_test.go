@@ -1,6 +1,7 @@
 package schedules
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -201,8 +202,7 @@ func refExpand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Do
 				stepEnd = list[count]
 				list = list[:count]
 			case st.Days > 0:
-				stepEnd = refAddDays(stepStart, st.Days, loc)
-				list = refSingle(st.Rule, stepStart, stepEnd, loc)
+				list, stepEnd = refCourse(st.Rule, stepStart, st.Days, loc)
 			default:
 				list = refSingle(st.Rule, stepStart, end, loc)
 			}
@@ -216,16 +216,25 @@ func refExpand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Do
 			stepStart = stepEnd
 		}
 	} else {
+		list := refSingle(r, start, end, loc)
 		if r.Duration > 0 {
 			de := start.Add(r.Duration)
 			if r.Kind != KindInterval && r.Duration%(24*time.Hour) == 0 {
-				de = refAddDays(start, int(r.Duration/(24*time.Hour)), loc)
+				var course []time.Time
+				course, de = refCourse(r, start, int(r.Duration/(24*time.Hour)), loc)
+				list = nil
+				for _, at := range course {
+					if at.Before(end) {
+						list = append(list, at)
+					}
+				}
 			}
 			if de.Before(end) {
 				end = de
 			}
+			list = slices.DeleteFunc(list, func(at time.Time) bool { return !at.Before(end) })
 		}
-		for i, at := range refSingle(r, start, end, loc) {
+		for i, at := range list {
 			if r.Count > 0 && i >= r.Count {
 				break
 			}
@@ -253,3 +262,46 @@ func refPeriod(r Rule) time.Duration {
 	}
 	return 8 * 24 * time.Hour
 }
+
+// refCourse lists the doses of a course of n calendar days of fixed rule r
+// from start, read on the wall clock: every dose of a time of day whose
+// reading comes before the start's reading n days (that exist) later, at or
+// after start, once per instant. end is the next dose after them.
+func refCourse(r Rule, start time.Time, n int, loc *time.Location) (doses []time.Time, end time.Time) {
+	endLocal := refAddDays(start, n, loc).In(loc)
+	endDay := time.Date(endLocal.Year(), endLocal.Month(), endLocal.Day(), 0, 0, 0, 0, time.UTC)
+	ls := start.In(loc)
+	endWall := endDay.Add(time.Duration(ls.Hour())*time.Hour + time.Duration(ls.Minute())*time.Minute +
+		time.Duration(ls.Second())*time.Second + time.Duration(ls.Nanosecond()))
+	first := time.Date(ls.Year(), ls.Month(), ls.Day(), 0, 0, 0, 0, time.UTC)
+	var after []time.Time
+	for day, k := first.AddDate(0, 0, -2), -2; day.Before(endDay.AddDate(0, 0, 2+refPeriodDays(r))); day, k = day.AddDate(0, 0, 1), k+1 {
+		if !refEligible(r, first, day, k) || !refDayExists(day, loc) {
+			continue
+		}
+		for _, c := range r.Times {
+			at := refResolve(day.Year(), day.Month(), day.Day(), c.Hour, c.Minute, loc)
+			if at.Before(start) {
+				continue
+			}
+			if wall := day.Add(time.Duration(c.Minutes()) * time.Minute); wall.Before(endWall) {
+				doses = append(doses, at)
+			} else {
+				after = append(after, at)
+			}
+		}
+	}
+	sortUniq := func(ts []time.Time) []time.Time {
+		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+		return slices.CompactFunc(ts, func(a, b time.Time) bool { return a.Equal(b) })
+	}
+	doses, after = sortUniq(doses), sortUniq(after)
+	for _, at := range after {
+		if len(doses) == 0 || at.After(doses[len(doses)-1]) {
+			return doses, at
+		}
+	}
+	panic("refCourse: no dose after the course")
+}
+
+func refPeriodDays(r Rule) int { return int(refPeriod(r) / (24 * time.Hour)) }
