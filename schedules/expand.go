@@ -193,15 +193,22 @@ func courseEnd(s series, start time.Time, d time.Duration) time.Time {
 // the start date (days the zone skips are not counted, see addDays). Read on
 // the wall clock, a course keeps all its doses at a clock change: one moved
 // to the end of a spring-forward gap stays in the course even when the
-// course's last moment is itself in the gap.
+// course's last moment is itself in the gap. If the first dose is one moved
+// forward onto the start by a gap (02:30 given at 03:00 on an order that
+// starts at 03:00), the course is counted from that dose's reading.
 func (s *fixedSeries) courseEnd(n int) time.Time {
 	ls := s.start.In(s.loc)
+	startDay := localDay(s.start, s.loc)
 	endDay := localDay(addDays(s.start, n, s.loc), s.loc)
 	hh, mm, ss := ls.Clock()
-	endWall := int64(endDay)*secondsPerDay + int64(hh*3600+mm*60+ss)
+	startWall := int64(hh*3600 + mm*60 + ss)
 	if ls.Nanosecond() > 0 {
-		endWall++ // doses fall on whole minutes
+		startWall++ // doses fall on whole minutes
 	}
+	if s.first.day == startDay {
+		startWall = min(startWall, int64(s.times[s.first.i].Minutes())*60)
+	}
+	endWall := int64(endDay)*secondsPerDay + startWall
 	// The first slot at or after the end on the wall clock, and its instant.
 	day := s.dr.next(endDay)
 	i := 0

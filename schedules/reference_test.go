@@ -271,9 +271,19 @@ func refCourse(r Rule, start time.Time, n int, loc *time.Location) (doses []time
 	endLocal := refAddDays(start, n, loc).In(loc)
 	endDay := time.Date(endLocal.Year(), endLocal.Month(), endLocal.Day(), 0, 0, 0, 0, time.UTC)
 	ls := start.In(loc)
-	endWall := endDay.Add(time.Duration(ls.Hour())*time.Hour + time.Duration(ls.Minute())*time.Minute +
-		time.Duration(ls.Second())*time.Second + time.Duration(ls.Nanosecond()))
+	startWall := time.Duration(ls.Hour())*time.Hour + time.Duration(ls.Minute())*time.Minute +
+		time.Duration(ls.Second())*time.Second + time.Duration(ls.Nanosecond())
+	endWall := endDay.Add(startWall)
 	first := time.Date(ls.Year(), ls.Month(), ls.Day(), 0, 0, 0, 0, time.UTC)
+	// A dose of the start date moved forward onto the start by a gap counts
+	// the course from its own reading.
+	for _, c := range r.Times {
+		wall := first.Add(time.Duration(c.Minutes()) * time.Minute)
+		if refEligible(r, first, first, 0) && refResolve(first.Year(), first.Month(), first.Day(), c.Hour, c.Minute, loc).Equal(start) && wall.Before(first.Add(startWall)) {
+			endWall = endDay.Add(wall.Sub(first))
+			break
+		}
+	}
 	var after []time.Time
 	for day, k := first.AddDate(0, 0, -2), -2; day.Before(endDay.AddDate(0, 0, 2+refPeriodDays(r))); day, k = day.AddDate(0, 0, 1), k+1 {
 		if !refEligible(r, first, day, k) || !refDayExists(day, loc) {
