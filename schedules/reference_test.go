@@ -69,9 +69,31 @@ func refResolve(y int, m time.Month, d, hh, mm int, loc *time.Location) time.Tim
 // refDayExists reports whether some instant reads the date y-m-d in loc:
 // the first instant at or after its midnight is still on that date.
 func refDayExists(day time.Time, loc *time.Location) bool {
+	key := dayKey{loc, day.Format(time.DateOnly)}
+	dayExistsMu.Lock()
+	ok, seen := dayExistsMemo[key]
+	dayExistsMu.Unlock()
+	if seen {
+		return ok
+	}
 	at := refResolve(day.Year(), day.Month(), day.Day(), 0, 0, loc).In(loc)
-	return at.Year() == day.Year() && at.YearDay() == day.YearDay()
+	ok = at.Year() == day.Year() && at.YearDay() == day.YearDay()
+	dayExistsMu.Lock()
+	dayExistsMemo[key] = ok
+	dayExistsMu.Unlock()
+	return ok
 }
+
+// The brute-force scan is slow; each day's answer is kept.
+type dayKey struct {
+	loc *time.Location
+	day string
+}
+
+var (
+	dayExistsMu   sync.Mutex
+	dayExistsMemo = map[dayKey]bool{}
+)
 
 // refAddDays walks n days that exist in loc from t's date and returns t's
 // wall time on the last of them.
@@ -285,7 +307,7 @@ func refCourse(r Rule, start time.Time, n int, loc *time.Location) (doses []time
 		}
 	}
 	var after []time.Time
-	for day, k := first.AddDate(0, 0, -2), -2; day.Before(endDay.AddDate(0, 0, 2+refPeriodDays(r))); day, k = day.AddDate(0, 0, 1), k+1 {
+	for day, k := first.AddDate(0, 0, -2), -2; day.Before(endDay.AddDate(0, 0, 2+2*refPeriodDays(r))); day, k = day.AddDate(0, 0, 1), k+1 {
 		if !refEligible(r, first, day, k) || !refDayExists(day, loc) {
 			continue
 		}
