@@ -241,6 +241,9 @@ func fromCodeAndRepeat(c FHIRCodeableConcept, rp FHIRTimingRepeat, d Defaults, l
 			return Rule{}, Bounds{}, &FHIRError{Element: el,
 				Reason: fmt.Sprintf("says %q, which contradicts %s %q", rr.String(), codeEl, rc.String())}
 		}
+		if rr.Kind == KindFixed && len(rp.TimeOfDay) == 0 && len(rp.When) == 0 {
+			rr.Times = rc.Times // the code's own times (AM is the morning), not those of a bare frequency
+		}
 		return rr, b, nil
 	}
 	r, codeEl, err := fromCode(c, d)

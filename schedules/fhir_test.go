@@ -40,6 +40,7 @@ func TestFromFHIRTimingMapsOntoTheSameRules(t *testing.T) {
 		{"GTS code with a count", `{"code":{"coding":[{"code":"TID"}]},"repeat":{"count":6}}`, "TID at 09:00, 14:00, 21:00 x 6 doses"},
 		{"code text with a course", `{"code":{"text":"daily at 08:00"},"repeat":{"boundsDuration":{"value":3,"code":"d"}}}`, "daily at 08:00 for 3 days"},
 		{"GTS code and the same structure with clock times", `{"code":{"coding":[{"code":"BID"}]},"repeat":{"frequency":2,"period":1,"periodUnit":"d","timeOfDay":["08:00:00","20:00:00"]}}`, "BID at 08:00, 20:00"},
+		{"GTS code AM keeps its morning time beside a bare frequency", `{"code":{"coding":[{"code":"AM"}]},"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}`, "daily at 08:00"},
 		{"GTS code QD and weekdays", `{"code":{"coding":[{"code":"QD"}]},"repeat":{"frequency":1,"period":1,"periodUnit":"d","dayOfWeek":["mon","thu"]}}`, "Mon, Thu at 09:00"},
 		{"a range of frequencies: the rest as needed", `{"repeat":{"frequency":3,"frequencyMax":4,"period":1,"periodUnit":"d"}}`, "TID at 09:00, 14:00, 21:00 and PRN max 1 dose/24h"},
 		{"a range of periods: the longest", `{"repeat":{"frequency":1,"period":4,"periodMax":6,"periodUnit":"h"}}`, "every 6 hours"},
