@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/emar-project/emar/schedules"
 )
 
 // applyPRNLimit puts the 14-day limit of 42 CFR 483.45(e) on a new PRN
@@ -52,6 +54,42 @@ type QueueItem struct {
 	Duplicates     []Order   // other live orders of the resident with the same ingredient
 	Clarifications []Clarification
 	Stat           bool // STAT/NOW: may already have been given under the override
+	// ClockChanges are the doses of the next clockChangeHorizon whose
+	// local time a clock change moved, each with its note, so the
+	// pharmacist sees them before verifying.
+	ClockChanges []PreviewDose
+}
+
+// clockChangeHorizon is how far ahead the verification queue looks for doses
+// moved by a clock change.
+const clockChangeHorizon = 14 * 24 * time.Hour
+
+// clockChanges returns the doses of order o, due from now over the next
+// clockChangeHorizon in unit u's zone, that a clock change moved.
+func (s *Service) clockChanges(o Order, u Unit, now time.Time) ([]PreviewDose, error) {
+	loc, err := u.Location()
+	if err != nil {
+		return nil, err
+	}
+	rule, err := s.ParseFrequency(o.Frequency, u)
+	if err != nil {
+		return nil, nil // the queue shows the order; its text is refused on verification
+	}
+	from := o.StartAt
+	if now.After(from) {
+		from = now
+	}
+	var stop time.Time
+	if o.StopAt != nil {
+		stop = *o.StopAt
+	}
+	var out []PreviewDose
+	for _, d := range schedules.Expand(rule, o.StartAt, stop, from, from.Add(clockChangeHorizon), loc) {
+		if note := schedules.ClockNote(rule, d, loc); note != "" {
+			out = append(out, PreviewDose{At: d.At, Local: d.At.In(loc), Step: d.Step, Dose: d.Dose, ClockChange: note})
+		}
+	}
+	return out, nil
 }
 
 // VerificationQueue lists the facility's orders waiting for verification,
@@ -77,6 +115,8 @@ func (s *Service) VerificationQueue(ctx context.Context, by Identity) ([]QueueIt
 		}
 		residents := map[string]Resident{}
 		products := map[string]Product{}
+		units := map[string]Unit{}
+		now := s.now()
 		for _, o := range pending {
 			r, ok := residents[o.ResidentID]
 			if !ok {
@@ -86,6 +126,16 @@ func (s *Service) VerificationQueue(ctx context.Context, by Identity) ([]QueueIt
 				residents[o.ResidentID] = r
 			}
 			item := QueueItem{Order: o, Resident: r, Stat: IsStatOrder(o)}
+			u, ok := units[r.UnitID]
+			if !ok {
+				if u, err = tx.GetUnit(r.UnitID); err != nil {
+					return err
+				}
+				units[r.UnitID] = u
+			}
+			if item.ClockChanges, err = s.clockChanges(o, u, now); err != nil {
+				return err
+			}
 			ingredients := []string{o.Ingredient}
 			if o.ProductID != "" {
 				p, ok := products[o.ProductID]

@@ -269,6 +269,9 @@ type PreviewDose struct {
 	WindowEnd   time.Time
 	Step        int
 	Dose        string
+	// ClockChange says how a clock change moved this dose (schedules.ClockNote);
+	// "" when none did.
+	ClockChange string
 }
 
 // PreviewSchedule expands frequency text over days from from in zone tz, so a
@@ -289,7 +292,8 @@ func (s *Service) PreviewSchedule(text, tz string, from time.Time, days int, tim
 	var out []PreviewDose
 	for _, d := range schedules.Expand(rule, from, time.Time{}, from, from.AddDate(0, 0, days), loc) {
 		ws, we := s.Schedule.Windows.Window(class, d.At)
-		out = append(out, PreviewDose{At: d.At, Local: d.At.In(loc), WindowStart: ws, WindowEnd: we, Step: d.Step, Dose: d.Dose})
+		out = append(out, PreviewDose{At: d.At, Local: d.At.In(loc), WindowStart: ws, WindowEnd: we, Step: d.Step, Dose: d.Dose,
+			ClockChange: schedules.ClockNote(rule, d, loc)})
 	}
 	return rule, class, out, nil
 }

@@ -44,10 +44,13 @@
 //	40 mg daily x 3 days, then 30 mg daily x 3 days, then 20 mg daily x 3 days
 //	2 tabs BID for 5 days, then 1 tab BID for 5 days, then 1 tab daily
 //
-// A step of N days ends N calendar days after it started, at the same wall
-// clock time; a step of N doses ends when its next dose would have been due,
-// and the following step takes over from there. A one-time dose cannot be a
-// step (order a loading dose separately).
+// Every step ends when its next dose would have been due, and the following
+// step takes over from that instant, so two steps never overlap and never
+// leave a gap: a step of N doses after its N-th dose; a step of N days on an
+// interval rule is N×24h/interval doses (rounded up), so it hands over
+// exactly one interval after its last dose; a step of N days on a clock-time
+// rule after the doses of N calendar days (see Expansion). A one-time dose
+// cannot be a step (order a loading dose separately).
 //
 // Parse never guesses: a word it does not know, a count without a unit
 // ("x 5": doses or days?), an hour without am/pm or minutes ("at 8"), or a
@@ -77,9 +80,14 @@
 //     the first 14:00 at or after the start).
 //   - PRN-only rules have no scheduled doses.
 //   - The start is inclusive; the stop, "for N days" and "x N doses" end the
-//     rule, whichever comes first. "for N days" ends N calendar days after
-//     the start at the same wall-clock time, so a DST change inside the
-//     period neither adds nor drops a dose.
+//     rule, whichever comes first.
+//   - "for N days" on an interval rule is a number of doses: N×24h/interval,
+//     rounded up, at exact elapsed spacing ("q8h for 7 days" is 21 doses,
+//     "q12h for 1 day" is 2, across any clock change).
+//   - "for N days" on a clock-time rule is N calendar days, read on the wall
+//     clock: each time of day once on each day, from the start's time of day
+//     to the same time of day N days later ("daily at 09:00 for 7 days" is 7
+//     doses). A day the zone skips is not counted.
 //
 // Dose.Seq numbers doses from the start, so it does not depend on the range
 // asked for: expanding [a, b) and then [b, c) gives exactly the doses of
@@ -99,6 +107,14 @@
 //   - Fall back: a wall time that occurs twice is given once, at its first
 //     occurrence: 01:30 in New York on 2025-11-02 is 01:30 EDT (05:30 UTC),
 //     not 01:30 EST.
+//   - A skipped day: a zone that jumps across the date line skips a whole
+//     calendar day (Pacific/Apia went from 2011-12-29 to 2011-12-31). A
+//     clock-time dose on a day that does not exist is not given; the "end
+//     of the gap" rule is for gaps inside a day. Day parities (QOD, every N
+//     days) still count calendar dates.
+//
+// ClockNote words how a clock change touched a dose, for order previews.
+// docs/schedules.md explains these rules for pharmacists and nurses.
 //
 // time.Date alone does not follow this rule: for a time in a gap it adds the
 // size of the gap (02:30 becomes 03:30) and for a repeated time it does not
@@ -119,12 +135,15 @@
 //
 // # FHIR
 //
-// FromFHIRTiming maps a FHIR R4 Timing (repeat.frequency, period,
-// periodUnit, dayOfWeek, timeOfDay, when, count, boundsDuration,
-// boundsPeriod; or a GTS code such as BID or Q4H) onto the same Rule, so an
-// EHR's orders expand like typed ones. Periods in s, min or h are intervals;
-// in d, wk or mo they are wall-clock schedules. What Timing can say that the
-// model cannot (frequencyMax, periodMax, boundsRange, countMax, offset,
-// yearly periods, several events) is a *FHIRError naming the element.
-// Rule.ToFHIRTiming exports a rule.
+// FromFHIRTiming maps a FHIR R4 Timing (repeat.frequency, frequencyMax,
+// period, periodMax, periodUnit, dayOfWeek, timeOfDay, when, offset, count,
+// boundsDuration, boundsPeriod; a GTS code such as BID or Q4H; or both)
+// onto the same Rule, so an EHR's orders expand like typed ones. Periods in
+// s, min or h are intervals; in d, wk or mo they are wall-clock schedules.
+// Bounds apply over a code; a code and a structured schedule combine when
+// they agree, and a contradiction is a *FHIRError naming both elements. A
+// range of frequencies is the lower one scheduled and the rest as needed; a
+// range of periods is scheduled at the longest. What Timing can say that the
+// model cannot (boundsRange, countMax, yearly periods, several events) is a
+// *FHIRError naming the element. Rule.ToFHIRTiming exports a rule.
 package schedules

@@ -96,3 +96,40 @@ func gaps(loc *time.Location, from, to time.Time, fn func(transition)) {
 		p = ze.In(loc)
 	}
 }
+
+// skippedDays returns the calendar days (day numbers lo..hi; none when
+// lo > hi) that a transition at instant at, from offset before to offset
+// after, skips altogether: days whose every wall-clock reading falls in the
+// gap. Only a jump across the date line does that (Pacific/Apia skipped 30
+// December 2011); an ordinary one-hour gap skips none.
+func skippedDays(at time.Time, before, after int) (lo, hi int) {
+	if after <= before {
+		return 1, 0
+	}
+	start := int(at.Unix()) + before // wall reading where the gap begins
+	end := int(at.Unix()) + after    // first wall reading after it
+	return -floorDiv(-start, secondsPerDay), floorDiv(end, secondsPerDay) - 1
+}
+
+// dayExists reports whether calendar day n (a day number) has any wall-clock
+// reading in loc, that is, whether the zone did not skip it.
+func dayExists(n int, loc *time.Location) bool {
+	y, m, d := civil(n)
+	return localDay(wallInstant(y, m, d, 0, 0, 0, 0, loc), loc) == n
+}
+
+// gapEndingAt returns the spring-forward transition at instant x, if there
+// is one: x is then the first instant after a gap.
+func gapEndingAt(x time.Time, loc *time.Location) (transition, bool) {
+	p := x.Add(-time.Nanosecond).In(loc)
+	_, ze := p.ZoneBounds()
+	if ze.IsZero() || !ze.Equal(x) {
+		return transition{}, false
+	}
+	_, before := p.Zone()
+	_, after := x.In(loc).Zone()
+	if after <= before {
+		return transition{}, false
+	}
+	return transition{At: x, Before: before, After: after}, true
+}

@@ -29,9 +29,16 @@ func Expand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Dose 
 	if start.IsZero() || to.IsZero() || r.validate(false) != nil {
 		return nil
 	}
+	if r.Kind == KindPRN {
+		return nil
+	}
+	var s series
+	if r.Kind != KindTaper {
+		s = newSeries(r, start, loc)
+	}
 	end := stop
 	if r.Duration > 0 {
-		if de := after(start, r.Duration, loc); end.IsZero() || de.Before(end) {
+		if de := courseEnd(s, start, r.Duration); end.IsZero() || de.Before(end) {
 			end = de
 		}
 	}
@@ -45,13 +52,9 @@ func Expand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Dose 
 	if !lo.Before(hi) {
 		return nil
 	}
-	switch r.Kind {
-	case KindPRN:
-		return nil
-	case KindTaper:
+	if r.Kind == KindTaper {
 		return expandTaper(r.Steps, start, lo, hi, loc)
 	}
-	s := newSeries(r, start, loc)
 	seq := s.countBefore(lo)
 	out := make([]Dose, 0, capacityFor(r, seq, lo, hi))
 	s.each(lo, func(at time.Time) bool {
@@ -86,9 +89,16 @@ func capacityFor(r Rule, seq int, lo, hi time.Time) int {
 }
 
 // expandTaper runs the steps back to back: each starts where the previous
-// ended. A step of N days ends N calendar days (same wall-clock time) after it
-// started; a step of N doses ends when its (N+1)-th dose would have been due,
-// so the next step takes over that slot.
+// ended, so two steps never overlap and never leave a gap.
+//
+//   - A step of N doses ends when its (N+1)-th dose would have been due, so
+//     the next step takes over that slot.
+//   - A step of N days on an interval rule is a step of N×24h/interval doses
+//     (rounded up): "q12h x 2 days" is four doses, and the next step starts
+//     exactly one interval after the fourth, whatever the clocks do.
+//   - A step of N days on a clock-time rule gives the doses of N calendar
+//     days (see fixedSeries.courseEnd) and ends when its next dose would
+//     have been due.
 func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Dose {
 	var out []Dose
 	stepStart, seqBefore := start, 0
@@ -97,24 +107,7 @@ func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Do
 			break
 		}
 		s := newSeries(st.Rule, stepStart, loc)
-		var stepEnd time.Time // zero = until the order stops
-		n := 0
-		switch {
-		case st.Days > 0:
-			stepEnd = addDays(stepStart, st.Days, loc)
-			n = s.countBefore(stepEnd)
-		case st.Count > 0:
-			k := 0
-			s.each(stepStart, func(at time.Time) bool {
-				k++
-				if k > st.Count {
-					stepEnd = at
-					return false
-				}
-				return true
-			})
-			n = st.Count
-		}
+		stepEnd, n := stepBounds(st, s, stepStart)
 		if stepEnd.IsZero() || stepEnd.After(lo) {
 			from, to := lo, hi
 			if from.Before(stepStart) {
@@ -141,21 +134,150 @@ func expandTaper(steps []Step, start, lo, hi time.Time, loc *time.Location) []Do
 	return out
 }
 
-// after returns the end of a period of length d from t: whole days are
-// calendar days on the wall clock of loc, anything else is elapsed time.
-func after(t time.Time, d time.Duration, loc *time.Location) time.Time {
-	if d%(24*time.Hour) == 0 {
-		return addDays(t, int(d/(24*time.Hour)), loc)
+// stepBounds returns when taper step st, whose doses are s from stepStart,
+// ends and how many doses it gives; a zero end means it runs until the order
+// stops.
+func stepBounds(st Step, s series, stepStart time.Time) (time.Time, int) {
+	count := st.Count
+	if is, ok := s.(intervalSeries); ok {
+		if st.Days > 0 {
+			count = intervalDoses(time.Duration(st.Days)*24*time.Hour, is.every)
+		}
+		if count > 0 {
+			return stepStart.Add(time.Duration(count) * is.every), count
+		}
+		return time.Time{}, 0
 	}
-	return t.Add(d)
+	switch {
+	case st.Days > 0:
+		end := courseEnd(s, stepStart, time.Duration(st.Days)*24*time.Hour)
+		return end, s.countBefore(end)
+	case count > 0:
+		var end time.Time
+		k := 0
+		s.each(stepStart, func(at time.Time) bool {
+			k++
+			if k > count {
+				end = at
+				return false
+			}
+			return true
+		})
+		return end, count
+	}
+	return time.Time{}, 0
 }
 
-// addDays returns the instant n calendar days after t at the same wall-clock
-// time in loc, under the package's DST rule.
+// intervalDoses is the number of doses of an interval rule in a course of
+// length d: d/every, rounded up ("q8h for 7 days" is 21 doses, "q16h for
+// 1 day" is 2).
+func intervalDoses(d, every time.Duration) int {
+	return int((d + every - 1) / every)
+}
+
+// courseEnd returns the end (exclusive) of a course of length d of the doses
+// s from start. For an interval rule it is elapsed time, so "q8h for 7 days"
+// is exactly 21 doses across any clock change. For a clock-time rule whole
+// days are calendar days (fixedSeries.courseEnd), so "daily at 09:00 for 7
+// days" is seven doses; anything else is elapsed time.
+func courseEnd(s series, start time.Time, d time.Duration) time.Time {
+	if fs, ok := s.(*fixedSeries); ok && d%(24*time.Hour) == 0 {
+		return fs.courseEnd(int(d / (24 * time.Hour)))
+	}
+	return start.Add(d)
+}
+
+// courseEnd returns when the first dose after a course of n calendar days
+// from the series' start is due. The course holds the doses whose wall-clock
+// reading comes before the start's wall-clock reading on the n-th day after
+// the start date (days the zone skips are not counted, see addDays). Read on
+// the wall clock, a course keeps all its doses at a clock change: one moved
+// to the end of a spring-forward gap stays in the course even when the
+// course's last moment is itself in the gap. If the first dose is one moved
+// forward onto the start by a gap (02:30 given at 03:00 on an order that
+// starts at 03:00), the course is counted from that dose's reading.
+func (s *fixedSeries) courseEnd(n int) time.Time {
+	ls := s.start.In(s.loc)
+	startDay := localDay(s.start, s.loc)
+	endDay := localDay(addDays(s.start, n, s.loc), s.loc)
+	hh, mm, ss := ls.Clock()
+	startWall := int64(hh*3600 + mm*60 + ss)
+	if ls.Nanosecond() > 0 {
+		startWall++ // doses fall on whole minutes
+	}
+	if s.first.day == startDay {
+		startWall = min(startWall, int64(s.times[s.first.i].Minutes())*60)
+	}
+	endWall := int64(endDay)*secondsPerDay + startWall
+	// The first slot at or after the end on the wall clock, and its instant.
+	day := s.dr.next(endDay)
+	i := 0
+	if day == endDay {
+		for i < len(s.times) && int64(day)*secondsPerDay+int64(s.times[i].Minutes())*60 < endWall {
+			i++
+		}
+		if i == len(s.times) {
+			day, i = s.dr.next(endDay+1), 0
+		}
+	}
+	x := s.at(slot{day, i})
+	// If a slot of the course was moved onto x by a spring-forward gap, the
+	// dose at x belongs to the course and the next one ends it.
+	inCourse := false
+	if tr, ok := gapEndingAt(x, s.loc); ok {
+		lo := tr.At.Unix() + int64(tr.Before)
+		skipLo, skipHi := skippedDays(tr.At, tr.Before, tr.After)
+		for d := floorDiv(int(lo), secondsPerDay); d <= floorDiv(int(endWall), secondsPerDay); d++ {
+			if !s.dr.eligible(d) || (d >= skipLo && d <= skipHi) {
+				continue
+			}
+			for _, c := range s.times {
+				if w := int64(d)*secondsPerDay + int64(c.Minutes())*60; w >= lo && w < endWall {
+					inCourse = true
+				}
+			}
+		}
+	}
+	var end time.Time
+	s.each(x, func(at time.Time) bool {
+		if inCourse && !at.After(x) {
+			return true
+		}
+		end = at
+		return false
+	})
+	return end
+}
+
+// addDays returns the instant at t's wall-clock time on the n-th day after
+// t's date, under the package's DST rule. Days the zone skips altogether
+// (Pacific/Apia went from 29 to 31 December 2011) are not counted: a course
+// of N days lasts N days that the patient lives through.
 func addDays(t time.Time, n int, loc *time.Location) time.Time {
 	lt := t.In(loc)
 	y, m, d := lt.Date()
-	y, m, d = civil(dayNumber(y, m, d) + n)
+	first := dayNumber(y, m, d)
+	target := first + n
+	// Each block of skipped days before the target pushes it by the
+	// block's length. Transitions come in instant order, so their wall
+	// days only grow.
+	for p := lt; ; {
+		_, ze := p.ZoneBounds()
+		if ze.IsZero() {
+			break
+		}
+		_, before := p.Zone()
+		nx := ze.In(loc)
+		_, after := nx.Zone()
+		if floorDiv(int(ze.Unix())+before, secondsPerDay) > target {
+			break
+		}
+		if lo, hi := skippedDays(ze, before, after); lo <= hi && lo > first && lo <= target {
+			target += hi - lo + 1
+		}
+		p = nx
+	}
+	y, m, d = civil(target)
 	hh, mm, ss := lt.Clock()
 	return wallInstant(y, m, d, hh, mm, ss, lt.Nanosecond(), loc)
 }
@@ -224,6 +346,9 @@ func onceAt(r Rule, start time.Time, loc *time.Location) time.Time {
 	}
 	c := r.Times[0]
 	for n := localDay(start, loc); ; n++ {
+		if !dayExists(n, loc) {
+			continue // a day the zone skips has no 14:00
+		}
 		y, m, d := civil(n)
 		if at := wallInstant(y, m, d, c.Hour, c.Minute, 0, 0, loc); !at.Before(start) {
 			return at
@@ -235,8 +360,9 @@ func onceAt(r Rule, start time.Time, loc *time.Location) time.Time {
 // and an index into the sorted times); the map from slot to instant never
 // decreases, so the doses in a range are a run of consecutive slots, and two
 // slots share an instant only when both fall in the same spring-forward gap.
-// That keeps counting arithmetic: slots between two instants, minus the
-// slots merged in each gap in between.
+// Slots on a day the zone skips altogether are not doses at all. That keeps
+// counting arithmetic: slots between two instants, minus the slots merged
+// or dropped in each gap in between.
 type fixedSeries struct {
 	times []ClockTime
 	dr    dayRule
@@ -294,39 +420,47 @@ func (s *fixedSeries) countBefore(t time.Time) int {
 	sl, _ := s.seek(t)
 	n := s.index(sl)
 	gaps(s.loc, s.start, t, func(tr transition) {
-		if k := s.slotsInGap(tr); k > 1 {
-			n -= k - 1
-		}
+		n -= s.lostInGap(tr)
 	})
 	return n
 }
 
-// slotsInGap counts the slots whose wall time is skipped by a spring-forward
-// transition, plus one at the first wall time after it: all of them are
-// given once, at the transition instant.
-func (s *fixedSeries) slotsInGap(tr transition) int {
+// lostInGap counts the slots a spring-forward transition takes away. The
+// slots whose wall time the gap skips, plus one at the first wall time
+// after it, are all given once, at the transition instant; the slots on a
+// day the gap skips altogether are not given at all.
+func (s *fixedSeries) lostInGap(tr transition) int {
 	lo := tr.At.Unix() + int64(tr.Before) // wall reading where the gap begins
 	hi := tr.At.Unix() + int64(tr.After)  // first wall reading after it
-	k := 0
+	skipLo, skipHi := skippedDays(tr.At, tr.Before, tr.After)
+	merged, dropped := 0, 0
 	for day := floorDiv(int(lo), secondsPerDay); day <= floorDiv(int(hi), secondsPerDay); day++ {
 		if !s.dr.eligible(day) {
 			continue
 		}
+		if day >= skipLo && day <= skipHi {
+			dropped += len(s.times)
+			continue
+		}
 		for _, c := range s.times {
 			if w := int64(day)*secondsPerDay + int64(c.Minutes())*60; w >= lo && w <= hi {
-				k++
+				merged++
 			}
 		}
 	}
-	return k
+	return dropped + max(merged-1, 0)
 }
 
 func (s *fixedSeries) each(from time.Time, fn func(time.Time) bool) {
 	sl, at := s.seek(from)
 	var prev time.Time
+	existsDay, exists := sl.day-1, false
 	for {
+		if sl.day != existsDay {
+			existsDay, exists = sl.day, dayExists(sl.day, s.loc)
+		}
 		// Equal instants come only from one gap; the dose is given once.
-		if prev.IsZero() || at.After(prev) {
+		if exists && (prev.IsZero() || at.After(prev)) {
 			if !fn(at) {
 				return
 			}

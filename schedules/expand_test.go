@@ -257,3 +257,113 @@ func TestExpandEdgeCases(t *testing.T) {
 		}
 	})
 }
+
+// The clinical length of a course, across clock changes and skipped days
+// (issue 16): an interval rule for N days is N×24h/interval doses at exact
+// elapsed spacing; a clock-time rule for N days is N calendar days.
+func TestExpandCoursesKeepTheirLength(t *testing.T) {
+	tests := []struct {
+		name, zone, rule, start string
+		want                    []string // local "01-02 15:04 MST"
+	}{
+		{
+			name: "q12h for 1 day across fall back is two doses, 12 h apart",
+			zone: "America/New_York", rule: "q12h for 1 day", start: "2025-11-01T20:00:00-04:00",
+			want: []string{"11-01 20:00 EDT", "11-02 07:00 EST"},
+		},
+		{
+			name: "q12h for 1 day across spring forward is two doses, 12 h apart",
+			zone: "America/New_York", rule: "q12h for 1 day", start: "2025-03-08T20:00:00-05:00",
+			want: []string{"03-08 20:00 EST", "03-09 09:00 EDT"},
+		},
+		{
+			name: "daily at 09:00 for 3 days across spring forward is three doses at 09:00",
+			zone: "America/New_York", rule: "daily at 09:00 for 3 days", start: "2025-03-08T08:00:00-05:00",
+			want: []string{"03-08 09:00 EST", "03-09 09:00 EDT", "03-10 09:00 EDT"},
+		},
+		{
+			name: "daily at 09:00 across Samoa's skipped 30 December: no dose that day, none at midnight",
+			zone: "Pacific/Apia", rule: "daily at 09:00", start: "2011-12-28T08:00:00-10:00",
+			want: []string{"12-28 09:00 -10", "12-29 09:00 -10", "12-31 09:00 +14", "01-01 09:00 +14", "01-02 09:00 +14", "01-03 09:00 +14"},
+		},
+		{
+			name: "daily at 09:00 for 3 days across Samoa's skipped day is still three doses",
+			zone: "Pacific/Apia", rule: "daily at 09:00 for 3 days", start: "2011-12-29T08:00:00-10:00",
+			want: []string{"12-29 09:00 -10", "12-31 09:00 +14", "01-01 09:00 +14"},
+		},
+		{
+			name: "every other day across Samoa's skipped day gives no two doses hours apart",
+			zone: "Pacific/Apia", rule: "every other day at 09:00", start: "2011-12-28T08:00:00-10:00",
+			want: []string{"12-28 09:00 -10", "01-01 09:00 +14", "01-03 09:00 +14"},
+		},
+		{
+			name: "q8h is elapsed time across Samoa's skipped day",
+			zone: "Pacific/Apia", rule: "q8h x 4 doses", start: "2011-12-29T16:00:00-10:00",
+			want: []string{"12-29 16:00 -10", "12-31 00:00 +14", "12-31 08:00 +14", "12-31 16:00 +14"},
+		},
+		{
+			name: "once at 09:00 on Samoa's skipped day is the next day's 09:00",
+			zone: "Pacific/Apia", rule: "once at 09:00", start: "2011-12-29T10:00:00-10:00",
+			want: []string{"12-31 09:00 +14"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc := mustLoad(t, tt.zone)
+			r := MustParse(tt.rule)
+			start := mustTime(t, tt.start)
+			var got []string
+			for _, d := range Expand(r, start, time.Time{}, start, start.Add(6*24*time.Hour), loc) {
+				got = append(got, d.At.In(loc).Format("01-02 15:04 MST"))
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Expand(%q) from %s in %s\n got %v\nwant %v", tt.rule, tt.start, tt.zone, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExpandCourseOfAnIntervalRuleIsADoseCount(t *testing.T) {
+	ny := mustLoad(t, "America/New_York")
+	for _, tt := range []struct {
+		rule  string
+		start string
+		want  int
+	}{
+		{"q8h for 7 days", "2025-10-30T08:00:00-04:00", 21}, // across fall back
+		{"q8h for 7 days", "2025-03-05T08:00:00-05:00", 21}, // across spring forward
+		{"q12h for 1 day", "2025-11-01T20:00:00-04:00", 2},  // the issue's 3 doses
+		{"q16h for 1 day", "2025-11-01T20:00:00-04:00", 2},  // 24/16 rounded up
+		{"every 90 minutes for 1 day", "2025-11-01T20:00:00-04:00", 16},
+	} {
+		t.Run(tt.rule+" from "+tt.start, func(t *testing.T) {
+			start := mustTime(t, tt.start)
+			ds := Expand(MustParse(tt.rule), start, time.Time{}, start, start.Add(30*24*time.Hour), ny)
+			if len(ds) != tt.want {
+				t.Fatalf("%d doses, want %d: %s", len(ds), tt.want, fmtDoses(ds, ny))
+			}
+		})
+	}
+}
+
+func TestExpandTaperStepsHandOverAtTheElapsedInstant(t *testing.T) {
+	ny := mustLoad(t, "America/New_York")
+	r := MustParse("40 mg q12h x 2 days, then 20 mg q12h x 2 days")
+	for _, start := range []string{"2025-11-01T08:00:00-04:00", "2025-03-08T08:00:00-05:00"} {
+		t.Run("from "+start, func(t *testing.T) {
+			st := mustTime(t, start)
+			ds := Expand(r, st, time.Time{}, st, st.Add(10*24*time.Hour), ny)
+			var doses []string
+			for i, d := range ds {
+				doses = append(doses, d.Dose)
+				if want := st.Add(time.Duration(i) * 12 * time.Hour); !d.At.Equal(want) {
+					t.Errorf("dose %d at %v, want %v (12 h of elapsed time after the last)", i+1, d.At.In(ny), want.In(ny))
+				}
+			}
+			want := []string{"40 mg", "40 mg", "40 mg", "40 mg", "20 mg", "20 mg", "20 mg", "20 mg"}
+			if !reflect.DeepEqual(doses, want) {
+				t.Errorf("doses %v, want %v", doses, want)
+			}
+		})
+	}
+}

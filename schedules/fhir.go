@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -120,10 +121,12 @@ func FromFHIRTimingIn(t FHIRTiming, d Defaults, loc *time.Location) (Rule, Bound
 	switch {
 	case len(t.Event) > 0:
 		r, b, err = fromEvents(t, loc)
+	case t.Repeat != nil && t.Code != nil:
+		r, b, err = fromCodeAndRepeat(*t.Code, *t.Repeat, d, loc)
 	case t.Repeat != nil:
 		r, b, err = fromRepeat(*t.Repeat, d, loc)
 	case t.Code != nil:
-		r, err = fromCode(*t.Code, d)
+		r, _, err = fromCode(*t.Code, d)
 	default:
 		err = &FHIRError{Element: "repeat", Reason: "an empty Timing: no event, repeat or code"}
 	}
@@ -162,12 +165,11 @@ func fromEvents(t FHIRTiming, loc *time.Location) (Rule, Bounds, error) {
 }
 
 // fromCode reads a Timing given only as a code: an HL7 GTS abbreviation
-// (BID, Q4H, AM …) or, failing that, the text in our frequency language.
-func fromCode(c FHIRCodeableConcept, d Defaults) (Rule, error) {
-	for i, cd := range c.Coding {
-		if cd.System != "" && cd.System != gts {
-			continue
-		}
+// (BID, Q4H, AM …) or, failing that, the text in our frequency language. It
+// also returns the element the rule was read from.
+func fromCode(c FHIRCodeableConcept, d Defaults) (Rule, string, error) {
+	if i, cd, ok := gtsCoding(c); ok {
+		el := fmt.Sprintf("code.coding[%d].code", i)
 		text := cd.Code
 		switch strings.ToUpper(cd.Code) {
 		case "AM":
@@ -183,68 +185,193 @@ func fromCode(c FHIRCodeableConcept, d Defaults) (Rule, error) {
 		}
 		r, err := Parse(text, d)
 		if err != nil {
-			return Rule{}, &FHIRError{Element: fmt.Sprintf("code.coding[%d].code", i), Reason: "not a known frequency code", Err: err}
+			return Rule{}, el, &FHIRError{Element: el, Reason: "not a known frequency code", Err: err}
 		}
-		return r, nil
+		return r, el, nil
 	}
 	if c.Text == "" {
-		return Rule{}, &FHIRError{Element: "code", Reason: "no GTS abbreviation and no text"}
+		return Rule{}, "code", &FHIRError{Element: "code", Reason: "no GTS abbreviation and no text"}
 	}
 	r, err := Parse(c.Text, d)
 	if err != nil {
-		return Rule{}, &FHIRError{Element: "code.text", Reason: err.Error(), Err: err}
+		return Rule{}, "code.text", &FHIRError{Element: "code.text", Reason: err.Error(), Err: err}
 	}
-	return r, nil
+	return r, "code.text", nil
+}
+
+// gtsCoding returns the first coding that is (or may be) an HL7 GTS
+// abbreviation.
+func gtsCoding(c FHIRCodeableConcept) (int, FHIRCoding, bool) {
+	for i, cd := range c.Coding {
+		if cd.System == "" || cd.System == gts {
+			return i, cd, true
+		}
+	}
+	return 0, FHIRCoding{}, false
+}
+
+// hasSchedule reports whether a repeat says when doses fall, rather than
+// only bounding them (bounds, count) or how long each lasts (duration).
+func hasSchedule(rp FHIRTimingRepeat) bool {
+	return rp.Frequency != nil || rp.FrequencyMax != nil || rp.Period != nil || rp.PeriodMax != nil ||
+		rp.PeriodUnit != "" || len(rp.TimeOfDay) > 0 || len(rp.When) > 0 || len(rp.DayOfWeek) > 0 || rp.Offset != nil
+}
+
+// fromCodeAndRepeat reads a Timing with both a code and a repeat. FHIR
+// makes the code a complete statement of the schedule except for the
+// bounds, which apply over it: so a code with only bounds, count or duration
+// in the repeat is the code's schedule within those bounds, and a code with
+// a structured schedule must say the same thing (the structure may add what
+// the code leaves to the institution: clock times, days of the week). Only a
+// real contradiction is refused, naming both elements. Free text in
+// code.text describes a structured schedule for people and is read only
+// when the repeat has no schedule of its own.
+func fromCodeAndRepeat(c FHIRCodeableConcept, rp FHIRTimingRepeat, d Defaults, loc *time.Location) (Rule, Bounds, error) {
+	_, _, coded := gtsCoding(c)
+	if hasSchedule(rp) {
+		rr, b, err := fromRepeat(rp, d, loc)
+		if err != nil || !coded {
+			return rr, b, err
+		}
+		rc, codeEl, err := fromCode(c, d)
+		if err != nil {
+			return Rule{}, Bounds{}, err
+		}
+		if el, ok := sameSchedule(rc, rr, rp); !ok {
+			return Rule{}, Bounds{}, &FHIRError{Element: el,
+				Reason: fmt.Sprintf("says %q, which contradicts %s %q", rr.String(), codeEl, rc.String())}
+		}
+		if rr.Kind == KindFixed && len(rp.TimeOfDay) == 0 && len(rp.When) == 0 {
+			rr.Times = rc.Times // the code's own times (AM is the morning), not those of a bare frequency
+		}
+		return rr, b, nil
+	}
+	r, codeEl, err := fromCode(c, d)
+	if err != nil {
+		return Rule{}, Bounds{}, err
+	}
+	b, dur, count, err := repeatLimits(rp, loc)
+	if err != nil {
+		return Rule{}, Bounds{}, err
+	}
+	contradiction := func(el, what string) (Rule, Bounds, error) {
+		return Rule{}, Bounds{}, &FHIRError{Element: el, Reason: fmt.Sprintf("%s, which contradicts %s %q", what, codeEl, r.String())}
+	}
+	switch {
+	case count > 0 && (r.Kind == KindTaper || (r.Kind == KindOnce && count != 1)):
+		return contradiction("repeat.count", fmt.Sprintf("says %d doses", count))
+	case dur > 0 && (r.Kind == KindTaper || r.Kind == KindOnce):
+		return contradiction("repeat.boundsDuration", fmt.Sprintf("says %v", dur))
+	case count > 0 && r.Count > 0 && count != r.Count:
+		return contradiction("repeat.count", fmt.Sprintf("says %d doses", count))
+	case dur > 0 && r.Duration > 0 && dur != r.Duration:
+		return contradiction("repeat.boundsDuration", fmt.Sprintf("says %v", dur))
+	}
+	if r.Kind != KindOnce && count > 0 {
+		r.Count = count
+	}
+	if dur > 0 {
+		r.Duration = dur
+	}
+	return r, b, nil
+}
+
+// sameSchedule reports whether the schedule rr read from a repeat says what
+// the code's rule rc says, filling in only what the code leaves to the
+// institution (its clock times, the days of a daily rule). If not, it names
+// the repeat element that disagrees.
+func sameSchedule(rc, rr Rule, rp FHIRTimingRepeat) (string, bool) {
+	el := "repeat.period"
+	switch {
+	case rp.Period == nil && len(rp.When) > 0:
+		el = "repeat.when"
+	case rp.Period == nil && len(rp.TimeOfDay) > 0:
+		el = "repeat.timeOfDay"
+	case rp.Period == nil:
+		el = "repeat.dayOfWeek"
+	}
+	if rc.Kind != rr.Kind {
+		return el, false
+	}
+	switch rc.Kind {
+	case KindInterval:
+		return el, rc.Interval == rr.Interval
+	case KindFixed:
+		if len(rc.Times) != len(rr.Times) {
+			if rp.Frequency != nil {
+				return "repeat.frequency", false
+			}
+			return el, false
+		}
+		if rc.EveryNMonths != rr.EveryNMonths || max(rc.EveryNDays, 1) != max(rr.EveryNDays, 1) && !(len(rc.Weekdays) == 0 && len(rr.Weekdays) > 0 && rc.EveryNDays == 7 && len(rr.Weekdays) == 1) {
+			return el, false
+		}
+		if len(rc.Weekdays) > 0 && !slices.Equal(rc.Weekdays, rr.Weekdays) {
+			return "repeat.dayOfWeek", false
+		}
+	}
+	return "", true
+}
+
+// repeatLimits reads what bounds a repeat: boundsPeriod, boundsDuration and
+// count, refusing the ranges the model cannot hold.
+func repeatLimits(rp FHIRTimingRepeat, loc *time.Location) (b Bounds, dur time.Duration, count int, err error) {
+	fail := func(el, reason string, err error) (Bounds, time.Duration, int, error) {
+		return Bounds{}, 0, 0, &FHIRError{Element: "repeat." + el, Reason: reason, Err: err}
+	}
+	switch {
+	case rp.BoundsRange != nil:
+		return fail("boundsRange", "a range of durations is not supported; use boundsPeriod or boundsDuration", nil)
+	case rp.CountMax != nil:
+		return fail("countMax", "a range of counts is not supported", nil)
+	case rp.BoundsPeriod != nil && rp.BoundsDuration != nil:
+		return fail("boundsDuration", "give boundsPeriod or boundsDuration, not both", nil)
+	}
+	if bp := rp.BoundsPeriod; bp != nil {
+		if bp.Start != "" {
+			if b.Start, err = fhirDateTime(bp.Start, loc, false); err != nil {
+				return fail("boundsPeriod.start", err.Error(), err)
+			}
+		}
+		if bp.End != "" {
+			if b.End, err = fhirDateTime(bp.End, loc, true); err != nil {
+				return fail("boundsPeriod.end", err.Error(), err)
+			}
+		}
+	}
+	if q := rp.BoundsDuration; q != nil {
+		if dur, err = fhirDuration(*q); err != nil {
+			return fail("boundsDuration", err.Error(), err)
+		}
+	}
+	if rp.Count != nil {
+		if *rp.Count < 1 || *rp.Count > maxCount {
+			return fail("count", fmt.Sprintf("out of range 1-%d", maxCount), nil)
+		}
+		count = *rp.Count
+	}
+	return b, dur, count, nil
 }
 
 func fromRepeat(rp FHIRTimingRepeat, d Defaults, loc *time.Location) (Rule, Bounds, error) {
 	fail := func(el, format string, args ...any) (Rule, Bounds, error) {
 		return Rule{}, Bounds{}, &FHIRError{Element: "repeat." + el, Reason: fmt.Sprintf(format, args...)}
 	}
+	b, dur, count, err := repeatLimits(rp, loc)
+	if err != nil {
+		return Rule{}, Bounds{}, err
+	}
 	switch {
-	case rp.BoundsRange != nil:
-		return fail("boundsRange", "a range of durations is not supported; use boundsPeriod or boundsDuration")
-	case rp.CountMax != nil:
-		return fail("countMax", "a range of counts is not supported")
-	case rp.FrequencyMax != nil:
-		return fail("frequencyMax", "a range of frequencies is not supported")
-	case rp.PeriodMax != nil:
-		return fail("periodMax", "a range of periods is not supported")
-	case rp.Offset != nil:
-		return fail("offset", "an offset from an event is not supported; give timeOfDay")
-	case rp.BoundsPeriod != nil && rp.BoundsDuration != nil:
-		return fail("boundsDuration", "give boundsPeriod or boundsDuration, not both")
 	case len(rp.When) > 0 && len(rp.TimeOfDay) > 0:
 		return fail("when", "when and timeOfDay cannot both be given (FHIR invariant tim-10)")
-	}
-
-	var b Bounds
-	if bp := rp.BoundsPeriod; bp != nil {
-		var err error
-		if bp.Start != "" {
-			if b.Start, err = fhirDateTime(bp.Start, loc, false); err != nil {
-				return Rule{}, Bounds{}, &FHIRError{Element: "repeat.boundsPeriod.start", Reason: err.Error(), Err: err}
-			}
-		}
-		if bp.End != "" {
-			if b.End, err = fhirDateTime(bp.End, loc, true); err != nil {
-				return Rule{}, Bounds{}, &FHIRError{Element: "repeat.boundsPeriod.end", Reason: err.Error(), Err: err}
-			}
-		}
-	}
-	var dur time.Duration
-	if q := rp.BoundsDuration; q != nil {
-		var err error
-		if dur, err = fhirDuration(*q); err != nil {
-			return Rule{}, Bounds{}, &FHIRError{Element: "repeat.boundsDuration", Reason: err.Error(), Err: err}
-		}
-	}
-	count := 0
-	if rp.Count != nil {
-		if *rp.Count < 1 || *rp.Count > maxCount {
-			return fail("count", "out of range 1-%d", maxCount)
-		}
-		count = *rp.Count
+	case rp.Offset != nil && len(rp.When) == 0:
+		return fail("offset", "an offset counts from an event in when; give timeOfDay")
+	case rp.Offset != nil && (*rp.Offset < 0 || *rp.Offset >= 24*60):
+		return fail("offset", "out of range 0-1439 minutes")
+	case rp.FrequencyMax != nil && (rp.Frequency == nil || *rp.FrequencyMax < *rp.Frequency):
+		return fail("frequencyMax", "needs a frequency no greater than it")
+	case rp.PeriodMax != nil && (rp.Period == nil || *rp.PeriodMax < *rp.Period):
+		return fail("periodMax", "needs a period no greater than it")
 	}
 
 	var times []ClockTime
@@ -256,11 +383,16 @@ func fromRepeat(rp FHIRTimingRepeat, d Defaults, loc *time.Location) (Rule, Boun
 		times = append(times, c)
 	}
 	for i, w := range rp.When {
-		ts, ok := d.Lookup(w)
-		if !ok || !fhirWhen[w] {
+		ts, ok := whenTimes(w, rp.Offset, d)
+		if !ok {
 			return fail(fmt.Sprintf("when[%d]", i), "no unit default time for event %q; give timeOfDay", w)
 		}
 		times = append(times, ts...)
+	}
+	// "BID before meals" (frequency 2 with a code of three meals) is the
+	// first and the last meal: breakfast and the evening meal.
+	if len(rp.When) == 1 && mealEvents[rp.When[0]] && rp.Frequency != nil && *rp.Frequency == 2 && len(times) == 3 {
+		times = []ClockTime{times[0], times[2]}
 	}
 	if n := len(normTimes(times)); n != len(times) {
 		return fail("timeOfDay", "a time of day is repeated")
@@ -323,7 +455,12 @@ func fromRepeat(rp FHIRTimingRepeat, d Defaults, loc *time.Location) (Rule, Boun
 	if rp.Frequency != nil {
 		f = *rp.Frequency
 	}
+	// A range of periods ("every 4-6 hours") is scheduled at its longest
+	// period: the fewest doses the order allows.
 	p := *rp.Period
+	if rp.PeriodMax != nil {
+		p = *rp.PeriodMax
+	}
 	if f < 1 || f > maxTimesPerDay*maxDays {
 		return fail("frequency", "out of range")
 	}
@@ -385,10 +522,14 @@ func fromRepeat(rp FHIRTimingRepeat, d Defaults, loc *time.Location) (Rule, Boun
 			return fail("period", "every %d weeks on named days is not supported", n)
 		case days != nil && rp.Frequency != nil && f != len(days) && f != perWeek:
 			return fail("frequency", "says %d a week but dayOfWeek names %d days", f, len(days))
-		case days == nil && f != 1:
+		case days == nil && f != 1 && (n != 1 || weeklyDays[f] == nil):
 			return fail("frequency", "%d a week needs dayOfWeek to say which days", f)
+		case days == nil && f != 1:
+			// "Three times a week" at the institution's days, like BID at
+			// its times.
+			r.Weekdays = weeklyDays[f]
 		}
-		if days == nil {
+		if r.Weekdays == nil {
 			r.EveryNDays = 7 * n
 		}
 		if err := defaults("WEEKLY", 1); err != nil {
@@ -414,7 +555,55 @@ func fromRepeat(rp FHIRTimingRepeat, d Defaults, loc *time.Location) (Rule, Boun
 	default:
 		return fail("periodUnit", "%q is not s, min, h, d, wk, mo or a", rp.PeriodUnit)
 	}
+	// A range of frequencies ("3-4 times a day") is the lower frequency as a
+	// schedule, and the rest as needed within the same period.
+	if rp.FrequencyMax != nil && *rp.FrequencyMax > f {
+		per, ok := map[string]float64{"s": 1, "min": 60, "h": 3600, "d": 86400, "wk": 7 * 86400}[rp.PeriodUnit]
+		if !ok || p*per > float64(maxInterval/time.Second) || p*per != math.Trunc(p*per/60)*60 {
+			return fail("frequencyMax", "a range of frequencies per %v %s is not supported", p, rp.PeriodUnit)
+		}
+		r.PRN = &PRN{MaxDoses: *rp.FrequencyMax - f, Per: time.Duration(p*per) * time.Second}
+	}
 	return r, b, nil
+}
+
+// weeklyDays are the institution's days for N doses a week when the order
+// does not name them, as BID is at the institution's times.
+var weeklyDays = map[int][]time.Weekday{
+	2: {time.Monday, time.Thursday},
+	3: {time.Monday, time.Wednesday, time.Friday},
+}
+
+// mealEvents are the EventTiming codes of all three meals.
+var mealEvents = map[string]bool{"AC": true, "PC": true, "C": true}
+
+// whenTimes returns the clock times of an EventTiming code, moved by offset
+// minutes: before the meal for the before-meal codes (AC, ACM …), counted
+// from the meal itself, and after the event for every other code, as FHIR
+// defines offset.
+func whenTimes(w string, offset *int, d Defaults) ([]ClockTime, bool) {
+	if !fhirWhen[w] {
+		return nil, false
+	}
+	if offset == nil || *offset == 0 {
+		return d.Lookup(w)
+	}
+	sign, event := 1, w
+	if strings.HasPrefix(w, "AC") {
+		sign, event = -1, "C"+strings.TrimPrefix(w, "AC")
+	} else if strings.HasPrefix(w, "PC") {
+		event = "C" + strings.TrimPrefix(w, "PC")
+	}
+	ts, ok := d.Lookup(event)
+	if !ok {
+		return nil, false
+	}
+	out := make([]ClockTime, len(ts))
+	for i, t := range ts {
+		m := floorMod(t.Minutes()+sign**offset, 24*60)
+		out[i] = ClockTime{m / 60, m % 60}
+	}
+	return out, true
 }
 
 // fhirWhen are the EventTiming codes with unit default times (see Defaults).

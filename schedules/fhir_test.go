@@ -1,9 +1,11 @@
 package schedules
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -33,6 +35,19 @@ func TestFromFHIRTimingMapsOntoTheSameRules(t *testing.T) {
 		{"GTS bedtime", `{"code":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation","code":"BED"}]}}`, "daily at 21:00"},
 		{"code text in our language", `{"code":{"text":"q6h x 4 doses"}}`, "every 6 hours x 4 doses"},
 		{"our own export of STAT", `{"repeat":{"count":1},"code":{"text":"STAT"}}`, "STAT"},
+		{"GTS code with bounds only", `{"code":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation","code":"BID"}]},"repeat":{"boundsPeriod":{"start":"2025-03-08T09:00:00-05:00"}}}`, "BID at 09:00, 21:00"},
+		{"GTS code with a course", `{"code":{"coding":[{"code":"Q8H"}]},"repeat":{"boundsDuration":{"value":7,"unit":"d","system":"http://unitsofmeasure.org","code":"d"}}}`, "every 8 hours for 7 days"},
+		{"GTS code with a count", `{"code":{"coding":[{"code":"TID"}]},"repeat":{"count":6}}`, "TID at 09:00, 14:00, 21:00 x 6 doses"},
+		{"code text with a course", `{"code":{"text":"daily at 08:00"},"repeat":{"boundsDuration":{"value":3,"code":"d"}}}`, "daily at 08:00 for 3 days"},
+		{"GTS code and the same structure with clock times", `{"code":{"coding":[{"code":"BID"}]},"repeat":{"frequency":2,"period":1,"periodUnit":"d","timeOfDay":["08:00:00","20:00:00"]}}`, "BID at 08:00, 20:00"},
+		{"GTS code AM keeps its morning time beside a bare frequency", `{"code":{"coding":[{"code":"AM"}]},"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}`, "daily at 08:00"},
+		{"GTS code QD and weekdays", `{"code":{"coding":[{"code":"QD"}]},"repeat":{"frequency":1,"period":1,"periodUnit":"d","dayOfWeek":["mon","thu"]}}`, "Mon, Thu at 09:00"},
+		{"a range of frequencies: the rest as needed", `{"repeat":{"frequency":3,"frequencyMax":4,"period":1,"periodUnit":"d"}}`, "TID at 09:00, 14:00, 21:00 and PRN max 1 dose/24h"},
+		{"a range of periods: the longest", `{"repeat":{"frequency":1,"period":4,"periodMax":6,"periodUnit":"h"}}`, "every 6 hours"},
+		{"30 minutes before meals: from the meal times", `{"repeat":{"frequency":3,"period":1,"periodUnit":"d","when":["AC"],"offset":30}}`, "TID at 07:30, 11:30, 16:30"},
+		{"15 minutes after breakfast", `{"repeat":{"when":["PCM"],"offset":15}}`, "daily at 08:15"},
+		{"BID before meals is breakfast and the evening meal", `{"repeat":{"frequency":2,"period":1,"periodUnit":"d","when":["AC"]}}`, "BID at 07:30, 16:30"},
+		{"three times a week at the institution's days", `{"repeat":{"frequency":3,"period":1,"periodUnit":"wk"}}`, "Mon, Wed, Fri at 09:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,11 +111,19 @@ func TestFromFHIRTimingNamesTheUnsupportedElement(t *testing.T) {
 	tests := []struct {
 		name, json, element string
 	}{
-		{"frequencyMax", `{"repeat":{"frequency":1,"frequencyMax":2,"period":4,"periodUnit":"h"}}`, "repeat.frequencyMax"},
-		{"periodMax", `{"repeat":{"frequency":1,"period":4,"periodMax":6,"periodUnit":"h"}}`, "repeat.periodMax"},
+		{"frequencyMax below frequency", `{"repeat":{"frequency":3,"frequencyMax":2,"period":1,"periodUnit":"d"}}`, "repeat.frequencyMax"},
+		{"frequencyMax per month", `{"repeat":{"frequency":1,"frequencyMax":2,"period":1,"periodUnit":"mo"}}`, "repeat.frequencyMax"},
+		{"periodMax below period", `{"repeat":{"frequency":1,"period":6,"periodMax":4,"periodUnit":"h"}}`, "repeat.periodMax"},
 		{"boundsRange", `{"repeat":{"boundsRange":{"low":{"value":1}},"frequency":1,"period":1,"periodUnit":"d"}}`, "repeat.boundsRange"},
 		{"countMax", `{"repeat":{"count":1,"countMax":3}}`, "repeat.countMax"},
-		{"offset", `{"repeat":{"when":["AC"],"offset":30}}`, "repeat.offset"},
+		{"offset without an event", `{"repeat":{"timeOfDay":["08:00:00"],"offset":30}}`, "repeat.offset"},
+		{"code BID and three a day", `{"code":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation","code":"BID"}]},"repeat":{"frequency":3,"period":1,"periodUnit":"d"}}`, "repeat.frequency"},
+		{"code Q4H and every 6 hours", `{"code":{"coding":[{"code":"Q4H"}]},"repeat":{"frequency":1,"period":6,"periodUnit":"h"}}`, "repeat.period"},
+		{"code QD and an interval", `{"code":{"coding":[{"code":"QD"}]},"repeat":{"frequency":1,"period":24,"periodUnit":"h"}}`, "repeat.period"},
+		{"a bad repeat element is named even beside a code", `{"code":{"text":"x"},"repeat":{"dayOfWeek":["mon","bad"]}}`, "repeat.dayOfWeek[1]"},
+		{"code text with 4 doses and count 5", `{"code":{"text":"q6h x 4 doses"},"repeat":{"count":5}}`, "repeat.count"},
+		{"code STAT and a course", `{"code":{"text":"STAT"},"repeat":{"boundsDuration":{"value":2,"code":"d"}}}`, "repeat.boundsDuration"},
+		{"unknown code with bounds", `{"code":{"coding":[{"code":"XYZ"}]},"repeat":{"boundsPeriod":{"start":"2025-01-01T00:00:00Z"}}}`, "code.coding[0].code"},
 		{"yearly", `{"repeat":{"frequency":1,"period":1,"periodUnit":"a"}}`, "repeat.periodUnit"},
 		{"unknown period unit", `{"repeat":{"frequency":1,"period":1,"periodUnit":"fortnight"}}`, "repeat.periodUnit"},
 		{"when and timeOfDay", `{"repeat":{"when":["MORN"],"timeOfDay":["08:00:00"]}}`, "repeat.when"},
@@ -185,3 +208,56 @@ func TestToFHIRTimingOfTaperStepsAndSTAT(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The Timing examples of the FHIR specification's own data types page, and
+// its table of codes with their structured equivalents, are all read and
+// give the expected instants (testdata/fhir-timing-examples.json).
+func TestFromFHIRTimingSpecificationExamples(t *testing.T) {
+	raw, err := os.ReadFile("testdata/fhir-timing-examples.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Source   string `json:"source"`
+		Zone     string `json:"zone"`
+		Start    string `json:"start"`
+		Examples []struct {
+			Description string          `json:"description"`
+			Timing      json.RawMessage `json:"timing"`
+			Doses       []string        `json:"doses"`
+		} `json:"examples"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(file.Source, "hl7.org/fhir/R4/datatypes.html#Timing") || len(file.Examples) < 26 {
+		t.Fatalf("testdata lost its source or examples: %q, %d examples", file.Source, len(file.Examples))
+	}
+	loc := mustLoad(t, file.Zone)
+	for _, ex := range file.Examples {
+		t.Run(ex.Description, func(t *testing.T) {
+			var ft FHIRTiming
+			dec := json.NewDecoder(bytes.NewReader(ex.Timing))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&ft); err != nil {
+				t.Fatal(err)
+			}
+			r, b, err := FromFHIRTimingIn(ft, Defaults{}, loc)
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			start := mustTime(t, file.Start)
+			if !b.Start.IsZero() {
+				start = b.Start
+			}
+			to := start.In(loc).AddDate(0, 0, 3)
+			var got []string
+			for _, d := range Expand(r, start, b.End, start, to, loc) {
+				got = append(got, d.At.In(loc).Format("01-02 15:04 MST"))
+			}
+			if !reflect.DeepEqual(got, ex.Doses) {
+				t.Errorf("%q from %s\n got %q\nwant %q", r.Text, start.In(loc).Format(time.RFC3339), got, ex.Doses)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package schedules
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -65,9 +66,46 @@ func refResolve(y int, m time.Month, d, hh, mm int, loc *time.Location) time.Tim
 	panic("refResolve: no instant found")
 }
 
+// refDayExists reports whether some instant reads the date y-m-d in loc:
+// the first instant at or after its midnight is still on that date.
+func refDayExists(day time.Time, loc *time.Location) bool {
+	key := dayKey{loc, day.Format(time.DateOnly)}
+	dayExistsMu.Lock()
+	ok, seen := dayExistsMemo[key]
+	dayExistsMu.Unlock()
+	if seen {
+		return ok
+	}
+	at := refResolve(day.Year(), day.Month(), day.Day(), 0, 0, loc).In(loc)
+	ok = at.Year() == day.Year() && at.YearDay() == day.YearDay()
+	dayExistsMu.Lock()
+	dayExistsMemo[key] = ok
+	dayExistsMu.Unlock()
+	return ok
+}
+
+// The brute-force scan is slow; each day's answer is kept.
+type dayKey struct {
+	loc *time.Location
+	day string
+}
+
+var (
+	dayExistsMu   sync.Mutex
+	dayExistsMemo = map[dayKey]bool{}
+)
+
+// refAddDays walks n days that exist in loc from t's date and returns t's
+// wall time on the last of them.
 func refAddDays(t time.Time, n int, loc *time.Location) time.Time {
 	lt := t.In(loc)
-	d := time.Date(lt.Year(), lt.Month(), lt.Day()+n, 0, 0, 0, 0, time.UTC)
+	d := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, time.UTC)
+	for k := 0; k < n; {
+		d = d.AddDate(0, 0, 1)
+		if refDayExists(d, loc) {
+			k++
+		}
+	}
 	return refResolve(d.Year(), d.Month(), d.Day(), lt.Hour(), lt.Minute(), loc)
 }
 
@@ -87,6 +125,9 @@ func refSingle(r Rule, start, end time.Time, loc *time.Location) []time.Time {
 			ls := start.In(loc)
 			for k := 0; ; k++ {
 				d := time.Date(ls.Year(), ls.Month(), ls.Day()+k, 0, 0, 0, 0, time.UTC)
+				if !refDayExists(d, loc) {
+					continue
+				}
 				at = refResolve(d.Year(), d.Month(), d.Day(), r.Times[0].Hour, r.Times[0].Minute, loc)
 				if !at.Before(start) {
 					break
@@ -105,7 +146,7 @@ func refSingle(r Rule, start, end time.Time, loc *time.Location) []time.Time {
 	le := end.In(loc)
 	last := time.Date(le.Year(), le.Month(), le.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 2)
 	for day, k := first.AddDate(0, 0, -2), -2; !day.After(last); day, k = day.AddDate(0, 0, 1), k+1 {
-		if !refEligible(r, first, day, k) {
+		if !refEligible(r, first, day, k) || !refDayExists(day, loc) {
 			continue
 		}
 		for _, c := range r.Times {
@@ -169,15 +210,21 @@ func refExpand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Do
 			}
 			var list []time.Time
 			var stepEnd time.Time
+			count := st.Count
+			if st.Days > 0 && st.Rule.Kind == KindInterval {
+				// N days of an interval rule are N×24h of doses.
+				for at := stepStart; at.Before(stepStart.Add(time.Duration(st.Days) * 24 * time.Hour)); at = at.Add(st.Rule.Interval) {
+					count++
+				}
+			}
 			switch {
-			case st.Days > 0:
-				stepEnd = refAddDays(stepStart, st.Days, loc)
-				list = refSingle(st.Rule, stepStart, stepEnd, loc)
-			case st.Count > 0:
-				horizon := stepStart.Add(time.Duration(st.Count+2) * refPeriod(st.Rule))
+			case count > 0:
+				horizon := stepStart.Add(time.Duration(count+2) * refPeriod(st.Rule))
 				list = refSingle(st.Rule, stepStart, horizon, loc)
-				stepEnd = list[st.Count]
-				list = list[:st.Count]
+				stepEnd = list[count]
+				list = list[:count]
+			case st.Days > 0:
+				list, stepEnd = refCourse(st.Rule, stepStart, st.Days, loc)
 			default:
 				list = refSingle(st.Rule, stepStart, end, loc)
 			}
@@ -191,16 +238,25 @@ func refExpand(r Rule, start, stop, from, to time.Time, loc *time.Location) []Do
 			stepStart = stepEnd
 		}
 	} else {
+		list := refSingle(r, start, end, loc)
 		if r.Duration > 0 {
 			de := start.Add(r.Duration)
-			if r.Duration%(24*time.Hour) == 0 {
-				de = refAddDays(start, int(r.Duration/(24*time.Hour)), loc)
+			if r.Kind != KindInterval && r.Duration%(24*time.Hour) == 0 {
+				var course []time.Time
+				course, de = refCourse(r, start, int(r.Duration/(24*time.Hour)), loc)
+				list = nil
+				for _, at := range course {
+					if at.Before(end) {
+						list = append(list, at)
+					}
+				}
 			}
 			if de.Before(end) {
 				end = de
 			}
+			list = slices.DeleteFunc(list, func(at time.Time) bool { return !at.Before(end) })
 		}
-		for i, at := range refSingle(r, start, end, loc) {
+		for i, at := range list {
 			if r.Count > 0 && i >= r.Count {
 				break
 			}
@@ -228,3 +284,56 @@ func refPeriod(r Rule) time.Duration {
 	}
 	return 8 * 24 * time.Hour
 }
+
+// refCourse lists the doses of a course of n calendar days of fixed rule r
+// from start, read on the wall clock: every dose of a time of day whose
+// reading comes before the start's reading n days (that exist) later, at or
+// after start, once per instant. end is the next dose after them.
+func refCourse(r Rule, start time.Time, n int, loc *time.Location) (doses []time.Time, end time.Time) {
+	endLocal := refAddDays(start, n, loc).In(loc)
+	endDay := time.Date(endLocal.Year(), endLocal.Month(), endLocal.Day(), 0, 0, 0, 0, time.UTC)
+	ls := start.In(loc)
+	startWall := time.Duration(ls.Hour())*time.Hour + time.Duration(ls.Minute())*time.Minute +
+		time.Duration(ls.Second())*time.Second + time.Duration(ls.Nanosecond())
+	endWall := endDay.Add(startWall)
+	first := time.Date(ls.Year(), ls.Month(), ls.Day(), 0, 0, 0, 0, time.UTC)
+	// A dose of the start date moved forward onto the start by a gap counts
+	// the course from its own reading.
+	for _, c := range r.Times {
+		wall := first.Add(time.Duration(c.Minutes()) * time.Minute)
+		if refEligible(r, first, first, 0) && refResolve(first.Year(), first.Month(), first.Day(), c.Hour, c.Minute, loc).Equal(start) && wall.Before(first.Add(startWall)) {
+			endWall = endDay.Add(wall.Sub(first))
+			break
+		}
+	}
+	var after []time.Time
+	for day, k := first.AddDate(0, 0, -2), -2; day.Before(endDay.AddDate(0, 0, 2+2*refPeriodDays(r))); day, k = day.AddDate(0, 0, 1), k+1 {
+		if !refEligible(r, first, day, k) || !refDayExists(day, loc) {
+			continue
+		}
+		for _, c := range r.Times {
+			at := refResolve(day.Year(), day.Month(), day.Day(), c.Hour, c.Minute, loc)
+			if at.Before(start) {
+				continue
+			}
+			if wall := day.Add(time.Duration(c.Minutes()) * time.Minute); wall.Before(endWall) {
+				doses = append(doses, at)
+			} else {
+				after = append(after, at)
+			}
+		}
+	}
+	sortUniq := func(ts []time.Time) []time.Time {
+		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+		return slices.CompactFunc(ts, func(a, b time.Time) bool { return a.Equal(b) })
+	}
+	doses, after = sortUniq(doses), sortUniq(after)
+	for _, at := range after {
+		if len(doses) == 0 || at.After(doses[len(doses)-1]) {
+			return doses, at
+		}
+	}
+	panic("refCourse: no dose after the course")
+}
+
+func refPeriodDays(r Rule) int { return int(refPeriod(r) / (24 * time.Hour)) }

@@ -117,8 +117,9 @@ type Rule struct {
 	// Count stops the rule after this many doses ("x 5 doses"); 0 = no limit.
 	Count int
 	// Duration stops the rule this long after the order start ("for 7 days");
-	// 0 = until the order stops. Whole days are calendar days in the unit's
-	// zone, so a DST change inside the period neither adds nor drops a dose.
+	// 0 = until the order stops. On an interval rule it is elapsed time, a
+	// number of doses; on a clock-time rule whole days are calendar days in
+	// the unit's zone (see the package documentation).
 	Duration time.Duration
 
 	// PRN holds the as-needed limits: set with Kind == KindPRN for an
@@ -147,7 +148,7 @@ type PRN struct {
 // Step is one step of a taper.
 type Step struct {
 	Rule  Rule   // the step's frequency: KindFixed or KindInterval
-	Days  int    // the step lasts this many calendar days; or
+	Days  int    // the step lasts this many days (doses of an interval, calendar days of clock times); or
 	Count int    // the step lasts this many doses; neither = until the order stops (last step only)
 	Dose  string // the step's dose as written, e.g. "40 mg"
 }

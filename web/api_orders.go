@@ -263,6 +263,7 @@ type previewDoseJSON struct {
 	WindowEnd   time.Time `json:"window_end"`
 	Step        int       `json:"step,omitempty"`
 	Dose        string    `json:"dose,omitempty"`
+	ClockChange string    `json:"clock_change,omitempty"`
 }
 
 // SchedulePreview is the JSON of a schedule preview (API and CLI).
@@ -279,7 +280,7 @@ type SchedulePreview struct {
 func NewSchedulePreview(freq, tz, canonical, kind, class string, doses []mar.PreviewDose) SchedulePreview {
 	out := SchedulePreview{Frequency: freq, Canonical: canonical, Kind: kind, WindowClass: class, TimeZone: tz, Doses: []previewDoseJSON{}}
 	for _, d := range doses {
-		out.Doses = append(out.Doses, previewDoseJSON{At: d.At, Local: d.Local.Format("2006-01-02 15:04 MST (-07:00)"), WindowStart: d.WindowStart, WindowEnd: d.WindowEnd, Step: d.Step, Dose: d.Dose})
+		out.Doses = append(out.Doses, previewDoseJSON{At: d.At, Local: d.Local.Format("2006-01-02 15:04 MST (-07:00)"), WindowStart: d.WindowStart, WindowEnd: d.WindowEnd, Step: d.Step, Dose: d.Dose, ClockChange: d.ClockChange})
 	}
 	return out
 }

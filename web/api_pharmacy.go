@@ -36,6 +36,15 @@ type queueItemJSON struct {
 	NeedsClarifying   bool                `json:"awaiting_clarification"`
 	AllergyConflict   bool                `json:"allergy_conflict"`
 	DuplicateDetected bool                `json:"duplicate_detected"`
+	// ClockChanges are the order's doses in the next two weeks whose local
+	// time a clock change moved, each with a short note.
+	ClockChanges []clockChangeJSON `json:"clock_changes"`
+}
+
+type clockChangeJSON struct {
+	At    time.Time `json:"at"`
+	Local string    `json:"local"`
+	Note  string    `json:"note"`
 }
 
 func (s *Server) pharmacyQueue(c *gin.Context) {
@@ -47,7 +56,10 @@ func (s *Server) pharmacyQueue(c *gin.Context) {
 	out := make([]queueItemJSON, 0, len(items))
 	for _, it := range items {
 		q := queueItemJSON{Order: toOrderJSON(it.Order), Resident: toResidentJSON(it.Resident), Stat: it.Stat,
-			AllergyConflicts: []allergyJSON{}, DuplicateTherapy: []orderJSON{}, Clarifications: []clarificationJSON{}}
+			AllergyConflicts: []allergyJSON{}, DuplicateTherapy: []orderJSON{}, Clarifications: []clarificationJSON{}, ClockChanges: []clockChangeJSON{}}
+		for _, d := range it.ClockChanges {
+			q.ClockChanges = append(q.ClockChanges, clockChangeJSON{At: d.At, Local: d.Local.Format("2006-01-02 15:04 MST"), Note: d.ClockChange})
+		}
 		if it.Product != nil {
 			p := toProductJSON(*it.Product)
 			q.Product = &p

@@ -257,7 +257,7 @@ func TestFHIRPatientsOrdersAndTheirErrors(t *testing.T) {
 				{"unknown patient", fixtureFHIR(t, "medicationrequest-rxnorm-prn.json", map[string]string{"PATIENT": "pat1", "DATE": vars["DATE"]}), 422, "MedicationRequest.subject"},
 				{"unknown drug", bytes.Replace(fixtureFHIR(t, "medicationrequest-rxnorm-prn.json", vars), []byte(`"198440"`), []byte(`"1049221"`), 1), 422, "MedicationRequest.medication"},
 				{"taper", bytes.Replace(fixtureFHIR(t, "medicationrequest-cerner-style.json", vars), []byte(`"dosageInstruction": [`), []byte(`"dosageInstruction": [{"text": "first"},`), 1), 422, "MedicationRequest.dosageInstruction[1]"},
-				{"unreadable timing", bytes.Replace(fixtureFHIR(t, "medicationrequest-cerner-style.json", vars), []byte(`"frequency": 2,`), []byte(`"frequency": 2, "frequencyMax": 3,`), 1), 422, "MedicationRequest.dosageInstruction[0].timing.repeat.frequencyMax"},
+				{"unreadable timing", bytes.Replace(fixtureFHIR(t, "medicationrequest-cerner-style.json", vars), []byte(`"frequency": 2,`), []byte(`"frequency": 2, "countMax": 3,`), 1), 422, "MedicationRequest.dosageInstruction[0].timing.repeat.countMax"},
 				{"infusion rate", bytes.Replace(fixtureFHIR(t, "medicationrequest-cerner-style.json", vars), []byte(`"doseQuantity": {"value": 1, "unit": "tab", "system": "http://unitsofmeasure.org", "code": "{tbl}"}`), []byte(`"rateQuantity": {"value": 125, "unit": "mL/h"}`), 1), 422, "MedicationRequest.dosageInstruction[0].doseAndRate[0].rate[x]"},
 				{"wrong resource type", fixtureFHIR(t, "patient-example.json", nil), 400, "MedicationRequest.resourceType"},
 				{"malformed JSON", []byte(`{"resourceType": "MedicationRequest",`), 400, "MedicationRequest"},

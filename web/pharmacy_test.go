@@ -378,3 +378,84 @@ func TestPRNPsychotropicLimitRenewalAndExpiry(t *testing.T) {
 		})
 	}
 }
+
+// A dose whose local time a clock change moves is named, with a short note,
+// in the verification queue and in the schedule preview (issue 16). The
+// order starts on a fixed future spring-forward night, so the test does not
+// depend on today's date.
+func TestClockChangeWarningsInTheQueueAndThePreview(t *testing.T) {
+	env := testenv.Start(t, "sqlite", testenv.Options{})
+	charge, ph := env.Login(t, "charge"), env.Login(t, "pharmacist")
+	var units struct {
+		Items []struct {
+			ID       string `json:"id"`
+			TimeZone string `json:"time_zone"`
+		} `json:"items"`
+	}
+	charge.JSON("GET", "/api/v1/units", nil, &units)
+	var rs residentsList
+	charge.JSON("GET", "/api/v1/residents", nil, &rs)
+	resident := ""
+	for _, r := range rs.Items {
+		for _, u := range units.Items {
+			if u.ID == r.UnitID && u.TimeZone == "America/New_York" && resident == "" {
+				resident = r.ID
+			}
+		}
+	}
+	if resident == "" {
+		t.Fatal("no resident on a New York unit")
+	}
+	// New York springs forward on 14 March 2027: 02:30 does not exist.
+	start := time.Date(2027, 3, 12, 12, 0, 0, 0, time.UTC)
+	var o idJSON
+	if st := charge.JSON("POST", "/api/v1/orders", map[string]any{"resident_id": resident, "product_id": productID(t, ph, "Metoprolol"),
+		"dose_value": 25, "dose_unit": "mg", "route": "oral", "frequency": "daily at 02:30", "start_at": start}, &o); st != http.StatusCreated {
+		t.Fatalf("order: %d", st)
+	}
+	var q struct {
+		Items []struct {
+			Order struct {
+				ID string `json:"id"`
+			} `json:"order"`
+			ClockChanges []struct {
+				At    time.Time `json:"at"`
+				Local string    `json:"local"`
+				Note  string    `json:"note"`
+			} `json:"clock_changes"`
+		} `json:"items"`
+	}
+	ph.JSON("GET", "/api/v1/pharmacy/queue", nil, &q)
+	found := false
+	for _, it := range q.Items {
+		if it.Order.ID != o.ID {
+			continue
+		}
+		found = true
+		if len(it.ClockChanges) != 1 || !it.ClockChanges[0].At.Equal(time.Date(2027, 3, 14, 7, 0, 0, 0, time.UTC)) ||
+			it.ClockChanges[0].Local != "2027-03-14 03:00 EDT" || !strings.Contains(it.ClockChanges[0].Note, "02:30 does not exist on 14 Mar") {
+			t.Errorf("clock changes = %+v, want the 14 March dose moved to 03:00 EDT", it.ClockChanges)
+		}
+	}
+	if !found {
+		t.Fatal("order not in the queue")
+	}
+	var p struct {
+		Doses []struct {
+			Local       string `json:"local"`
+			ClockChange string `json:"clock_change"`
+		} `json:"doses"`
+	}
+	if st := ph.JSON("GET", "/api/v1/schedules/preview?frequency=daily+at+02:30&tz=America/New_York&days=3&from="+start.Format(time.RFC3339), nil, &p); st != http.StatusOK {
+		t.Fatalf("preview: %d", st)
+	}
+	var notes []string
+	for _, d := range p.Doses {
+		if d.ClockChange != "" {
+			notes = append(notes, d.Local+": "+d.ClockChange)
+		}
+	}
+	if len(p.Doses) != 3 || len(notes) != 1 || !strings.HasPrefix(notes[0], "2027-03-14 03:00 EDT") {
+		t.Errorf("preview notes %q over %d doses, want one on the 14 March dose", notes, len(p.Doses))
+	}
+}

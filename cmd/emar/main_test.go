@@ -150,6 +150,15 @@ func TestScheduleCommandPrintsInstantsAcrossDST(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	// 02:30 does not exist that night: the dose is moved, and says so.
+	code, out, stderr = emar(t, nil, "schedule", "--tz", "America/New_York", "--from", "2026-03-07T00:00:00-05:00", "--days", "3", "daily at 02:30")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(out, "! clock change:"); n != 1 || !strings.Contains(out, "2026-03-08T07:00:00Z  2026-03-08 03:00 EDT") ||
+		!strings.Contains(out, "02:30 does not exist on 8 Mar (clocks go forward 02:00 → 03:00): given once at 03:00 EDT") {
+		t.Errorf("want one clock-change warning on the 8 March dose (%d):\n%s", n, out)
+	}
 	code, _, stderr = emar(t, nil, "schedule", "--tz", "UTC", "every blue moon")
 	if code != 1 || !strings.Contains(stderr, "every blue") {
 		t.Fatalf("unparseable: exit %d %q", code, stderr)

@@ -57,6 +57,9 @@ func cmdSchedule(_ context.Context, args []string, getenv func(string) string, s
 		}
 		fmt.Fprintf(stdout, "  %s  %s  window %s–%s%s\n", d.At.Format(time.RFC3339), d.Local,
 			d.WindowStart.In(mustLoc(*tz)).Format("15:04"), d.WindowEnd.In(mustLoc(*tz)).Format("15:04"), extra)
+		if d.ClockChange != "" {
+			fmt.Fprintf(stdout, "      ! clock change: %s\n", d.ClockChange)
+		}
 	}
 	return nil
 }

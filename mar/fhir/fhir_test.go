@@ -77,7 +77,7 @@ func TestParseMedicationRequestRefusesNamingTheElement(t *testing.T) {
 		{"do not perform", `"status":"active"`, `"doNotPerform":true,"status":"active"`, "MedicationRequest.doNotPerform"},
 		{"no route", `"route":{"coding":[{"system":"http://snomed.info/sct","code":"26643006"}]},`, ``, "MedicationRequest.dosageInstruction[0].route"},
 		{"unknown route", `"code":"26643006"`, `"code":"1234567"`, "MedicationRequest.dosageInstruction[0].route"},
-		{"timing range", `"period":8,`, `"period":8,"periodMax":12,`, "MedicationRequest.dosageInstruction[0].timing.repeat.periodMax"},
+		{"timing range backwards", `"period":8,`, `"period":8,"periodMax":4,`, "MedicationRequest.dosageInstruction[0].timing.repeat.periodMax"},
 		{"no dose value", `"value":500,`, ``, "MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity.value"},
 		{"comparator", `"value":500,`, `"value":500,"comparator":"<",`, "MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity.comparator"},
 		{"external subject", `Patient/01a0c5a3-0000-7000-8000-000000000001`, `http://other.example/fhir/Patient/7`, "MedicationRequest.subject"},

@@ -95,6 +95,11 @@
     for (const d of it.duplicate_therapy || []) {
       lines.push(el('p', { class: 'notice' }, `Also ordered: ${d.ingredient} ${doseText(d)} (${d.status})`));
     }
+    // A dose whose local time a clock change moved: say so before the
+    // pharmacist verifies (the doses of the next two weeks).
+    for (const cc of it.clock_changes || []) {
+      lines.push(el('p', { class: 'notice clock-change' }, `Clock change: ${cc.local} — ${cc.note}`));
+    }
     for (const c of it.clarifications || []) {
       lines.push(el('p', { class: 'hint' }, `Asked ${emar.dayTime(c.asked_at, tzOf(res.unit_id))}: ${c.question}` + (c.resolution ? ` — answer: ${c.resolution}` : '')));
     }
