@@ -28,11 +28,45 @@ type ParseOptions struct {
 	Now time.Time
 	// TrustSeparators declares that the input channel transmits every
 	// group separator (a decoder, or scanners configured to send GS or a
-	// substitute). Otherwise a variable-length field that runs to the end
-	// of data containing no separator at all, and that could end earlier in
-	// front of another valid element string, is refused as ambiguous. Data
-	// that contain at least one separator are trusted either way.
+	// substitute). Otherwise, in data containing no separator at all, a
+	// variable-length field may end early in front of another valid element
+	// string: every such reading is enumerated. When the readings agree on
+	// the checked elements the first is taken and the elements that differ
+	// are listed in Code.Uncertain; otherwise the scan is refused with
+	// ErrMissingSeparator naming the conflict. Data that contain at least
+	// one separator (a leading one included) are trusted either way.
 	TrustSeparators bool
+	// ExtraCheckedAIs are AIs the caller checks beyond those always checked
+	// (see CheckedAIs): readings of separator-less data that differ on one
+	// of them are refused rather than marked uncertain. Add "21" when the
+	// serial number must be certain.
+	ExtraCheckedAIs []string
+}
+
+// alwaysChecked are the AIs on which the readings of data without group
+// separators must agree: the identification keys (GTIN, and so NDC, SSCC,
+// GSRN of a resident or a member of staff), the expiry, and the patient
+// data a GS1 wristband is matched by.
+var alwaysChecked = []string{"00", "01", "02", "03", "17", "7003", "8017", "8018", "8019",
+	"7250", "7251", "7253", "7254", "7256"}
+
+// CheckedAIs returns the AIs on which the possible readings of scanner text
+// without group separators must agree for the scan to be accepted: the
+// identification keys, the expiry, the patient data of GS1 wristbands, the
+// AIs of the GS1 wristband and badge formats, and o.ExtraCheckedAIs.
+func (o ParseOptions) CheckedAIs() []string {
+	out := slices.Clone(alwaysChecked)
+	for _, f := range slices.Concat(o.Wristbands, o.Badges) {
+		if f.AI != "" && !slices.Contains(out, f.AI) {
+			out = append(out, f.AI)
+		}
+	}
+	for _, ai := range o.ExtraCheckedAIs {
+		if !slices.Contains(out, ai) {
+			out = append(out, ai)
+		}
+	}
+	return out
 }
 
 // DefaultParseOptions returns the options for a facility that configured
@@ -88,7 +122,9 @@ func Parse(s string, opts ParseOptions) (Code, error) {
 
 // parse dispatches normalised text to the parser its form calls for.
 func parse(t text, sym string, fnc1 bool, opts ParseOptions) (Code, error) {
-	p := gs1Parser{now: opts.Now, trustSeparators: opts.TrustSeparators || strings.IndexByte(t.s, GS) >= 0}
+	checked := opts.CheckedAIs()
+	p := gs1Parser{now: opts.Now, trustSeparators: opts.TrustSeparators || fnc1 || strings.IndexByte(t.s, GS) >= 0,
+		checked: func(ai string) bool { return slices.Contains(checked, ai) }}
 
 	switch {
 	case fnc1 || slices.Contains(gs1Symbologies, sym):
@@ -193,18 +229,19 @@ func isAlnum(c byte) bool { return isAlpha(c) || c >= '0' && c <= '9' }
 // wristbands and badges.
 func parseGS1(p gs1Parser, t text, sym string, opts ParseOptions) (Code, error) {
 	var (
-		elems []Element
-		err   error
+		elems     []Element
+		uncertain []Uncertain
+		err       error
 	)
 	if t.s[0] == '(' || t.s[0] == '[' {
 		elems, err = p.parseHRI(trimRightSpaces(t))
 	} else {
-		elems, err = p.parseElementString(t)
+		elems, uncertain, err = p.parseElementString(t)
 	}
 	if err != nil {
 		return Code{Kind: KindGS1, Symbology: sym}, err
 	}
-	c := Code{Kind: KindGS1, Symbology: sym, Elements: elems, Canonical: canonicalGS1(elems)}
+	c := Code{Kind: KindGS1, Symbology: sym, Elements: elems, Canonical: canonicalGS1(elems), Uncertain: uncertain}
 	fillGS1(&c, opts.Now)
 	for _, group := range []struct {
 		kind    Kind
