@@ -898,6 +898,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	if outcome == OutcomeGiven {
 		p := v.Product
 		a.ProductID, a.GTIN, a.Lot, a.Expiry, a.Serial = p.ID, v.GTIN, v.Lot, v.Expiry, v.Serial
+		a.LotUncertain, a.SerialUncertain = v.LotUncertain, v.SerialUncertain
 		a.Keyed = v.Keyed
 		if in.Keyed != nil {
 			a.KeyedReason = in.Keyed.Reason
@@ -1002,6 +1003,12 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	}
 	if a.Lot != "" {
 		detail["lot"] = a.Lot
+	}
+	if a.LotUncertain {
+		detail["lot_uncertain"] = true
+	}
+	if a.SerialUncertain {
+		detail["serial_uncertain"] = true
 	}
 	if a.WitnessID != "" {
 		detail["witness_id"] = a.WitnessID
