@@ -14,9 +14,14 @@
 // # Parsing
 //
 // The symbology identifier ("]d2", "]C1", "]Q3", "]E0", …) or a leading
-// group separator decides what the data are; without one, the shape does
-// (a leading "+" is HIBC, "(nn)" is GS1 HRI, a facility format, GTIN
-// digits with a valid check digit, a GS1 key such as AI 01 at the start).
+// group separator decides what the data are: GS1 for the GS1 symbologies,
+// a GTIN for EAN/UPC and ITF, and never a product code for the others
+// ("]C0" Code 128, "]Q1" QR, "]d1" DataMatrix, …: a numeric wristband is
+// not a UPC). Without one, the shape does (a leading "+" is HIBC, "(nn)" is
+// GS1 HRI, a facility format, GTIN digits with a valid check digit, a GS1
+// key such as AI 01 at the start); the facility's wristband and badge
+// formats are tried before product codes unless ParseOptions.Expect asks
+// for a product.
 // Unless the channel is known to keep group separators
 // (ParseOptions.TrustSeparators, decoded images, data with at least one
 // separator or a leading FNC1), a scanner may have dropped them: every

@@ -502,6 +502,10 @@ func (p gs1Parser) parseHRI(t text) ([]Element, error) {
 	for i < len(s) {
 		ai, n, ok := hriAI(s[i:], open, closer)
 		if !ok {
+			if end := strings.IndexByte(s[i:min(len(s), i+6)], closer); end >= 3 && isDigits(s[i+1:i+end]) {
+				return nil, &ParseError{AI: s[i+1 : i+end], Pos: t.at(i + 1), Err: ErrUnknownAI,
+					Reason: "is not a GS1 Application Identifier"}
+			}
 			return nil, &ParseError{Pos: t.at(i), Field: "HRI", Err: ErrSyntax,
 				Reason: fmt.Sprintf("expected %c AI %c at %q", open, closer, preview(s[i:], 8))}
 		}
@@ -516,6 +520,14 @@ func (p gs1Parser) parseHRI(t text) ([]Element, error) {
 		}
 		value := s[start:end]
 		if len(value) > spec.MaxLen() {
+			if at := start + spec.MaxLen(); spec.Fixed() && s[at] == open {
+				// "(01)…(23)…": the brackets after a complete value name an AI
+				// the table does not know.
+				if n := strings.IndexByte(s[at:min(len(s), at+6)], closer); n >= 3 && isDigits(s[at+1:at+n]) {
+					return nil, &ParseError{AI: s[at+1 : at+n], Pos: t.at(at + 1), Err: ErrUnknownAI,
+						Reason: "is not a GS1 Application Identifier"}
+				}
+			}
 			return nil, &ParseError{AI: ai, Pos: t.at(start), Err: ErrSyntax,
 				Reason: fmt.Sprintf("value %q is longer than the maximum %d characters", value, spec.MaxLen())}
 		}

@@ -36,6 +36,13 @@ type ParseOptions struct {
 	// ErrMissingSeparator naming the conflict. Data that contain at least
 	// one separator (a leading one included) are trusted either way.
 	TrustSeparators bool
+	// Expect is what the scan step asks for: KindWristband or KindBadge
+	// when it identifies a person, KindGS1 (or KindUPC, KindHIBC) when it
+	// wants a medication or supply, "" when anything may come. Without an
+	// AIM symbology identifier, the wristband and badge formats are tried
+	// before product codes unless a product is expected; with one, the
+	// identifier decides (see Parse).
+	Expect Kind
 	// ExtraCheckedAIs are AIs the caller checks beyond those always checked
 	// (see CheckedAIs): readings of separator-less data that differ on one
 	// of them are refused rather than marked uncertain. Add "21" when the
@@ -144,20 +151,34 @@ func parse(t text, sym string, fnc1 bool, opts ParseOptions) (Code, error) {
 	if _, _, ok := hriAI(t.s, '[', ']'); ok {
 		return parseGS1(p, t, sym, opts)
 	}
-	if c, ok, err := matchFormats(t, sym, opts); ok || err != nil {
-		return c, err
-	}
-	if isDigits(t.s) {
-		switch len(t.s) {
-		case 8, 12, 13, 14:
-			return parseBareGTIN(t, sym)
+	// Without a symbology identifier the shape of the data decides, and a
+	// numeric wristband can look like a GTIN: the facility's formats come
+	// first unless the step expects a product. With an identifier that
+	// announces neither GS1 data nor a GTIN (Code 128 without FNC1 "]C0",
+	// QR "]Q1", DataMatrix "]d1", Code 39, PDF417, …) the data are never a
+	// product code, whatever their digits look like.
+	productFirst := sym == "" && (opts.Expect == KindGS1 || opts.Expect == KindUPC || opts.Expect == KindHIBC)
+	if !productFirst {
+		if c, ok, err := matchFormats(t, sym, opts); ok || err != nil {
+			return c, err
 		}
 	}
-	if spec, ok := matchAI(t.s); ok && slices.Contains(keyAIs, spec.AI) {
-		c, err := parseGS1(p, t, sym, opts)
-		if err == nil || !firstElementFails(p, t, spec) {
-			// Either it is GS1, or its key is valid and what follows is
-			// wrong: report that rather than calling the scan plain text.
+	if sym == "" {
+		if c, ok, err := parseProductShape(p, t, opts); ok {
+			if err == nil || !productFirst {
+				return c, err
+			}
+			// A product was expected but the digits are not a valid one:
+			// a facility format may still know them (a wristband scanned
+			// at the wrong step is worth saying so).
+			if fc, fok, ferr := matchFormats(t, sym, opts); fok || ferr != nil {
+				return fc, ferr
+			}
+			return c, err
+		}
+	}
+	if productFirst {
+		if c, ok, err := matchFormats(t, sym, opts); ok || err != nil {
 			return c, err
 		}
 	}
@@ -319,6 +340,28 @@ func matchFormats(t text, sym string, opts ParseOptions) (Code, bool, error) {
 			if ok {
 				return Code{Kind: group.kind, Symbology: sym, Canonical: t.s, Identifiers: ids, Format: f.Name}, true, nil
 			}
+		}
+	}
+	return Code{}, false, nil
+}
+
+// parseProductShape reads data without symbology identifier that look like
+// a product code: GTIN digits, or a GS1 element string starting with a key.
+// ok is false when the data do not look like one.
+func parseProductShape(p gs1Parser, t text, opts ParseOptions) (c Code, ok bool, err error) {
+	if isDigits(t.s) {
+		switch len(t.s) {
+		case 8, 12, 13, 14:
+			c, err := parseBareGTIN(t, "")
+			return c, true, err
+		}
+	}
+	if spec, found := matchAI(t.s); found && slices.Contains(keyAIs, spec.AI) {
+		c, err := parseGS1(p, t, "", opts)
+		if err == nil || !firstElementFails(p, t, spec) {
+			// Either it is GS1, or its key is valid and what follows is
+			// wrong: report that rather than calling the scan plain text.
+			return c, true, err
 		}
 	}
 	return Code{}, false, nil
