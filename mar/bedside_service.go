@@ -1045,6 +1045,9 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 		switch outcome {
 		case OutcomeGiven:
 			result.Message = fmt.Sprintf("Documented: %s %s %s given to %s at %s.", fmtNum(a.Amount), a.Unit, order.Ingredient, f.resident.DisplayName(), f.local(a.PerformedAt))
+			if a.LotUncertain {
+				result.Message += fmt.Sprintf(" Lot %s is recorded as uncertain: check it against the pack.", a.Lot)
+			}
 		default:
 			result.Message = fmt.Sprintf("Documented as %s.", strings.ReplaceAll(string(outcome), "_", " "))
 		}

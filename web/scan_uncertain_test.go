@@ -61,9 +61,13 @@ func TestBedsideAcceptsAPackWhoseLotIsUncertain(t *testing.T) {
 			}
 			doc := decode[struct {
 				Administration record `json:"administration"`
+				Message        string `json:"message"`
 			}](t, resp)
 			if a := doc.Administration; a.Lot != "LOTRT504944" || !a.LotUncertain || a.GTIN != gtin {
 				t.Fatalf("administration: %s", resp.Body)
+			}
+			if !strings.Contains(doc.Message, "Lot LOTRT504944 is recorded as uncertain") {
+				t.Errorf("the answer does not show the uncertain lot: %q", doc.Message)
 			}
 			var list struct {
 				Items []record `json:"items"`
