@@ -36,10 +36,10 @@ func (t text) slice(i, j int) text {
 type gs1Parser struct {
 	now time.Time
 	// trustSeparators is true when the channel is known to transmit every
-	// group separator (the decoder, a scanner configured to send one, or data
-	// that contain at least one, a leading FNC1 included). Without it, every variable-length field may
-	// end before any later element string that reads as valid: all such
-	// readings are enumerated (see readings).
+	// group separator (the decoder, a scanner configured to send one, or
+	// data that contain at least one, a leading FNC1 included). Without it,
+	// every variable-length field may end before any later element string
+	// that reads as valid: all such readings are enumerated (readingWalker).
 	trustSeparators bool
 	// checked reports whether an AI is one the bedside checks, so that
 	// readings differing on it must be refused rather than recorded as
