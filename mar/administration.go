@@ -73,4 +73,10 @@ type Administration struct {
 	Patch                bool // a transdermal patch: removal is documented later
 	BackDocumented       bool
 	BackDocumentedReason string
+
+	// LotUncertain and SerialUncertain mark a lot or serial read from
+	// scanner text without group separators that can also be read another
+	// way (scanning.Code.Uncertain); GTIN and expiry were certain.
+	LotUncertain    bool
+	SerialUncertain bool
 }

@@ -263,6 +263,10 @@ type Verdict struct {
 	Early      bool
 	Late       bool
 
+	// LotUncertain and SerialUncertain: see Administration.
+	LotUncertain    bool
+	SerialUncertain bool
+
 	witnessFailedID string // counted as a failed sign-in after a refusal
 	documentedBy    string // the name of who documented the dose already
 }

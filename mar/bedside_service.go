@@ -898,6 +898,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	if outcome == OutcomeGiven {
 		p := v.Product
 		a.ProductID, a.GTIN, a.Lot, a.Expiry, a.Serial = p.ID, v.GTIN, v.Lot, v.Expiry, v.Serial
+		a.LotUncertain, a.SerialUncertain = v.LotUncertain, v.SerialUncertain
 		a.Keyed = v.Keyed
 		if in.Keyed != nil {
 			a.KeyedReason = in.Keyed.Reason
@@ -1003,6 +1004,12 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	if a.Lot != "" {
 		detail["lot"] = a.Lot
 	}
+	if a.LotUncertain {
+		detail["lot_uncertain"] = true
+	}
+	if a.SerialUncertain {
+		detail["serial_uncertain"] = true
+	}
 	if a.WitnessID != "" {
 		detail["witness_id"] = a.WitnessID
 	}
@@ -1038,6 +1045,9 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 		switch outcome {
 		case OutcomeGiven:
 			result.Message = fmt.Sprintf("Documented: %s %s %s given to %s at %s.", fmtNum(a.Amount), a.Unit, order.Ingredient, f.resident.DisplayName(), f.local(a.PerformedAt))
+			if a.LotUncertain {
+				result.Message += fmt.Sprintf(" Lot %s is recorded as uncertain: check it against the pack.", a.Lot)
+			}
 		default:
 			result.Message = fmt.Sprintf("Documented as %s.", strings.ReplaceAll(string(outcome), "_", " "))
 		}

@@ -172,6 +172,7 @@ func evaluate(f *facts) Verdict {
 		vr.v.Keyed = f.in.Keyed != nil
 		if f.code != nil {
 			vr.v.GTIN, vr.v.Lot, vr.v.Serial = f.code.GTIN, f.code.Lot, f.code.Serial
+			vr.v.LotUncertain, vr.v.SerialUncertain = f.code.IsUncertain("10"), f.code.IsUncertain("21")
 			if f.code.Expiry != nil {
 				vr.v.Expiry = f.code.Expiry.String()
 			}
@@ -623,8 +624,27 @@ func (vr *verifier) checkExpiry() {
 	case f.code.Expiry.Expired(f.at, f.loc):
 		vr.fail(RightExpiry, ReasonExpired, fmt.Sprintf("EXPIRED: this pack expired on %s (lot %s). Do not give it; use another pack.", f.code.Expiry.String(), orDash(f.code.Lot)))
 	default:
-		vr.pass(RightExpiry, fmt.Sprintf("Expires %s; lot %s recorded.", f.code.Expiry.String(), orDash(f.code.Lot)))
+		vr.pass(RightExpiry, fmt.Sprintf("Expires %s; %s", f.code.Expiry.String(), lotRecorded(f.code)))
 	}
+}
+
+// lotRecorded says which lot is recorded, and when the scanner's text
+// leaves it uncertain (a dropped group separator), what else it may be.
+func lotRecorded(c *scanning.Code) string {
+	for _, u := range c.Uncertain {
+		if u.AI != "10" {
+			continue
+		}
+		var others []string
+		for _, v := range u.Values {
+			if v != c.Lot {
+				others = append(others, orDash(v))
+			}
+		}
+		return fmt.Sprintf("lot %s recorded as UNCERTAIN: the scanner sent no group separators, so the lot may also be %s. Check the lot on the pack.",
+			orDash(c.Lot), strings.Join(others, " or "))
+	}
+	return fmt.Sprintf("lot %s recorded.", orDash(c.Lot))
 }
 
 func orDash(s string) string {

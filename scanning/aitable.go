@@ -18,10 +18,18 @@ import (
 // Z CSET 64) with a fixed length ("N6") or a maximum ("X..20"), optionally in
 // brackets when it may be omitted at the end, followed by ",linter" checks.
 // Keeping the table as data makes it easy to compare with the source.
+//
+// AIs 8100–8102 are the North
+// American "coupon extended code" AIs of GS1-128 coupons (8100 N6: number
+// system character and offer code; 8101 N10: the same with the offer's end
+// date; 8102 N2: number system character); they were withdrawn from the
+// General Specifications when 8110 replaced them but still occur on
+// coupons, so they are read rather than refused as unknown.
 const aiTableText = `
 00        * N18,csum                    # SSCC
 01        * N14,csum                    # GTIN
 02        * N14,csum                    # CONTENT
+03        * N14,csum                    # MTO GTIN
 10          X..20                       # BATCH/LOT
 11        * N6,yymmd0                   # PROD DATE
 12        * N6,yymmd0                   # DUE DATE
@@ -118,9 +126,9 @@ const aiTableText = `
 420         X..20                       # SHIP TO POST
 421         N3 X..9                     # SHIP TO POST
 422         N3                          # ORIGIN
-423         N..15                       # COUNTRY - INITIAL PROCESS
+423         N3 [N3] [N3] [N3] [N3]      # COUNTRY - INITIAL PROCESS
 424         N3                          # COUNTRY - PROCESS
-425         N..15                       # COUNTRY - DISASSEMBLY
+425         N3 [N3] [N3] [N3] [N3]      # COUNTRY - DISASSEMBLY
 426         N3                          # COUNTRY - FULL PROCESS
 427         X..3                        # ORIGIN SUBDIVISION
 4300        X..35,pcenc                 # SHIP TO COMP
@@ -144,16 +152,16 @@ const aiTableText = `
 4318        X..20                       # RTN TO POST
 4319        X..30                       # RTN TO PHONE
 4320        X..35,pcenc                 # SRV DESCRIPTION
-4321        N1                          # DANGEROUS GOODS
-4322        N1                          # AUTH TO LEAVE
-4323        N1                          # SIG REQUIRED
+4321        N1,yesno                    # DANGEROUS GOODS
+4322        N1,yesno                    # AUTH TO LEAVE
+4323        N1,yesno                    # SIG REQUIRED
 4324        N6,yymmd0 N4,hhmm           # NOT BEF DEL DT
 4325        N6,yymmd0 N4,hhmm           # NOT AFT DEL DT
 4326        N6,yymmdd                   # REL DATE
-4330        N6 [X1]                     # MAX TEMP F.
-4331        N6 [X1]                     # MAX TEMP C.
-4332        N6 [X1]                     # MIN TEMP F.
-4333        N6 [X1]                     # MIN TEMP C.
+4330        N6 [X1,hyphen]              # MAX TEMP F.
+4331        N6 [X1,hyphen]              # MAX TEMP C.
+4332        N6 [X1,hyphen]              # MIN TEMP F.
+4333        N6 [X1,hyphen]              # MIN TEMP C.
 7001        N13                         # NSN
 7002        X..30                       # MEAT CUT
 7003        N6,yymmdd N4,hhmm           # EXPIRY TIME
@@ -180,7 +188,7 @@ const aiTableText = `
 7038        N3 X..27                    # PROCESSOR # 8
 7039        N3 X..27                    # PROCESSOR # 9
 7040        N1 X3                       # UIC+EXT
-7041        X..4                        # UFRGT ADDITIONAL LABEL
+7041        X..4                        # UFRGT UNIT TYPE
 710         X..20                       # NHRN PZN
 711         X..20                       # NHRN CIP
 712         X..20                       # NHRN CN
@@ -209,7 +217,7 @@ const aiTableText = `
 8005        N6                          # PRICE PER UNIT
 8006        N14,csum N4                 # ITIP
 8007        X..34                       # IBAN
-8008        N8,yymmddhh [N..4]          # PROD TIME
+8008        N6,yymmdd N2,hh [N2,mi] [N2,ss] # PROD TIME
 8009        X..50                       # OPTSEN
 8010        Y..30                       # CPID
 8011        N..12                       # CPID SERIAL
@@ -222,6 +230,9 @@ const aiTableText = `
 8020        X..25                       # REF No.
 8026        N14,csum N4                 # ITIP CONTENT
 8030        Z..90                       # DIGSIG
+8100        N6                          # COUPON NSC+OFFER
+8101        N10                         # COUPON NSC+OFFER+END
+8102        N2                          # COUPON NSC
 8110        X..70                       # COUPON
 8111        N4                          # POINTS
 8112        X..70                       # COUPON

@@ -70,6 +70,14 @@ type Code struct {
 
 	HIBC *HIBC
 
+	// Uncertain lists the elements whose value depends on where a group
+	// separator the scanner may have dropped was (a lot ending in digits
+	// that read as AI 94, say). The readings agree on everything the
+	// bedside checks (GTIN, expiry, identities); the fields above hold the
+	// first reading, which assumes no separator was dropped when that
+	// reading is valid.
+	Uncertain []Uncertain
+
 	// Identifiers are what a wristband or badge yields, keyed by name:
 	// "mrn", "name", "family", "given", "dob" (YYYY-MM-DD), "gsrn", "badge",
 	// "employee", … as configured by the facility's IDFormat.
@@ -86,4 +94,15 @@ func (c Code) Element(ai string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// IsUncertain reports whether the value of the AI depends on where a
+// dropped group separator was.
+func (c Code) IsUncertain(ai string) bool {
+	for _, u := range c.Uncertain {
+		if u.AI == ai {
+			return true
+		}
+	}
+	return false
 }

@@ -14,13 +14,25 @@
 // # Parsing
 //
 // The symbology identifier ("]d2", "]C1", "]Q3", "]E0", …) or a leading
-// group separator decides what the data are; without one, the shape does
-// (a leading "+" is HIBC, "(nn)" is GS1 HRI, a facility format, GTIN
-// digits with a valid check digit, a GS1 key such as AI 01 at the start).
-// A variable-length GS1 field followed by data without a separator is
-// ambiguous and refused, unless the channel is known to keep separators
+// group separator decides what the data are: GS1 for the GS1 symbologies,
+// a GTIN for EAN/UPC and ITF, and never a product code for the others
+// ("]C0" Code 128, "]Q1" QR, "]d1" DataMatrix, …: a numeric wristband is
+// not a UPC). Without one, the shape does (a leading "+" is HIBC, "(nn)" is
+// GS1 HRI, a facility format, GTIN digits with a valid check digit, a GS1
+// key such as AI 01 at the start); the facility's wristband and badge
+// formats are tried before product codes unless ParseOptions.Expect asks
+// for a product.
+// Unless the channel is known to keep group separators
 // (ParseOptions.TrustSeparators, decoded images, data with at least one
-// separator). Errors are *ParseError values naming the AI or field and the
+// separator or a leading FNC1), a scanner may have dropped them: every
+// variable-length field may then end before any later text that reads as a
+// valid element string. Parse enumerates those readings. When they agree on
+// what the bedside checks (ParseOptions.CheckedAIs: the GTIN and other
+// keys, the expiry, wristband identities, and the serial when asked) the
+// first reading is returned and the elements that differ (a lot ending in
+// "944", which may be lot "…9" and AI 94 "4") are listed in Code.Uncertain;
+// otherwise the scan is refused with ErrMissingSeparator and
+// ParseError.Conflicts naming the checked elements in conflict. Errors are *ParseError values naming the AI or field and the
 // position in the original input, and wrap a sentinel for errors.Is.
 //
 // # Decoding

@@ -52,6 +52,9 @@ type ParseError struct {
 	Reason string
 	// Err is the sentinel the error matches with errors.Is.
 	Err error
+	// Conflicts names the checked AIs on which the possible readings of
+	// data without group separators disagree (ErrMissingSeparator).
+	Conflicts []string
 }
 
 func (e *ParseError) Error() string {

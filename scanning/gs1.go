@@ -2,6 +2,8 @@ package scanning
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,22 +36,70 @@ func (t text) slice(i, j int) text {
 type gs1Parser struct {
 	now time.Time
 	// trustSeparators is true when the channel is known to transmit every
-	// group separator (the decoder, a scanner configured to send one, or data
-	// that contains at least one). Without it, a variable-length field that
-	// runs to the end of the data but could end earlier in front of another
-	// valid element string is refused as ambiguous.
+	// group separator (the decoder, a scanner configured to send one, or
+	// data that contain at least one, a leading FNC1 included). Without it,
+	// every variable-length field may end before any later element string
+	// that reads as valid: all such readings are enumerated (readingWalker).
 	trustSeparators bool
+	// checked reports whether an AI is one the bedside checks, so that
+	// readings differing on it must be refused rather than recorded as
+	// uncertain.
+	checked func(ai string) bool
 }
+
+// Limits of the enumeration of readings: beyond them the data are refused
+// as ambiguous, which is the safe answer for a scan that can mean that many
+// things.
+const (
+	maxReadings     = 256
+	maxReadingSteps = 20000 // values validated
+)
 
 // parseElementString splits a GS1 element string (no symbology identifier, no
-// leading separator) into elements and validates every value.
-func (p gs1Parser) parseElementString(t text) ([]Element, error) {
-	seen := make(map[string]bool)
-	return p.parseElements(t, seen, true)
+// leading separator) into elements and validates every value. When the
+// separators cannot be trusted it enumerates every reading the text allows
+// (a dropped separator could end any variable-length field early): the
+// first reading is returned, the elements on which the readings differ are
+// returned as uncertain, and readings that differ on a checked element are
+// refused with the conflict named.
+func (p gs1Parser) parseElementString(t text) ([]Element, []Uncertain, error) {
+	literal, literalErr := p.parseElements(t)
+	if p.trustSeparators {
+		return literal, nil, literalErr
+	}
+	r := readingWalker{p: p, t: t}
+	r.walk(0, nil)
+	switch {
+	case r.overflow:
+		return nil, nil, &ParseError{Pos: t.at(0), Field: "element string", Err: ErrMissingSeparator,
+			Reason: "without group separators the data can be read in too many ways; " + rescanAdvice}
+	case len(r.out) == 0:
+		// No reading at all: the literal one says best what is wrong.
+		if literalErr == nil {
+			return nil, nil, &ParseError{Pos: t.at(0), Field: "element string", Err: ErrSyntax, Reason: "no valid reading"}
+		}
+		return nil, nil, literalErr
+	}
+	uncertain, conflicts := compareReadings(r.out, p.checked)
+	if len(conflicts) > 0 {
+		return nil, nil, conflictError(t, r.out, conflicts)
+	}
+	elems := make([]Element, len(r.out[0]))
+	for i, e := range r.out[0] {
+		elems[i] = e.Element
+	}
+	return elems, uncertain, nil
 }
 
-func (p gs1Parser) parseElements(t text, seen map[string]bool, checkAmbiguity bool) ([]Element, error) {
+// rescanAdvice is what the nurse can do about data a scanner sent without
+// its group separators.
+const rescanAdvice = "scan the 2D code (DataMatrix) on the pack instead or photograph it with the camera, and have the scanner set to send group separators"
+
+// parseElements reads t literally: a variable-length value runs to the next
+// group separator or the end of the data.
+func (p gs1Parser) parseElements(t text) ([]Element, error) {
 	var out []Element
+	seen := make(map[string]bool)
 	s := t.s
 	i := 0
 	for i < len(s) {
@@ -61,8 +111,7 @@ func (p gs1Parser) parseElements(t text, seen map[string]bool, checkAmbiguity bo
 		}
 		spec, ok := matchAI(s[i:])
 		if !ok {
-			return nil, &ParseError{Pos: t.at(i), Field: "element string", Err: ErrUnknownAI,
-				Reason: fmt.Sprintf("%q does not start with a known GS1 Application Identifier", preview(s[i:], 6))}
+			return nil, unknownAIError(t, i)
 		}
 		start := i + len(spec.AI)
 		var value string
@@ -89,14 +138,6 @@ func (p gs1Parser) parseElements(t text, seen map[string]bool, checkAmbiguity bo
 			}
 			value = s[start:end]
 			next = end
-			if checkAmbiguity && end == len(s) && !p.trustSeparators {
-				if split, ai, ok := p.ambiguousSplit(t, spec, start, seen); ok {
-					return nil, &ParseError{AI: spec.AI, Pos: t.at(split), Err: ErrMissingSeparator,
-						Reason: fmt.Sprintf("variable-length value %q may end before %q, which reads as AI (%s); "+
-							"without a group separator the data are ambiguous (configure the scanner to send GS or a substitute)",
-							value, preview(s[split:], 12), ai)}
-				}
-			}
 			if len(value) > spec.MaxLen() {
 				return nil, &ParseError{AI: spec.AI, Pos: t.at(start + spec.MaxLen()), Err: ErrMissingSeparator,
 					Reason: fmt.Sprintf("value is %d characters, more than the maximum %d: a group separator is missing",
@@ -120,28 +161,189 @@ func (p gs1Parser) parseElements(t text, seen map[string]bool, checkAmbiguity bo
 	return out, nil
 }
 
-// ambiguousSplit looks for a place inside a variable-length value running to
-// the end of the data where the rest parses as complete, valid element
-// strings: then a dropped separator cannot be ruled out.
-func (p gs1Parser) ambiguousSplit(t text, spec AISpec, start int, seen map[string]bool) (int, string, bool) {
-	s := t.s
-	// The value can end at most MaxLen characters in; beyond that the value
-	// is too long anyway and reported as such.
-	for split := start + max(spec.MinLen(), 1); split+2 <= len(s) && split <= start+spec.MaxLen(); split++ {
-		if p.validate(spec, s[start:split], t.slice(start, split)) != nil {
-			continue
+// unknownAIError says that the data at i do not start with an AI, naming
+// the digits that look like one.
+func unknownAIError(t text, i int) error {
+	s := t.s[i:]
+	n := 0
+	for n < len(s) && n < 4 && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n >= 2 {
+		return &ParseError{Pos: t.at(i), Field: "element string", Err: ErrUnknownAI,
+			Reason: fmt.Sprintf("%q does not start with a known GS1 Application Identifier (no AI is %s)", preview(s, 6), joinPrefixes(s[:n]))}
+	}
+	return &ParseError{Pos: t.at(i), Field: "element string", Err: ErrUnknownAI,
+		Reason: fmt.Sprintf("%q does not start with a known GS1 Application Identifier", preview(s, 6))}
+}
+
+// joinPrefixes lists the 2- to 4-digit prefixes of d: "23, 231 or 2312".
+func joinPrefixes(d string) string {
+	var parts []string
+	for n := 2; n <= len(d); n++ {
+		parts = append(parts, d[:n])
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+// readingWalker enumerates the readings of element-string data whose group
+// separators may have been dropped: every variable-length field may end at
+// its separator (or the end of the data) or earlier, wherever the rest reads
+// as valid element strings. Readings are found longest-field-first, so the
+// literal reading, when valid, is the first.
+type readingWalker struct {
+	p        gs1Parser
+	t        text
+	out      [][]located
+	steps    int
+	overflow bool
+}
+
+// located is an element with the offset of its value in the data.
+type located struct {
+	Element
+	pos int
+}
+
+func (r *readingWalker) walk(i int, elems []located) {
+	if r.overflow {
+		return
+	}
+	if len(r.out) > maxReadings {
+		r.overflow = true
+		return
+	}
+	s := r.t.s
+	for i < len(s) && s[i] == GS {
+		i++
+	}
+	if i == len(s) {
+		if len(elems) > 0 {
+			r.out = append(r.out, slices.Clone(elems))
 		}
-		tailSeen := make(map[string]bool, len(seen)+1)
-		for k := range seen {
-			tailSeen[k] = true
-		}
-		tailSeen[spec.AI] = true
-		tail := t.slice(split, len(s))
-		if elems, err := p.parseElements(tail, tailSeen, false); err == nil {
-			return split, elems[0].AI, true
+		return
+	}
+	spec, ok := matchAI(s[i:])
+	if !ok {
+		return
+	}
+	for _, e := range elems {
+		if e.AI == spec.AI {
+			return // a duplicate AI is no valid reading
 		}
 	}
-	return 0, "", false
+	start := i + len(spec.AI)
+	limit := len(s)
+	if gs := strings.IndexByte(s[start:], GS); gs >= 0 {
+		limit = start + gs
+	}
+	lo, hi := start+spec.MaxLen(), start+spec.MaxLen()
+	if !spec.Fixed() {
+		lo, hi = start+max(spec.MinLen(), 1), min(limit, start+spec.MaxLen())
+	}
+	for end := hi; end >= lo; end-- {
+		if end > limit {
+			continue
+		}
+		if r.steps++; r.steps > maxReadingSteps {
+			r.overflow = true
+			return
+		}
+		value := s[start:end]
+		if r.p.validate(spec, value, r.t.slice(start, end)) != nil {
+			continue
+		}
+		r.walk(end, append(elems, located{Element{AI: spec.AI, Title: spec.Title, Value: value}, start}))
+	}
+}
+
+// Uncertain is an element whose value depends on where a dropped group
+// separator was: Values holds each distinct value the readings give, in the
+// order of the readings, "" where a reading has no such element.
+type Uncertain struct {
+	AI     string
+	Title  string
+	Values []string
+}
+
+// compareReadings returns the elements on which the readings differ:
+// unchecked ones as uncertain, checked ones as conflicts.
+func compareReadings(readings [][]located, checked func(string) bool) (uncertain, conflicts []Uncertain) {
+	var ais []string
+	for _, r := range readings {
+		for _, e := range r {
+			if !slices.Contains(ais, e.AI) {
+				ais = append(ais, e.AI)
+			}
+		}
+	}
+	for _, ai := range ais {
+		var values []string
+		for _, r := range readings {
+			v := ""
+			for _, e := range r {
+				if e.AI == ai {
+					v = e.Value
+				}
+			}
+			if !slices.Contains(values, v) {
+				values = append(values, v)
+			}
+		}
+		if len(values) < 2 {
+			continue
+		}
+		u := Uncertain{AI: ai, Title: aiTitle(ai), Values: values}
+		if checked != nil && checked(ai) {
+			conflicts = append(conflicts, u)
+		} else {
+			uncertain = append(uncertain, u)
+		}
+	}
+	return uncertain, conflicts
+}
+
+// conflictError refuses data whose readings differ on checked elements,
+// naming them, their possible values and what to do.
+func conflictError(t text, readings [][]located, conflicts []Uncertain) error {
+	// Point at the first element of the first reading that another reading
+	// splits differently: that is where a separator may have been dropped.
+	first := readings[0]
+	at, ai := 0, ""
+	for k, e := range first {
+		same := true
+		for _, r := range readings[1:] {
+			if k >= len(r) || r[k] != e {
+				same = false
+				break
+			}
+		}
+		if !same {
+			at, ai = e.pos, e.AI
+			break
+		}
+	}
+	var parts, names []string
+	for _, c := range conflicts {
+		vals := make([]string, len(c.Values))
+		for i, v := range c.Values {
+			if v == "" {
+				v = "absent"
+			}
+			vals[i] = strconv.Quote(v)
+			if v == "absent" {
+				vals[i] = v
+			}
+		}
+		parts = append(parts, fmt.Sprintf("(%s) %s is %s", c.AI, c.Title, strings.Join(vals, " or ")))
+		names = append(names, c.AI)
+	}
+	return &ParseError{AI: ai, Pos: t.at(at), Err: ErrMissingSeparator, Conflicts: names,
+		Reason: fmt.Sprintf("without group separators the data can be read %d ways that differ on what the bedside checks: %s; %s",
+			len(readings), strings.Join(parts, "; "), rescanAdvice)}
 }
 
 // validate checks a value against its AI's components: length, character
@@ -176,7 +378,7 @@ func (p gs1Parser) validate(spec AISpec, value string, t text) error {
 				switch lint {
 				case "csum":
 					sentinel = ErrCheckDigit
-				case "yymmd0", "yymmdd", "yyyymmdd", "hhmm", "yymmddhh":
+				case "yymmd0", "yymmdd", "yyyymmdd", "hhmm", "yymmddhh", "hh", "mi", "ss":
 					sentinel = ErrInvalidDate
 				}
 				return &ParseError{AI: spec.AI, Pos: t.at(off), Err: sentinel, Reason: err.Error()}
@@ -216,6 +418,22 @@ func (p gs1Parser) lint(name, v string) error {
 		}
 		if atoi(v[6:8]) > 23 {
 			return fmt.Errorf("hour %s is not 00-23", v[6:8])
+		}
+	case "hh":
+		if atoi(v) > 23 {
+			return fmt.Errorf("hour %s is not 00-23", v)
+		}
+	case "mi", "ss":
+		if atoi(v) > 59 {
+			return fmt.Errorf("%s is not 00-59", v)
+		}
+	case "yesno":
+		if v != "0" && v != "1" {
+			return fmt.Errorf("%q is not 0 (no) or 1 (yes)", v)
+		}
+	case "hyphen":
+		if v != "-" {
+			return fmt.Errorf("%q is not \"-\" (below zero)", v)
 		}
 	case "pcenc":
 		for i := 0; i < len(v); i++ {
@@ -284,6 +502,10 @@ func (p gs1Parser) parseHRI(t text) ([]Element, error) {
 	for i < len(s) {
 		ai, n, ok := hriAI(s[i:], open, closer)
 		if !ok {
+			if end := strings.IndexByte(s[i:min(len(s), i+6)], closer); end >= 3 && isDigits(s[i+1:i+end]) {
+				return nil, &ParseError{AI: s[i+1 : i+end], Pos: t.at(i + 1), Err: ErrUnknownAI,
+					Reason: "is not a GS1 Application Identifier"}
+			}
 			return nil, &ParseError{Pos: t.at(i), Field: "HRI", Err: ErrSyntax,
 				Reason: fmt.Sprintf("expected %c AI %c at %q", open, closer, preview(s[i:], 8))}
 		}
@@ -298,6 +520,14 @@ func (p gs1Parser) parseHRI(t text) ([]Element, error) {
 		}
 		value := s[start:end]
 		if len(value) > spec.MaxLen() {
+			if at := start + spec.MaxLen(); spec.Fixed() && s[at] == open {
+				// "(01)…(23)…": the brackets after a complete value name an AI
+				// the table does not know.
+				if n := strings.IndexByte(s[at:min(len(s), at+6)], closer); n >= 3 && isDigits(s[at+1:at+n]) {
+					return nil, &ParseError{AI: s[at+1 : at+n], Pos: t.at(at + 1), Err: ErrUnknownAI,
+						Reason: "is not a GS1 Application Identifier"}
+				}
+			}
 			return nil, &ParseError{AI: ai, Pos: t.at(start), Err: ErrSyntax,
 				Reason: fmt.Sprintf("value %q is longer than the maximum %d characters", value, spec.MaxLen())}
 		}

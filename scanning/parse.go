@@ -28,11 +28,52 @@ type ParseOptions struct {
 	Now time.Time
 	// TrustSeparators declares that the input channel transmits every
 	// group separator (a decoder, or scanners configured to send GS or a
-	// substitute). Otherwise a variable-length field that runs to the end
-	// of data containing no separator at all, and that could end earlier in
-	// front of another valid element string, is refused as ambiguous. Data
-	// that contain at least one separator are trusted either way.
+	// substitute). Otherwise, in data containing no separator at all, a
+	// variable-length field may end early in front of another valid element
+	// string: every such reading is enumerated. When the readings agree on
+	// the checked elements the first is taken and the elements that differ
+	// are listed in Code.Uncertain; otherwise the scan is refused with
+	// ErrMissingSeparator naming the conflict. Data that contain at least
+	// one separator (a leading one included) are trusted either way.
 	TrustSeparators bool
+	// Expect is what the scan step asks for: KindWristband or KindBadge
+	// when it identifies a person, KindGS1 (or KindUPC, KindHIBC) when it
+	// wants a medication or supply, "" when anything may come. Without an
+	// AIM symbology identifier, the wristband and badge formats are tried
+	// before product codes unless a product is expected; with one, the
+	// identifier decides (see Parse).
+	Expect Kind
+	// ExtraCheckedAIs are AIs the caller checks beyond those always checked
+	// (see CheckedAIs): readings of separator-less data that differ on one
+	// of them are refused rather than marked uncertain. Add "21" when the
+	// serial number must be certain.
+	ExtraCheckedAIs []string
+}
+
+// alwaysChecked are the AIs on which the readings of data without group
+// separators must agree: the identification keys (GTIN, and so NDC, SSCC,
+// GSRN of a resident or a member of staff), the expiry, and the patient
+// data a GS1 wristband is matched by.
+var alwaysChecked = []string{"00", "01", "02", "03", "17", "7003", "8017", "8018", "8019",
+	"7250", "7251", "7253", "7254", "7256"}
+
+// CheckedAIs returns the AIs on which the possible readings of scanner text
+// without group separators must agree for the scan to be accepted: the
+// identification keys, the expiry, the patient data of GS1 wristbands, the
+// AIs of the GS1 wristband and badge formats, and o.ExtraCheckedAIs.
+func (o ParseOptions) CheckedAIs() []string {
+	out := slices.Clone(alwaysChecked)
+	for _, f := range slices.Concat(o.Wristbands, o.Badges) {
+		if f.AI != "" && !slices.Contains(out, f.AI) {
+			out = append(out, f.AI)
+		}
+	}
+	for _, ai := range o.ExtraCheckedAIs {
+		if !slices.Contains(out, ai) {
+			out = append(out, ai)
+		}
+	}
+	return out
 }
 
 // DefaultParseOptions returns the options for a facility that configured
@@ -88,7 +129,9 @@ func Parse(s string, opts ParseOptions) (Code, error) {
 
 // parse dispatches normalised text to the parser its form calls for.
 func parse(t text, sym string, fnc1 bool, opts ParseOptions) (Code, error) {
-	p := gs1Parser{now: opts.Now, trustSeparators: opts.TrustSeparators || strings.IndexByte(t.s, GS) >= 0}
+	checked := opts.CheckedAIs()
+	p := gs1Parser{now: opts.Now, trustSeparators: opts.TrustSeparators || fnc1 || strings.IndexByte(t.s, GS) >= 0,
+		checked: func(ai string) bool { return slices.Contains(checked, ai) }}
 
 	switch {
 	case fnc1 || slices.Contains(gs1Symbologies, sym):
@@ -108,20 +151,34 @@ func parse(t text, sym string, fnc1 bool, opts ParseOptions) (Code, error) {
 	if _, _, ok := hriAI(t.s, '[', ']'); ok {
 		return parseGS1(p, t, sym, opts)
 	}
-	if c, ok, err := matchFormats(t, sym, opts); ok || err != nil {
-		return c, err
-	}
-	if isDigits(t.s) {
-		switch len(t.s) {
-		case 8, 12, 13, 14:
-			return parseBareGTIN(t, sym)
+	// Without a symbology identifier the shape of the data decides, and a
+	// numeric wristband can look like a GTIN: the facility's formats come
+	// first unless the step expects a product. With an identifier that
+	// announces neither GS1 data nor a GTIN (Code 128 without FNC1 "]C0",
+	// QR "]Q1", DataMatrix "]d1", Code 39, PDF417, …) the data are never a
+	// product code, whatever their digits look like.
+	productFirst := sym == "" && (opts.Expect == KindGS1 || opts.Expect == KindUPC || opts.Expect == KindHIBC)
+	if !productFirst {
+		if c, ok, err := matchFormats(t, sym, opts); ok || err != nil {
+			return c, err
 		}
 	}
-	if spec, ok := matchAI(t.s); ok && slices.Contains(keyAIs, spec.AI) {
-		c, err := parseGS1(p, t, sym, opts)
-		if err == nil || !firstElementFails(p, t, spec) {
-			// Either it is GS1, or its key is valid and what follows is
-			// wrong: report that rather than calling the scan plain text.
+	if sym == "" {
+		if c, ok, err := parseProductShape(p, t, opts); ok {
+			if err == nil || !productFirst {
+				return c, err
+			}
+			// A product was expected but the digits are not a valid one:
+			// a facility format may still know them (a wristband scanned
+			// at the wrong step is worth saying so).
+			if fc, fok, ferr := matchFormats(t, sym, opts); fok || ferr != nil {
+				return fc, ferr
+			}
+			return c, err
+		}
+	}
+	if productFirst {
+		if c, ok, err := matchFormats(t, sym, opts); ok || err != nil {
 			return c, err
 		}
 	}
@@ -193,18 +250,19 @@ func isAlnum(c byte) bool { return isAlpha(c) || c >= '0' && c <= '9' }
 // wristbands and badges.
 func parseGS1(p gs1Parser, t text, sym string, opts ParseOptions) (Code, error) {
 	var (
-		elems []Element
-		err   error
+		elems     []Element
+		uncertain []Uncertain
+		err       error
 	)
 	if t.s[0] == '(' || t.s[0] == '[' {
 		elems, err = p.parseHRI(trimRightSpaces(t))
 	} else {
-		elems, err = p.parseElementString(t)
+		elems, uncertain, err = p.parseElementString(t)
 	}
 	if err != nil {
 		return Code{Kind: KindGS1, Symbology: sym}, err
 	}
-	c := Code{Kind: KindGS1, Symbology: sym, Elements: elems, Canonical: canonicalGS1(elems)}
+	c := Code{Kind: KindGS1, Symbology: sym, Elements: elems, Canonical: canonicalGS1(elems), Uncertain: uncertain}
 	fillGS1(&c, opts.Now)
 	for _, group := range []struct {
 		kind    Kind
@@ -282,6 +340,28 @@ func matchFormats(t text, sym string, opts ParseOptions) (Code, bool, error) {
 			if ok {
 				return Code{Kind: group.kind, Symbology: sym, Canonical: t.s, Identifiers: ids, Format: f.Name}, true, nil
 			}
+		}
+	}
+	return Code{}, false, nil
+}
+
+// parseProductShape reads data without symbology identifier that look like
+// a product code: GTIN digits, or a GS1 element string starting with a key.
+// ok is false when the data do not look like one.
+func parseProductShape(p gs1Parser, t text, opts ParseOptions) (c Code, ok bool, err error) {
+	if isDigits(t.s) {
+		switch len(t.s) {
+		case 8, 12, 13, 14:
+			c, err := parseBareGTIN(t, "")
+			return c, true, err
+		}
+	}
+	if spec, found := matchAI(t.s); found && slices.Contains(keyAIs, spec.AI) {
+		c, err := parseGS1(p, t, "", opts)
+		if err == nil || !firstElementFails(p, t, spec) {
+			// Either it is GS1, or its key is valid and what follows is
+			// wrong: report that rather than calling the scan plain text.
+			return c, true, err
 		}
 	}
 	return Code{}, false, nil

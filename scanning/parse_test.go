@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,14 +66,20 @@ func parseCases() []parseCase {
 		pack("pack_wedge_with_enter", "]d2"+packElements+"\r\n", nil),
 		pack("pack_fields_reordered_by_hri_are_kept_in_order", "(01)00312345678906(17)270131(10)LOT123A(21)SN0001", nil),
 		{name: "pack_tilde_not_configured_is_refused", in: strings.ReplaceAll(packElements, "\x1d", "~"), wantErr: ErrSyntax},
-		{name: "missing_separator_is_ambiguous", in: "01003123456789061727013110LOT123A21SN0001", wantErr: ErrMissingSeparator},
-		{name: "missing_separator_with_aim_is_ambiguous", in: "]d201003123456789061727013110LOT123A21SN0001", wantErr: ErrMissingSeparator},
+		{name: "missing_separator_lot_and_serial_uncertain", in: "01003123456789061727013110LOT123A21SN0001", wantKind: KindGS1,
+			wantCanonical: "01003123456789061727013110LOT123A21SN0001"},
+		{name: "missing_separator_with_aim_lot_and_serial_uncertain", in: "]d201003123456789061727013110LOT123A21SN0001", wantKind: KindGS1,
+			wantCanonical: "01003123456789061727013110LOT123A21SN0001"},
+		{name: "missing_separator_lot_may_hide_expiry_is_refused", in: "]d2010031234567890610LOT17270131", wantErr: ErrMissingSeparator},
 		{name: "lot_longer_than_20_is_missing_separator", in: "]d2010031234567890610ABCDEFGHIJKLMNOPQRSTU", wantErr: ErrMissingSeparator},
 		{name: "lot_of_20_characters_last", in: "]d2010031234567890610ABCDEFGHIJKLMNOPQRST", wantKind: KindGS1,
 			wantCanonical: "010031234567890610ABCDEFGHIJKLMNOPQRST"},
 		{name: "lot_of_20_characters_hri", in: "(01)00312345678906(10)ABCDEFGHIJ0123456789(21)1", wantKind: KindGS1,
 			wantCanonical: "010031234567890610ABCDEFGHIJ0123456789\x1d211"},
-		{name: "serial_that_looks_like_lot_refused_without_separators", in: "010031234567890621X7K10QZ", wantErr: ErrMissingSeparator},
+		{name: "serial_that_looks_like_lot_uncertain_without_separators", in: "010031234567890621X7K10QZ", wantKind: KindGS1,
+			wantCanonical: "010031234567890621X7K10QZ"},
+		{name: "serial_that_looks_like_lot_refused_when_serial_checked", in: "010031234567890621X7K10QZ",
+			opts: func(o *ParseOptions) { o.ExtraCheckedAIs = []string{"21"} }, wantErr: ErrMissingSeparator},
 		{name: "serial_that_looks_like_lot_accepted_when_separators_trusted", in: "010031234567890621X7K10QZ",
 			opts: func(o *ParseOptions) { o.TrustSeparators = true }, wantKind: KindGS1, wantCanonical: "010031234567890621X7K10QZ"},
 		{name: "separator_after_fixed_length_ai_is_tolerated", in: "]d20100312345678906\x1d17270131", wantKind: KindGS1,
@@ -210,15 +217,17 @@ func checkGolden(t *testing.T, path string, v any) {
 }
 
 func TestParseErrorSaysWhereAndWhat(t *testing.T) {
-	_, err := Parse("01003123456789061727013110LOT123A21SN0001", testOptions())
+	// Lot "LOT17270131", or lot "LOT" and expiry 2027-01-31: the expiry
+	// decides, so the scan is refused and the conflict named.
+	_, err := Parse("010031234567890610LOT17270131", testOptions())
 	var pe *ParseError
 	if !errors.As(err, &pe) {
 		t.Fatalf("got %v", err)
 	}
-	if pe.AI != "10" || pe.Pos != 33 {
-		t.Errorf("AI %q at %d, want AI 10 at 33 (where 21SN0001 starts)", pe.AI, pe.Pos)
+	if pe.AI != "10" || pe.Pos != 18 || !slices.Equal(pe.Conflicts, []string{"17"}) {
+		t.Errorf("AI %q at %d conflicts %v, want AI 10 at 18 (where the lot starts), conflict 17", pe.AI, pe.Pos, pe.Conflicts)
 	}
-	for _, want := range []string{"AI (10)", "BATCH/LOT", "position 33", "ambiguous"} {
+	for _, want := range []string{"AI (10)", "BATCH/LOT", "position 18", "(17) USE BY OR EXPIRY is absent or \"270131\"", "2 ways", "scan the 2D code"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q lacks %q", err, want)
 		}

@@ -1,5 +1,7 @@
 package scanning
 
+import "errors"
+
 // Report is the wire shape shared by `emar decode --json` and the
 // POST /api/v1/scans/decode and /parse endpoints. Text keeps the group
 // separator as ASCII 29 (JSON "\u001d").
@@ -10,6 +12,9 @@ type Report struct {
 	Symbology string      `json:"symbology,omitempty"`
 	Code      *CodeReport `json:"code,omitempty"`
 	Error     string      `json:"error,omitempty"`
+	// Conflicts names the checked AIs on which the readings of text
+	// without group separators disagree, when that is why it was refused.
+	Conflicts []string `json:"conflicts,omitempty"`
 }
 
 // CodeReport is a Code on the wire.
@@ -31,6 +36,17 @@ type CodeReport struct {
 	HIBC           *HIBCReport       `json:"hibc,omitempty"`
 	Identifiers    map[string]string `json:"identifiers,omitempty"`
 	Format         string            `json:"format,omitempty"`
+	// Uncertain lists the elements whose value depends on where a dropped
+	// group separator was; "" in values means the element is absent in a
+	// reading.
+	Uncertain []UncertainReport `json:"uncertain,omitempty"`
+}
+
+// UncertainReport is an Uncertain element on the wire.
+type UncertainReport struct {
+	AI     string   `json:"ai"`
+	Title  string   `json:"title"`
+	Values []string `json:"values"`
 }
 
 // ElementReport is one GS1 element on the wire.
@@ -76,6 +92,10 @@ func ReportFromParse(text string, c Code, err error) Report {
 	rep := Report{Text: text, Symbology: c.Symbology}
 	if err != nil {
 		rep.Error = err.Error()
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			rep.Conflicts = pe.Conflicts
+		}
 		return rep
 	}
 	rep.Code = NewCodeReport(c)
@@ -100,6 +120,9 @@ func NewCodeReport(c Code) *CodeReport {
 		Format:        c.Format,
 	}
 	r.ProductionDate = dateString(c.ProductionDate)
+	for _, u := range c.Uncertain {
+		r.Uncertain = append(r.Uncertain, UncertainReport(u))
+	}
 	if len(c.Elements) > 0 {
 		r.HRI = HRI(c.Elements)
 		for _, e := range c.Elements {

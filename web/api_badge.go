@@ -29,6 +29,7 @@ func (s *Server) loginBadge(c *gin.Context) {
 	}
 	opts := scanning.DefaultParseOptions()
 	opts.Now = s.svc.Clock.Now()
+	opts.Expect = scanning.KindBadge
 	code, err := scanning.Parse(req.Scan, opts)
 	badge := code.Identifiers["badge"]
 	if err != nil || code.Kind != scanning.KindBadge || badge == "" {

@@ -38,7 +38,7 @@ func (s *Server) bedsideWristband(c *gin.Context) {
 			return
 		}
 		content = imageDigest(data)
-		res, err := s.decoder.decode(c.Request.Context(), data, s.parseOptions())
+		res, err := s.decoder.decode(c.Request.Context(), data, s.parseOptionsFor(stepWristband))
 		switch {
 		case err != nil:
 			me := decodeError(err)
@@ -64,7 +64,7 @@ func (s *Server) bedsideWristband(c *gin.Context) {
 			return
 		}
 		content = body
-		scan = s.parseScan(req.Scan)
+		scan = s.parseScan(req.Scan, stepWristband)
 	}
 	by := mustIdentity(c)
 	serveWrite(s, c, content, func(r mar.WristbandResult) (int, any) {
@@ -118,7 +118,7 @@ func (s *Server) medicationInput(r medicationRequest) mar.MedicationInput {
 	in := mar.MedicationInput{ContextID: r.ContextID, DoseID: r.DoseID, OrderID: r.OrderID, Quantity: r.Quantity, Route: r.Route,
 		Site: r.Site, Vitals: r.Vitals, Glucose: r.Glucose}
 	if r.Scan != nil {
-		in.Scan = s.parseScan(*r.Scan)
+		in.Scan = s.parseScan(*r.Scan, stepMedication)
 	}
 	if r.Keyed != nil {
 		in.Keyed = &mar.KeyedEntry{ProductID: r.Keyed.ProductID, Reason: r.Keyed.Reason, Text: r.Keyed.Text}

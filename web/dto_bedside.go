@@ -176,6 +176,8 @@ type administrationJSON struct {
 	Site                 string         `json:"site,omitempty"`
 	GTIN                 string         `json:"gtin,omitempty"`
 	Lot                  string         `json:"lot,omitempty"`
+	LotUncertain         bool           `json:"lot_uncertain"`
+	SerialUncertain      bool           `json:"serial_uncertain"`
 	Expiry               string         `json:"expiry,omitempty"`
 	Keyed                bool           `json:"keyed"`
 	KeyedReason          string         `json:"keyed_reason,omitempty"`
@@ -204,6 +206,7 @@ func toAdministrationJSON(v mar.AdministrationView) administrationJSON {
 		Expiry: a.Expiry, Keyed: a.Keyed, KeyedReason: a.KeyedReason, PRN: a.PRN, PRNIndication: a.PRNIndication, PainScore: a.PainScore,
 		Patch: a.Patch, Early: a.Early, Late: a.Late, Overrides: []overrideJSON{}, EnteredInError: a.EnteredInError, ErrorReason: a.ErrorReason,
 		ErrorBy: a.ErrorBy, ErrorAt: a.ErrorAt}
+	out.LotUncertain, out.SerialUncertain = a.LotUncertain, a.SerialUncertain
 	for _, o := range a.Overrides {
 		out.Overrides = append(out.Overrides, overrideJSON{o.Reason, o.Text})
 	}
@@ -341,6 +344,11 @@ type verdictJSON struct {
 	ScaleDose  *float64            `json:"scale_dose,omitempty"`
 	Early      bool                `json:"early,omitempty"`
 	Late       bool                `json:"late,omitempty"`
+
+	// LotUncertain: the scanner's text can also be read with another lot
+	// (a dropped group separator); the GTIN and expiry are certain.
+	LotUncertain    bool `json:"lot_uncertain"`
+	SerialUncertain bool `json:"serial_uncertain"`
 }
 
 func toVerdictJSON(v mar.Verdict) verdictJSON {
@@ -354,6 +362,7 @@ func toVerdictJSON(v mar.Verdict) verdictJSON {
 		Requires: requiresJSON{Witness: v.Requires.Witness, WitnessRecommended: v.Requires.WitnessRecommended, Vitals: nonNilStrings(v.Requires.Vitals),
 			Glucose: v.Requires.Glucose, Site: v.Requires.Site, PRNIndication: v.Requires.PRNIndication, OverrideReason: v.Requires.OverrideReason,
 			Overrides: nonNilStrings(v.Requires.Overrides)}}
+	out.LotUncertain, out.SerialUncertain = v.LotUncertain, v.SerialUncertain
 	if v.Dose != nil {
 		d := toBedsideDoseJSON(*v.Dose, loc)
 		out.Dose = &d

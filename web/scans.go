@@ -81,9 +81,24 @@ func (s *Server) parseOptions() scanning.ParseOptions {
 	return o
 }
 
-// parseScan parses scanner text for the bedside.
-func (s *Server) parseScan(text string) *mar.ScanInput {
-	c, err := scanning.Parse(text, s.parseOptions())
+// What a bedside scan step expects: scanner text without a symbology
+// identifier is tried as a wristband first at the wristband step, as a
+// product first at the medication step.
+const (
+	stepWristband  = scanning.KindWristband
+	stepMedication = scanning.KindGS1
+)
+
+// parseOptionsFor are the parse options of a scan step.
+func (s *Server) parseOptionsFor(step scanning.Kind) scanning.ParseOptions {
+	o := s.parseOptions()
+	o.Expect = step
+	return o
+}
+
+// parseScan parses scanner text for a bedside scan step.
+func (s *Server) parseScan(text string, step scanning.Kind) *mar.ScanInput {
+	c, err := scanning.Parse(text, s.parseOptionsFor(step))
 	in := &mar.ScanInput{Text: text, Err: err}
 	if err == nil {
 		in.Code = &c

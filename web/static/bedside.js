@@ -372,7 +372,7 @@
       lines.push(`Give ${v.amount} ${v.amount_unit || ''}${packs}`);
     }
     if (v.dose) lines.push(`Due ${fmtTime(v.dose.due_at)}${v.late ? ' — late' : ''}${v.early ? ' — early' : ''}`);
-    if (v.lot || v.expiry) lines.push(`Lot ${v.lot || '—'}, expires ${v.expiry || '—'}`);
+    if (v.lot || v.expiry) lines.push(`Lot ${v.lot || '—'}${v.lot_uncertain ? ' (UNCERTAIN: check the lot on the pack)' : ''}, expires ${v.expiry || '—'}`);
     fill(box,
       el('h2', {}, caution ? '! Check before giving: a reason is needed' : '✓ Right medication: give ' + name),
       caution ? el('p', {}, el('strong', {}, name)) : null,
