@@ -240,6 +240,15 @@ type check struct {
 	Message string `json:"message"`
 }
 
+func (v verdict) check(right string) check {
+	for _, c := range v.Checks {
+		if c.Right == right {
+			return c
+		}
+	}
+	return check{}
+}
+
 // refusal decodes a refused answer's checks and candidates.
 type refusal struct {
 	Error struct {
