@@ -40,6 +40,7 @@ type ExternalOrder struct {
 	FillerID   string // ORC-3
 	OrderID    string // our own id, when the sender knows it (FHIR update)
 	ResidentID string // our resident id, when the sender knows it (FHIR Patient/id); else MRN
+	MRNSystem  string // the MRN's identifier system; empty is Config.Identifiers.DefaultSystem()
 	MRN        string
 	ProductID  string        // our product id, when the sender knows it (FHIR Medication/id)
 	Codes      []ProductCode // tried in order; the first known one wins
@@ -107,11 +108,11 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 				err = NotFound("resident", eo.ResidentID)
 			}
 		} else {
-			res, err = tx.GetResidentByMRN(fac, eo.MRN)
+			res, err = residentByMRN(tx, fac, s.mrnSystem(eo.MRNSystem), eo.MRN)
 		}
 		if err != nil {
-			if ErrorCodeOf(err) == ENotFound {
-				return IntakeResult{}, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has MRN %q", eo.MRN+eo.ResidentID)}
+			if ErrorCodeOf(err) == ENotFound && eo.ResidentID != "" {
+				return IntakeResult{}, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has id %q", eo.ResidentID)}
 			}
 			return IntakeResult{}, err
 		}
@@ -167,7 +168,7 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 		if err != nil {
 			return IntakeResult{}, err
 		}
-		if !strings.EqualFold(strings.TrimSpace(eo.MRN), res.MRN) {
+		if strings.TrimSpace(eo.MRN) != res.MRN || s.mrnSystem(eo.MRNSystem) != res.MRNSystem {
 			return IntakeResult{}, &Error{Code: EInvalid, Field: "mrn", Reason: "patient_mismatch", Message: fmt.Sprintf("order %q belongs to another patient", o.ExternalID)}
 		}
 	}
@@ -425,4 +426,13 @@ func (s *Service) addReportedAllergies(tx Tx, by Identity, r *Resident, reported
 	}
 	return s.audit(tx, by, AuditEntry{Action: "resident.allergies_reported", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID,
 		Detail: map[string]any{"added": added}})
+}
+
+// mrnSystem is the identifier system of an MRN sent with system (empty:
+// the configured default).
+func (s *Service) mrnSystem(system string) string {
+	if system = strings.TrimSpace(system); system != "" {
+		return system
+	}
+	return s.Config.Identifiers.DefaultSystem()
 }

@@ -45,8 +45,9 @@ func Patient(r mar.Resident, unit mar.Unit) ([]byte, error) {
 	mr := &fm.CodeableConcept{Coding: []fm.Coding{{System: str(SystemV2MR), Code: str("MR"), Display: str("Medical record number")}}}
 	active := r.Status == mar.Admitted
 	p := fm.Patient{Id: str(r.ID), Active: &active, BirthDate: str(r.BirthDate),
-		Identifier: []fm.Identifier{{Use: identifierUse(fm.IdentifierUseUsual), Type: mr, System: str(SystemMRN), Value: str(r.MRN)}},
-		Name:       []fm.HumanName{{Use: nameUse(fm.NameUseOfficial), Family: str(r.FamilyName), Given: splitGiven(r.GivenName), Text: str(strings.TrimSpace(r.GivenName + " " + r.FamilyName))}}}
+		Identifier: []fm.Identifier{{Use: identifierUse(fm.IdentifierUseUsual), Type: mr, System: str(mrnSystem(r)), Value: str(r.MRN)}},
+		Name: []fm.HumanName{{Use: nameUse(fm.NameUseOfficial), Family: str(r.FamilyName), Given: givenNames(r),
+			Text: str(strings.Join(strings.Fields(r.GivenName+" "+r.MiddleName+" "+r.FamilyName), " "))}}}
 	if r.WristbandID != "" && r.WristbandID != r.MRN {
 		p.Identifier = append(p.Identifier, fm.Identifier{Use: identifierUse(fm.IdentifierUseSecondary), System: str(SystemBand), Value: str(r.WristbandID)})
 	}
@@ -59,10 +60,29 @@ func Patient(r mar.Resident, unit mar.Unit) ([]byte, error) {
 	return Marshal(p, nil)
 }
 
+// mrnSystem is the resident's MRN system (SystemMRN for a record made
+// before systems were kept).
+func mrnSystem(r mar.Resident) string {
+	if r.MRNSystem == "" {
+		return SystemMRN
+	}
+	return r.MRNSystem
+}
+
 func identifierUse(u fm.IdentifierUse) *fm.IdentifierUse { return &u }
 func nameUse(u fm.NameUse) *fm.NameUse                   { return &u }
 
-func splitGiven(s string) []string { return strings.Fields(s) }
+// givenNames is the given name then the middle name, each one element as
+// HL7 PID-5.2 and PID-5.3 carry them.
+func givenNames(r mar.Resident) []string {
+	var out []string
+	for _, n := range []string{r.GivenName, r.MiddleName} {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 // medicationCode is a product's codes: an NDC and GTIN for each package,
 // then the extra codes (local, RxNorm).

@@ -28,6 +28,14 @@ type fixture struct {
 
 var testNow = time.Date(2026, 3, 14, 13, 0, 0, 0, time.UTC)
 
+// testIdentifiers maps the assigning authorities the sample messages use.
+// STMARYS is the record's own MRN system (the residents below are in it);
+// OTHERHOSP is another hospital's.
+var testIdentifiers = mar.IdentifierConfig{Authorities: map[string]string{
+	"STMARYS": mar.DefaultMRNSystem, "X": mar.DefaultMRNSystem, "USVHA": mar.DefaultMRNSystem, "USSSA": "http://hl7.org/fhir/sid/us-ssn",
+	"OTHERHOSP": "urn:oid:2.16.840.1.113883.19.99",
+}}
+
 // newFixture is the demo facility plus what the sample messages name:
 // units 4W and CCU, products with real-world NDCs and a VistA local code,
 // and (unless bare) the residents the orders are for.
@@ -41,6 +49,7 @@ func newFixture(t *testing.T, engine string, withResidents bool) *fixture {
 	}
 	svc := mar.NewService(st, nil)
 	svc.Clock = mar.ClockFunc(func() time.Time { return testNow })
+	svc.Config.Identifiers = testIdentifiers
 	f := &fixture{st: st, svc: svc, facility: sum.Facility, units: map[string]mar.Unit{}, products: map[string]mar.Product{}}
 	f.h = &Handler{Svc: svc, Channel: "test", Application: "EMAR", Facility: "RIVERSIDE"}
 	err = st.InTx(ctx, func(tx mar.Tx) error {
@@ -82,6 +91,7 @@ func newFixture(t *testing.T, engine string, withResidents bool) *fixture {
 			{MRN: "555444444", FamilyName: "Everywoman", GivenName: "Eve", BirthDate: "1962-03-20", Sex: "female", UnitID: f.units["CCU"].ID},
 		} {
 			r.ID, r.FacilityID, r.WristbandID, r.Status, r.AdmittedAt = mar.NewID(), sum.Facility.ID, r.MRN, mar.Admitted, testNow.Add(-48*time.Hour)
+			r.MRNSystem = mar.DefaultMRNSystem
 			if err := tx.CreateResident(&r); err != nil {
 				return err
 			}
@@ -372,8 +382,10 @@ func TestADTAdmitTransferUpdateDischarge(t *testing.T) {
 			resident := func() mar.Resident {
 				var r mar.Resident
 				_ = f.st.InTx(context.Background(), func(tx mar.Tx) error {
-					var err error
-					r, err = tx.GetResidentByMRN(f.facility.ID, "00981123")
+					rs, err := tx.ResidentsWithMRN(f.facility.ID, "00981123")
+					if len(rs) == 1 {
+						r = rs[0]
+					}
 					return err
 				})
 				return r

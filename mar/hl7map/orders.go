@@ -40,12 +40,17 @@ func (h *Handler) applyRDE(ctx context.Context, id mar.Identity, msg *hl7.Messag
 		return nil, asHL7Error(err)
 	}
 	occ := groupOccurrences(msg)
+	system, e := h.mrnSystem(rde.Patient)
+	if e != nil {
+		return nil, e
+	}
 	orders := make([]mar.ExternalOrder, len(rde.Orders))
 	for i, po := range rde.Orders {
 		eo, e := externalOrder(rde, po, occ[i])
 		if e != nil {
 			return nil, e
 		}
+		eo.MRNSystem = system
 		orders[i] = eo
 	}
 	if len(orders) > 0 {
@@ -237,7 +242,7 @@ func locate(err error, po hl7.PharmacyOrder, occ map[string]int) *hl7.Error {
 	}
 	switch me.Field {
 	case "mrn", "resident_id":
-		if me.Code == mar.ENotFound {
+		if me.Code == mar.ENotFound || me.Reason == "identifier_system_mismatch" {
 			return at("PID", 3, hl7.CodeUnknownKey)
 		}
 		return at("PID", 3, hl7.CodeInternal)
