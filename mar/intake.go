@@ -82,20 +82,20 @@ func (e *IntakeError) Unwrap() error { return e.Err }
 // transaction: either every order is applied, or none is and the error
 // (an *IntakeError wrapping an *Error) says which order and field failed.
 // New orders wait for verification unless Config.Pharmacy.AutoVerifyExternal.
+// With an Idempotency in ctx (an HL7 message's control id), a resend of
+// the same message gets the first answer and changes nothing.
 func (s *Service) ApplyExternalOrders(ctx context.Context, by Identity, orders []ExternalOrder) ([]IntakeResult, error) {
-	var out []IntakeResult
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		out = nil
+	return runWrite(ctx, s, by, func(tx Tx) ([]IntakeResult, error) {
+		var out []IntakeResult
 		for i, eo := range orders {
 			r, err := s.applyExternalOrder(tx, by, eo)
 			if err != nil {
-				return &IntakeError{Index: i, Err: err}
+				return nil, &IntakeError{Index: i, Err: err}
 			}
 			out = append(out, r)
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (IntakeResult, error) {

@@ -50,15 +50,19 @@ type ExternalPatient struct {
 // ApplyPatientEvent admits, transfers, discharges or updates a resident
 // in one transaction with its audit event, so wristbands and units follow
 // the admission system. A discharged resident can be given nothing.
+//
+// With an Idempotency in ctx (an HL7 message's control id), a resend of
+// the same message gets the first answer and changes nothing.
 func (s *Service) ApplyPatientEvent(ctx context.Context, by Identity, ep ExternalPatient) (Resident, bool, error) {
-	var out Resident
-	var created bool
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		var err error
-		out, created, err = s.applyPatientEvent(tx, by, ep)
-		return err
+	type result struct {
+		r       Resident
+		created bool
+	}
+	out, err := runWrite(ctx, s, by, func(tx Tx) (result, error) {
+		r, created, err := s.applyPatientEvent(tx, by, ep)
+		return result{r, created}, err
 	})
-	return out, created, err
+	return out.r, out.created, err
 }
 
 func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Resident, bool, error) {

@@ -209,6 +209,20 @@ func TestRDEFromOtherSystemsBecomesPendingOrders(t *testing.T) {
 	}
 }
 
+// withControlID gives a changed message its own MSH-10: the same control
+// id with other content is refused as a reused id.
+func withControlID(t *testing.T, raw []byte, id string) []byte {
+	t.Helper()
+	m, err := hl7.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Set("MSH-10", id); err != nil {
+		t.Fatal(err)
+	}
+	return m.Encode()
+}
+
 func replaceLine(raw []byte, prefix, line string) []byte {
 	segs := strings.Split(strings.ReplaceAll(string(raw), "\n", "\r"), "\r")
 	for i, s := range segs {
@@ -316,7 +330,7 @@ func TestOneTransactionPerMessage(t *testing.T) {
 
 func orderMsg(control, placer, filler, rxe, tq1 string) []byte {
 	lines := []string{
-		"MSH|^~\\&|PHARMSYS|STMARYS|EMAR|STMARYS|20260314083012-0500||RDE^O11^RDE_O11|" + control + placer + "|P|2.5.1",
+		"MSH|^~\\&|PHARMSYS|STMARYS|EMAR|STMARYS|20260314083012-0500||RDE^O11^RDE_O11|" + control + placer + filler + "|P|2.5.1",
 		"PID|1||00981123^^^STMARYS^MR||O'Neil^Margaret",
 		"ORC|" + control + "|" + placer + "^EHR|" + filler + "^PHARMSYS||||||20260314082500-0500|||1447^Whitfield^Sarah^^^Dr^MD||||||HOLD FOR PROCEDURE",
 	}
@@ -422,7 +436,7 @@ func TestADTAdmitTransferUpdateDischarge(t *testing.T) {
 				t.Fatalf("order for a discharged resident: %s %v", out.Code, out.Err)
 			}
 			// A transfer to a unit the record does not know names PV1-3.
-			raw := replaceLine(readFixture(t, "adt_a01.hl7"), "PV1|", "PV1|1|I|NOWHERE^1^A")
+			raw := withControlID(t, replaceLine(readFixture(t, "adt_a01.hl7"), "PV1|", "PV1|1|I|NOWHERE^1^A"), "A01-NOWHERE")
 			ack, out = f.send(t, raw)
 			if out.Code != hl7.AckError || ack.Get("ERR-2.1") != "PV1" || ack.Get("ERR-2.3") != "3" || ack.Get("ERR-3") != "103" {
 				t.Fatalf("unknown unit: %s %v", out.Code, out.Err)

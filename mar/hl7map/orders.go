@@ -34,21 +34,23 @@ func groupOccurrences(msg *hl7.Message) []map[string]int {
 	return groups
 }
 
-func (h *Handler) applyRDE(ctx context.Context, id mar.Identity, msg *hl7.Message, opts hl7.ParseOptions) ([]mar.IntakeResult, *hl7.Error) {
+// applyRDE applies the orders of an RDE. The error is a *mar.Replayed
+// when the message is a resend of one already applied.
+func (h *Handler) applyRDE(ctx context.Context, id mar.Identity, msg *hl7.Message, opts hl7.ParseOptions) ([]mar.IntakeResult, *hl7.Error, error) {
 	rde, err := hl7.ParseRDE(msg, opts)
 	if err != nil {
-		return nil, asHL7Error(err)
+		return nil, asHL7Error(err), nil
 	}
 	occ := groupOccurrences(msg)
 	system, e := h.mrnSystem(rde.Patient)
 	if e != nil {
-		return nil, e
+		return nil, e, nil
 	}
 	orders := make([]mar.ExternalOrder, len(rde.Orders))
 	for i, po := range rde.Orders {
 		eo, e := externalOrder(rde, po, occ[i])
 		if e != nil {
-			return nil, e
+			return nil, e, nil
 		}
 		eo.MRNSystem = system
 		orders[i] = eo
@@ -67,15 +69,22 @@ func (h *Handler) applyRDE(ctx context.Context, id mar.Identity, msg *hl7.Messag
 		}
 	}
 	results, err := h.Svc.ApplyExternalOrders(ctx, id, orders)
+	var rep *mar.Replayed
+	if errors.As(err, &rep) {
+		return nil, nil, err
+	}
+	if e := idempotencyError(err); e != nil {
+		return nil, e, nil
+	}
 	if err != nil {
 		var ie *mar.IntakeError
 		i := 0
 		if errors.As(err, &ie) {
 			i = ie.Index
 		}
-		return nil, locate(err, rde.Orders[i], occ[i])
+		return nil, locate(err, rde.Orders[i], occ[i]), nil
 	}
-	return results, nil
+	return results, nil, nil
 }
 
 // actions maps ORC-1 (table 0119) onto what the record does.

@@ -2,6 +2,7 @@ package hl7map
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/emar-project/emar/mar"
@@ -26,20 +27,20 @@ var sexes = map[string]string{"F": "female", "M": "male", "O": "other", "A": "ot
 // severities maps HL7 table 0128 onto the record's words.
 var severities = map[string]string{"SV": "severe", "MO": "moderate", "MI": "mild", "SEVERE": "severe", "MODERATE": "moderate", "MILD": "mild"}
 
-func (h *Handler) applyADT(ctx context.Context, id mar.Identity, msg *hl7.Message, opts hl7.ParseOptions) (mar.Resident, *hl7.Error) {
+func (h *Handler) applyADT(ctx context.Context, id mar.Identity, msg *hl7.Message, opts hl7.ParseOptions) (mar.Resident, *hl7.Error, error) {
 	ev, err := hl7.ParseADT(msg, opts)
 	if err != nil {
-		return mar.Resident{}, asHL7Error(err)
+		return mar.Resident{}, asHL7Error(err), nil
 	}
 	kind, ok := patientKinds[ev.Kind]
 	if !ok {
 		return mar.Resident{}, &hl7.Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 9, Component: 2, Code: hl7.CodeUnsupportedEventCode,
-			Message: "event " + ev.Event + " is not taken here (A01, A02, A03, A08, A11, A12 and A13 are)"}
+			Message: "event " + ev.Event + " is not taken here (A01, A02, A03, A08, A11, A12 and A13 are)"}, nil
 	}
 	p := ev.Patient
 	system, herr := h.mrnSystem(p)
 	if herr != nil {
-		return mar.Resident{}, herr
+		return mar.Resident{}, herr, nil
 	}
 	ep := mar.ExternalPatient{Kind: kind, MRNSystem: system, MRN: p.MRN, FamilyName: p.Name.Family, GivenName: p.Name.Given, MiddleName: p.Name.Middle,
 		BirthDate: p.BirthDate, UnitCode: ev.Visit.Location.PointOfCare, Room: ev.Visit.Location.Room, Bed: ev.Visit.Location.Bed,
@@ -47,7 +48,7 @@ func (h *Handler) applyADT(ctx context.Context, id mar.Identity, msg *hl7.Messag
 	if p.Sex != "" {
 		sex, ok := sexes[strings.ToUpper(p.Sex)]
 		if !ok {
-			return mar.Resident{}, &hl7.Error{Segment: "PID", SeqInSegmentGroup: 1, Field: 8, Code: hl7.CodeTableValueNotFound, Message: "sex " + p.Sex + " is not in table 0001"}
+			return mar.Resident{}, &hl7.Error{Segment: "PID", SeqInSegmentGroup: 1, Field: 8, Code: hl7.CodeTableValueNotFound, Message: "sex " + p.Sex + " is not in table 0001"}, nil
 		}
 		ep.Sex = sex
 	}
@@ -75,10 +76,17 @@ func (h *Handler) applyADT(ctx context.Context, id mar.Identity, msg *hl7.Messag
 		}
 	}
 	r, _, err := h.Svc.ApplyPatientEvent(ctx, id, ep)
-	if err != nil {
-		return r, locatePatient(err, kind)
+	var rep *mar.Replayed
+	if errors.As(err, &rep) {
+		return r, nil, err
 	}
-	return r, nil
+	if e := idempotencyError(err); e != nil {
+		return r, e, nil
+	}
+	if err != nil {
+		return r, locatePatient(err, kind), nil
+	}
+	return r, nil, nil
 }
 
 func locatePatient(err error, kind mar.PatientEventKind) *hl7.Error {
