@@ -3,12 +3,14 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emar-project/emar/internal/fhirvalidate"
 	"github.com/emar-project/emar/internal/testenv"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/hl7"
@@ -110,6 +112,59 @@ func TestHL7ResendGetsTheFirstAcknowledgement(t *testing.T) {
 					t.Fatalf("the refused message made %d orders", n)
 				}
 			})
+		})
+	}
+}
+
+// An ADT in 8859/1 and one in UTF-8 are stored as the same text, read back
+// over FHIR; PID-5 given and middle names stay apart; every ACK declares
+// the character set it is written in. Over real MLLP and HTTP.
+func TestHL7CharacterSetsAndNames(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			env := testenv.Start(t, engine, testenv.Options{Now: time.Date(2026, 3, 14, 13, 0, 0, 0, time.UTC)})
+			env.Svc.Config.Identifiers = mar.IdentifierConfig{Authorities: map[string]string{"RIVERSIDE": mar.DefaultMRNSystem}}
+			client := mllpPeer(t, env)
+			charge := env.Login(t, "charge")
+			adt := func(ctl, charset, mrn string, name []byte) []byte {
+				b := []byte("MSH|^~\\&|ADT|RIVERSIDE|EMAR|RIVERSIDE|20260314083000-0400||ADT^A01^ADT_A01|" + ctl + "|P|2.5.1||||||" + charset + "\r" +
+					"EVN|A01|20260314083000-0400\rPID|1||" + mrn + "^^^RIVERSIDE^MR||")
+				b = append(b, name...)
+				return append(b, []byte("||19400101|F\rPV1|1|I|MAPLE^110^A\r")...)
+			}
+			for _, tc := range []struct {
+				name, charset, mrn string
+				pid5               []byte
+				family             string
+				given              []string
+			}{
+				{"8859/1", "8859/1", "CS-1", []byte{'M', 0xfc, 'l', 'l', 'e', 'r', '^', 'J', 'o', 's', 0xe9, '^', 'M', 'a', 'r', 0xed, 'a'}, "Müller", []string{"José", "María"}},
+				{"UNICODE UTF-8", "UNICODE UTF-8", "CS-2", []byte("Nguyễn^Thị^Ánh"), "Nguyễn", []string{"Thị", "Ánh"}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					ack, err := client.Send(context.Background(), adt("CS-"+tc.mrn, tc.charset, tc.mrn, tc.pid5))
+					if err != nil {
+						t.Fatalf("send: %v", err)
+					}
+					if ack.Get("MSH-18") != hl7.CharsetUTF8 {
+						t.Errorf("ACK MSH-18 = %q; want %q", ack.Get("MSH-18"), hl7.CharsetUTF8)
+					}
+					b := search(t, charge, fhirvalidate.New(t), "/fhir/Patient?identifier="+mar.DefaultMRNSystem+"|"+tc.mrn)
+					if len(b.Entry) != 1 {
+						t.Fatalf("%d patients", len(b.Entry))
+					}
+					var p struct {
+						Name []struct {
+							Family string   `json:"family"`
+							Given  []string `json:"given"`
+						} `json:"name"`
+					}
+					_ = json.Unmarshal(b.Entry[0].Resource, &p)
+					if len(p.Name) != 1 || p.Name[0].Family != tc.family || strings.Join(p.Name[0].Given, "|") != strings.Join(tc.given, "|") {
+						t.Fatalf("name = %+v; want %s, %v", p.Name, tc.family, tc.given)
+					}
+				})
+			}
 		})
 	}
 }
