@@ -89,8 +89,8 @@ func givenNames(r mar.Resident) []string {
 func medicationCode(p mar.Product, codes map[string]string) *fm.CodeableConcept {
 	cc := &fm.CodeableConcept{Text: str(p.Name)}
 	for _, pk := range p.Packages {
-		if pk.NDC != "" {
-			cc.Coding = append(cc.Coding, fm.Coding{System: str(SystemNDC), Code: str(formatNDC(pk.NDC)), Display: str(p.Name)})
+		if ndc := mar.NDCOut(pk.NDC); ndc != "" {
+			cc.Coding = append(cc.Coding, fm.Coding{System: str(SystemNDC), Code: str(ndc), Display: str(p.Name)})
 		}
 	}
 	for _, pk := range p.Packages {
@@ -107,11 +107,6 @@ func medicationCode(p mar.Product, codes map[string]string) *fm.CodeableConcept 
 	}
 	return cc
 }
-
-// formatNDC writes a 10-digit NDC 5-3-2 style is ambiguous without the
-// labeler's layout; FHIR's NDC system takes the 11-digit form unhyphenated
-// or a hyphenated 10-digit form, so the stored digits are sent as they are.
-func formatNDC(ndc string) string { return ndc }
 
 var forms = map[string][2]string{
 	"tablet": {"385055001", "Tablet"}, "capsule": {"732937005", "Capsule"}, "solution": {"385024007", "Solution"},

@@ -116,8 +116,8 @@ func productCWE(p mar.Product, gtin string) hl7.CWE {
 		}
 	}
 	if pk != nil {
-		if pk.NDC != "" {
-			c.Code, c.System = pk.NDC, "NDC"
+		if ndc := mar.NDCOut(pk.NDC); ndc != "" {
+			c.Code, c.System = ndc, "NDC"
 			c.AltCode, c.AltText, c.AltSystem = pk.GTIN, p.Name, "GTIN"
 		} else {
 			c.Code, c.System = pk.GTIN, "GTIN"
