@@ -452,3 +452,47 @@ func TestUnsupportedMessageTypeIsRejected(t *testing.T) {
 		t.Fatalf("%s %v", out.Code, out.Err)
 	}
 }
+
+// A bare 10-digit NDC may be any of three 11-digit NDCs: when the catalogue
+// holds two of them, the order is refused rather than matched to either;
+// the hyphenated form names one and is taken.
+func TestAmbiguousBareNDCIsRefused(t *testing.T) {
+	f := newFixture(t, "sqlite", true)
+	ids := map[string]string{}
+	err := f.st.InTx(context.Background(), func(tx mar.Tx) error {
+		for i, ndc := range []string{"01234567890", "12345067890"} { // 4-4-2 and 5-3-2 readings of 1234567890
+			p := mar.Product{ID: mar.NewID(), FacilityID: f.facility.ID, Name: "Product " + ndc, Form: "tablet", Routes: []string{"oral"},
+				Ingredients: []mar.Ingredient{{Name: "testol", StrengthValue: 10, StrengthUnit: "mg"}}, HighAlert: mar.HighAlertNone,
+				Packages: []mar.Package{{ID: mar.NewID(), GTIN: demo.GTIN("555000000" + string(rune('1'+i))), NDC: ndc, Quantity: 1}}}
+			if err := tx.CreateProduct(&p); err != nil {
+				return err
+			}
+			ids[ndc] = p.ID
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, code, ack, errCode, product string
+	}{
+		{"bare 10 digits naming two products", "1234567890", hl7.AckError, hl7.CodeInternal, ""},
+		{"hyphenated 4-4-2", "1234-5678-90", hl7.AckAccept, "", "01234567890"},
+		{"hyphenated 5-3-2", "12345-678-90", hl7.AckAccept, "", "12345067890"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := orderMsg("NW", "AMB-"+tc.code, "", "RXE||"+tc.code+"^Testol^NDC|10||mg", "TQ1|1||BID")
+			ack, out := f.send(t, raw)
+			if out.Code != tc.ack || ack.Get("ERR-3.1") != tc.errCode {
+				t.Fatalf("ack %s %v", out.Code, out.Err)
+			}
+			if tc.errCode != "" && (ack.Get("ERR-2.1") != "RXE" || ack.Get("ERR-2.3") != "2" || !strings.Contains(out.Err.Message, "names 2 catalogue products")) {
+				t.Fatalf("error = %v at %s", out.Err, ack.Get("ERR-2"))
+			}
+			if tc.product != "" && (len(out.Orders) != 1 || out.Orders[0].Order.ProductID != ids[tc.product]) {
+				t.Fatalf("orders %+v; want product %s", out.Orders, tc.product)
+			}
+		})
+	}
+}

@@ -256,8 +256,11 @@ func locate(err error, po hl7.PharmacyOrder, occ map[string]int) *hl7.Error {
 		}
 		return at("PID", 3, hl7.CodeInternal)
 	case "give_code", "product_id":
-		if me.Code == mar.ENotFound {
+		switch {
+		case me.Code == mar.ENotFound:
 			return at("RXE", 2, hl7.CodeTableValueNotFound)
+		case me.Reason == "ambiguous_ndc":
+			return at("RXE", 2, hl7.CodeInternal)
 		}
 		return at("RXE", 2, hl7.CodeRequiredFieldMissing)
 	case "dose_value":
