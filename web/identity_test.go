@@ -159,6 +159,26 @@ func TestPatientIdentityIsSystemAndValue(t *testing.T) {
 					}
 				})
 			}
+			t.Run("a FHIR order for the value under another system is refused, not merged", func(t *testing.T) {
+				mr := `{"resourceType":"MedicationRequest","status":"active","intent":"order",
+					"subject":{"identifier":{"system":"http://fourth.example/mrn","value":"12345"}},
+					"medicationCodeableConcept":{"coding":[{"system":"http://hl7.org/fhir/sid/ndc","code":"9910010000"}]},
+					"dosageInstruction":[{"timing":{"code":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation","code":"BID"}]}},
+					"route":{"coding":[{"system":"http://snomed.info/sct","code":"26643006"}]},
+					"doseAndRate":[{"doseQuantity":{"value":25,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}]}]}`
+				ph := env.Login(t, "pharmacist")
+				r := ph.Do("POST", "/fhir/MedicationRequest", []byte(mr), fhirHeader)
+				v.Add("422 system mismatch", r.Body)
+				o := decodeOutcome(t, r)
+				if r.Status != http.StatusUnprocessableEntity || len(o.Issue[0].Expression) == 0 || o.Issue[0].Expression[0] != "MedicationRequest.subject" ||
+					!strings.Contains(o.Issue[0].Diagnostics, "nothing was merged") {
+					t.Fatalf("%d %s", r.Status, r.Body)
+				}
+				ok := strings.Replace(mr, "http://fourth.example/mrn", hosp, 1)
+				if r := ph.Do("POST", "/fhir/MedicationRequest", []byte(ok), fhirHeader); r.Status != http.StatusCreated {
+					t.Fatalf("the same order under HOSP's system: %d %s", r.Status, r.Body)
+				}
+			})
 			t.Run("an authority given as an ISO OID needs no configuration", func(t *testing.T) {
 				ack := send(t, adt("ID-6", "A08", "12345^^^&2.16.840.1.113883.19.5&ISO^MR", "Hosp^Hanna^Maria"))
 				if ack.Get("MSA-1") != "AA" {
