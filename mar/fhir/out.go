@@ -214,10 +214,13 @@ func MedicationRequest(o mar.Order, r mar.Resident, p *mar.Product, rule *schedu
 		t := rule.ToFHIRTiming()
 		var ft fm.Timing
 		if b, err := json.Marshal(t); err == nil && json.Unmarshal(b, &ft) == nil {
-			if ft.Repeat != nil && ft.Repeat.BoundsPeriod == nil {
-				ft.Repeat.BoundsPeriod = &fm.Period{Start: str(dateTime(o.StartAt))}
+			// bounds[x] is one element: the order's own start and stop as a
+			// period, unless only a duration or range is known (no stop).
+			if r := ft.Repeat; r != nil && r.BoundsPeriod == nil && (o.StopAt != nil || r.BoundsDuration == nil && r.BoundsRange == nil) {
+				r.BoundsDuration, r.BoundsRange = nil, nil
+				r.BoundsPeriod = &fm.Period{Start: str(dateTime(o.StartAt))}
 				if o.StopAt != nil {
-					ft.Repeat.BoundsPeriod.End = str(dateTime(*o.StopAt))
+					r.BoundsPeriod.End = str(dateTime(*o.StopAt))
 				}
 			}
 			d.Timing = &ft
