@@ -73,6 +73,16 @@ func (s *Service) CreateProduct(ctx context.Context, by Identity, p Product) (Pr
 	for i := range p.Ingredients {
 		p.Ingredients[i].Name = NormalizeIngredient(p.Ingredients[i].Name)
 	}
+	for i, pk := range p.Packages {
+		if strings.TrimSpace(pk.NDC) == "" {
+			continue
+		}
+		ndc, err := CanonicalNDC(pk.NDC)
+		if err != nil {
+			return Product{}, Invalid("packages", "NDC %q of GTIN %s is not an NDC (10 digits hyphenated 4-4-2, 5-3-2 or 5-4-1, or 11 digits 5-4-2)", pk.NDC, pk.GTIN)
+		}
+		p.Packages[i].NDC = ndc
+	}
 	if err := p.Validate(); err != nil {
 		return Product{}, err
 	}

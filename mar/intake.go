@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/emar-project/emar/scanning"
 )
 
 // ExternalAction is what an outside system asks to be done to an order
@@ -40,6 +43,7 @@ type ExternalOrder struct {
 	FillerID   string // ORC-3
 	OrderID    string // our own id, when the sender knows it (FHIR update)
 	ResidentID string // our resident id, when the sender knows it (FHIR Patient/id); else MRN
+	MRNSystem  string // the MRN's identifier system; empty is Config.Identifiers.DefaultSystem()
 	MRN        string
 	ProductID  string        // our product id, when the sender knows it (FHIR Medication/id)
 	Codes      []ProductCode // tried in order; the first known one wins
@@ -81,20 +85,20 @@ func (e *IntakeError) Unwrap() error { return e.Err }
 // transaction: either every order is applied, or none is and the error
 // (an *IntakeError wrapping an *Error) says which order and field failed.
 // New orders wait for verification unless Config.Pharmacy.AutoVerifyExternal.
+// With an Idempotency in ctx (an HL7 message's control id), a resend of
+// the same message gets the first answer and changes nothing.
 func (s *Service) ApplyExternalOrders(ctx context.Context, by Identity, orders []ExternalOrder) ([]IntakeResult, error) {
-	var out []IntakeResult
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		out = nil
+	return runWrite(ctx, s, by, func(tx Tx) ([]IntakeResult, error) {
+		var out []IntakeResult
 		for i, eo := range orders {
 			r, err := s.applyExternalOrder(tx, by, eo)
 			if err != nil {
-				return &IntakeError{Index: i, Err: err}
+				return nil, &IntakeError{Index: i, Err: err}
 			}
 			out = append(out, r)
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (IntakeResult, error) {
@@ -107,11 +111,11 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 				err = NotFound("resident", eo.ResidentID)
 			}
 		} else {
-			res, err = tx.GetResidentByMRN(fac, eo.MRN)
+			res, err = residentByMRN(tx, fac, s.mrnSystem(eo.MRNSystem), eo.MRN)
 		}
 		if err != nil {
-			if ErrorCodeOf(err) == ENotFound {
-				return IntakeResult{}, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has MRN %q", eo.MRN+eo.ResidentID)}
+			if ErrorCodeOf(err) == ENotFound && eo.ResidentID != "" {
+				return IntakeResult{}, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has id %q", eo.ResidentID)}
 			}
 			return IntakeResult{}, err
 		}
@@ -167,7 +171,7 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 		if err != nil {
 			return IntakeResult{}, err
 		}
-		if !strings.EqualFold(strings.TrimSpace(eo.MRN), res.MRN) {
+		if strings.TrimSpace(eo.MRN) != res.MRN || s.mrnSystem(eo.MRNSystem) != res.MRNSystem {
 			return IntakeResult{}, &Error{Code: EInvalid, Field: "mrn", Reason: "patient_mismatch", Message: fmt.Sprintf("order %q belongs to another patient", o.ExternalID)}
 		}
 	}
@@ -296,10 +300,19 @@ func (s *Service) productFor(tx Tx, facilityID string, codes []ProductCode) (Pro
 				return p, nil
 			}
 		}
+		var found []Product
 		for _, n := range candidatesNDC {
-			if p, _, err := tx.FindProductByCode("", n); err == nil && p.FacilityID == facilityID {
-				return p, nil
+			if p, _, err := tx.FindProductByCode("", n); err == nil && p.FacilityID == facilityID && !slices.ContainsFunc(found, func(q Product) bool { return q.ID == p.ID }) {
+				found = append(found, p)
 			}
+		}
+		switch len(found) {
+		case 1:
+			return found[0], nil
+		case 0:
+		default:
+			return Product{}, &Error{Code: ERefused, Field: "give_code", Reason: "ambiguous_ndc",
+				Message: fmt.Sprintf("NDC %s without hyphens names %d catalogue products (%s, %s); send it hyphenated or as 11 digits", code, len(found), found[0].Name, found[1].Name)}
 		}
 		if p, err := tx.FindProductByExternalCode(facilityID, c.System, code); err == nil {
 			return p, nil
@@ -365,6 +378,9 @@ func NDCForms(code string) (ndcs, gtins []string) {
 		ndcs = append(ndcs, fmt.Sprintf("%05s%04s%02s", a, b, c))
 	case len(d) == 10:
 		add(d)
+		// Unhyphenated: each layout's 11-digit form may be the one the
+		// catalogue keeps (productFor refuses a code that finds two).
+		ndcs = append(ndcs, "0"+d, d[:5]+"0"+d[5:], d[:9]+"0"+d[9:])
 	case len(d) == 11:
 		ndcs = append(ndcs, d)
 		if d[0] == '0' {
@@ -425,4 +441,42 @@ func (s *Service) addReportedAllergies(tx Tx, by Identity, r *Resident, reported
 	}
 	return s.audit(tx, by, AuditEntry{Action: "resident.allergies_reported", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID,
 		Detail: map[string]any{"added": added}})
+}
+
+// mrnSystem is the identifier system of an MRN sent with system (empty:
+// the configured default).
+func (s *Service) mrnSystem(system string) string {
+	if system = strings.TrimSpace(system); system != "" {
+		return system
+	}
+	return s.Config.Identifiers.DefaultSystem()
+}
+
+// CanonicalNDC is how the catalogue keeps an NDC: digits only, in the
+// 11-digit 5-4-2 form whenever the configuration is known (a hyphenated
+// NDC, or 11 digits), the 12-digit form as it is, and a bare 10-digit NDC
+// as 10 digits, since its hyphens (4-4-2, 5-3-2 or 5-4-1) are not known.
+func CanonicalNDC(s string) (string, error) {
+	d, err := scanning.NormalizeNDC(s)
+	if err != nil {
+		return "", Invalid("ndc", "%q is not an NDC: %v", s, err)
+	}
+	if len(d) == 10 && strings.Contains(s, "-") {
+		c, err := scanning.NDC12Candidates(s)
+		if err != nil || len(c) != 1 {
+			return "", Invalid("ndc", "%q is not a 4-4-2, 5-3-2 or 5-4-1 NDC", s)
+		}
+		return c[0][1:], nil // the 6-4-2 form's first digit is the padding zero
+	}
+	return d, nil
+}
+
+// NDCOut is the NDC to send for a catalogue NDC: the 11- (or 12-) digit form
+// as it is; a bare 10-digit NDC is never sent, since without its hyphens a
+// receiver cannot tell which package it names ("" then: send the GTIN).
+func NDCOut(ndc string) string {
+	if len(ndc) == 10 {
+		return ""
+	}
+	return ndc
 }

@@ -27,10 +27,12 @@ const (
 type ExternalPatient struct {
 	Kind        PatientEventKind
 	ResidentID  string // our id, when the sender knows it (FHIR update)
+	MRNSystem   string // the MRN's identifier system; empty is Config.Identifiers.DefaultSystem()
 	MRN         string
 	WristbandID string
 	FamilyName  string
 	GivenName   string
+	MiddleName  string
 	BirthDate   string // YYYY-MM-DD
 	Sex         string // male, female, other, unknown
 	UnitCode    string // HL7 PV1-3.1 point of care; FHIR has none
@@ -48,15 +50,19 @@ type ExternalPatient struct {
 // ApplyPatientEvent admits, transfers, discharges or updates a resident
 // in one transaction with its audit event, so wristbands and units follow
 // the admission system. A discharged resident can be given nothing.
+//
+// With an Idempotency in ctx (an HL7 message's control id), a resend of
+// the same message gets the first answer and changes nothing.
 func (s *Service) ApplyPatientEvent(ctx context.Context, by Identity, ep ExternalPatient) (Resident, bool, error) {
-	var out Resident
-	var created bool
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		var err error
-		out, created, err = s.applyPatientEvent(tx, by, ep)
-		return err
+	type result struct {
+		r       Resident
+		created bool
+	}
+	out, err := runWrite(ctx, s, by, func(tx Tx) (result, error) {
+		r, created, err := s.applyPatientEvent(tx, by, ep)
+		return result{r, created}, err
 	})
-	return out, created, err
+	return out.r, out.created, err
 }
 
 func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Resident, bool, error) {
@@ -67,6 +73,10 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 	}
 	at = at.UTC().Truncate(time.Microsecond)
 	ep.MRN = strings.TrimSpace(ep.MRN)
+	system := strings.TrimSpace(ep.MRNSystem)
+	if system == "" {
+		system = s.Config.Identifiers.DefaultSystem()
+	}
 
 	var r Resident
 	var err error
@@ -82,17 +92,22 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 		if ep.MRN == "" {
 			return r, false, Invalid("mrn", "the patient identifier (MRN) is required")
 		}
-		r, err = tx.GetResidentByMRN(fac, ep.MRN)
+		r, err = residentByMRN(tx, fac, system, ep.MRN)
+		if e, ok := AsError(err); ok && e.Reason == "identifier_system_mismatch" && ep.Kind == PatientAdmit {
+			// The same value under another system is another person: an
+			// admission creates them. Anything else is refused, never merged.
+			err = NotFound("resident with MRN", ep.MRN)
+		}
 	}
 	exists := err == nil
 	if err != nil && ErrorCodeOf(err) != ENotFound {
 		return r, false, err
 	}
 	if !exists && ep.Kind != PatientAdmit {
-		return r, false, &Error{Code: ENotFound, Field: "mrn", Reason: "unknown_patient", Message: fmt.Sprintf("no resident has MRN %q", ep.MRN)}
+		return r, false, err
 	}
 	if exists && ep.CreateOnly && r.Status == Admitted {
-		return r, false, &Error{Code: EConflict, Field: "mrn", Reason: "duplicate", Message: fmt.Sprintf("a resident with MRN %q is already admitted (Patient/%s)", r.MRN, r.ID)}
+		return r, false, &Error{Code: EConflict, Field: "mrn", Reason: "duplicate", Message: fmt.Sprintf("a resident with MRN %q in system %s is already admitted (Patient/%s)", r.MRN, r.MRNSystem, r.ID)}
 	}
 	unitID := ep.UnitID
 	if unitID == "" && ep.UnitCode == "" && !exists {
@@ -118,7 +133,7 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 	}
 	before := r
 	if !exists {
-		r = Resident{ID: NewID(), FacilityID: fac, MRN: ep.MRN, Status: Admitted, AdmittedAt: at}
+		r = Resident{ID: NewID(), FacilityID: fac, MRNSystem: system, MRN: ep.MRN, Status: Admitted, AdmittedAt: at}
 	}
 	// Demographics: what was sent replaces what was recorded.
 	set := func(dst *string, v string) {
@@ -128,14 +143,18 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 	}
 	set(&r.FamilyName, ep.FamilyName)
 	set(&r.GivenName, ep.GivenName)
+	if ep.GivenName != "" || ep.MiddleName != "" {
+		// A name sent whole replaces the middle name too, even by none.
+		r.MiddleName = strings.TrimSpace(ep.MiddleName)
+	}
 	set(&r.BirthDate, ep.BirthDate)
 	set(&r.Sex, ep.Sex)
 	set(&r.WristbandID, ep.WristbandID)
 	if r.WristbandID == "" {
 		r.WristbandID = r.MRN
 	}
-	if ep.MRN != "" && exists && ep.ResidentID != "" && ep.MRN != r.MRN {
-		r.MRN = ep.MRN
+	if ep.MRN != "" && exists && ep.ResidentID != "" && (ep.MRN != r.MRN || system != r.MRNSystem) {
+		r.MRN, r.MRNSystem = ep.MRN, system
 	}
 	if ep.Allergies != nil {
 		r.Allergies = mergeAllergyIDs(r, ep.Allergies)
@@ -200,7 +219,7 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 	} else if err := tx.CreateResident(&r); err != nil {
 		return r, false, err
 	}
-	detail := map[string]any{"mrn": r.MRN, "unit_id": r.UnitID, "status": r.Status}
+	detail := map[string]any{"mrn": r.MRN, "mrn_system": r.MRNSystem, "unit_id": r.UnitID, "status": r.Status}
 	if exists {
 		detail["before"] = map[string]any{"unit_id": before.UnitID, "room": before.Room, "bed": before.Bed, "status": before.Status, "family_name": before.FamilyName}
 	}

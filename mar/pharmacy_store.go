@@ -13,7 +13,9 @@ type PharmacyTx interface {
 	AddProductCode(facilityID, productID, system, code string) error
 	ProductCodes(productID string) (map[string]string, error)
 	FindUnitByCode(facilityID, code string) (Unit, error)
-	GetResidentByMRN(facilityID, mrn string) (Resident, error)
+	// ResidentsWithMRN lists the residents of a facility whose MRN has
+	// this value, in any identifier system.
+	ResidentsWithMRN(facilityID, mrn string) ([]Resident, error)
 
 	CreateClarification(c *Clarification) error
 	ListClarifications(orderIDs []string) ([]Clarification, error)

@@ -18,10 +18,12 @@ type Resident struct {
 	ID           string
 	FacilityID   string
 	UnitID       string
-	MRN          string
+	MRNSystem    string // the MRN's identifier system (FHIR identifier.system; HL7 via the assigning authority)
+	MRN          string // its value: unique only together with MRNSystem
 	WristbandID  string // what the wristband encodes; often the MRN
 	FamilyName   string
 	GivenName    string
+	MiddleName   string // HL7 PID-5.3, FHIR name.given after the first
 	BirthDate    string // YYYY-MM-DD; a date, not an instant
 	Sex          string // FHIR administrative gender: male, female, other, unknown
 	Room         string
@@ -56,6 +58,8 @@ func (r Resident) Validate() error {
 		return Invalid("family_name", "is required")
 	case strings.TrimSpace(r.MRN) == "":
 		return Invalid("mrn", "is required")
+	case strings.TrimSpace(r.MRNSystem) == "":
+		return Invalid("mrn_system", "is required: an identifier is a (system, value) pair")
 	case r.UnitID == "":
 		return Invalid("unit_id", "is required")
 	}

@@ -48,6 +48,7 @@ func (s *Service) CreateResident(ctx context.Context, by Identity, r Resident) (
 	if r.WristbandID == "" {
 		r.WristbandID = r.MRN
 	}
+	r.MRNSystem = s.mrnSystem(r.MRNSystem)
 	if r.AdmittedAt.IsZero() {
 		r.AdmittedAt = s.now()
 	}

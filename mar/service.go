@@ -25,6 +25,9 @@ type Config struct {
 	Pharmacy PharmacyConfig // order intake, verification and dispensing
 	Alerts   AlertConfig
 	Bedside  BedsideConfig // scanning, verification and documentation rules
+	// Identifiers maps HL7 assigning authorities onto identifier systems
+	// and names the system of an MRN sent without one.
+	Identifiers IdentifierConfig
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.

@@ -182,6 +182,7 @@ func (s *Server) listResidents(c *gin.Context) {
 }
 
 type createResidentRequest struct {
+	MRNSystem   string        `json:"mrn_system"`
 	MRN         string        `json:"mrn"`
 	WristbandID string        `json:"wristband_id"`
 	FamilyName  string        `json:"family_name"`
@@ -200,7 +201,7 @@ func (s *Server) createResident(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	r := mar.Resident{MRN: req.MRN, WristbandID: req.WristbandID, FamilyName: req.FamilyName, GivenName: req.GivenName,
+	r := mar.Resident{MRNSystem: req.MRNSystem, MRN: req.MRN, WristbandID: req.WristbandID, FamilyName: req.FamilyName, GivenName: req.GivenName,
 		BirthDate: req.BirthDate, Sex: req.Sex, UnitID: req.UnitID, Room: req.Room, Bed: req.Bed}
 	for _, a := range req.Allergies {
 		r.Allergies = append(r.Allergies, mar.Allergy{Substance: a.Substance, Reaction: a.Reaction, Severity: a.Severity})

@@ -101,6 +101,24 @@ func refID(v, typ string) string {
 	return strings.TrimSpace(v)
 }
 
+// patientHasIdentifier applies a FHIR token search (value, system|value
+// or |value) to the identifiers fhir.Patient emits: the MRN under its own
+// system, and the wristband under SystemBand when it differs. A value under
+// another system never matches: identifiers are (system, value) pairs.
+func patientHasIdentifier(r mar.Resident, token string) bool {
+	system, value, withSystem := strings.Cut(token, "|")
+	if !withSystem {
+		return token == r.MRN || token == r.WristbandID
+	}
+	switch system {
+	case r.MRNSystem:
+		return value == r.MRN
+	case fhir.SystemBand:
+		return r.WristbandID != r.MRN && value == r.WristbandID
+	}
+	return false // "|value" asks for an identifier without a system: none is
+}
+
 // tokenValue drops the system of a token search value (system|code).
 func tokenValue(v string) (system, code string) {
 	if i := strings.IndexByte(v, '|'); i >= 0 {
@@ -207,11 +225,8 @@ func (s *Server) fhirSearchPatients(c *gin.Context) {
 		if v := q.Get("_id"); v != "" && v != r.ID {
 			continue
 		}
-		if v := q.Get("identifier"); v != "" {
-			_, code := tokenValue(v)
-			if code != r.MRN && code != r.WristbandID {
-				continue
-			}
+		if v := q.Get("identifier"); v != "" && !patientHasIdentifier(r, v) {
+			continue
 		}
 		if v := strings.ToLower(q.Get("family")); v != "" && !strings.HasPrefix(strings.ToLower(r.FamilyName), v) {
 			continue

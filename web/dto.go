@@ -44,6 +44,7 @@ type allergyJSON struct {
 
 type residentJSON struct {
 	ID          string        `json:"id"`
+	MRNSystem   string        `json:"mrn_system"`
 	MRN         string        `json:"mrn"`
 	WristbandID string        `json:"wristband_id"`
 	FamilyName  string        `json:"family_name"`
@@ -64,7 +65,7 @@ func toResidentJSON(r mar.Resident) residentJSON {
 	for i, a := range r.Allergies {
 		al[i] = allergyJSON{Substance: a.Substance, Reaction: a.Reaction, Severity: a.Severity}
 	}
-	return residentJSON{ID: r.ID, MRN: r.MRN, WristbandID: r.WristbandID, FamilyName: r.FamilyName, GivenName: r.GivenName,
+	return residentJSON{ID: r.ID, MRNSystem: r.MRNSystem, MRN: r.MRN, WristbandID: r.WristbandID, FamilyName: r.FamilyName, GivenName: r.GivenName,
 		DisplayName: r.DisplayName(), BirthDate: r.BirthDate, Sex: r.Sex, UnitID: r.UnitID, Room: r.Room, Bed: r.Bed,
 		Status: string(r.Status), AdmittedAt: r.AdmittedAt, Allergies: al}
 }

@@ -72,8 +72,12 @@ func TestRoundTripRDEToRASAndFHIR(t *testing.T) {
 			ctx := context.Background()
 			// 09:00 in New York (EDT) on 14 March 2026.
 			env := testenv.Start(t, engine, testenv.Options{Now: time.Date(2026, 3, 14, 13, 0, 0, 0, time.UTC)})
+			// The hospital's assigning authority RIVERSIDE is the record's own
+			// MRN system: PID-3 goes back out with it (^^^RIVERSIDE^MR).
+			ids := mar.IdentifierConfig{Authorities: map[string]string{"RIVERSIDE": mar.DefaultMRNSystem}}
+			env.Svc.Config.Identifiers = ids
 			env.Svc.OnAdministration = hl7map.Enqueuer(hl7map.Routing{SendingApplication: "EMAR", SendingFacility: "RIVERSIDE",
-				ReceivingApplication: "PHARMSYS", ReceivingFacility: "RIVERSIDE"})
+				ReceivingApplication: "PHARMSYS", ReceivingFacility: "RIVERSIDE", Identifiers: ids})
 			ph, nurse := env.Login(t, "pharmacist"), env.Login(t, "nurse")
 
 			// 1. The order over MLLP.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -99,6 +100,9 @@ func New(d Deps) (*Server, error) {
 	s.pages = pages
 	for _, r := range s.routes() {
 		handlers := []gin.HandlerFunc{}
+		if strings.HasPrefix(r.Path, "/fhir/") {
+			handlers = append(handlers, s.fhirFormat())
+		}
 		if r.Roles != nil {
 			handlers = append(handlers, s.requireRoles(r.Roles))
 		}

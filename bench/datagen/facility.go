@@ -180,7 +180,7 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Facility, error) {
 		}
 		newResident := func(unit mar.Unit, n int) (mar.Resident, error) {
 			mrn := fmt.Sprintf("%08d", 500001+n)
-			r := mar.Resident{ID: mar.NewID(), FacilityID: f.FacilityID, UnitID: unit.ID, MRN: mrn, WristbandID: "MRN" + mrn,
+			r := mar.Resident{ID: mar.NewID(), FacilityID: f.FacilityID, UnitID: unit.ID, MRNSystem: mar.DefaultMRNSystem, MRN: mrn, WristbandID: "MRN" + mrn,
 				FamilyName: fmt.Sprintf("Synthetic%04d", n), GivenName: "Resident", BirthDate: fmt.Sprintf("19%02d-%02d-%02d", 30+rng.IntN(25), 1+rng.IntN(12), 1+rng.IntN(28)),
 				Sex: []string{"female", "male"}[n%2], Room: fmt.Sprintf("%d", 100+n%50), Bed: "A", Status: mar.Admitted, AdmittedAt: start}
 			return r, tx.CreateResident(&r)

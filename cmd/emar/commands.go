@@ -44,7 +44,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer st.Close()
 	svc := mar.NewService(st, log)
-	pharm.apply(svc)
+	if err := pharm.apply(svc); err != nil {
+		return err
+	}
 	alertCfg, err := alertOpts.config(svc)
 	if err != nil {
 		return err

@@ -31,7 +31,8 @@ func TestImportHL7AndFHIRFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			acks := t.TempDir()
-			code, out, stderr := emar(t, nil, "import", "hl7", "--db", dsn, "--ack-dir", acks, file)
+			code, out, stderr := emar(t, nil, "import", "hl7", "--db", dsn, "--ack-dir", acks,
+				"--hl7-authority", "X=https://emar-project.github.io/fhir/sid/mrn", file)
 			if code != 1 || !strings.Contains(out, "IMP1: AA accepted") || !strings.Contains(out, "refused at RXE-2 (HL7 error 103)") {
 				t.Fatalf("import: exit %d\n%s\n%s", code, out, stderr)
 			}

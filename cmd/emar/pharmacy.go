@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/emar-project/emar/mar"
@@ -24,6 +25,38 @@ type pharmacyFlags struct {
 	app, facility, peerApp, peerFc *string
 	autoVerify, allowStat          *bool
 	outboxEvery                    *time.Duration
+	ids                            identifierFlags
+}
+
+// identifierFlags say which identifier system a patient identifier is in.
+type identifierFlags struct{ mrnSystem, authorities *string }
+
+func addIdentifierFlags(f *flags) identifierFlags {
+	return identifierFlags{
+		mrnSystem: f.String("mrn-system", mar.DefaultMRNSystem, "identifier system (URI) of an MRN sent without a system or an HL7 assigning authority"),
+		authorities: f.String("hl7-authority", "", "map HL7 assigning authorities (PID-3.4) to identifier systems: NAME=URI[,NAME=URI...]; "+
+			"an authority not listed is refused unless it carries an ISO OID or a URI"),
+	}
+}
+
+// config reads the flags; a malformed mapping is an error.
+func (p identifierFlags) config() (mar.IdentifierConfig, error) {
+	c := mar.IdentifierConfig{MRNSystem: strings.TrimSpace(*p.mrnSystem), Authorities: map[string]string{}}
+	for _, pair := range strings.Split(*p.authorities, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		name, system, ok := strings.Cut(pair, "=")
+		name, system = strings.TrimSpace(name), strings.TrimSpace(system)
+		if !ok || name == "" || !strings.Contains(system, ":") {
+			return c, fmt.Errorf("--hl7-authority: %q is not NAME=URI", pair)
+		}
+		if prev, dup := c.Authorities[name]; dup && prev != system {
+			return c, fmt.Errorf("--hl7-authority: %s is mapped twice (%s, %s)", name, prev, system)
+		}
+		c.Authorities[name] = system
+	}
+	return c, nil
 }
 
 func addPharmacyFlags(f *flags) pharmacyFlags {
@@ -38,18 +71,25 @@ func addPharmacyFlags(f *flags) pharmacyFlags {
 		autoVerify:  f.Bool("auto-verify-external", false, "orders from HL7 or FHIR are active on arrival (the sender's pharmacy verified them) instead of waiting for verification"),
 		allowStat:   f.Bool("allow-unverified-stat", false, "let nurses give STAT/NOW doses before pharmacy verification; each is flagged for review"),
 		outboxEvery: f.Duration("outbox-interval", 10*time.Second, "how often the HL7 outbox is sent"),
+		ids:         addIdentifierFlags(f),
 	}
 }
 
 // apply sets the pharmacy options of the service and, when messages go
 // out, the hook that puts one in the outbox with every administration.
-func (p pharmacyFlags) apply(svc *mar.Service) {
+func (p pharmacyFlags) apply(svc *mar.Service) error {
+	ids, err := p.ids.config()
+	if err != nil {
+		return err
+	}
+	svc.Config.Identifiers = ids
 	svc.Config.Pharmacy.AutoVerifyExternal = *p.autoVerify
 	svc.Config.Pharmacy.AllowUnverifiedStat = *p.allowStat
 	if *p.peer != "" || *p.outDir != "" {
 		svc.OnAdministration = hl7map.Enqueuer(hl7map.Routing{SendingApplication: *p.app, SendingFacility: *p.facility,
-			ReceivingApplication: *p.peerApp, ReceivingFacility: *p.peerFc})
+			ReceivingApplication: *p.peerApp, ReceivingFacility: *p.peerFc, Identifiers: ids})
 	}
+	return nil
 }
 
 // start runs the MLLP listener, the outbox sender and the PRN psychotropic
@@ -148,6 +188,7 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	dsn := f.db()
 	ackDir := f.String("ack-dir", "", "write the acknowledgement of each HL7 message into this directory")
 	autoVerify := f.Bool("auto-verify-external", false, "imported orders are active at once instead of waiting for verification")
+	idFlags := addIdentifierFlags(f)
 	if err := f.FlagSet.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -166,6 +207,9 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	defer st.Close()
 	svc := mar.NewService(st, log)
 	svc.Config.Pharmacy.AutoVerifyExternal = *autoVerify
+	if svc.Config.Identifiers, err = idFlags.config(); err != nil {
+		return err
+	}
 	failed := 0
 	for _, name := range files {
 		data, err := os.ReadFile(name)

@@ -71,6 +71,20 @@ func (c *Collector) Validate(t testing.TB) {
 	if len(c.files) == 0 {
 		t.Fatal("no resources collected")
 	}
+	// Choice elements ([x]) take one type: the schema does not check it.
+	for _, f := range c.files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs, err := ChoiceErrors(b)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+		for _, e := range errs {
+			t.Errorf("%s: %s", filepath.Base(f), e)
+		}
+	}
 	if err := Available(); err != nil {
 		if os.Getenv("EMAR_TEST_REQUIRE_FHIR_VALIDATOR") == "1" {
 			t.Fatalf("FHIR validator required: %v", err)

@@ -131,7 +131,7 @@ func Residents(facilityID string, units []mar.Unit, now time.Time) []mar.Residen
 	for i, p := range people {
 		unit := units[i%len(units)]
 		mrn := fmt.Sprintf("%08d", 100001+i)
-		r := mar.Resident{ID: mar.NewID(), FacilityID: facilityID, UnitID: unit.ID, MRN: mrn, WristbandID: "MRN" + mrn,
+		r := mar.Resident{ID: mar.NewID(), FacilityID: facilityID, UnitID: unit.ID, MRNSystem: mar.DefaultMRNSystem, MRN: mrn, WristbandID: "MRN" + mrn,
 			FamilyName: p.family, GivenName: p.given, BirthDate: p.birth, Sex: p.sex,
 			Room: fmt.Sprintf("%d", 101+i/2), Bed: string(rune('A' + i%2)), Status: mar.Admitted, AdmittedAt: now.Add(-time.Duration(30+i) * 24 * time.Hour)}
 		for _, a := range p.allergies {

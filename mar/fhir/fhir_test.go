@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emar-project/emar/internal/fhirvalidate"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/schedules"
 )
@@ -152,4 +153,40 @@ func FuzzParseMedicationRequest(f *testing.F) {
 		_, _ = ParsePatient(raw)
 		_, _ = ParseBundle(raw)
 	})
+}
+
+// bounds[x] is a choice: an order with a course length ("bid x 5d") emits
+// one bounds element, the period of its start and stop, never a duration
+// beside it; with no stop the duration alone.
+func TestMedicationRequestEmitsOneBounds(t *testing.T) {
+	start := time.Date(2026, 3, 14, 13, 0, 0, 0, time.UTC)
+	stop := start.Add(5 * 24 * time.Hour)
+	rule, err := schedules.Parse("BID x 5d", schedules.DefaultTimes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		stop *time.Time
+		want string
+	}{
+		{"with its stop", &stop, "boundsPeriod"},
+		{"without a stop", nil, "boundsDuration"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := mar.Order{ID: "o", ResidentID: "r", Status: mar.OrderActive, DoseValue: 1, DoseUnit: "tablet", Route: "oral",
+				Frequency: "BID x 5d", StartAt: start, StopAt: tc.stop, CreatedAt: start}
+			b, err := MedicationRequest(o, mar.Resident{ID: "r", FamilyName: "Doe"}, nil, &rule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs, err := fhirvalidate.ChoiceErrors(b)
+			if err != nil || len(errs) != 0 {
+				t.Fatalf("choice errors %v %v in %s", errs, err, b)
+			}
+			if !strings.Contains(string(b), `"`+tc.want+`"`) {
+				t.Fatalf("no %s in %s", tc.want, b)
+			}
+		})
+	}
 }

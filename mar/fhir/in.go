@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,21 @@ func decode(raw []byte, typ string, dst any) (map[string]json.RawMessage, error)
 	return top, nil
 }
 
+// isMRN reports whether an identifier is typed MR or is in SystemMRN.
+func isMRN(id fm.Identifier) bool {
+	if deref(id.System) == SystemMRN {
+		return true
+	}
+	if id.Type != nil {
+		for _, c := range id.Type.Coding {
+			if deref(c.Code) == "MR" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ParsePatient reads a Patient for create or update.
 func ParsePatient(raw []byte) (mar.ExternalPatient, error) {
 	var p fm.Patient
@@ -58,44 +74,39 @@ func ParsePatient(raw []byte) (mar.ExternalPatient, error) {
 		return mar.ExternalPatient{}, err
 	}
 	ep := mar.ExternalPatient{}
+	// The MRN is the identifier typed MR (or in SystemMRN), else the first
+	// identifier that is not a wristband; its system comes with it, as an
+	// identifier is a (system, value) pair. None means the configured
+	// default system.
+	best := -1
 	for i, id := range p.Identifier {
 		v := strings.TrimSpace(deref(id.Value))
-		if v == "" {
-			continue
-		}
-		isMR := deref(id.System) == SystemMRN
-		if id.Type != nil {
-			for _, c := range id.Type.Coding {
-				if deref(c.Code) == "MR" {
-					isMR = true
-				}
-			}
-		}
+		sys := strings.TrimSpace(deref(id.System))
 		switch {
-		case isMR && (ep.MRN == "" || deref(id.System) == SystemMRN):
-			ep.MRN = v
-		case deref(id.System) == SystemBand:
+		case v == "":
+		case sys == SystemBand:
 			ep.WristbandID = v
-		case ep.MRN == "" && i == len(p.Identifier)-1:
-			ep.MRN = v
+		case best < 0:
+			best = i
+		case !isMRN(p.Identifier[best]) && isMRN(id):
+			best = i
 		}
 	}
-	if ep.MRN == "" {
-		for _, id := range p.Identifier {
-			if v := strings.TrimSpace(deref(id.Value)); v != "" {
-				ep.MRN = v
-				break
-			}
-		}
-	}
-	if ep.MRN == "" {
+	if best < 0 {
 		return ep, invalid("Patient.identifier", "an identifier (the MRN, type MR) is required: it is what the wristband carries")
 	}
+	ep.MRN = strings.TrimSpace(deref(p.Identifier[best].Value))
+	ep.MRNSystem = strings.TrimSpace(deref(p.Identifier[best].System))
 	name := pickName(p.Name)
 	if name == nil || (deref(name.Family) == "" && len(name.Given) == 0 && deref(name.Text) == "") {
 		return ep, invalid("Patient.name", "a name is required")
 	}
-	ep.FamilyName, ep.GivenName = deref(name.Family), strings.Join(name.Given, " ")
+	ep.FamilyName = deref(name.Family)
+	if len(name.Given) > 0 {
+		// The first given name, then the middle names: kept apart so
+		// they go out as HL7 PID-5.2 and PID-5.3 as they came.
+		ep.GivenName, ep.MiddleName = name.Given[0], strings.Join(name.Given[1:], " ")
+	}
 	if ep.FamilyName == "" {
 		// A name given only as text: the last word is taken as the family name.
 		parts := strings.Fields(deref(name.Text))
@@ -249,13 +260,20 @@ func ParseMedicationRequest(raw []byte, ctx OrderContext) (mar.ExternalOrder, er
 			return eo, &mar.Error{Code: mar.ENotFound, Field: R + ".subject", Reason: "unknown_patient", Message: fmt.Sprintf("Patient/%s is not a patient of this server", id)}
 		}
 	case strings.HasPrefix(r, "Patient?identifier="):
-		v := strings.TrimPrefix(r, "Patient?identifier=")
-		if i := strings.LastIndexByte(v, '|'); i >= 0 {
-			v = v[i+1:]
+		v, err := url.QueryUnescape(strings.TrimPrefix(r, "Patient?identifier="))
+		if err != nil {
+			return eo, invalid(R+".subject.reference", "the conditional reference is not URL-encoded: %v", err)
+		}
+		if sys, val, ok := strings.Cut(v, "|"); ok {
+			if sys == "" {
+				return eo, invalid(R+".subject.reference", "an identifier without a system (|value) names no patient here: every MRN has a system")
+			}
+			eo.MRNSystem, v = sys, val
 		}
 		eo.MRN = v
 	case subj.Identifier != nil && deref(subj.Identifier.Value) != "":
 		eo.MRN = deref(subj.Identifier.Value)
+		eo.MRNSystem = deref(subj.Identifier.System)
 	case r != "":
 		return eo, &mar.Error{Code: mar.ENotFound, Field: R + ".subject", Reason: "unknown_patient", Message: fmt.Sprintf("subject %q is not a patient of this server", r)}
 	default:

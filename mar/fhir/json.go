@@ -12,7 +12,7 @@ import (
 // Identifier systems and extension URLs of this service.
 const (
 	base          = "https://emar-project.github.io/fhir"
-	SystemMRN     = base + "/sid/mrn"
+	SystemMRN     = mar.DefaultMRNSystem
 	SystemBand    = base + "/sid/wristband"
 	SystemPlacer  = base + "/sid/placer-order"
 	SystemFiller  = base + "/sid/filler-order"

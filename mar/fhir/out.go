@@ -45,8 +45,9 @@ func Patient(r mar.Resident, unit mar.Unit) ([]byte, error) {
 	mr := &fm.CodeableConcept{Coding: []fm.Coding{{System: str(SystemV2MR), Code: str("MR"), Display: str("Medical record number")}}}
 	active := r.Status == mar.Admitted
 	p := fm.Patient{Id: str(r.ID), Active: &active, BirthDate: str(r.BirthDate),
-		Identifier: []fm.Identifier{{Use: identifierUse(fm.IdentifierUseUsual), Type: mr, System: str(SystemMRN), Value: str(r.MRN)}},
-		Name:       []fm.HumanName{{Use: nameUse(fm.NameUseOfficial), Family: str(r.FamilyName), Given: splitGiven(r.GivenName), Text: str(strings.TrimSpace(r.GivenName + " " + r.FamilyName))}}}
+		Identifier: []fm.Identifier{{Use: identifierUse(fm.IdentifierUseUsual), Type: mr, System: str(mrnSystem(r)), Value: str(r.MRN)}},
+		Name: []fm.HumanName{{Use: nameUse(fm.NameUseOfficial), Family: str(r.FamilyName), Given: givenNames(r),
+			Text: str(strings.Join(strings.Fields(r.GivenName+" "+r.MiddleName+" "+r.FamilyName), " "))}}}
 	if r.WristbandID != "" && r.WristbandID != r.MRN {
 		p.Identifier = append(p.Identifier, fm.Identifier{Use: identifierUse(fm.IdentifierUseSecondary), System: str(SystemBand), Value: str(r.WristbandID)})
 	}
@@ -59,18 +60,37 @@ func Patient(r mar.Resident, unit mar.Unit) ([]byte, error) {
 	return Marshal(p, nil)
 }
 
+// mrnSystem is the resident's MRN system (SystemMRN for a record made
+// before systems were kept).
+func mrnSystem(r mar.Resident) string {
+	if r.MRNSystem == "" {
+		return SystemMRN
+	}
+	return r.MRNSystem
+}
+
 func identifierUse(u fm.IdentifierUse) *fm.IdentifierUse { return &u }
 func nameUse(u fm.NameUse) *fm.NameUse                   { return &u }
 
-func splitGiven(s string) []string { return strings.Fields(s) }
+// givenNames is the given name then the middle name, each one element as
+// HL7 PID-5.2 and PID-5.3 carry them.
+func givenNames(r mar.Resident) []string {
+	var out []string
+	for _, n := range []string{r.GivenName, r.MiddleName} {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 // medicationCode is a product's codes: an NDC and GTIN for each package,
 // then the extra codes (local, RxNorm).
 func medicationCode(p mar.Product, codes map[string]string) *fm.CodeableConcept {
 	cc := &fm.CodeableConcept{Text: str(p.Name)}
 	for _, pk := range p.Packages {
-		if pk.NDC != "" {
-			cc.Coding = append(cc.Coding, fm.Coding{System: str(SystemNDC), Code: str(formatNDC(pk.NDC)), Display: str(p.Name)})
+		if ndc := mar.NDCOut(pk.NDC); ndc != "" {
+			cc.Coding = append(cc.Coding, fm.Coding{System: str(SystemNDC), Code: str(ndc), Display: str(p.Name)})
 		}
 	}
 	for _, pk := range p.Packages {
@@ -87,11 +107,6 @@ func medicationCode(p mar.Product, codes map[string]string) *fm.CodeableConcept 
 	}
 	return cc
 }
-
-// formatNDC writes a 10-digit NDC 5-3-2 style is ambiguous without the
-// labeler's layout; FHIR's NDC system takes the 11-digit form unhyphenated
-// or a hyphenated 10-digit form, so the stored digits are sent as they are.
-func formatNDC(ndc string) string { return ndc }
 
 var forms = map[string][2]string{
 	"tablet": {"385055001", "Tablet"}, "capsule": {"732937005", "Capsule"}, "solution": {"385024007", "Solution"},
@@ -199,10 +214,13 @@ func MedicationRequest(o mar.Order, r mar.Resident, p *mar.Product, rule *schedu
 		t := rule.ToFHIRTiming()
 		var ft fm.Timing
 		if b, err := json.Marshal(t); err == nil && json.Unmarshal(b, &ft) == nil {
-			if ft.Repeat != nil && ft.Repeat.BoundsPeriod == nil {
-				ft.Repeat.BoundsPeriod = &fm.Period{Start: str(dateTime(o.StartAt))}
+			// bounds[x] is one element: the order's own start and stop as a
+			// period, unless only a duration or range is known (no stop).
+			if r := ft.Repeat; r != nil && r.BoundsPeriod == nil && (o.StopAt != nil || r.BoundsDuration == nil && r.BoundsRange == nil) {
+				r.BoundsDuration, r.BoundsRange = nil, nil
+				r.BoundsPeriod = &fm.Period{Start: str(dateTime(o.StartAt))}
 				if o.StopAt != nil {
-					ft.Repeat.BoundsPeriod.End = str(dateTime(*o.StopAt))
+					r.BoundsPeriod.End = str(dateTime(*o.StopAt))
 				}
 			}
 			d.Timing = &ft

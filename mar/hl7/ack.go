@@ -143,9 +143,9 @@ func replyMessage(in *Message, typ, trigger, structure, controlID string, now ti
 	} else {
 		copyField(12, 12)
 	}
-	if !msh.Field(18).Empty() {
-		copyField(18, 18) // answer in the character set the sender declared
-	}
+	// The answer is written in UTF-8 whatever the sender used, and says so
+	// (its text is ASCII unless it quotes the sender's data).
+	out.setValue(18, CharsetUTF8)
 	return m
 }
 

@@ -37,14 +37,14 @@ func TestNewACKAnswersInTheSendersVersion(t *testing.T) {
 		{
 			name: "error v2.3 goes in ERR-1 and MSA-3",
 			in:   v23, code: AckReject, err: &Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 12, Code: CodeUnsupportedVersion, Message: "version 2.3 is not supported"},
-			want: "MSH|^~\\&|EMAR|GENHOSP|RXLEGACY|GENHOSP|20260314083015-0500||ACK^O01|A1|P|2.3\r" +
+			want: "MSH|^~\\&|EMAR|GENHOSP|RXLEGACY|GENHOSP|20260314083015-0500||ACK^O01|A1|P|2.3||||||UNICODE UTF-8\r" +
 				"MSA|AR|CDB22222|version 2.3 is not supported\r" +
 				"ERR|MSH^1^12^203&Unsupported version id&HL70357\r",
 		},
 		{
 			name: "v2.7 has no MSA-3 and keeps the truncation character",
 			in:   v27, code: AckReject, err: &Error{Code: CodeUnsupportedProcessingID, Message: "training messages are not accepted"},
-			want: "MSH|^~\\&#|EMAR|W|LAB|H|20260314083015-0500||ACK^A08^ACK|A1|T|2.7\r" +
+			want: "MSH|^~\\&#|EMAR|W|LAB|H|20260314083015-0500||ACK^A08^ACK|A1|T|2.7||||||UNICODE UTF-8\r" +
 				"MSA|AR|Q77\r" +
 				"ERR|||202^Unsupported processing id^HL70357|E||||training messages are not accepted\r",
 		},
@@ -72,7 +72,7 @@ func TestNewACKAnswersInTheSendersVersion(t *testing.T) {
 		{
 			name: "unreadable message gets a minimal NAK",
 			in:   nil, code: AckReject, err: &Error{Segment: "MSH", Code: CodeSegmentSequence, Message: "message does not start with an MSH segment"},
-			want: "MSH|^~\\&|||||20260314083015-0500||ACK^^ACK|A1|P|2.5.1\r" +
+			want: "MSH|^~\\&|||||20260314083015-0500||ACK^^ACK|A1|P|2.5.1||||||UNICODE UTF-8\r" +
 				"MSA|AR||message does not start with an MSH segment\r" +
 				"ERR||MSH|100^Segment sequence error^HL70357|E||||message does not start with an MSH segment\r",
 		},

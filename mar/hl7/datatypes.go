@@ -106,12 +106,17 @@ func (n Name) rep() Repetition {
 type Identifier struct {
 	ID                 string // CX.1
 	AssigningAuthority string // CX.4 (HD.1 namespace)
-	TypeCode           string // CX.5: MR medical record number, PI, AN, VN, ...
-	AssigningFacility  string // CX.6 (HD.1)
+	// AuthorityUniversalID and AuthorityUniversalIDType are CX.4.2 and
+	// CX.4.3 (e.g. an OID and ISO).
+	AuthorityUniversalID, AuthorityUniversalIDType string
+	TypeCode                                       string // CX.5: MR medical record number, PI, AN, VN, ...
+	AssigningFacility                              string // CX.6 (HD.1)
 }
 
 func identifierOf(r Repetition) Identifier {
-	return Identifier{ID: clean(r.Value(1)), AssigningAuthority: clean(r.Value(4)), TypeCode: clean(r.Value(5)), AssigningFacility: clean(r.Value(6))}
+	auth := r.Comp(4)
+	return Identifier{ID: clean(r.Value(1)), AssigningAuthority: clean(auth.Sub(1)), AuthorityUniversalID: clean(auth.Sub(2)),
+		AuthorityUniversalIDType: clean(auth.Sub(3)), TypeCode: clean(r.Value(5)), AssigningFacility: clean(r.Value(6))}
 }
 
 // Provider is a person with an identifier (XCN): a prescriber, a

@@ -174,6 +174,9 @@ func ParseWith(data []byte, opts ParseOptions) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s, err = decodeCharset(s, d); err != nil {
+		return nil, err
+	}
 	p := parser{d: d, lim: lim}
 	m := &Message{delims: d}
 	for len(s) > 0 {

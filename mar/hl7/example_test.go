@@ -35,7 +35,7 @@ func ExampleNewACK() {
 	ack := hl7.NewACK(in, hl7.AckError, e, "ACK1", time.Date(2026, 3, 14, 8, 30, 0, 0, time.UTC))
 	fmt.Println(strings.ReplaceAll(string(ack.Encode()), "\r", "\n"))
 	// Output:
-	// MSH|^~\&|EMAR|4W|PHARM|HOSP|20260314083000+0000||ACK^O11^ACK|ACK1|P|2.5.1
+	// MSH|^~\&|EMAR|4W|PHARM|HOSP|20260314083000+0000||ACK^O11^ACK|ACK1|P|2.5.1||||||UNICODE UTF-8
 	// MSA|AE|RX1|PID-3 (patient identifier list) is required
 	// ERR||PID^1^3^1|101^Required field missing^HL70357|E||||PID-3 (patient identifier list) is required
 }

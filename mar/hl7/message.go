@@ -339,6 +339,8 @@ func NewMessage(h MessageHeader) *Message {
 	if h.ApplicationAckType != "" {
 		msh.setValue(16, h.ApplicationAckType)
 	}
+	// Everything this package writes is UTF-8, and says so.
+	msh.setValue(18, CharsetUTF8)
 	return m
 }
 

@@ -9,12 +9,15 @@ import (
 type Patient struct {
 	// MRN is the PID-3 identifier typed MR (medical record number), else the
 	// first identifier: what the wristband usually encodes.
-	MRN         string
-	Identifiers []Identifier // every PID-3 repetition, in order
-	Name        Name         // the PID-5 repetition typed L (legal), else the first
-	BirthDate   string       // PID-7 as YYYY-MM-DD (YYYY-MM or YYYY when that is all that was sent)
-	Sex         string       // PID-8 as sent; table 0001: F, M, O, U, A, N
-	Allergies   []Allergy    // AL1 segments, in order
+	MRN string
+	// MRNIdentifier is the PID-3 repetition MRN comes from, with its
+	// assigning authority: the value alone does not identify anyone.
+	MRNIdentifier Identifier
+	Identifiers   []Identifier // every PID-3 repetition, in order
+	Name          Name         // the PID-5 repetition typed L (legal), else the first
+	BirthDate     string       // PID-7 as YYYY-MM-DD (YYYY-MM or YYYY when that is all that was sent)
+	Sex           string       // PID-8 as sent; table 0001: F, M, O, U, A, N
+	Allergies     []Allergy    // AL1 segments, in order
 }
 
 // Allergy is one AL1 segment.
@@ -47,13 +50,14 @@ func readPatient(pid reader) (Patient, error) {
 	if len(p.Identifiers) == 0 {
 		return p, pid.err(3, 0, CodeRequiredFieldMissing, "PID-3 (patient identifier list) is required")
 	}
-	p.MRN = p.Identifiers[0].ID
+	p.MRNIdentifier = p.Identifiers[0]
 	for _, id := range p.Identifiers {
 		if strings.EqualFold(id.TypeCode, "MR") {
-			p.MRN = id.ID
+			p.MRNIdentifier = id
 			break
 		}
 	}
+	p.MRN = p.MRNIdentifier.ID
 	names := pid.seg.Field(5)
 	p.Name = nameOf(names.Rep(1))
 	for _, rep := range names {

@@ -36,13 +36,16 @@ type Administration struct {
 	ProcessingID         string    // MSH-11; empty means P
 
 	// Patient.
-	PatientMRN          string          // PID-3.1, required
-	PatientMRNAuthority string          // PID-3.4
-	PatientName         Name            // PID-5
-	BirthDate           string          // PID-7, YYYY-MM-DD
-	Sex                 string          // PID-8
-	PatientClass        string          // PV1-2; empty means U (unknown)
-	Location            PatientLocation // PV1-3, and RXA-11 where the dose was given
+	PatientMRN          string // PID-3.1, required
+	PatientMRNAuthority string // PID-3.4.1 (namespace id)
+	// PatientMRNAuthorityID and PatientMRNAuthorityIDType are PID-3.4.2
+	// and PID-3.4.3 (universal id and its type, ISO or URI).
+	PatientMRNAuthorityID, PatientMRNAuthorityIDType string
+	PatientName                                      Name            // PID-5
+	BirthDate                                        string          // PID-7, YYYY-MM-DD
+	Sex                                              string          // PID-8
+	PatientClass                                     string          // PV1-2; empty means U (unknown)
+	Location                                         PatientLocation // PV1-3, and RXA-11 where the dose was given
 
 	// Order.
 	PlacerOrder EntityID // ORC-2
@@ -103,7 +106,12 @@ func EncodeRAS(a Administration) (*Message, error) {
 
 	pid := m.AddSegment("PID")
 	pid.setValue(1, "1")
-	pid.setComps(3, a.PatientMRN, "", "", a.PatientMRNAuthority, "MR")
+	cx := compsRep(a.PatientMRN, "", "", "", "MR")
+	cx[3] = Component{a.PatientMRNAuthority}
+	if a.PatientMRNAuthorityID != "" {
+		cx[3] = Component{a.PatientMRNAuthority, a.PatientMRNAuthorityID, a.PatientMRNAuthorityIDType}
+	}
+	_ = pid.SetField(3, Field{cx})
 	_ = pid.SetField(5, Field{a.PatientName.rep()})
 	dob, _ := formatDate(a.BirthDate) // checked by validate
 	pid.setValue(7, dob)

@@ -27,7 +27,8 @@ func TestParseRDEReadsV251Order(t *testing.T) {
 		t.Errorf("Header = %+v", h)
 	}
 	wantPatient := Patient{
-		MRN: "00981123",
+		MRN:           "00981123",
+		MRNIdentifier: Identifier{ID: "00981123", AssigningAuthority: "STMARYS", TypeCode: "MR"},
 		Identifiers: []Identifier{
 			{ID: "4412-77", AssigningAuthority: "STMARYS", TypeCode: "PI"},
 			{ID: "00981123", AssigningAuthority: "STMARYS", TypeCode: "MR"},

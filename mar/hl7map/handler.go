@@ -3,6 +3,8 @@ package hl7map
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +37,9 @@ type Outcome struct {
 	Err       *hl7.Error
 	Orders    []mar.IntakeResult
 	Resident  *mar.Resident
+	// Replayed is set when the message was a resend of one already
+	// applied: its first acknowledgement was sent again.
+	Replayed bool
 }
 
 func (h *Handler) log() *slog.Logger {
@@ -59,8 +64,7 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 	code, trigger, _ := msg.Type()
 	out := Outcome{ControlID: msg.ControlID(), Type: code + "^" + trigger}
 	now := h.Svc.Clock.Now()
-	reply := func(ackCode string, e *hl7.Error) *hl7.Message {
-		out.Code, out.Err = ackCode, e
+	build := func(ackCode string, e *hl7.Error) *hl7.Message {
 		var ack *hl7.Message
 		if code == "RDE" {
 			ack = hl7.NewRRE(msg, ackCode, e, h.controlID(), now)
@@ -73,6 +77,19 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 		if h.Facility != "" {
 			_ = ack.Set("MSH-4", h.Facility)
 		}
+		return ack
+	}
+	// stored is the acknowledgement stored with the change (or with the
+	// first copy of a resent message): it is sent exactly as stored.
+	var stored []byte
+	reply := func(ackCode string, e *hl7.Error) *hl7.Message {
+		out.Code, out.Err = ackCode, e
+		ack := build(ackCode, e)
+		if stored != nil {
+			if m, err := hl7.Parse(stored); err == nil {
+				ack = m
+			}
+		}
 		lvl := slog.LevelInfo
 		if ackCode != hl7.AckAccept {
 			lvl = slog.LevelWarn
@@ -81,8 +98,16 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 		if e != nil {
 			attrs = append(attrs, "error", e.Error())
 		}
+		if out.Replayed {
+			attrs = append(attrs, "replayed", true)
+		}
 		h.log().Log(ctx, lvl, "hl7 message", attrs...)
 		return ack
+	}
+	if strings.TrimSpace(out.ControlID) == "" {
+		// Without MSH-10 the message cannot be acknowledged by id nor
+		// told apart from a resend: it is not taken at all.
+		return reply(hl7.AckReject, &hl7.Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 10, Code: hl7.CodeRequiredFieldMissing, Message: "MSH-10 (message control id) is required"}), out
 	}
 	if pid := msg.Get("MSH-11"); pid != "" && pid != "P" && pid != "T" && pid != "D" {
 		return reply(hl7.AckReject, &hl7.Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 11, Code: hl7.CodeUnsupportedProcessingID, Message: "processing id must be P, T or D"}), out
@@ -101,18 +126,38 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 		loc = time.UTC
 	}
 	opts := hl7.ParseOptions{Location: loc}
+	// A resend of the same message (the same sender and MSH-10) after a
+	// lost acknowledgement gets the first acknowledgement and changes
+	// nothing; the same MSH-10 with other content is refused. The ACK is
+	// stored in the transaction of the change it acknowledges.
+	idem := &mar.Idempotency{Key: messageKey(msg), Hash: messageHash(msg), Render: func(any) (int, []byte, error) {
+		return 200, build(hl7.AckAccept, nil).Encode(), nil
+	}}
+	ctx = mar.WithIdempotency(ctx, idem)
+	applied := func(e *hl7.Error, err error) (*hl7.Message, bool) {
+		var rep *mar.Replayed
+		switch {
+		case errors.As(err, &rep):
+			stored, out.Replayed = rep.Body, true
+			return reply(hl7.AckAccept, nil), true
+		case e != nil:
+			return reply(ackFor(e), e), true
+		}
+		stored = idem.Body
+		return nil, false
+	}
 	switch code {
 	case "RDE":
-		results, e := h.applyRDE(ctx, id, msg, opts)
-		if e != nil {
-			return reply(ackFor(e), e), out
+		results, e, err := h.applyRDE(ctx, id, msg, opts)
+		if ack, done := applied(e, err); done {
+			return ack, out
 		}
 		out.Orders = results
 		return reply(hl7.AckAccept, nil), out
 	case "ADT":
-		r, e := h.applyADT(ctx, id, msg, opts)
-		if e != nil {
-			return reply(ackFor(e), e), out
+		r, e, err := h.applyADT(ctx, id, msg, opts)
+		if ack, done := applied(e, err); done {
+			return ack, out
 		}
 		out.Resident = &r
 		return reply(hl7.AckAccept, nil), out
@@ -122,13 +167,48 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 }
 
 // ackFor is AR for a message the service does not take at all (type,
-// event, processing id, version) and AE for one it could not apply.
+// event, processing id, version, a control id reused for other content)
+// and AE for one it could not apply.
 func ackFor(e *hl7.Error) string {
 	switch e.Code {
 	case hl7.CodeUnsupportedMessageType, hl7.CodeUnsupportedEventCode, hl7.CodeUnsupportedProcessingID, hl7.CodeUnsupportedVersion:
 		return hl7.AckReject
 	}
+	if e.Segment == "MSH" && e.Field == 10 {
+		return hl7.AckReject
+	}
 	return hl7.AckError
+}
+
+// messageKey names a message for resend detection: its sender (MSH-3,
+// MSH-4) and control id (MSH-10), within the interface account.
+func messageKey(msg *hl7.Message) string {
+	return truncate("hl7 "+msg.Get("MSH-3")+"^"+msg.Get("MSH-4")+" "+msg.ControlID(), mar.MaxIdempotencyKeyLen)
+}
+
+// messageHash is the SHA-256 of the message as parsed and re-encoded, so
+// a resend that differs only in segment terminators is the same message.
+func messageHash(msg *hl7.Message) string {
+	sum := sha256.Sum256(msg.Encode())
+	return hex.EncodeToString(sum[:])
+}
+
+// idempotencyError turns a refusal of the idempotency check into its HL7
+// error: a control id reused for another message (AR, 205 at MSH-10), or
+// the first copy still being applied (AE, 206).
+func idempotencyError(err error) *hl7.Error {
+	me, ok := mar.AsError(err)
+	switch {
+	case !ok:
+		return nil
+	case me.Reason == mar.ReasonIdempotencyKeyReused:
+		return &hl7.Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 10, Code: hl7.CodeDuplicateKey,
+			Message: "MSH-10 was already used by this sender for a different message; a new message needs a new control id"}
+	case me.Reason == "idempotency_in_progress":
+		return &hl7.Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 10, Code: hl7.CodeRecordLocked,
+			Message: "the first copy of this message is still being applied; resend shortly"}
+	}
+	return nil
 }
 
 func (h *Handler) channel() string {

@@ -28,6 +28,14 @@ type fixture struct {
 
 var testNow = time.Date(2026, 3, 14, 13, 0, 0, 0, time.UTC)
 
+// testIdentifiers maps the assigning authorities the sample messages use.
+// STMARYS is the record's own MRN system (the residents below are in it);
+// OTHERHOSP is another hospital's.
+var testIdentifiers = mar.IdentifierConfig{Authorities: map[string]string{
+	"STMARYS": mar.DefaultMRNSystem, "X": mar.DefaultMRNSystem, "USVHA": mar.DefaultMRNSystem, "USSSA": "http://hl7.org/fhir/sid/us-ssn",
+	"OTHERHOSP": "urn:oid:2.16.840.1.113883.19.99",
+}}
+
 // newFixture is the demo facility plus what the sample messages name:
 // units 4W and CCU, products with real-world NDCs and a VistA local code,
 // and (unless bare) the residents the orders are for.
@@ -41,6 +49,7 @@ func newFixture(t *testing.T, engine string, withResidents bool) *fixture {
 	}
 	svc := mar.NewService(st, nil)
 	svc.Clock = mar.ClockFunc(func() time.Time { return testNow })
+	svc.Config.Identifiers = testIdentifiers
 	f := &fixture{st: st, svc: svc, facility: sum.Facility, units: map[string]mar.Unit{}, products: map[string]mar.Product{}}
 	f.h = &Handler{Svc: svc, Channel: "test", Application: "EMAR", Facility: "RIVERSIDE"}
 	err = st.InTx(ctx, func(tx mar.Tx) error {
@@ -82,6 +91,7 @@ func newFixture(t *testing.T, engine string, withResidents bool) *fixture {
 			{MRN: "555444444", FamilyName: "Everywoman", GivenName: "Eve", BirthDate: "1962-03-20", Sex: "female", UnitID: f.units["CCU"].ID},
 		} {
 			r.ID, r.FacilityID, r.WristbandID, r.Status, r.AdmittedAt = mar.NewID(), sum.Facility.ID, r.MRN, mar.Admitted, testNow.Add(-48*time.Hour)
+			r.MRNSystem = mar.DefaultMRNSystem
 			if err := tx.CreateResident(&r); err != nil {
 				return err
 			}
@@ -199,6 +209,20 @@ func TestRDEFromOtherSystemsBecomesPendingOrders(t *testing.T) {
 	}
 }
 
+// withControlID gives a changed message its own MSH-10: the same control
+// id with other content is refused as a reused id.
+func withControlID(t *testing.T, raw []byte, id string) []byte {
+	t.Helper()
+	m, err := hl7.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Set("MSH-10", id); err != nil {
+		t.Fatal(err)
+	}
+	return m.Encode()
+}
+
 func replaceLine(raw []byte, prefix, line string) []byte {
 	segs := strings.Split(strings.ReplaceAll(string(raw), "\n", "\r"), "\r")
 	for i, s := range segs {
@@ -306,7 +330,7 @@ func TestOneTransactionPerMessage(t *testing.T) {
 
 func orderMsg(control, placer, filler, rxe, tq1 string) []byte {
 	lines := []string{
-		"MSH|^~\\&|PHARMSYS|STMARYS|EMAR|STMARYS|20260314083012-0500||RDE^O11^RDE_O11|" + control + placer + "|P|2.5.1",
+		"MSH|^~\\&|PHARMSYS|STMARYS|EMAR|STMARYS|20260314083012-0500||RDE^O11^RDE_O11|" + control + placer + filler + "|P|2.5.1",
 		"PID|1||00981123^^^STMARYS^MR||O'Neil^Margaret",
 		"ORC|" + control + "|" + placer + "^EHR|" + filler + "^PHARMSYS||||||20260314082500-0500|||1447^Whitfield^Sarah^^^Dr^MD||||||HOLD FOR PROCEDURE",
 	}
@@ -372,8 +396,10 @@ func TestADTAdmitTransferUpdateDischarge(t *testing.T) {
 			resident := func() mar.Resident {
 				var r mar.Resident
 				_ = f.st.InTx(context.Background(), func(tx mar.Tx) error {
-					var err error
-					r, err = tx.GetResidentByMRN(f.facility.ID, "00981123")
+					rs, err := tx.ResidentsWithMRN(f.facility.ID, "00981123")
+					if len(rs) == 1 {
+						r = rs[0]
+					}
 					return err
 				})
 				return r
@@ -410,7 +436,7 @@ func TestADTAdmitTransferUpdateDischarge(t *testing.T) {
 				t.Fatalf("order for a discharged resident: %s %v", out.Code, out.Err)
 			}
 			// A transfer to a unit the record does not know names PV1-3.
-			raw := replaceLine(readFixture(t, "adt_a01.hl7"), "PV1|", "PV1|1|I|NOWHERE^1^A")
+			raw := withControlID(t, replaceLine(readFixture(t, "adt_a01.hl7"), "PV1|", "PV1|1|I|NOWHERE^1^A"), "A01-NOWHERE")
 			ack, out = f.send(t, raw)
 			if out.Code != hl7.AckError || ack.Get("ERR-2.1") != "PV1" || ack.Get("ERR-2.3") != "3" || ack.Get("ERR-3") != "103" {
 				t.Fatalf("unknown unit: %s %v", out.Code, out.Err)
@@ -424,5 +450,49 @@ func TestUnsupportedMessageTypeIsRejected(t *testing.T) {
 	ack, out := f.send(t, []byte("MSH|^~\\&|LAB|X|EMAR|X|20260314||ORU^R01^ORU_R01|L1|P|2.5.1\rPID|1||00981123^^^X^MR"))
 	if out.Code != hl7.AckReject || ack.Get("ERR-3") != "200" {
 		t.Fatalf("%s %v", out.Code, out.Err)
+	}
+}
+
+// A bare 10-digit NDC may be any of three 11-digit NDCs: when the catalogue
+// holds two of them, the order is refused rather than matched to either;
+// the hyphenated form names one and is taken.
+func TestAmbiguousBareNDCIsRefused(t *testing.T) {
+	f := newFixture(t, "sqlite", true)
+	ids := map[string]string{}
+	err := f.st.InTx(context.Background(), func(tx mar.Tx) error {
+		for i, ndc := range []string{"01234567890", "12345067890"} { // 4-4-2 and 5-3-2 readings of 1234567890
+			p := mar.Product{ID: mar.NewID(), FacilityID: f.facility.ID, Name: "Product " + ndc, Form: "tablet", Routes: []string{"oral"},
+				Ingredients: []mar.Ingredient{{Name: "testol", StrengthValue: 10, StrengthUnit: "mg"}}, HighAlert: mar.HighAlertNone,
+				Packages: []mar.Package{{ID: mar.NewID(), GTIN: demo.GTIN("555000000" + string(rune('1'+i))), NDC: ndc, Quantity: 1}}}
+			if err := tx.CreateProduct(&p); err != nil {
+				return err
+			}
+			ids[ndc] = p.ID
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, code, ack, errCode, product string
+	}{
+		{"bare 10 digits naming two products", "1234567890", hl7.AckError, hl7.CodeInternal, ""},
+		{"hyphenated 4-4-2", "1234-5678-90", hl7.AckAccept, "", "01234567890"},
+		{"hyphenated 5-3-2", "12345-678-90", hl7.AckAccept, "", "12345067890"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := orderMsg("NW", "AMB-"+tc.code, "", "RXE||"+tc.code+"^Testol^NDC|10||mg", "TQ1|1||BID")
+			ack, out := f.send(t, raw)
+			if out.Code != tc.ack || ack.Get("ERR-3.1") != tc.errCode {
+				t.Fatalf("ack %s %v", out.Code, out.Err)
+			}
+			if tc.errCode != "" && (ack.Get("ERR-2.1") != "RXE" || ack.Get("ERR-2.3") != "2" || !strings.Contains(out.Err.Message, "names 2 catalogue products")) {
+				t.Fatalf("error = %v at %s", out.Err, ack.Get("ERR-2"))
+			}
+			if tc.product != "" && (len(out.Orders) != 1 || out.Orders[0].Order.ProductID != ids[tc.product]) {
+				t.Fatalf("orders %+v; want product %s", out.Orders, tc.product)
+			}
+		})
 	}
 }

@@ -34,18 +34,25 @@ func groupOccurrences(msg *hl7.Message) []map[string]int {
 	return groups
 }
 
-func (h *Handler) applyRDE(ctx context.Context, id mar.Identity, msg *hl7.Message, opts hl7.ParseOptions) ([]mar.IntakeResult, *hl7.Error) {
+// applyRDE applies the orders of an RDE. The error is a *mar.Replayed
+// when the message is a resend of one already applied.
+func (h *Handler) applyRDE(ctx context.Context, id mar.Identity, msg *hl7.Message, opts hl7.ParseOptions) ([]mar.IntakeResult, *hl7.Error, error) {
 	rde, err := hl7.ParseRDE(msg, opts)
 	if err != nil {
-		return nil, asHL7Error(err)
+		return nil, asHL7Error(err), nil
 	}
 	occ := groupOccurrences(msg)
+	system, e := h.mrnSystem(rde.Patient)
+	if e != nil {
+		return nil, e, nil
+	}
 	orders := make([]mar.ExternalOrder, len(rde.Orders))
 	for i, po := range rde.Orders {
 		eo, e := externalOrder(rde, po, occ[i])
 		if e != nil {
-			return nil, e
+			return nil, e, nil
 		}
+		eo.MRNSystem = system
 		orders[i] = eo
 	}
 	if len(orders) > 0 {
@@ -62,15 +69,22 @@ func (h *Handler) applyRDE(ctx context.Context, id mar.Identity, msg *hl7.Messag
 		}
 	}
 	results, err := h.Svc.ApplyExternalOrders(ctx, id, orders)
+	var rep *mar.Replayed
+	if errors.As(err, &rep) {
+		return nil, nil, err
+	}
+	if e := idempotencyError(err); e != nil {
+		return nil, e, nil
+	}
 	if err != nil {
 		var ie *mar.IntakeError
 		i := 0
 		if errors.As(err, &ie) {
 			i = ie.Index
 		}
-		return nil, locate(err, rde.Orders[i], occ[i])
+		return nil, locate(err, rde.Orders[i], occ[i]), nil
 	}
-	return results, nil
+	return results, nil, nil
 }
 
 // actions maps ORC-1 (table 0119) onto what the record does.
@@ -237,13 +251,16 @@ func locate(err error, po hl7.PharmacyOrder, occ map[string]int) *hl7.Error {
 	}
 	switch me.Field {
 	case "mrn", "resident_id":
-		if me.Code == mar.ENotFound {
+		if me.Code == mar.ENotFound || me.Reason == "identifier_system_mismatch" {
 			return at("PID", 3, hl7.CodeUnknownKey)
 		}
 		return at("PID", 3, hl7.CodeInternal)
 	case "give_code", "product_id":
-		if me.Code == mar.ENotFound {
+		switch {
+		case me.Code == mar.ENotFound:
 			return at("RXE", 2, hl7.CodeTableValueNotFound)
+		case me.Reason == "ambiguous_ndc":
+			return at("RXE", 2, hl7.CodeInternal)
 		}
 		return at("RXE", 2, hl7.CodeRequiredFieldMissing)
 	case "dose_value":

@@ -2,6 +2,7 @@ package hl7map
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/emar-project/emar/mar"
@@ -26,24 +27,28 @@ var sexes = map[string]string{"F": "female", "M": "male", "O": "other", "A": "ot
 // severities maps HL7 table 0128 onto the record's words.
 var severities = map[string]string{"SV": "severe", "MO": "moderate", "MI": "mild", "SEVERE": "severe", "MODERATE": "moderate", "MILD": "mild"}
 
-func (h *Handler) applyADT(ctx context.Context, id mar.Identity, msg *hl7.Message, opts hl7.ParseOptions) (mar.Resident, *hl7.Error) {
+func (h *Handler) applyADT(ctx context.Context, id mar.Identity, msg *hl7.Message, opts hl7.ParseOptions) (mar.Resident, *hl7.Error, error) {
 	ev, err := hl7.ParseADT(msg, opts)
 	if err != nil {
-		return mar.Resident{}, asHL7Error(err)
+		return mar.Resident{}, asHL7Error(err), nil
 	}
 	kind, ok := patientKinds[ev.Kind]
 	if !ok {
 		return mar.Resident{}, &hl7.Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 9, Component: 2, Code: hl7.CodeUnsupportedEventCode,
-			Message: "event " + ev.Event + " is not taken here (A01, A02, A03, A08, A11, A12 and A13 are)"}
+			Message: "event " + ev.Event + " is not taken here (A01, A02, A03, A08, A11, A12 and A13 are)"}, nil
 	}
 	p := ev.Patient
-	ep := mar.ExternalPatient{Kind: kind, MRN: p.MRN, FamilyName: p.Name.Family, GivenName: joinNonEmpty(" ", p.Name.Given, p.Name.Middle),
+	system, herr := h.mrnSystem(p)
+	if herr != nil {
+		return mar.Resident{}, herr, nil
+	}
+	ep := mar.ExternalPatient{Kind: kind, MRNSystem: system, MRN: p.MRN, FamilyName: p.Name.Family, GivenName: p.Name.Given, MiddleName: p.Name.Middle,
 		BirthDate: p.BirthDate, UnitCode: ev.Visit.Location.PointOfCare, Room: ev.Visit.Location.Room, Bed: ev.Visit.Location.Bed,
 		At: ev.OccurredAt}
 	if p.Sex != "" {
 		sex, ok := sexes[strings.ToUpper(p.Sex)]
 		if !ok {
-			return mar.Resident{}, &hl7.Error{Segment: "PID", SeqInSegmentGroup: 1, Field: 8, Code: hl7.CodeTableValueNotFound, Message: "sex " + p.Sex + " is not in table 0001"}
+			return mar.Resident{}, &hl7.Error{Segment: "PID", SeqInSegmentGroup: 1, Field: 8, Code: hl7.CodeTableValueNotFound, Message: "sex " + p.Sex + " is not in table 0001"}, nil
 		}
 		ep.Sex = sex
 	}
@@ -71,10 +76,17 @@ func (h *Handler) applyADT(ctx context.Context, id mar.Identity, msg *hl7.Messag
 		}
 	}
 	r, _, err := h.Svc.ApplyPatientEvent(ctx, id, ep)
-	if err != nil {
-		return r, locatePatient(err, kind)
+	var rep *mar.Replayed
+	if errors.As(err, &rep) {
+		return r, nil, err
 	}
-	return r, nil
+	if e := idempotencyError(err); e != nil {
+		return r, e, nil
+	}
+	if err != nil {
+		return r, locatePatient(err, kind), nil
+	}
+	return r, nil, nil
 }
 
 func locatePatient(err error, kind mar.PatientEventKind) *hl7.Error {
@@ -87,8 +99,11 @@ func locatePatient(err error, kind mar.PatientEventKind) *hl7.Error {
 	}
 	switch me.Field {
 	case "mrn":
-		if me.Code == mar.ENotFound {
+		if me.Code == mar.ENotFound || me.Reason == "identifier_system_mismatch" {
 			return at("PID", 3, hl7.CodeUnknownKey)
+		}
+		if me.Code == mar.EConflict {
+			return at("PID", 3, hl7.CodeDuplicateKey)
 		}
 		return at("PID", 3, hl7.CodeInternal)
 	case "unit":
@@ -108,4 +123,22 @@ func locatePatient(err error, kind mar.PatientEventKind) *hl7.Error {
 		return at("PID", 8, hl7.CodeTableValueNotFound)
 	}
 	return &hl7.Error{Code: hl7.CodeInternal, Message: me.Message}
+}
+
+// mrnSystem maps the assigning authority of the patient's MRN (PID-3.4)
+// onto its identifier system through the service's configuration; an
+// authority that is not configured is refused at PID-3.4 (table 0363,
+// HL7 error 103), never guessed.
+func (h *Handler) mrnSystem(p hl7.Patient) (string, *hl7.Error) {
+	id := p.MRNIdentifier
+	system, err := h.Svc.Config.Identifiers.SystemOf(mar.Authority{Namespace: id.AssigningAuthority,
+		UniversalID: id.AuthorityUniversalID, UniversalIDType: id.AuthorityUniversalIDType})
+	if err != nil {
+		msg := err.Error()
+		if me, ok := mar.AsError(err); ok {
+			msg = me.Message
+		}
+		return "", &hl7.Error{Segment: "PID", SeqInSegmentGroup: 1, Field: 3, Component: 4, Code: hl7.CodeTableValueNotFound, Message: msg}
+	}
+	return system, nil
 }

@@ -19,6 +19,9 @@ type Routing struct {
 	SendingFacility      string // MSH-4
 	ReceivingApplication string // MSH-5, e.g. the pharmacy system
 	ReceivingFacility    string // MSH-6
+	// Identifiers maps the resident's MRN system back onto the assigning
+	// authority sent in PID-3.4.
+	Identifiers mar.IdentifierConfig
 }
 
 var sexCodes = map[string]string{"female": "F", "male": "M", "other": "O", "unknown": "U"}
@@ -38,7 +41,7 @@ func Administration(rec mar.AdministrationRecord, r Routing, controlID string, n
 	out := hl7.Administration{
 		ControlID: controlID, SendingApplication: r.SendingApplication, SendingFacility: r.SendingFacility,
 		ReceivingApplication: r.ReceivingApplication, ReceivingFacility: r.ReceivingFacility, MessageTime: local(now),
-		PatientMRN: res.MRN, PatientName: hl7.Name{Family: res.FamilyName, Given: res.GivenName}, BirthDate: res.BirthDate,
+		PatientMRN: res.MRN, PatientName: hl7.Name{Family: res.FamilyName, Given: res.GivenName, Middle: res.MiddleName}, BirthDate: res.BirthDate,
 		Sex: sexCodes[res.Sex], PatientClass: "I",
 		Location:    hl7.PatientLocation{PointOfCare: rec.Unit.Code, Room: res.Room, Bed: res.Bed},
 		PlacerOrder: hl7.EntityID{ID: o.ExternalID},
@@ -48,6 +51,8 @@ func Administration(rec mar.AdministrationRecord, r Routing, controlID string, n
 		Performer: provider(rec.Performer), Lot: a.Lot, Expiry: a.Expiry,
 		Indication: hl7.CWE{Text: a.PRNIndication},
 	}
+	auth := r.Identifiers.AuthorityOf(res.MRNSystem)
+	out.PatientMRNAuthority, out.PatientMRNAuthorityID, out.PatientMRNAuthorityIDType = auth.Namespace, auth.UniversalID, auth.UniversalIDType
 	if o.ExternalID == "" {
 		// The order began here: this service is its placer.
 		out.PlacerOrder = hl7.EntityID{ID: o.ID, Namespace: r.SendingApplication}
@@ -111,8 +116,8 @@ func productCWE(p mar.Product, gtin string) hl7.CWE {
 		}
 	}
 	if pk != nil {
-		if pk.NDC != "" {
-			c.Code, c.System = pk.NDC, "NDC"
+		if ndc := mar.NDCOut(pk.NDC); ndc != "" {
+			c.Code, c.System = ndc, "NDC"
 			c.AltCode, c.AltText, c.AltSystem = pk.GTIN, p.Name, "GTIN"
 		} else {
 			c.Code, c.System = pk.GTIN, "GTIN"

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -151,10 +152,13 @@ func (t *tx) RevokeUserSessions(userID string, at time.Time) (int64, error) {
 }
 
 func (t *tx) CreateResident(r *mar.Resident) error {
+	if strings.TrimSpace(r.MRNSystem) == "" {
+		return mar.Invalid("mrn_system", "is required: an identifier is a (system, value) pair")
+	}
 	row := residentToRow(r)
 	if err := t.db.Create(&row).Error; err != nil {
 		if isUnique(err) {
-			return &mar.Error{Code: mar.EConflict, Field: "mrn", Reason: "duplicate", Message: "a resident with this MRN already exists"}
+			return &mar.Error{Code: mar.EConflict, Field: "mrn", Reason: "duplicate", Message: fmt.Sprintf("a resident with MRN %q in system %s already exists", r.MRN, r.MRNSystem)}
 		}
 		return err
 	}
@@ -239,7 +243,9 @@ func (t *tx) GetResident(id string) (mar.Resident, error) {
 }
 
 // FindResident matches a wristband identifier or an MRN. An admitted
-// resident wins over a discharged one with the same identifier.
+// resident wins over a discharged one with the same identifier; a value
+// that names two admitted residents (the same MRN under two identifier
+// systems) is refused rather than guessed.
 func (t *tx) FindResident(identifier string) (mar.Resident, error) {
 	identifier = strings.TrimSpace(identifier)
 	var rows []residentRow
@@ -248,6 +254,10 @@ func (t *tx) FindResident(identifier string) (mar.Resident, error) {
 	}
 	if len(rows) == 0 {
 		return mar.Resident{}, mar.NotFound("resident with wristband", identifier)
+	}
+	if len(rows) == 2 && rows[1].Status == string(mar.Admitted) {
+		return mar.Resident{}, &mar.Error{Code: mar.ERefused, Reason: mar.ReasonWrongPatient, Field: "scan",
+			Message: "This wristband value belongs to more than one admitted resident (the same number under two identifier systems). Do not proceed; print a wristband that carries the identifier system, or ask the charge nurse."}
 	}
 	rs, err := t.withAllergies(rows[:1])
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -233,16 +234,12 @@ func (t *tx) FindUnitByCode(facilityID, code string) (mar.Unit, error) {
 	return r.domain(), nil
 }
 
-func (t *tx) GetResidentByMRN(facilityID, mrn string) (mar.Resident, error) {
-	var r residentRow
-	if err := t.db.Take(&r, "facility_id = ? AND mrn = ?", facilityID, strings.TrimSpace(mrn)).Error; err != nil {
-		return mar.Resident{}, notFound(err, "resident with MRN", mrn)
+func (t *tx) ResidentsWithMRN(facilityID, mrn string) ([]mar.Resident, error) {
+	var rows []residentRow
+	if err := t.db.Where("facility_id = ? AND mrn = ?", facilityID, strings.TrimSpace(mrn)).Order("mrn_system").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("residents with MRN: %w", err)
 	}
-	rs, err := t.withAllergies([]residentRow{r})
-	if err != nil {
-		return mar.Resident{}, err
-	}
-	return rs[0], nil
+	return t.withAllergies(rows)
 }
 
 func (t *tx) CreateClarification(c *mar.Clarification) error {

@@ -88,10 +88,12 @@ type residentRow struct {
 	ID           string
 	FacilityID   string
 	UnitID       string
+	MRNSystem    string `gorm:"column:mrn_system"`
 	MRN          string `gorm:"column:mrn"`
 	WristbandID  string
 	FamilyName   string
 	GivenName    string
+	MiddleName   string
 	BirthDate    string
 	Sex          string
 	Room         string
@@ -108,14 +110,14 @@ func residentToRow(r *mar.Resident) residentRow {
 	if sex == "" {
 		sex = "unknown"
 	}
-	return residentRow{ID: r.ID, FacilityID: r.FacilityID, UnitID: r.UnitID, MRN: r.MRN, WristbandID: r.WristbandID,
-		FamilyName: r.FamilyName, GivenName: r.GivenName, BirthDate: r.BirthDate, Sex: sex, Room: r.Room, Bed: r.Bed,
+	return residentRow{ID: r.ID, FacilityID: r.FacilityID, UnitID: r.UnitID, MRNSystem: r.MRNSystem, MRN: r.MRN, WristbandID: r.WristbandID,
+		FamilyName: r.FamilyName, GivenName: r.GivenName, MiddleName: r.MiddleName, BirthDate: r.BirthDate, Sex: sex, Room: r.Room, Bed: r.Bed,
 		Status: string(r.Status), AdmittedAt: r.AdmittedAt.UTC(), DischargedAt: utcPtr(r.DischargedAt)}
 }
 
 func (r residentRow) domain(allergies []mar.Allergy) mar.Resident {
-	return mar.Resident{ID: r.ID, FacilityID: r.FacilityID, UnitID: r.UnitID, MRN: r.MRN, WristbandID: r.WristbandID,
-		FamilyName: r.FamilyName, GivenName: r.GivenName, BirthDate: r.BirthDate, Sex: r.Sex, Room: r.Room, Bed: r.Bed,
+	return mar.Resident{ID: r.ID, FacilityID: r.FacilityID, UnitID: r.UnitID, MRNSystem: r.MRNSystem, MRN: r.MRN, WristbandID: r.WristbandID,
+		FamilyName: r.FamilyName, GivenName: r.GivenName, MiddleName: r.MiddleName, BirthDate: r.BirthDate, Sex: r.Sex, Room: r.Room, Bed: r.Bed,
 		Status: mar.ResidentStatus(r.Status), AdmittedAt: r.AdmittedAt.UTC(), DischargedAt: utcPtr(r.DischargedAt), Allergies: allergies}
 }
 

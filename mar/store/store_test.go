@@ -24,7 +24,7 @@ func seed(t *testing.T, s *store.Store) fixture {
 	f.fac = mar.Facility{ID: mar.NewID(), Name: "Test Home", TimeZone: "America/New_York"}
 	f.unit = mar.Unit{ID: mar.NewID(), FacilityID: f.fac.ID, Code: "A", Name: "Unit A", TimeZone: "America/New_York"}
 	f.user = mar.User{ID: mar.NewID(), FacilityID: f.fac.ID, Username: "nina", DisplayName: "Nina", Role: mar.RoleNurse, PasswordHash: "x", Active: true, CreatedAt: time.Now().UTC(), UnitIDs: []string{f.unit.ID}}
-	f.res = mar.Resident{ID: mar.NewID(), FacilityID: f.fac.ID, UnitID: f.unit.ID, MRN: "MRN001", WristbandID: "MRN001", FamilyName: "Doe", GivenName: "Jane", BirthDate: "1940-02-03", Status: mar.Admitted, AdmittedAt: time.Now().UTC(),
+	f.res = mar.Resident{ID: mar.NewID(), FacilityID: f.fac.ID, UnitID: f.unit.ID, MRNSystem: mar.DefaultMRNSystem, MRN: "MRN001", WristbandID: "MRN001", FamilyName: "Doe", GivenName: "Jane", BirthDate: "1940-02-03", Status: mar.Admitted, AdmittedAt: time.Now().UTC(),
 		Allergies: []mar.Allergy{{Substance: "penicillin", Reaction: "rash"}}}
 	f.prod = mar.Product{ID: mar.NewID(), FacilityID: f.fac.ID, Name: "Metoprolol 25 mg tablet", Form: "tablet", Routes: []string{"oral"},
 		Ingredients: []mar.Ingredient{{Name: "Metoprolol Tartrate", StrengthValue: 25, StrengthUnit: "mg"}},
@@ -148,7 +148,7 @@ func TestFailedTransactionLeavesNothing(t *testing.T) {
 		f := seed(t, s)
 		dup := f.res
 		dup.ID = mar.NewID()
-		other := mar.Resident{ID: mar.NewID(), FacilityID: f.fac.ID, UnitID: f.unit.ID, MRN: "MRN002", WristbandID: "MRN002", FamilyName: "Roe", BirthDate: "1950-01-01", Status: mar.Admitted, AdmittedAt: time.Now().UTC()}
+		other := mar.Resident{ID: mar.NewID(), FacilityID: f.fac.ID, UnitID: f.unit.ID, MRNSystem: mar.DefaultMRNSystem, MRN: "MRN002", WristbandID: "MRN002", FamilyName: "Roe", BirthDate: "1950-01-01", Status: mar.Admitted, AdmittedAt: time.Now().UTC()}
 		err := s.InTx(context.Background(), func(tx mar.Tx) error {
 			if err := tx.CreateResident(&other); err != nil {
 				return err
