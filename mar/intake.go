@@ -265,8 +265,10 @@ func (s *Service) changeFromExternal(tx Tx, by Identity, o Order, eo ExternalOrd
 		if _, err := tx.SetDoseStatus(changed.ID, time.Time{}, []DoseStatus{DoseScheduled}, DoseCancelled); err != nil {
 			return changed, err
 		}
+		return changed, nil
 	}
-	return changed, nil
+	changed, _, err = s.materializeOrderTx(tx, changed)
+	return changed, err
 }
 
 // productFor resolves the first known code to a catalogue product.

@@ -160,8 +160,9 @@ func sharesIngredient(ingredient string, list []string) bool {
 }
 
 // VerifyOrder is the pharmacist's verification: a pending order becomes
-// active (and its doses are materialised by the next job run). Open
-// clarifications are closed by it.
+// active and its doses are materialised in the same transaction, so a
+// STAT dose can be scanned as soon as it returns. Open clarifications are
+// closed by it.
 func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note string) (Order, error) {
 	if err := mustBePharmacist(by); err != nil {
 		return Order{}, err
@@ -187,8 +188,12 @@ func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note st
 		if err := tx.ResolveClarifications(o.ID, by.User.ID, "verified", now); err != nil {
 			return err
 		}
+		var n int
+		if o, n, err = s.materializeOrderTx(tx, o); err != nil {
+			return err
+		}
 		return s.audit(tx, by, AuditEntry{Action: "order.verify", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
-			Detail: map[string]string{"note": note}})
+			Detail: map[string]any{"note": note, "doses_scheduled": n}})
 	})
 	return o, err
 }
