@@ -22,6 +22,9 @@ func (p Product) Validate() error {
 	default:
 		return Invalid("high_alert", "must be none, pharmacy_only, witness_recommended or witness_required")
 	}
+	if !p.Splitting.Valid() {
+		return Invalid("splitting", "must be none, half, quarter or any (or left out to infer it from the form)")
+	}
 	switch p.Controlled {
 	case "", "II", "III", "IV", "V":
 	default:

@@ -81,6 +81,14 @@ func (s *Service) createOrderTx(tx Tx, by Identity, o Order, verified bool) (Ord
 	// later change of the unit's default times never moves the doses
 	// of an existing order.
 	o.Frequency = rule.String()
+	if why := OrderFormProblem(o, product); why != "" && o.Status == OrderActive {
+		if o.Source == "rest" {
+			return o, &Error{Code: ERefused, Field: "dose_value", Reason: ReasonDoseFormNotDivisible, Message: why}
+		}
+		// Verified by the sender, but not givable as written: it waits
+		// for a pharmacist, who sees the problem in the queue.
+		o.Status, o.VerifiedBy, o.VerifiedAt = OrderPending, "", nil
+	}
 	s.applyPRNLimit(&o, product)
 	if err := tx.CreateOrder(&o); err != nil {
 		return o, err
@@ -206,6 +214,11 @@ func (s *Service) ChangeOrder(ctx context.Context, by Identity, orderID string, 
 		}
 		if o, err = s.changeOrderTx(tx, by, o, ch); err != nil {
 			return err
+		}
+		if o.Status == OrderActive || o.Status == OrderOnHold {
+			if err := checkOrderForm(tx, o); err != nil {
+				return err
+			}
 		}
 		o, _, err = s.materializeOrderTx(tx, o)
 		return err

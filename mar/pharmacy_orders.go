@@ -52,6 +52,9 @@ type QueueItem struct {
 	Duplicates     []Order   // other live orders of the resident with the same ingredient
 	Clarifications []Clarification
 	Stat           bool // STAT/NOW: may already have been given under the override
+	// DoseFormProblem says why the ordered dose cannot be given with the
+	// product's form (half a capsule); verification refuses it.
+	DoseFormProblem string
 }
 
 // VerificationQueue lists the facility's orders waiting for verification,
@@ -96,6 +99,7 @@ func (s *Service) VerificationQueue(ctx context.Context, by Identity) ([]QueueIt
 					products[o.ProductID] = p
 				}
 				item.Product = &p
+				item.DoseFormProblem = OrderFormProblem(o, p)
 				for _, in := range p.Ingredients {
 					ingredients = append(ingredients, in.Name)
 				}
@@ -177,6 +181,9 @@ func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note st
 			return &Error{Code: EConflict, Reason: "order_not_pending", Message: fmt.Sprintf("only an order pending verification can be verified (it is %s)", o.Status),
 				Details: map[string]any{"status": o.Status, "verified_by": o.VerifiedBy, "verified_at": o.VerifiedAt}}
 		}
+		if err := checkOrderForm(tx, o); err != nil {
+			return err
+		}
 		now := s.now()
 		o.Status = OrderActive
 		o.VerifiedBy, o.VerifiedAt = by.User.ID, &now
@@ -196,6 +203,22 @@ func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note st
 			Detail: map[string]any{"note": note, "doses_scheduled": n}})
 	})
 	return o, err
+}
+
+// checkOrderForm refuses an order whose dose needs a fraction of a unit
+// its product's form does not allow: a pharmacist cannot make it givable.
+func checkOrderForm(tx Tx, o Order) error {
+	if o.ProductID == "" {
+		return nil
+	}
+	p, err := tx.GetProduct(o.ProductID)
+	if err != nil {
+		return fmt.Errorf("product of order %s: %w", o.ID, err)
+	}
+	if why := OrderFormProblem(o, p); why != "" {
+		return &Error{Code: ERefused, Field: "dose_value", Reason: ReasonDoseFormNotDivisible, Message: why}
+	}
+	return nil
 }
 
 // RejectOrder refuses a pending order with a reason; it can never be given.

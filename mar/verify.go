@@ -675,7 +675,11 @@ func (vr *verifier) checkDose() {
 			vr.pass(RightDose, "Sliding scale: the dose follows from the glucose reading.")
 			return
 		}
-		vr.setQuantity(ordered)
+		q := vr.setQuantity(ordered)
+		if why := formProblem(o, *f.product, vr.math, q); why != "" {
+			vr.fail(RightDose, ReasonDoseFormNotDivisible, why)
+			return
+		}
 		vr.pass(RightDose, fmt.Sprintf("%s %s by the scale.", fmtNum(ordered), o.DoseUnit))
 		return
 	}
@@ -683,6 +687,11 @@ func (vr *verifier) checkDose() {
 	q := vr.setQuantity(ordered)
 	amount := vr.v.Amount
 	unitsWord := fmt.Sprintf("%s %s", fmtNum(q), vr.math.countUnit)
+	if why := formProblem(o, *f.product, vr.math, q); why != "" {
+		// Whatever amount it would make, the quantity cannot be measured.
+		vr.fail(RightDose, ReasonDoseFormNotDivisible, why)
+		return
+	}
 	switch {
 	case nearlyEqual(amount, ordered):
 		vr.pass(RightDose, fmt.Sprintf("%s = %s %s as ordered.", unitsWord, fmtNum(amount), o.DoseUnit))

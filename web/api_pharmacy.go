@@ -36,6 +36,9 @@ type queueItemJSON struct {
 	NeedsClarifying   bool                `json:"awaiting_clarification"`
 	AllergyConflict   bool                `json:"allergy_conflict"`
 	DuplicateDetected bool                `json:"duplicate_detected"`
+	// DoseFormProblem: the ordered dose needs a fraction of a unit the
+	// product's form does not allow; verification refuses it.
+	DoseFormProblem string `json:"dose_form_problem,omitempty"`
 }
 
 func (s *Server) pharmacyQueue(c *gin.Context) {
@@ -46,7 +49,7 @@ func (s *Server) pharmacyQueue(c *gin.Context) {
 	}
 	out := make([]queueItemJSON, 0, len(items))
 	for _, it := range items {
-		q := queueItemJSON{Order: toOrderJSON(it.Order), Resident: toResidentJSON(it.Resident), Stat: it.Stat,
+		q := queueItemJSON{Order: toOrderJSON(it.Order), Resident: toResidentJSON(it.Resident), Stat: it.Stat, DoseFormProblem: it.DoseFormProblem,
 			AllergyConflicts: []allergyJSON{}, DuplicateTherapy: []orderJSON{}, Clarifications: []clarificationJSON{}}
 		if it.Product != nil {
 			p := toProductJSON(*it.Product)
