@@ -50,7 +50,7 @@ type ExternalOrder struct {
 	// DoseForm is the dose form the sender states (HL7 RXE-6, FHIR
 	// Medication.form), in words or codes: "capsule", "TBEC", "Prolonged-
 	// release oral tablet". It can only tighten the product's split rule.
-	DoseForm string
+	DoseForm   string
 	PRN        bool
 	PRNReason  string
 	StartAt    time.Time
