@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -165,4 +166,72 @@ func TestDoseFormsDecideWhatFractionMayBeGiven(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FHIR Medication.form of a contained Medication carries the dose form in:
+// a prolonged-release tablet is never halved, even of a product the
+// catalogue knows as scored; the pharmacist sees why at verification.
+func TestFHIRMedicationFormTightensTheSplitRule(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			b := newBed(t, engine)
+			ph, charge := b.login("pharmacist"), b.login("charge")
+			castillo := b.resident("Castillo")
+			metoprolol := b.product("Metoprolol tartrate 25 mg") // scored: halves
+			cases := []struct {
+				name    string
+				form    map[string]any // Medication.form; nil: none
+				refused bool
+			}{
+				{"no form stated", nil, false},
+				{"a tablet", map[string]any{"coding": []any{map[string]string{"system": "http://snomed.info/sct", "code": "385055001"}}}, false},
+				{"a prolonged-release tablet", map[string]any{"text": "Prolonged-release oral tablet"}, true},
+				{"a capsule by SNOMED code alone", map[string]any{"coding": []any{map[string]string{"system": "http://snomed.info/sct", "code": "732937005"}}}, true},
+			}
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					med := map[string]any{"resourceType": "Medication", "id": "m1",
+						"code": map[string]any{"coding": []any{map[string]string{"system": "http://hl7.org/fhir/sid/ndc", "code": metoprolol.Packages[0].NDC}}}}
+					if tc.form != nil {
+						med["form"] = tc.form
+					}
+					mr := map[string]any{"resourceType": "MedicationRequest", "status": "active", "intent": "order", "contained": []any{med},
+						"medicationReference": map[string]string{"reference": "#m1"},
+						"subject":             map[string]string{"reference": "Patient/" + castillo.ID},
+						"dosageInstruction": []any{map[string]any{
+							"timing":      map[string]any{"code": map[string]string{"text": "BID"}},
+							"route":       map[string]any{"coding": []any{map[string]string{"system": "http://snomed.info/sct", "code": "26643006"}}},
+							"doseAndRate": []any{map[string]any{"doseQuantity": map[string]any{"value": 12.5, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}},
+						}}}
+					r := charge.Do("POST", "/fhir/MedicationRequest", mustJSON(t, mr), fhirHeader)
+					if r.Status != http.StatusCreated {
+						t.Fatalf("FHIR order: %d %s", r.Status, r.Body)
+					}
+					id := decode[struct {
+						ID string `json:"id"`
+					}](t, r).ID
+					v := ph.Do("POST", "/api/v1/orders/"+id+"/verify", map[string]string{}, nil)
+					if !tc.refused {
+						if v.Status != http.StatusOK {
+							t.Fatalf("verify half a scored tablet: %d %s", v.Status, v.Body)
+						}
+						return
+					}
+					ref := decode[refusal](t, v)
+					if v.Status != http.StatusUnprocessableEntity || ref.Error.Reason != mar.ReasonDoseFormNotDivisible || !strings.Contains(ref.Error.Message, "cannot be split; 12.5 mg is ordered (0.5 tablet)") {
+						t.Fatalf("verify: %d %s", v.Status, v.Body)
+					}
+				})
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
