@@ -69,7 +69,7 @@ var doseFormWords = []struct {
 	{[]string{"patch", "transdermal", "ptch", "td"}, SplitNone, false},
 	{[]string{"syringe", "prefilled", "pre-filled", "cartridge", "pen", "autoinjector", "ampule", "ampoule", "vial", "injection", "inj", "nebule", "suppository", "supp", "inhaler", "aerosol"}, SplitNone, false},
 	{[]string{"solution", "soln", "sol", "suspension", "susp", "syrup", "syr", "elixir", "elix", "liquid", "liq", "oral solution", "mixture", "emulsion", "concentrate", "drops"}, SplitAny, true},
-	{[]string{"quarter", "quartered", "quadrisected"}, SplitQuarter, true},
+	{[]string{"quarter", "quarters", "quartered", "quadrisected"}, SplitQuarter, true},
 	{[]string{"scored", "bisected", "score"}, SplitHalf, true},
 }
 
