@@ -181,15 +181,67 @@ func allowed(q float64, parts int) bool {
 
 // OrderFormProblem is what a pharmacist must know before verifying an
 // order of a product: the ordered dose needs a fraction of a unit the
-// product's form does not allow. Empty when there is none, or when the
-// order names no product (the bedside checks the product scanned).
-func OrderFormProblem(o Order, p Product) string {
-	if p.ID == "" || len(o.SlidingScale) > 0 || o.DoseValue <= 0 {
-		return ""
+// product's form does not allow (reason ReasonDoseFormNotDivisible), or
+// the order needs the product crushed and it must not be
+// (ReasonMustNotCrush). Empty when there is none, or when the order names
+// no product (the bedside checks the product scanned).
+func OrderFormProblem(o Order, p Product) (reason, message string) {
+	if p.ID == "" {
+		return "", ""
+	}
+	if why := crushProblem(o, p); why != "" {
+		return ReasonMustNotCrush, why
+	}
+	if len(o.SlidingScale) > 0 || o.DoseValue <= 0 {
+		return "", ""
 	}
 	m := newDoseMath(o, p)
 	if !m.comparable {
+		return "", ""
+	}
+	if why := formProblem(o, p, m, m.quantityFor(o.DoseValue)); why != "" {
+		return ReasonDoseFormNotDivisible, why
+	}
+	return "", ""
+}
+
+// tubeRoutes are routes by which a solid is given crushed.
+var tubeRoutes = map[string]bool{"gastrostomy": true, "g-tube": true, "peg": true, "nasogastric": true, "ng tube": true,
+	"enteral": true, "jejunostomy": true, "j-tube": true, "feeding tube": true, "nasoduodenal": true}
+
+// needsCrushing reports whether the order asks for its solid to be
+// crushed: a feeding-tube route, or instructions to crush it.
+func needsCrushing(o Order) bool {
+	if tubeRoutes[strings.ToLower(strings.TrimSpace(o.Route))] {
+		return true
+	}
+	in := strings.ToLower(o.Instructions)
+	if !strings.Contains(in, "crush") {
+		return false
+	}
+	for _, no := range []string{"not crush", "n't crush", "no crush", "never crush", "without crushing", "not be crushed"} {
+		if strings.Contains(in, no) {
+			return false
+		}
+	}
+	return true
+}
+
+// crushProblem says why the order's product must not be given as the
+// order asks (crushed), and what to do.
+func crushProblem(o Order, p Product) string {
+	if !needsCrushing(o) || p.MayCrush() {
 		return ""
 	}
-	return formProblem(o, p, m, m.quantityFor(o.DoseValue))
+	if in, ok := p.ingredientOf(o.Ingredient); ok && strings.HasSuffix(strings.ToLower(strings.ReplaceAll(in.StrengthUnit, " ", "")), "/ml") {
+		return "" // a liquid: nothing to crush
+	}
+	how := "its instructions say to crush it"
+	if tubeRoutes[strings.ToLower(strings.TrimSpace(o.Route))] {
+		how = "it is ordered by " + o.Route + " tube"
+		if strings.Contains(o.Route, "tube") {
+			how = "it is ordered by " + o.Route
+		}
+	}
+	return fmt.Sprintf("%s must not be crushed, but %s — ask pharmacy for a liquid or another form.", p.Name, how)
 }

@@ -266,7 +266,7 @@ func (s *Service) changeFromExternal(tx Tx, by Identity, o Order, eo ExternalOrd
 	// trusts the sender's verification.
 	// So does one whose new dose the product's form cannot give.
 	formErr := checkOrderForm(tx, changed)
-	if e, ok := AsError(formErr); formErr != nil && (!ok || e.Reason != ReasonDoseFormNotDivisible) {
+	if e, ok := AsError(formErr); formErr != nil && (!ok || (e.Reason != ReasonDoseFormNotDivisible && e.Reason != ReasonMustNotCrush)) {
 		return changed, formErr
 	}
 	if changed.Status == OrderActive && (!s.Config.Pharmacy.AutoVerifyExternal || formErr != nil) {

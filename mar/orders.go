@@ -81,9 +81,9 @@ func (s *Service) createOrderTx(tx Tx, by Identity, o Order, verified bool) (Ord
 	// later change of the unit's default times never moves the doses
 	// of an existing order.
 	o.Frequency = rule.String()
-	if why := OrderFormProblem(o, product); why != "" && o.Status == OrderActive {
+	if reason, why := OrderFormProblem(o, product); why != "" && o.Status == OrderActive {
 		if o.Source == "rest" {
-			return o, &Error{Code: ERefused, Field: "dose_value", Reason: ReasonDoseFormNotDivisible, Message: why}
+			return o, &Error{Code: ERefused, Field: "dose_value", Reason: reason, Message: why}
 		}
 		// Verified by the sender, but not givable as written: it waits
 		// for a pharmacist, who sees the problem in the queue.

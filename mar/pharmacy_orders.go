@@ -99,7 +99,7 @@ func (s *Service) VerificationQueue(ctx context.Context, by Identity) ([]QueueIt
 					products[o.ProductID] = p
 				}
 				item.Product = &p
-				item.DoseFormProblem = OrderFormProblem(o, p)
+				_, item.DoseFormProblem = OrderFormProblem(o, p)
 				for _, in := range p.Ingredients {
 					ingredients = append(ingredients, in.Name)
 				}
@@ -206,7 +206,8 @@ func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note st
 }
 
 // checkOrderForm refuses an order whose dose needs a fraction of a unit
-// its product's form does not allow: a pharmacist cannot make it givable.
+// its product's form does not allow, or that asks for a product crushed
+// that must not be: a pharmacist cannot make it givable.
 func checkOrderForm(tx Tx, o Order) error {
 	if o.ProductID == "" {
 		return nil
@@ -215,8 +216,8 @@ func checkOrderForm(tx Tx, o Order) error {
 	if err != nil {
 		return fmt.Errorf("product of order %s: %w", o.ID, err)
 	}
-	if why := OrderFormProblem(o, p); why != "" {
-		return &Error{Code: ERefused, Field: "dose_value", Reason: ReasonDoseFormNotDivisible, Message: why}
+	if reason, why := OrderFormProblem(o, p); why != "" {
+		return &Error{Code: ERefused, Field: "dose_value", Reason: reason, Message: why}
 	}
 	return nil
 }

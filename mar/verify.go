@@ -642,6 +642,8 @@ func (vr *verifier) checkRoute() {
 		vr.fail(RightRoute, ReasonWrongRoute, fmt.Sprintf("WRONG ROUTE: %s is for %s use, but the order is %s.", f.product.Name, strings.Join(f.product.Routes, "/"), o.Route))
 	case f.in.Route != "" && !strings.EqualFold(f.in.Route, o.Route):
 		vr.fail(RightRoute, ReasonWrongRoute, fmt.Sprintf("WRONG ROUTE: the order is %s, not %s.", o.Route, f.in.Route))
+	case crushProblem(o, *f.product) != "":
+		vr.fail(RightRoute, ReasonMustNotCrush, "DO NOT CRUSH: "+crushProblem(o, *f.product))
 	default:
 		vr.pass(RightRoute, "Route "+o.Route+".")
 	}

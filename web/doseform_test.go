@@ -235,3 +235,63 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// The clinical rule: a product the order asks to crush (instructions, or a
+// feeding-tube route) must be one that may be crushed; ER tablets and
+// capsules must not, nor a tablet nobody said may be; a liquid needs none.
+func TestOrdersToCrushNeedACrushableProduct(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			b := newBed(t, engine)
+			ph, charge, nurse := b.login("pharmacist"), b.login("charge"), b.login("nurse")
+			castillo := b.resident("Castillo")
+			cases := []struct {
+				name         string
+				product      mar.Product
+				dose         float64
+				unit         string
+				instructions string
+				refused      bool
+			}{
+				{"an ER tablet to crush", b.product("Potassium chloride 20 mEq ER"), 20, "mEq", "Crush and mix with applesauce", true},
+				{"a capsule to crush", b.product("Omeprazole 20 mg"), 20, "mg", "crush, give in water", true},
+				{"a tablet nobody said may be crushed", b.product("Quetiapine 25 mg"), 25, "mg", "Crush in pudding", true},
+				{"a plain tablet to crush", b.product("Metoprolol tartrate 25 mg"), 25, "mg", "Crush and mix with applesauce", false},
+				{"a liquid", b.product("Morphine sulfate 10 mg/5 mL"), 5, "mg", "crush if needed", false},
+				{"an ER tablet not to crush", b.product("Potassium chloride 20 mEq ER"), 20, "mEq", "Do not crush; swallow whole", false},
+			}
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					var created struct {
+						ID string `json:"id"`
+					}
+					if st := charge.JSON("POST", "/api/v1/orders", map[string]any{"resident_id": castillo.ID, "product_id": tc.product.ID,
+						"dose_value": tc.dose, "dose_unit": tc.unit, "route": "oral", "frequency": "daily at 08:00", "instructions": tc.instructions}, &created); st != http.StatusCreated {
+						t.Fatalf("enter the order: %d", st)
+					}
+					v := ph.Do("POST", "/api/v1/orders/"+created.ID+"/verify", map[string]string{}, nil)
+					if ref := decode[refusal](t, v); tc.refused != (v.Status == http.StatusUnprocessableEntity && ref.Error.Reason == mar.ReasonMustNotCrush) ||
+						!tc.refused && v.Status != http.StatusOK {
+						t.Errorf("verification: %d %s", v.Status, v.Body)
+					}
+					o := b.addOrder(mar.Order{ResidentID: castillo.ID, ProductID: tc.product.ID, Ingredient: tc.product.Ingredients[0].Name,
+						DoseValue: tc.dose, DoseUnit: tc.unit, Route: "oral", Frequency: "daily", Instructions: tc.instructions})
+					d := b.dose(o, b.env.Clock.Now(), time.Hour)
+					req := body{"context_id": scanWristband(t, nurse, castillo), "scan": b.pack(tc.product), "dose_id": d.ID}
+					scan := nurse.Do("POST", "/api/v1/bedside/verify", req, nil)
+					doc := nurse.Do("POST", "/api/v1/administrations", req.with("outcome", "given", "witness", witness,
+						"overrides", []map[string]string{{"reason": mar.ReasonWitnessRecommended, "text": "witness signed"}}),
+						map[string]string{"Idempotency-Key": newKey()})
+					for what, r := range map[string]testenv.Response{"scan": scan, "documentation": doc} {
+						ref := decode[refusal](t, r)
+						crushRefused := r.Status == http.StatusUnprocessableEntity && ref.Error.Reason == mar.ReasonMustNotCrush &&
+							strings.Contains(ref.Error.Message, tc.product.Name+" must not be crushed") && strings.Contains(ref.Error.Message, "ask pharmacy")
+						if crushRefused != tc.refused || (!tc.refused && r.Status >= 300) {
+							t.Errorf("%s: %d %s", what, r.Status, r.Body)
+						}
+					}
+				})
+			}
+		})
+	}
+}
