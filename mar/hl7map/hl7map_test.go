@@ -485,3 +485,41 @@ func TestRXEDosageFormTightensTheSplitRule(t *testing.T) {
 		})
 	}
 }
+
+// An order the sender verified can be given the moment its message is
+// acknowledged: NW, XO and RL write its doses in the message's
+// transaction, HD suspends them; no schedule job runs here.
+func TestMessagesLeaveAnActiveOrderWithDoses(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			f := newFixture(t, engine, true)
+			f.svc.Config.Pharmacy.AutoVerifyExternal = true
+			steps := []struct {
+				raw       []byte
+				scheduled int // future doses scheduled after the message (BID over 48 h: 4)
+			}{
+				{orderMsg("NW", "P-7", "", "", "TQ1|1||BID"), 4},
+				{orderMsg("XO", "P-7", "", "RXE||00378-0018-01^Metoprolol^NDC|50||mg", "TQ1|1||BID"), 4},
+				{orderMsg("HD", "P-7", "", "", ""), 0},
+				{orderMsg("RL", "P-7", "", "", ""), 4},
+			}
+			for i, st := range steps {
+				if _, out := f.send(t, st.raw); out.Code != hl7.AckAccept {
+					t.Fatalf("step %d: %s %v", i, out.Code, out.Err)
+				}
+				o := f.orders(t)[0]
+				var doses []mar.ScheduledDose
+				if err := f.st.InTx(context.Background(), func(tx mar.Tx) error {
+					var err error
+					doses, err = tx.ListDoses(mar.DoseFilter{OrderID: o.ID, DueFrom: testNow, Statuses: []mar.DoseStatus{mar.DoseScheduled}})
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if len(doses) != st.scheduled {
+					t.Errorf("step %d (%s order, %v mg): %d future doses scheduled, want %d", i, o.Status, o.DoseValue, len(doses), st.scheduled)
+				}
+			}
+		})
+	}
+}
