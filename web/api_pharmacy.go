@@ -486,6 +486,25 @@ func (s *Server) addProductCode(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"product_id": c.Param("id"), "system": req.System, "code": req.Code})
 }
 
+type doseFormRequest struct {
+	Splitting string `json:"splitting"`
+	Crushable *bool  `json:"crushable"`
+}
+
+func (s *Server) setProductDoseForm(c *gin.Context) {
+	var req doseFormRequest
+	if _, err := readJSON(c, &req); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	p, err := s.svc.SetProductDoseForm(c.Request.Context(), mustIdentity(c), c.Param("id"), mar.Splitting(req.Splitting), req.Crushable)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toProductJSON(p))
+}
+
 type reconOrderJSON struct {
 	OrderID    string `json:"order_id"`
 	ResidentID string `json:"resident_id"`

@@ -295,3 +295,54 @@ func TestOrdersToCrushNeedACrushableProduct(t *testing.T) {
 		})
 	}
 }
+
+// Pharmacy states an existing product's dose form: the rule in force
+// changes for every later scan and verification, and only the catalogue's
+// keepers may change it.
+func TestPharmacyStatesAProductsDoseForm(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			b := newBed(t, engine)
+			ph, charge, nurse := b.login("pharmacist"), b.login("charge"), b.login("nurse")
+			castillo := b.resident("Castillo")
+			quetiapine := b.product("Quetiapine 25 mg") // a tablet nobody said is scored
+			path := "/api/v1/products/" + quetiapine.ID + "/dose-form"
+			if r := nurse.Do("PUT", path, map[string]any{"splitting": "half"}, nil); r.Status != http.StatusForbidden {
+				t.Fatalf("a nurse states a dose form: %d", r.Status)
+			}
+			if r := ph.Do("PUT", path, map[string]any{"splitting": "thirds"}, nil); r.Status != http.StatusBadRequest {
+				t.Fatalf("an unknown split rule: %d %s", r.Status, r.Body)
+			}
+			enter := func() string {
+				var o struct {
+					ID string `json:"id"`
+				}
+				if st := charge.JSON("POST", "/api/v1/orders", map[string]any{"resident_id": castillo.ID, "product_id": quetiapine.ID,
+					"dose_value": 12.5, "dose_unit": "mg", "route": "oral", "frequency": "daily at 08:00"}, &o); st != http.StatusCreated {
+					t.Fatalf("order: %d", st)
+				}
+				return o.ID
+			}
+			if r := ph.Do("POST", "/api/v1/orders/"+enter()+"/verify", map[string]string{}, nil); r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("half an unscored tablet verified: %d %s", r.Status, r.Body)
+			}
+			var p struct {
+				Splitting string `json:"splitting"`
+				Crushable *bool  `json:"crushable"`
+				Inferred  bool   `json:"dose_form_inferred"`
+			}
+			if st := ph.JSON("PUT", path, map[string]any{"splitting": "half", "crushable": true}, &p); st != http.StatusOK || p.Splitting != "half" || p.Crushable == nil || !*p.Crushable || p.Inferred {
+				t.Fatalf("state scored: %d %+v", st, p)
+			}
+			if r := ph.Do("POST", "/api/v1/orders/"+enter()+"/verify", map[string]string{}, nil); r.Status != http.StatusOK {
+				t.Fatalf("half a scored tablet: %d %s", r.Status, r.Body)
+			}
+			o := b.addOrder(mar.Order{ResidentID: castillo.ID, ProductID: quetiapine.ID, Ingredient: "quetiapine", DoseValue: 12.5, DoseUnit: "mg", Route: "oral", Frequency: "daily"})
+			d := b.dose(o, b.env.Clock.Now(), time.Hour)
+			scan := nurse.Do("POST", "/api/v1/bedside/verify", body{"context_id": scanWristband(t, nurse, castillo), "scan": b.pack(quetiapine), "dose_id": d.ID}, nil)
+			if v := decode[verdict](t, scan); scan.Status != http.StatusOK || v.Quantity != 0.5 {
+				t.Fatalf("half a scored tablet at the bedside: %d %s", scan.Status, scan.Body)
+			}
+		})
+	}
+}
