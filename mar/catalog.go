@@ -25,7 +25,11 @@ type Product struct {
 	TimeCritical  bool
 	Psychotropic  bool // subject to the 14-day PRN rule in long-term care
 	Antipsychotic bool
-	Packages      []Package
+	// Splitting is how one unit may be divided; empty = inferred from
+	// Form (SplitRule). Crushable nil = inferred from Form (MayCrush).
+	Splitting Splitting
+	Crushable *bool
+	Packages  []Package
 }
 
 // Ingredient is one active ingredient with its strength per unit of use.

@@ -2,6 +2,7 @@ package mar
 
 import (
 	"context"
+	"fmt"
 	"strings"
 )
 
@@ -21,6 +22,9 @@ func (p Product) Validate() error {
 	case "", HighAlertNone, HighAlertPharmacyOnly, HighAlertWitnessRecommended, HighAlertWitnessRequired:
 	default:
 		return Invalid("high_alert", "must be none, pharmacy_only, witness_recommended or witness_required")
+	}
+	if !p.Splitting.Valid() {
+		return Invalid("splitting", "must be none, half, quarter or any (or left out to infer it from the form)")
 	}
 	switch p.Controlled {
 	case "", "II", "III", "IV", "V":
@@ -91,6 +95,31 @@ func (s *Service) CreateProduct(ctx context.Context, by Identity, p Product) (Pr
 			return err
 		}
 		return s.audit(tx, by, AuditEntry{Action: "product.create", ObjectType: "product", ObjectID: p.ID, Detail: map[string]string{"name": p.Name}})
+	})
+	return p, err
+}
+
+// SetProductDoseForm states how a catalogue product may be split and
+// whether it may be crushed (empty and nil: inferred from its form). It
+// decides every later scan, documentation and verification of the
+// product, so it is audited with the rule before and after.
+func (s *Service) SetProductDoseForm(ctx context.Context, by Identity, productID string, split Splitting, crushable *bool) (Product, error) {
+	if !split.Valid() {
+		return Product{}, Invalid("splitting", "must be none, half, quarter or any (or empty to infer it from the form)")
+	}
+	var p Product
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if p, err = tx.GetProduct(productID); err != nil || p.FacilityID != by.User.FacilityID {
+			return NotFound("product", productID)
+		}
+		before := map[string]any{"splitting": p.SplitRule(), "crushable": p.MayCrush()}
+		if err := tx.SetProductDoseForm(p.ID, split, crushable); err != nil {
+			return fmt.Errorf("set dose form of product %s: %w", p.ID, err)
+		}
+		p.Splitting, p.Crushable = split, crushable
+		return s.audit(tx, by, AuditEntry{Action: "product.dose_form", ObjectType: "product", ObjectID: p.ID,
+			Detail: map[string]any{"before": before, "after": map[string]any{"splitting": p.SplitRule(), "crushable": p.MayCrush(), "stated": split != "" && crushable != nil}}})
 	})
 	return p, err
 }

@@ -51,6 +51,10 @@ type ExternalOrder struct {
 	DoseUnit   string
 	Route      string // the record's route name (oral, subcutaneous …)
 	Frequency  string // in the schedules language
+	// DoseForm is the dose form the sender states (HL7 RXE-6, FHIR
+	// Medication.form), in words or codes: "capsule", "TBEC", "Prolonged-
+	// release oral tablet". It can only tighten the product's split rule.
+	DoseForm   string
 	PRN        bool
 	PRNReason  string
 	StartAt    time.Time
@@ -132,7 +136,7 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 		}
 		o := Order{ResidentID: res.ID, ProductID: p.ID, DoseValue: eo.DoseValue, DoseUnit: eo.DoseUnit, Route: eo.Route,
 			Frequency: eo.Frequency, PRN: eo.PRN, PRNReason: eo.PRNReason, StartAt: eo.StartAt, StopAt: eo.StopAt,
-			Prescriber: eo.Prescriber, Instructions: eo.Instructions, Source: eo.Source, ExternalID: eo.PlacerID, FillerID: eo.FillerID}
+			Prescriber: eo.Prescriber, Instructions: eo.Instructions, DoseForm: strings.TrimSpace(eo.DoseForm), Source: eo.Source, ExternalID: eo.PlacerID, FillerID: eo.FillerID}
 		if o.StartAt.IsZero() {
 			o.StartAt = s.now()
 		}
@@ -236,6 +240,9 @@ func (s *Service) changeFromExternal(tx Tx, by Identity, o Order, eo ExternalOrd
 			return o, &Error{Code: ERefused, Field: "give_code", Reason: "product_changed", Message: "a change of drug is a new order: discontinue this one and send a new one"}
 		}
 	}
+	if f := strings.TrimSpace(eo.DoseForm); f != "" {
+		o.DoseForm = f
+	}
 	ch := OrderChange{Reason: "changed " + reason}
 	if eo.DoseValue > 0 {
 		ch.DoseValue = &eo.DoseValue
@@ -261,7 +268,12 @@ func (s *Service) changeFromExternal(tx Tx, by Identity, o Order, eo ExternalOrd
 	}
 	// A changed order from outside goes back to pharmacy unless the site
 	// trusts the sender's verification.
-	if changed.Status == OrderActive && !s.Config.Pharmacy.AutoVerifyExternal {
+	// So does one whose new dose the product's form cannot give.
+	formErr := checkOrderForm(tx, changed)
+	if e, ok := AsError(formErr); formErr != nil && (!ok || (e.Reason != ReasonDoseFormNotDivisible && e.Reason != ReasonMustNotCrush)) {
+		return changed, formErr
+	}
+	if changed.Status == OrderActive && (!s.Config.Pharmacy.AutoVerifyExternal || formErr != nil) {
 		changed.Status, changed.VerifiedBy, changed.VerifiedAt = OrderPending, "", nil
 		if err := tx.UpdateOrder(&changed); err != nil {
 			return changed, err
@@ -269,8 +281,10 @@ func (s *Service) changeFromExternal(tx Tx, by Identity, o Order, eo ExternalOrd
 		if _, err := tx.SetDoseStatus(changed.ID, time.Time{}, []DoseStatus{DoseScheduled}, DoseCancelled); err != nil {
 			return changed, err
 		}
+		return changed, nil
 	}
-	return changed, nil
+	changed, _, err = s.materializeOrderTx(tx, changed)
+	return changed, err
 }
 
 // productFor resolves the first known code to a catalogue product.

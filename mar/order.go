@@ -35,6 +35,9 @@ type Order struct {
 	Status       OrderStatus
 	Prescriber   string
 	Instructions string
+	// DoseForm is the dose form the sender stated (HL7 RXE-6, FHIR
+	// Medication.form): it can only tighten the product's split rule.
+	DoseForm     string
 	WindowClass  string // empty = derived from the frequency and the product
 	HoldParams   []HoldParam
 	SlidingScale []ScaleStep

@@ -81,13 +81,25 @@ func (s *Service) createOrderTx(tx Tx, by Identity, o Order, verified bool) (Ord
 	// later change of the unit's default times never moves the doses
 	// of an existing order.
 	o.Frequency = rule.String()
+	if reason, why := OrderFormProblem(o, product); why != "" && o.Status == OrderActive {
+		if o.Source == "rest" {
+			return o, &Error{Code: ERefused, Field: "dose_value", Reason: reason, Message: why}
+		}
+		// Verified by the sender, but not givable as written: it waits
+		// for a pharmacist, who sees the problem in the queue.
+		o.Status, o.VerifiedBy, o.VerifiedAt = OrderPending, "", nil
+	}
 	s.applyPRNLimit(&o, product)
 	if err := tx.CreateOrder(&o); err != nil {
 		return o, err
 	}
+	o, n, err := s.materializeOrderTx(tx, o)
+	if err != nil {
+		return o, err
+	}
 	return o, s.audit(tx, by, AuditEntry{Action: "order.create", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
 		Detail: map[string]any{"ingredient": o.Ingredient, "dose": o.DoseValue, "unit": o.DoseUnit, "route": o.Route, "frequency": o.Frequency,
-			"status": o.Status, "source": o.Source, "external_id": o.ExternalID}})
+			"status": o.Status, "source": o.Source, "external_id": o.ExternalID, "doses_scheduled": n}})
 }
 
 // OrderAction changes an order's status.
@@ -127,6 +139,10 @@ func (s *Service) changeOrderStatusTx(tx Tx, by Identity, o Order, action OrderA
 		if o.Status != OrderActive {
 			return o, Conflict("order_not_active", "only an active order can be held (it is %s)", o.Status)
 		}
+		// The doses up to the horizon exist, so the MAR shows the held ones.
+		if o, _, err = s.materializeOrderTx(tx, o); err != nil {
+			return o, err
+		}
 		o.Status = OrderOnHold
 		_, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled}, DoseSuspended)
 	case ActionResume:
@@ -136,7 +152,15 @@ func (s *Service) changeOrderStatusTx(tx Tx, by Identity, o Order, action OrderA
 		o.Status = OrderActive
 		// Doses whose time passed during the hold stay suspended:
 		// they were not due while the order was held.
-		_, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseSuspended}, DoseScheduled)
+		if _, err = tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseSuspended}, DoseScheduled); err != nil {
+			return o, err
+		}
+		// The horizon stood still during the hold: doses are added from
+		// now on, never for the time the order was held.
+		if o.MaterializedUntil == nil || o.MaterializedUntil.Before(now) {
+			o.MaterializedUntil = &now
+		}
+		o, _, err = s.materializeOrderTx(tx, o)
 	case ActionDiscontinue:
 		switch o.Status {
 		case OrderDiscontinued, OrderCompleted, OrderRejected:
@@ -176,8 +200,8 @@ type OrderChange struct {
 }
 
 // ChangeOrder revises an order. Future undocumented doses are cancelled and
-// the job regenerates them under the new rule; past and documented doses
-// stay as they were.
+// regenerated under the new rule in the same transaction; past and
+// documented doses stay as they were.
 func (s *Service) ChangeOrder(ctx context.Context, by Identity, orderID string, ch OrderChange) (Order, error) {
 	if strings.TrimSpace(ch.Reason) == "" {
 		return Order{}, Invalid("reason", "a reason is required")
@@ -188,7 +212,15 @@ func (s *Service) ChangeOrder(ctx context.Context, by Identity, orderID string, 
 		if o, err = s.orderInFacility(tx, by, orderID); err != nil {
 			return err
 		}
-		o, err = s.changeOrderTx(tx, by, o, ch)
+		if o, err = s.changeOrderTx(tx, by, o, ch); err != nil {
+			return err
+		}
+		if o.Status == OrderActive || o.Status == OrderOnHold {
+			if err := checkOrderForm(tx, o); err != nil {
+				return err
+			}
+		}
+		o, _, err = s.materializeOrderTx(tx, o)
 		return err
 	})
 	return o, err
@@ -252,7 +284,7 @@ func (s *Service) changeOrderTx(tx Tx, by Identity, o Order, ch OrderChange) (Or
 	if _, err := tx.SetDoseStatus(o.ID, now, []DoseStatus{DoseScheduled, DoseSuspended}, DoseCancelled); err != nil {
 		return o, err
 	}
-	// Expand again from now: the job revives or adds the future doses.
+	// Expand again from now: the caller revives or adds the future doses.
 	o.MaterializedUntil = &now
 	if err := tx.SetMaterializedUntil(o.ID, &now); err != nil {
 		return o, err

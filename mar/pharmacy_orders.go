@@ -54,6 +54,9 @@ type QueueItem struct {
 	Duplicates     []Order   // other live orders of the resident with the same ingredient
 	Clarifications []Clarification
 	Stat           bool // STAT/NOW: may already have been given under the override
+	// DoseFormProblem says why the ordered dose cannot be given with the
+	// product's form (half a capsule); verification refuses it.
+	DoseFormProblem string
 	// ClockChanges are the doses of the next clockChangeHorizon whose
 	// local time a clock change moved, each with its note, so the
 	// pharmacist sees them before verifying.
@@ -146,6 +149,7 @@ func (s *Service) VerificationQueue(ctx context.Context, by Identity) ([]QueueIt
 					products[o.ProductID] = p
 				}
 				item.Product = &p
+				_, item.DoseFormProblem = OrderFormProblem(o, p)
 				for _, in := range p.Ingredients {
 					ingredients = append(ingredients, in.Name)
 				}
@@ -210,8 +214,9 @@ func sharesIngredient(ingredient string, list []string) bool {
 }
 
 // VerifyOrder is the pharmacist's verification: a pending order becomes
-// active (and its doses are materialised by the next job run). Open
-// clarifications are closed by it.
+// active and its doses are materialised in the same transaction, so a
+// STAT dose can be scanned as soon as it returns. Open clarifications are
+// closed by it.
 func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note string) (Order, error) {
 	if err := mustBePharmacist(by); err != nil {
 		return Order{}, err
@@ -226,6 +231,9 @@ func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note st
 			return &Error{Code: EConflict, Reason: "order_not_pending", Message: fmt.Sprintf("only an order pending verification can be verified (it is %s)", o.Status),
 				Details: map[string]any{"status": o.Status, "verified_by": o.VerifiedBy, "verified_at": o.VerifiedAt}}
 		}
+		if err := checkOrderForm(tx, o); err != nil {
+			return err
+		}
 		now := s.now()
 		o.Status = OrderActive
 		o.VerifiedBy, o.VerifiedAt = by.User.ID, &now
@@ -237,10 +245,31 @@ func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note st
 		if err := tx.ResolveClarifications(o.ID, by.User.ID, "verified", now); err != nil {
 			return err
 		}
+		var n int
+		if o, n, err = s.materializeOrderTx(tx, o); err != nil {
+			return err
+		}
 		return s.audit(tx, by, AuditEntry{Action: "order.verify", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
-			Detail: map[string]string{"note": note}})
+			Detail: map[string]any{"note": note, "doses_scheduled": n}})
 	})
 	return o, err
+}
+
+// checkOrderForm refuses an order whose dose needs a fraction of a unit
+// its product's form does not allow, or that asks for a product crushed
+// that must not be: a pharmacist cannot make it givable.
+func checkOrderForm(tx Tx, o Order) error {
+	if o.ProductID == "" {
+		return nil
+	}
+	p, err := tx.GetProduct(o.ProductID)
+	if err != nil {
+		return fmt.Errorf("product of order %s: %w", o.ID, err)
+	}
+	if reason, why := OrderFormProblem(o, p); why != "" {
+		return &Error{Code: ERefused, Field: "dose_value", Reason: reason, Message: why}
+	}
+	return nil
 }
 
 // RejectOrder refuses a pending order with a reason; it can never be given.

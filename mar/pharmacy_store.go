@@ -11,6 +11,9 @@ type PharmacyTx interface {
 	// other than GTIN/NDC (local pharmacy code, RxNorm …).
 	FindProductByExternalCode(facilityID, system, code string) (Product, error)
 	AddProductCode(facilityID, productID, system, code string) error
+	// SetProductDoseForm states how a product may be split and whether it
+	// may be crushed ("" and nil: infer them from its form again).
+	SetProductDoseForm(productID string, split Splitting, crushable *bool) error
 	ProductCodes(productID string) (map[string]string, error)
 	FindUnitByCode(facilityID, code string) (Unit, error)
 	// ResidentsWithMRN lists the residents of a facility whose MRN has

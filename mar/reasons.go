@@ -24,6 +24,13 @@ const (
 	ReasonWrongDose   = "wrong_dose"
 	ReasonPartialDose = "partial_dose"
 	ReasonWrongRoute  = "wrong_route"
+	// ReasonDoseFormNotDivisible: the quantity is a fraction of a unit the
+	// product's form does not allow (half a capsule, part of a patch).
+	ReasonDoseFormNotDivisible = "dose_form_not_divisible"
+	// ReasonMustNotCrush: the order asks for the product crushed (a
+	// feeding-tube route, or "crush" in the instructions) and its form
+	// must not be crushed (extended-release, enteric-coated, capsules …).
+	ReasonMustNotCrush = "must_not_crush"
 
 	// Right time and duplicates.
 	ReasonTooEarly          = "too_early"
@@ -111,7 +118,9 @@ var Reasons = []ReasonInfo{
 	{ReasonKeyedEntry, RightDrug, false, false, "warning: the product was keyed in, not scanned (counted for compliance)"},
 	{ReasonWrongDose, RightDose, true, false, "the amount differs from the ordered dose (more than ordered, or not comparable)"},
 	{ReasonPartialDose, RightDose, false, true, "less than the ordered dose"},
+	{ReasonDoseFormNotDivisible, RightDose, true, false, "the quantity is a fraction the product's form does not allow (capsules, ER/EC/ODT tablets, patches, pre-filled syringes and unscored tablets are given whole; scored tablets in halves or quarters); ask pharmacy for the right strength"},
 	{ReasonWrongRoute, RightRoute, true, false, "the product or the documented route does not fit the ordered route"},
+	{ReasonMustNotCrush, RightRoute, true, false, "the order asks for the product crushed (a feeding-tube route, or crush in the instructions) and its form must not be crushed; ask pharmacy for a liquid or another form"},
 	{ReasonTooEarly, RightTime, false, true, "before the administration window opens"},
 	{ReasonTooLate, RightTime, false, true, "after the administration window closed (a missed dose given late)"},
 	{ReasonAlreadyDocumented, RightDuplicate, true, false, "the dose is already documented; details say by whom and when"},

@@ -241,7 +241,21 @@ func (s *Service) expandOrder(lk *lookups, o Order, now, until time.Time) ([]Sch
 		s.Log.Error("order frequency does not parse; no doses materialised", "order", o.ID, "frequency", o.Frequency, "err", err)
 		return nil, nil
 	}
-	from := o.StartAt
+	start := o.StartAt
+	if rule.Kind == schedules.KindOnce && len(rule.Times) == 0 && o.MaterializedUntil == nil {
+		// STAT, NOW and ONCE: due the moment the order may be given (its
+		// verification), not at an entry time that may have passed while
+		// it waited for pharmacy. Once it was given under the unverified
+		// STAT override there is nothing left to give.
+		given, err := onceOrderGiven(lk.tx, o)
+		if err != nil || given {
+			return nil, err
+		}
+		if now.After(start) {
+			start = now
+		}
+	}
+	from := start
 	if m := o.MaterializedUntil; m != nil && m.After(from) {
 		from = *m
 	} else if lb := now.Add(-s.Schedule.Lookback); lb.After(from) {
@@ -253,12 +267,60 @@ func (s *Service) expandOrder(lk *lookups, o Order, now, until time.Time) ([]Sch
 	}
 	class := WindowClassFor(o, rule, product)
 	var doses []ScheduledDose
-	for _, d := range schedules.Expand(rule, o.StartAt, stop, from, until, loc) {
+	for _, d := range schedules.Expand(rule, start, stop, from, until, loc) {
 		ws, we := s.Schedule.Windows.Window(class, d.At)
 		doses = append(doses, ScheduledDose{ID: NewID(), FacilityID: o.FacilityID, OrderID: o.ID, ResidentID: o.ResidentID,
 			UnitID: res.UnitID, DueAt: d.At, WindowStart: ws, WindowEnd: we, Status: DoseScheduled, Step: d.Step, StepDose: d.Dose})
 	}
 	return doses, nil
+}
+
+// onceOrderGiven reports whether a one-time order was already given (under
+// the unverified STAT override, before it had a dose).
+func onceOrderGiven(tx Tx, o Order) (bool, error) {
+	since := o.CreatedAt
+	if o.StartAt.Before(since) {
+		since = o.StartAt
+	}
+	given, err := tx.ListAdministrations(AdministrationFilter{ResidentID: o.ResidentID, Since: since.Add(-24 * time.Hour), GivenOnly: true})
+	if err != nil {
+		return false, fmt.Errorf("administrations of order %s: %w", o.ID, err)
+	}
+	for _, a := range given {
+		if a.OrderID == o.ID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// materializeOrderTx expands one order's doses up to the horizon inside
+// the transaction that creates, verifies, changes or resumes it, so a
+// dose can be scanned the moment that request returns; the periodic job
+// only moves the horizon on. Orders that are not active get no doses.
+// It returns the order with its new horizon and how many doses were added.
+func (s *Service) materializeOrderTx(tx Tx, o Order) (Order, int, error) {
+	if o.Status != OrderActive {
+		return o, 0, nil
+	}
+	now := s.now()
+	until := now.Add(s.Config.ScheduleHorizon)
+	if o.MaterializedUntil != nil && !o.MaterializedUntil.Before(until) {
+		return o, 0, nil
+	}
+	doses, err := s.expandOrder(newLookups(tx), o, now, until)
+	if err != nil {
+		return o, 0, fmt.Errorf("expand order %s: %w", o.ID, err)
+	}
+	n, err := tx.InsertDoses(doses)
+	if err != nil {
+		return o, 0, fmt.Errorf("insert doses of order %s: %w", o.ID, err)
+	}
+	if err := tx.MarkMaterialized([]string{o.ID}, until); err != nil {
+		return o, 0, fmt.Errorf("mark order %s materialised: %w", o.ID, err)
+	}
+	o.MaterializedUntil = &until
+	return o, n, nil
 }
 
 // PreviewDose is one instant of a schedule preview.

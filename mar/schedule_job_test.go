@@ -276,3 +276,80 @@ func TestMaterializeWorksThroughMoreOrdersThanOneBatch(t *testing.T) {
 		})
 	}
 }
+
+// Every request that makes an order givable expands its doses in its own
+// transaction: no schedule job runs in this test.
+func TestOrderRequestsExpandDosesWithoutTheJob(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			now := time.Date(2026, 6, 1, 11, 0, 0, 0, time.UTC) // 07:00 New York
+			env := testenv.Start(t, engine, testenv.Options{Now: now})
+			ctx := context.Background()
+			ph := adminOf(t, env, "pharmacist")
+			count := func(orderID string, st mar.DoseStatus, after time.Time) int {
+				n := 0
+				for _, d := range dosesOf(t, env, orderID) {
+					if d.Status == st && !d.DueAt.Before(after) {
+						n++
+					}
+				}
+				return n
+			}
+
+			// Entered by a pharmacist: verified on entry, doses at once.
+			o, res := newOrder(t, env, "BID", now)
+			if n := count(o.ID, mar.DoseScheduled, now); n != 4 {
+				t.Fatalf("a verified BID order has %d doses over the 48-hour horizon, want 4", n)
+			}
+
+			// Entered by a charge nurse: no doses until pharmacy verifies.
+			charge := adminOf(t, env, "charge")
+			pending, err := env.Svc.CreateOrder(ctx, charge, mar.Order{ResidentID: res.ID, ProductID: o.ProductID, DoseValue: 10, DoseUnit: "mg",
+				Route: "oral", Frequency: "QID", StartAt: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(dosesOf(t, env, pending.ID)); n != 0 {
+				t.Fatalf("an unverified order has %d doses", n)
+			}
+			env.Clock.Advance(time.Hour)
+			if _, err := env.Svc.VerifyOrder(ctx, ph, pending.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(pending.ID, mar.DoseScheduled, env.Clock.Now()); n != 8 {
+				t.Fatalf("verified QID order: %d future doses, want 8", n)
+			}
+
+			// Changed: the new rule's doses exist when the change returns.
+			tid := "TID"
+			if _, err := env.Svc.ChangeOrder(ctx, ph, o.ID, mar.OrderChange{Frequency: &tid, Reason: "more often"}); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(o.ID, mar.DoseScheduled, env.Clock.Now()); n != 6 {
+				t.Fatalf("changed to TID: %d future doses, want 6", n)
+			}
+
+			// Held for a day, then resumed: the doses of the held day stay
+			// suspended, and the resumed order has its full horizon.
+			if _, err := env.Svc.ChangeOrderStatus(ctx, ph, o.ID, mar.ActionHold, "NPO"); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(o.ID, mar.DoseScheduled, env.Clock.Now()); n != 0 {
+				t.Fatalf("held order: %d doses still scheduled", n)
+			}
+			env.Clock.Advance(24 * time.Hour)
+			resumedAt := env.Clock.Now()
+			if _, err := env.Svc.ChangeOrderStatus(ctx, ph, o.ID, mar.ActionResume, "eating again"); err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range dosesOf(t, env, o.ID) {
+				if d.DueAt.Before(resumedAt) && d.Status == mar.DoseScheduled {
+					t.Errorf("a dose due during the hold (%v) became due again", d.DueAt)
+				}
+			}
+			if n := count(o.ID, mar.DoseScheduled, resumedAt); n != 6 {
+				t.Fatalf("resumed TID order: %d future doses, want 6", n)
+			}
+		})
+	}
+}

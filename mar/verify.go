@@ -662,6 +662,8 @@ func (vr *verifier) checkRoute() {
 		vr.fail(RightRoute, ReasonWrongRoute, fmt.Sprintf("WRONG ROUTE: %s is for %s use, but the order is %s.", f.product.Name, strings.Join(f.product.Routes, "/"), o.Route))
 	case f.in.Route != "" && !strings.EqualFold(f.in.Route, o.Route):
 		vr.fail(RightRoute, ReasonWrongRoute, fmt.Sprintf("WRONG ROUTE: the order is %s, not %s.", o.Route, f.in.Route))
+	case crushProblem(o, *f.product) != "":
+		vr.fail(RightRoute, ReasonMustNotCrush, "DO NOT CRUSH: "+crushProblem(o, *f.product))
 	default:
 		vr.pass(RightRoute, "Route "+o.Route+".")
 	}
@@ -695,7 +697,11 @@ func (vr *verifier) checkDose() {
 			vr.pass(RightDose, "Sliding scale: the dose follows from the glucose reading.")
 			return
 		}
-		vr.setQuantity(ordered)
+		q := vr.setQuantity(ordered)
+		if why := formProblem(o, *f.product, vr.math, q); why != "" {
+			vr.fail(RightDose, ReasonDoseFormNotDivisible, why)
+			return
+		}
 		vr.pass(RightDose, fmt.Sprintf("%s %s by the scale.", fmtNum(ordered), o.DoseUnit))
 		return
 	}
@@ -703,6 +709,11 @@ func (vr *verifier) checkDose() {
 	q := vr.setQuantity(ordered)
 	amount := vr.v.Amount
 	unitsWord := fmt.Sprintf("%s %s", fmtNum(q), vr.math.countUnit)
+	if why := formProblem(o, *f.product, vr.math, q); why != "" {
+		// Whatever amount it would make, the quantity cannot be measured.
+		vr.fail(RightDose, ReasonDoseFormNotDivisible, why)
+		return
+	}
 	switch {
 	case nearlyEqual(amount, ordered):
 		vr.pass(RightDose, fmt.Sprintf("%s = %s %s as ordered.", unitsWord, fmtNum(amount), o.DoseUnit))

@@ -39,6 +39,7 @@ type orderJSON struct {
 	Status       string          `json:"status"`
 	Prescriber   string          `json:"prescriber,omitempty"`
 	Instructions string          `json:"instructions,omitempty"`
+	DoseForm     string          `json:"dose_form,omitempty"`
 	WindowClass  string          `json:"window_class,omitempty"`
 	HoldParams   []holdParamJSON `json:"hold_params"`
 	SlidingScale []scaleStepJSON `json:"sliding_scale"`
@@ -51,7 +52,7 @@ type orderJSON struct {
 func toOrderJSON(o mar.Order) orderJSON {
 	out := orderJSON{ID: o.ID, ResidentID: o.ResidentID, ProductID: o.ProductID, Ingredient: o.Ingredient, DoseValue: o.DoseValue,
 		DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency, PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt,
-		StopAt: o.StopAt, Status: string(o.Status), Prescriber: o.Prescriber, Instructions: o.Instructions, WindowClass: o.WindowClass,
+		StopAt: o.StopAt, Status: string(o.Status), Prescriber: o.Prescriber, Instructions: o.Instructions, DoseForm: o.DoseForm, WindowClass: o.WindowClass,
 		HoldParams: toHoldParamsJSON(o.HoldParams), SlidingScale: toScaleJSON(o.SlidingScale), Source: o.Source, ExternalID: o.ExternalID,
 		VerifiedBy: o.VerifiedBy, VerifiedAt: o.VerifiedAt}
 	return out
@@ -89,6 +90,7 @@ type createOrderRequest struct {
 	StopAt       *time.Time      `json:"stop_at"`
 	Prescriber   string          `json:"prescriber"`
 	Instructions string          `json:"instructions"`
+	DoseForm     string          `json:"dose_form"`
 	WindowClass  string          `json:"window_class"`
 	HoldParams   []holdParamJSON `json:"hold_params"`
 	SlidingScale []scaleStepJSON `json:"sliding_scale"`
@@ -98,7 +100,7 @@ type createOrderRequest struct {
 func (r createOrderRequest) domain(now time.Time) mar.Order {
 	o := mar.Order{ResidentID: r.ResidentID, ProductID: r.ProductID, Ingredient: r.Ingredient, DoseValue: r.DoseValue,
 		DoseUnit: r.DoseUnit, Route: r.Route, Frequency: r.Frequency, PRN: r.PRN, PRNReason: r.PRNReason, StopAt: r.StopAt,
-		Prescriber: r.Prescriber, Instructions: r.Instructions, WindowClass: r.WindowClass, ExternalID: r.ExternalID, StartAt: now}
+		Prescriber: r.Prescriber, Instructions: r.Instructions, DoseForm: strings.TrimSpace(r.DoseForm), WindowClass: r.WindowClass, ExternalID: r.ExternalID, StartAt: now}
 	if r.StartAt != nil {
 		o.StartAt = r.StartAt.UTC()
 	}

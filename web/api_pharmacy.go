@@ -36,6 +36,9 @@ type queueItemJSON struct {
 	NeedsClarifying   bool                `json:"awaiting_clarification"`
 	AllergyConflict   bool                `json:"allergy_conflict"`
 	DuplicateDetected bool                `json:"duplicate_detected"`
+	// DoseFormProblem: the ordered dose needs a fraction of a unit the
+	// product's form does not allow; verification refuses it.
+	DoseFormProblem string `json:"dose_form_problem,omitempty"`
 	// ClockChanges are the order's doses in the next two weeks whose local
 	// time a clock change moved, each with a short note.
 	ClockChanges []clockChangeJSON `json:"clock_changes"`
@@ -55,7 +58,7 @@ func (s *Server) pharmacyQueue(c *gin.Context) {
 	}
 	out := make([]queueItemJSON, 0, len(items))
 	for _, it := range items {
-		q := queueItemJSON{Order: toOrderJSON(it.Order), Resident: toResidentJSON(it.Resident), Stat: it.Stat,
+		q := queueItemJSON{Order: toOrderJSON(it.Order), Resident: toResidentJSON(it.Resident), Stat: it.Stat, DoseFormProblem: it.DoseFormProblem,
 			AllergyConflicts: []allergyJSON{}, DuplicateTherapy: []orderJSON{}, Clarifications: []clarificationJSON{}, ClockChanges: []clockChangeJSON{}}
 		for _, d := range it.ClockChanges {
 			q.ClockChanges = append(q.ClockChanges, clockChangeJSON{At: d.At, Local: d.Local.Format("2006-01-02 15:04 MST"), Note: d.ClockChange})
@@ -493,6 +496,25 @@ func (s *Server) addProductCode(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"product_id": c.Param("id"), "system": req.System, "code": req.Code})
+}
+
+type doseFormRequest struct {
+	Splitting string `json:"splitting"`
+	Crushable *bool  `json:"crushable"`
+}
+
+func (s *Server) setProductDoseForm(c *gin.Context) {
+	var req doseFormRequest
+	if _, err := readJSON(c, &req); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	p, err := s.svc.SetProductDoseForm(c.Request.Context(), mustIdentity(c), c.Param("id"), mar.Splitting(req.Splitting), req.Crushable)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toProductJSON(p))
 }
 
 type reconOrderJSON struct {

@@ -208,6 +208,17 @@ func scanWristband(t testing.TB, c *testenv.Client, r mar.Resident) string {
 // body is a request body under construction.
 type body map[string]any
 
+func (bd body) with(kv ...any) body {
+	out := body{}
+	for k, v := range bd {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
 // verdict is the decoded answer of verify (200) or its refusal (422).
 type verdict struct {
 	Allowed bool    `json:"allowed"`

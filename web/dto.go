@@ -94,13 +94,22 @@ type productJSON struct {
 	TimeCritical  bool             `json:"time_critical"`
 	Psychotropic  bool             `json:"psychotropic"`
 	Antipsychotic bool             `json:"antipsychotic"`
-	Packages      []packageJSON    `json:"packages"`
+	// Splitting (none, half, quarter, any) and Crushable: as stated, or
+	// left out to infer them from the form; answers carry the rule in
+	// force, with DoseFormInferred when the catalogue did not state it.
+	Splitting        string        `json:"splitting,omitempty"`
+	Crushable        *bool         `json:"crushable,omitempty"`
+	DoseFormInferred bool          `json:"dose_form_inferred,omitempty"`
+	Packages         []packageJSON `json:"packages"`
 }
 
 func toProductJSON(p mar.Product) productJSON {
 	out := productJSON{ID: p.ID, Name: p.Name, Form: p.Form, Routes: p.Routes, HighAlert: string(p.HighAlert),
 		Controlled: p.Controlled, TimeCritical: p.TimeCritical, Psychotropic: p.Psychotropic, Antipsychotic: p.Antipsychotic,
 		Ingredients: []ingredientJSON{}, Packages: []packageJSON{}}
+	crush := p.MayCrush()
+	out.Splitting, out.Crushable = string(p.SplitRule()), &crush
+	out.DoseFormInferred = p.Splitting == "" || p.Crushable == nil
 	if out.Routes == nil {
 		out.Routes = []string{}
 	}
@@ -115,7 +124,8 @@ func toProductJSON(p mar.Product) productJSON {
 
 func (p productJSON) domain() mar.Product {
 	out := mar.Product{Name: p.Name, Form: p.Form, Routes: p.Routes, HighAlert: mar.HighAlert(p.HighAlert),
-		Controlled: p.Controlled, TimeCritical: p.TimeCritical, Psychotropic: p.Psychotropic, Antipsychotic: p.Antipsychotic}
+		Controlled: p.Controlled, TimeCritical: p.TimeCritical, Psychotropic: p.Psychotropic, Antipsychotic: p.Antipsychotic,
+		Splitting: mar.Splitting(p.Splitting), Crushable: p.Crushable}
 	for _, in := range p.Ingredients {
 		out.Ingredients = append(out.Ingredients, mar.Ingredient{Name: in.Name, StrengthValue: in.StrengthValue, StrengthUnit: in.StrengthUnit})
 	}

@@ -307,6 +307,8 @@ type verdictProductJSON struct {
 	Ingredient []ingredientJSON `json:"ingredients"`
 	HighAlert  string           `json:"high_alert"`
 	Controlled string           `json:"controlled,omitempty"`
+	Splitting  string           `json:"splitting"` // none, half, quarter, any: see "Dose forms"
+	Crushable  bool             `json:"crushable"`
 }
 
 type holdJSON struct {
@@ -381,7 +383,8 @@ func toVerdictJSON(v mar.Verdict) verdictJSON {
 		out.Order = &o
 	}
 	if p := v.Product; p != nil {
-		pj := verdictProductJSON{ID: p.ID, Name: p.Name, Form: p.Form, Routes: nonNilStrings(p.Routes), HighAlert: string(p.HighAlert), Controlled: p.Controlled}
+		pj := verdictProductJSON{ID: p.ID, Name: p.Name, Form: p.Form, Routes: nonNilStrings(p.Routes), HighAlert: string(p.HighAlert), Controlled: p.Controlled,
+			Splitting: string(p.SplitRule()), Crushable: p.MayCrush()}
 		for _, in := range p.Ingredients {
 			pj.Ingredient = append(pj.Ingredient, ingredientJSON{in.Name, in.StrengthValue, in.StrengthUnit})
 		}

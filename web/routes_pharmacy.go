@@ -32,5 +32,6 @@ func (s *Server) pharmacyRoutes() []Route {
 
 		{"GET", "/api/v1/reports/reconciliation", pharmacyAndCharge, "reconciliation of a unit over a period (unit_id, from, to, format=json|csv)", s.reconciliation},
 		{"POST", "/api/v1/products/:id/codes", catalogue, "add a local, RxNorm or other code under which outside systems name a product", s.addProductCode},
+		{"PUT", "/api/v1/products/:id/dose-form", catalogue, "state how a product may be split (none, half, quarter, any) and whether it may be crushed; empty: inferred from its form", s.setProductDoseForm},
 	}
 }

@@ -94,6 +94,23 @@ func TestUnverifiedStatDoseIsFlaggedForReview(t *testing.T) {
 			if fr.Status != http.StatusOK || !strings.Contains(string(fr.Body), "needs-review") {
 				t.Fatalf("FHIR does not carry the review flag: %d %s", fr.Status, fr.Body)
 			}
+			// Verified afterwards, the one-time order has been given: no
+			// dose falls due that would invite a second one.
+			if st := ph.JSON("POST", "/api/v1/orders/"+o.ID+"/verify", nil, nil); st != http.StatusOK {
+				t.Fatalf("verify: %d", st)
+			}
+			if err := env.Store.InTx(t.Context(), func(tx mar.Tx) error {
+				ds, err := tx.ListDoses(mar.DoseFilter{OrderID: o.ID})
+				if err == nil && len(ds) != 0 {
+					t.Errorf("the STAT order given before verification got doses when verified: %+v", ds)
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if r := give(); r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("a second dose of the given STAT order: %d %s", r.Status, r.Body)
+			}
 		})
 	}
 }

@@ -61,6 +61,26 @@ var specs = []productSpec{
 	{"tamsulosin04", "Tamsulosin 0.4 mg capsule", "capsule", "oral", "tamsulosin", 0.4, "mg", "", "", false, false, false},
 }
 
+// doseForms states how demo products may be split and whether they may be
+// crushed; products not listed keep what their form implies (a tablet of
+// unknown kind: whole, not crushed).
+var doseForms = map[string]struct {
+	split mar.Splitting
+	crush bool
+}{
+	"metoprolol25": {mar.SplitHalf, true}, "metoprolol50": {mar.SplitHalf, true}, "lisinopril10": {mar.SplitNone, true},
+	"amlodipine5": {mar.SplitNone, true}, "furosemide40": {mar.SplitHalf, true}, "digoxin125": {mar.SplitHalf, true},
+	"warfarin5": {mar.SplitHalf, true}, "apixaban5": {mar.SplitNone, true}, "metformin500": {mar.SplitNone, true},
+	"levothyroxine50": {mar.SplitHalf, true}, "atorvastatin20": {mar.SplitNone, true}, "paracetamol500": {mar.SplitNone, true},
+	"paracetamol325": {mar.SplitNone, true}, "prednisone10": {mar.SplitHalf, true}, "sertraline50": {mar.SplitHalf, true},
+	"haloperidol05": {mar.SplitHalf, true}, "levodopa": {mar.SplitHalf, true}, "oxycodone5": {mar.SplitHalf, true},
+	"kcl20":        {mar.SplitNone, false}, // extended-release
+	"ondansetron4": {mar.SplitNone, false}, "nitroglycerin04": {mar.SplitNone, false},
+	"enoxaparin40": {mar.SplitNone, false}, // pre-filled syringe
+	"albuterol":    {mar.SplitNone, false}, // single-dose nebule
+	"morphine10":   {mar.SplitAny, true},
+}
+
 var productKeys = func() []string {
 	keys := make([]string, len(specs))
 	for i, s := range specs {
@@ -82,6 +102,10 @@ func Products(facilityID string) []mar.Product {
 			Ingredients: []mar.Ingredient{{Name: s.ingredient, StrengthValue: s.strength, StrengthUnit: s.unit}},
 			HighAlert:   ha, Controlled: s.controlled, TimeCritical: s.timeCritical, Psychotropic: s.psychotropic, Antipsychotic: s.antipsy,
 			Packages: []mar.Package{{ID: mar.NewID(), GTIN: GTIN(ndc), NDC: ndc, Description: "unit dose", Quantity: 1}}}
+		if f, ok := doseForms[s.key]; ok {
+			crush := f.crush
+			out[i].Splitting, out[i].Crushable = f.split, &crush
+		}
 	}
 	return out
 }

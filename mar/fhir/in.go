@@ -294,6 +294,9 @@ func ParseMedicationRequest(raw []byte, ctx OrderContext) (mar.ExternalOrder, er
 			return eo, invalid(R+".contained", "the contained Medication has no code")
 		}
 		eo.Codes = codesOf(*med.Code)
+		if med.Form != nil {
+			eo.DoseForm = conceptWords(*med.Form)
+		}
 	case strings.HasPrefix(mref, "Medication/"):
 		id := strings.TrimPrefix(mref, "Medication/")
 		if !mar.ValidID(id) {
@@ -382,6 +385,24 @@ func containedMedications(raw json.RawMessage) (map[string]fm.Medication, error)
 
 // codesOf lists a CodeableConcept's codings in the order the record tries
 // them: NDC and GTIN first (they name a pack), then the rest.
+// conceptWords is a CodeableConcept's text and its codings' displays and
+// codes, for reading a dose form (Medication.form).
+func conceptWords(cc fm.CodeableConcept) string {
+	words := []string{deref(cc.Text)}
+	for _, c := range cc.Coding {
+		words = append(words, deref(c.Display), deref(c.Code))
+		if deref(c.System) == SystemSNOMED {
+			// A coding without display still names the form we export.
+			for _, f := range forms {
+				if f[0] == deref(c.Code) {
+					words = append(words, f[1])
+				}
+			}
+		}
+	}
+	return strings.TrimSpace(strings.Join(strings.Fields(strings.Join(words, " ")), " "))
+}
+
 func codesOf(cc fm.CodeableConcept) []mar.ProductCode {
 	var first, rest []mar.ProductCode
 	for _, c := range cc.Coding {

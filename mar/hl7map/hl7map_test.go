@@ -496,3 +496,100 @@ func TestAmbiguousBareNDCIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// RXE-6 carries the dosage form in: it can make the product's split rule
+// stricter, never looser. An order the sender verified that needs a
+// fraction the form does not allow waits for a pharmacist, who sees why.
+func TestRXEDosageFormTightensTheSplitRule(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			f := newFixture(t, engine, true)
+			f.svc.Config.Pharmacy.AutoVerifyExternal = true
+			scored := mar.Product{ID: mar.NewID(), FacilityID: f.facility.ID, Name: "Carvedilol 25 mg scored tablet", Form: "tablet", Routes: []string{"oral"},
+				Ingredients: []mar.Ingredient{{Name: "carvedilol", StrengthValue: 25, StrengthUnit: "mg"}}, HighAlert: mar.HighAlertNone, Splitting: mar.SplitHalf,
+				Packages: []mar.Package{{ID: mar.NewID(), GTIN: demoGTIN("0093751401"), NDC: "0093751401", Quantity: 1}}}
+			if err := f.st.InTx(context.Background(), func(tx mar.Tx) error { return tx.CreateProduct(&scored) }); err != nil {
+				t.Fatal(err)
+			}
+			cases := []struct {
+				name, rxe string
+				form      string // stored on the order
+				status    mar.OrderStatus
+			}{
+				{"half a scored tablet sent as a tablet", "RXE||0093-7514-01^Carvedilol^NDC|12.5||mg|TAB^Tablet^HL70292", "TAB Tablet", mar.OrderActive},
+				{"half a scored tablet sent as delayed-release", "RXE||0093-7514-01^Carvedilol^NDC|12.5||mg|TBEC^Tablet, delayed release^HL70292", "TBEC Tablet, delayed release", mar.OrderPending},
+				{"a whole tablet sent as delayed-release", "RXE||0093-7514-01^Carvedilol^NDC|25||mg|TBEC^Tablet, delayed release^HL70292", "TBEC Tablet, delayed release", mar.OrderActive},
+				{"half a capsule", "RXE||54569-4888-0^Oseltamivir^NDC|37.5||mg|CAP^Capsule^HL70292", "CAP Capsule", mar.OrderPending},
+				{"half a tablet nobody said is scored", "RXE||00378-0018-01^Metoprolol^NDC|12.5||mg", "", mar.OrderPending},
+			}
+			for i, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					placer := "DF-" + string(rune('A'+i))
+					if _, out := f.send(t, orderMsg("NW", placer, "", tc.rxe, "TQ1|1||BID")); out.Code != hl7.AckAccept {
+						t.Fatalf("%s %v", out.Code, out.Err)
+					}
+					var o mar.Order
+					for _, got := range f.orders(t) {
+						if got.ExternalID == placer {
+							o = got
+						}
+					}
+					if o.Status != tc.status || o.DoseForm != tc.form {
+						t.Fatalf("order: status %s, dose form %q; want %s, %q", o.Status, o.DoseForm, tc.status, tc.form)
+					}
+					queue, err := f.svc.VerificationQueue(context.Background(), mar.Identity{User: mar.User{ID: mar.NewID(), FacilityID: f.facility.ID, Role: mar.RolePharmacist}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					problem := ""
+					for _, it := range queue {
+						if it.Order.ID == o.ID {
+							problem = it.DoseFormProblem
+						}
+					}
+					if (o.Status == mar.OrderPending) != (problem != "") {
+						t.Errorf("queue: dose-form problem %q for a %s order", problem, o.Status)
+					}
+				})
+			}
+		})
+	}
+}
+
+// An order the sender verified can be given the moment its message is
+// acknowledged: NW, XO and RL write its doses in the message's
+// transaction, HD suspends them; no schedule job runs here.
+func TestMessagesLeaveAnActiveOrderWithDoses(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			f := newFixture(t, engine, true)
+			f.svc.Config.Pharmacy.AutoVerifyExternal = true
+			steps := []struct {
+				raw       []byte
+				scheduled int // future doses scheduled after the message (BID over 48 h: 4)
+			}{
+				{orderMsg("NW", "P-7", "", "", "TQ1|1||BID"), 4},
+				{orderMsg("XO", "P-7", "", "RXE||00378-0018-01^Metoprolol^NDC|50||mg", "TQ1|1||BID"), 4},
+				{orderMsg("HD", "P-7", "", "", ""), 0},
+				{orderMsg("RL", "P-7", "", "", ""), 4},
+			}
+			for i, st := range steps {
+				if _, out := f.send(t, st.raw); out.Code != hl7.AckAccept {
+					t.Fatalf("step %d: %s %v", i, out.Code, out.Err)
+				}
+				o := f.orders(t)[0]
+				var doses []mar.ScheduledDose
+				if err := f.st.InTx(context.Background(), func(tx mar.Tx) error {
+					var err error
+					doses, err = tx.ListDoses(mar.DoseFilter{OrderID: o.ID, DueFrom: testNow, Statuses: []mar.DoseStatus{mar.DoseScheduled}})
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if len(doses) != st.scheduled {
+					t.Errorf("step %d (%s order, %v mg): %d future doses scheduled, want %d", i, o.Status, o.DoseValue, len(doses), st.scheduled)
+				}
+			}
+		})
+	}
+}

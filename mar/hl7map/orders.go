@@ -141,6 +141,8 @@ func externalOrder(rde hl7.RDEOrderMessage, po hl7.PharmacyOrder, occ map[string
 		}
 	}
 	eo.DoseValue = po.GiveAmountMin
+	// RXE-6: the dosage form, code and words, tightens the split rule.
+	eo.DoseForm = joinNonEmpty(" ", po.DosageForm.Code, po.DosageForm.Text, po.DosageForm.OriginalText)
 	eo.DoseUnit = mar.NormalizeDoseUnit(firstNonBlank(po.GiveUnits.Code, po.GiveUnits.Text))
 	// Some senders put the strength into the units: RXE-3 1, RXE-5 "75 mg".
 	if m := amountInUnit.FindStringSubmatch(eo.DoseUnit); m != nil {

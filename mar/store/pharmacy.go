@@ -213,6 +213,17 @@ func (t *tx) AddProductCode(facilityID, productID, system, code string) error {
 	return err
 }
 
+func (t *tx) SetProductDoseForm(productID string, split mar.Splitting, crushable *bool) error {
+	res := t.db.Exec("UPDATE products SET splitting = ?, crushable = ? WHERE id = ?", string(split), crushable, productID)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mar.NotFound("product", productID)
+	}
+	return nil
+}
+
 func (t *tx) ProductCodes(productID string) (map[string]string, error) {
 	var rows []productCodeRow
 	if err := t.db.Where("product_id = ?", productID).Order("system, code").Find(&rows).Error; err != nil {

@@ -13,7 +13,7 @@ import (
 func (t *tx) CreateProduct(p *mar.Product) error {
 	row := productRow{ID: p.ID, FacilityID: p.FacilityID, Name: p.Name, Form: p.Form, Routes: strings.Join(p.Routes, ","),
 		HighAlert: string(p.HighAlert), Controlled: p.Controlled, TimeCritical: p.TimeCritical,
-		Psychotropic: p.Psychotropic, Antipsychotic: p.Antipsychotic}
+		Psychotropic: p.Psychotropic, Antipsychotic: p.Antipsychotic, Splitting: string(p.Splitting), Crushable: p.Crushable}
 	if row.HighAlert == "" {
 		row.HighAlert = string(mar.HighAlertNone)
 	}
@@ -69,7 +69,8 @@ func (t *tx) products(rows []productRow) ([]mar.Product, error) {
 	for i, r := range rows {
 		out[i] = mar.Product{ID: r.ID, FacilityID: r.FacilityID, Name: r.Name, Form: r.Form, Routes: splitList(r.Routes),
 			HighAlert: mar.HighAlert(r.HighAlert), Controlled: r.Controlled, TimeCritical: r.TimeCritical,
-			Psychotropic: r.Psychotropic, Antipsychotic: r.Antipsychotic, Ingredients: byIn[r.ID], Packages: byPk[r.ID]}
+			Psychotropic: r.Psychotropic, Antipsychotic: r.Antipsychotic, Splitting: mar.Splitting(r.Splitting), Crushable: r.Crushable,
+			Ingredients: byIn[r.ID], Packages: byPk[r.ID]}
 	}
 	return out, nil
 }

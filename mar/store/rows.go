@@ -142,6 +142,10 @@ type productRow struct {
 	TimeCritical  bool
 	Psychotropic  bool
 	Antipsychotic bool
+	// Splitting and Crushable: migration 00007 ('' and NULL = inferred
+	// from the form).
+	Splitting string
+	Crushable *bool
 }
 
 func (productRow) TableName() string { return "products" }
@@ -188,6 +192,7 @@ type orderRow struct {
 	Status       string
 	Prescriber   string
 	Instructions string
+	DoseForm     string // migration 00007
 	WindowClass  string
 	HoldParams   string
 	SlidingScale string
@@ -213,7 +218,7 @@ func orderToRow(o *mar.Order) orderRow {
 	return orderRow{ID: o.ID, FacilityID: o.FacilityID, ResidentID: o.ResidentID, ProductID: strPtr(o.ProductID),
 		Ingredient: o.Ingredient, DoseValue: o.DoseValue, DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency,
 		PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt.UTC(), StopAt: utcPtr(o.StopAt), Status: string(o.Status),
-		Prescriber: o.Prescriber, Instructions: o.Instructions, WindowClass: o.WindowClass, HoldParams: string(hp),
+		Prescriber: o.Prescriber, Instructions: o.Instructions, DoseForm: o.DoseForm, WindowClass: o.WindowClass, HoldParams: string(hp),
 		SlidingScale: string(ss), Source: o.Source, ExternalID: o.ExternalID, FillerID: o.FillerID, StatusReason: o.StatusReason,
 		RegulatoryStopAt: utcPtr(o.RegulatoryStop), VerifiedBy: strPtr(o.VerifiedBy),
 		VerifiedAt: utcPtr(o.VerifiedAt), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
@@ -223,7 +228,7 @@ func (r orderRow) domain() mar.Order {
 	o := mar.Order{ID: r.ID, FacilityID: r.FacilityID, ResidentID: r.ResidentID, ProductID: deref(r.ProductID),
 		Ingredient: r.Ingredient, DoseValue: r.DoseValue, DoseUnit: r.DoseUnit, Route: r.Route, Frequency: r.Frequency,
 		PRN: r.PRN, PRNReason: r.PRNReason, StartAt: r.StartAt.UTC(), StopAt: utcPtr(r.StopAt), Status: mar.OrderStatus(r.Status),
-		Prescriber: r.Prescriber, Instructions: r.Instructions, WindowClass: r.WindowClass, Source: r.Source,
+		Prescriber: r.Prescriber, Instructions: r.Instructions, DoseForm: r.DoseForm, WindowClass: r.WindowClass, Source: r.Source,
 		ExternalID: r.ExternalID, FillerID: r.FillerID, StatusReason: r.StatusReason, RegulatoryStop: utcPtr(r.RegulatoryStopAt),
 		VerifiedBy: deref(r.VerifiedBy), VerifiedAt: utcPtr(r.VerifiedAt),
 		MaterializedUntil: utcPtr(r.MaterializedUntil), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
