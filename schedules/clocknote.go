@@ -30,7 +30,12 @@ func ClockNote(r Rule, d Dose, loc *time.Location) string {
 	switch r.Kind {
 	case KindInterval:
 		return intervalNote(r.Interval, d, loc)
-	case KindFixed, KindOnce:
+	case KindFixed:
+		return clockTimeNote(r.Times, d.At, loc)
+	case KindOnce:
+		if len(r.Times) == 0 {
+			return "" // due at the order start, whatever the clock reads
+		}
 		return clockTimeNote(r.Times, d.At, loc)
 	}
 	return ""
@@ -83,8 +88,8 @@ func clockTimeNote(times []ClockTime, at time.Time, loc *time.Location) string {
 				strings.Join(moved, " and "), verb, lt.Format("2 Jan"), from, to, lt.Format("15:04 MST"))
 		}
 	}
-	// The day before was skipped altogether.
-	if n := localDay(at, loc); !dayExists(n-1, loc) {
+	// The day before was skipped altogether: said on the day's first dose.
+	if n := localDay(at, loc); len(times) > 0 && (ClockTime{lt.Hour(), lt.Minute()}) == times[0] && !dayExists(n-1, loc) {
 		y, m, d := civil(n - 1)
 		return fmt.Sprintf("no doses on %s: the zone skips that day", time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format("2 Jan 2006"))
 	}

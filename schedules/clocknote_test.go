@@ -40,6 +40,10 @@ func TestClockNoteNamesDosesMovedByAClockChange(t *testing.T) {
 			want: map[string]string{"12-31 09:00": "no doses on 30 Dec 2011: the zone skips that day"},
 		},
 		{
+			name: "the day Samoa skipped, said once on the next day", zone: "Pacific/Apia", rule: "BID at 09:00, 21:00", start: "2011-12-29T00:00:00-10:00", days: 3,
+			want: map[string]string{"12-31 09:00": "no doses on 30 Dec 2011: the zone skips that day"},
+		},
+		{
 			name: "a taper step on an interval after spring forward", zone: "America/New_York", rule: "40 mg q12h x 2 days, then 20 mg daily at 02:30", start: "2025-03-08T08:00:00-05:00", days: 4,
 			want: map[string]string{
 				"03-09 09:00": "clocks went forward 1h since the previous dose: still 12h after it, at 09:00 on the clock",
