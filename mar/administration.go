@@ -73,4 +73,7 @@ type Administration struct {
 	Patch                bool // a transdermal patch: removal is documented later
 	BackDocumented       bool
 	BackDocumentedReason string
+	// LimitCrossings are the limits a back-charted dose crossed with doses
+	// already on the chart; each raised a limit_crossed alert.
+	LimitCrossings []LimitCrossing
 }

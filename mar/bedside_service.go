@@ -582,6 +582,12 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 		if f.resident.Status == Discharged {
 			return f, nil
 		}
+		// The time judged is read under the lock too: a dose charted by the
+		// writer we waited for is never later than "now".
+		f.now = s.now()
+		if in.PerformedAt == nil {
+			f.at = f.now
+		}
 	}
 	var named *ScheduledDose
 	if in.DoseID != "" {
@@ -621,9 +627,15 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 			f.doses = append(f.doses, *named)
 		}
 	}
-	// The PRN checks count earlier doses: read the history (far enough back
-	// for the longest period) only when the scan may be for a PRN order.
-	back, needHistory := 24*time.Hour, false
+	// The PRN checks judge the dose against every dose of the ingredient
+	// on the chart, earlier and later (back-charting): read the history far
+	// enough back for the longest period when the scan may be for a PRN
+	// order, or when a back-charted scheduled dose is judged against its
+	// window.
+	back, needHistory := 24*time.Hour, in.PerformedAt != nil
+	if needHistory {
+		back = 48 * time.Hour
+	}
 	for _, o := range f.orders {
 		if o.PRN && (o.ID == in.OrderID || f.product != nil && drugMatches(o, *f.product)) {
 			needHistory = true
@@ -659,6 +671,9 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 		}
 	}
 	for _, a := range f.openPatches {
+		userIDs = append(userIDs, a.PerformerID)
+	}
+	for _, a := range f.history {
 		userIDs = append(userIDs, a.PerformerID)
 	}
 	if len(userIDs) > 0 {
@@ -925,10 +940,14 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	} else {
 		a.Site = strings.TrimSpace(in.Site)
 	}
+	if outcome == OutcomeGiven {
+		a.LimitCrossings = v.Crossings
+	}
 	for _, flag := range []struct {
 		on   bool
 		name string
-	}{{a.Late, ReasonTooLate}, {a.Early, ReasonTooEarly}, {a.Keyed, ReasonKeyedEntry}, {a.BackDocumented, "back_documented"}, {len(a.Overrides) > 0, "overridden"}} {
+	}{{a.Late, ReasonTooLate}, {a.Early, ReasonTooEarly}, {a.Keyed, ReasonKeyedEntry}, {a.BackDocumented, "back_documented"}, {len(a.Overrides) > 0, "overridden"},
+		{len(a.LimitCrossings) > 0, ReasonLimitCrossed}} {
 		if flag.on {
 			result.Flags = append(result.Flags, flag.name)
 		}
@@ -993,7 +1012,23 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 			return DocumentResult{}, fmt.Errorf("vital: %w", err)
 		}
 	}
+	// A back-charted dose that crosses a limit: the charge nurse is told,
+	// in this transaction (rows, then the alert event, then the audit).
+	var alertID string
+	if len(a.LimitCrossings) > 0 {
+		if alertID, err = s.raiseLimitAlert(tx, by, a, order, f); err != nil {
+			return DocumentResult{}, err
+		}
+	}
 	detail := map[string]any{"outcome": outcome, "order_id": order.ID}
+	if alertID != "" {
+		detail["alert_id"] = alertID
+		crossed := make([]map[string]any, len(a.LimitCrossings))
+		for i, c := range a.LimitCrossings {
+			crossed[i] = map[string]any{"limit": c.Limit, "with": c.With}
+		}
+		detail["limit_crossed"] = crossed
+	}
 	if a.DoseID != "" {
 		detail["dose_id"] = a.DoseID
 	}
@@ -1043,6 +1078,28 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 		}
 	}
 	return result, nil
+}
+
+// raiseLimitAlert raises the limit_crossed alert of a back-charted
+// administration for the charge nurse: it names the dose, the doses on the
+// chart it crosses a limit with, and each limit.
+func (s *Service) raiseLimitAlert(tx Tx, by Identity, a Administration, o Order, f *facts) (string, error) {
+	msgs := make([]string, len(a.LimitCrossings))
+	for i, c := range a.LimitCrossings {
+		msgs[i] = c.Message
+	}
+	al := Alert{ID: NewID(), FacilityID: a.FacilityID, Kind: AlertLimitCrossed, Severity: SeverityWarning, SubjectID: a.ID,
+		UnitID: a.UnitID, ResidentID: a.ResidentID, OrderID: o.ID, DueAt: a.PerformedAt, RaisedAt: a.RecordedAt,
+		EscalationLevel: EscalationChargeNurse,
+		Message: fmt.Sprintf("%s: a dose given at %s was back-charted by %s at %s (%s). %s",
+			f.resident.DisplayName(), f.local(a.PerformedAt), by.User.DisplayName, f.local(a.RecordedAt), a.BackDocumentedReason, strings.Join(msgs, " "))}
+	if _, err := tx.InsertAlert(&al); err != nil {
+		return "", fmt.Errorf("insert limit alert: %w", err)
+	}
+	if _, err := s.appendAlertEvent(tx, al, EventRaised, by.User.ID, "", a.RecordedAt); err != nil {
+		return "", err
+	}
+	return al.ID, nil
 }
 
 // alreadyDocumented is the 409 a dose documented by someone else gets.
