@@ -123,6 +123,11 @@ func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) 
 			return Resident{}, err
 		}
 	}
+	if c.Kind == scanning.KindText {
+		// Text in no wristband format that names nobody: the scan was
+		// misread (or is not a barcode at all), not a stranger's band.
+		return Resident{}, &Error{Code: ERefused, Reason: ReasonBarcodeUnreadable, Message: "The wristband could not be read: the scan is in no wristband format this facility uses. Scan it again, or check the wristband."}
+	}
 	return Resident{}, &Error{Code: ENotFound, Reason: ReasonResidentNotFound, Message: "No resident has this wristband. Check the wristband, or ask the charge nurse."}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +159,9 @@ func TestBedsideWristband(t *testing.T) {
 				}
 			}
 			check("unknown wristband", post(nurse, "/api/v1/bedside/wristband", body{"scan": "MRN99999999"}), 404, mar.ReasonResidentNotFound)
+			for _, text := range []string{"###garbage###", "\x00\x01\x02", "hello world", "]d2zzz"} {
+				check("unreadable wristband "+strconv.Quote(text), post(nurse, "/api/v1/bedside/wristband", body{"scan": text}), 422, mar.ReasonBarcodeUnreadable)
+			}
 			check("medication pack as wristband", post(nurse, "/api/v1/bedside/wristband", body{"scan": b.pack(b.product("Atorvastatin"))}), 422, mar.ReasonNotAWristband)
 			check("staff badge as wristband", post(nurse, "/api/v1/bedside/wristband", body{"scan": "EMP01002"}), 422, mar.ReasonNotAWristband)
 
