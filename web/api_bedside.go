@@ -180,11 +180,25 @@ func (s *Server) document(c *gin.Context) {
 		in.Witness = &mar.WitnessCredentials{Username: w.Username, Password: w.Password, Badge: w.Badge, PIN: w.PIN}
 	}
 	by := mustIdentity(c)
-	serveWrite(s, c, body, func(r mar.DocumentResult) (int, any) {
-		return http.StatusCreated, toDocumentResponse(r)
-	}, func(ctx context.Context) (mar.DocumentResult, error) {
+	serveWrite(s, c, body, renderDocument, func(ctx context.Context) (mar.DocumentResult, error) {
 		return s.svc.Document(ctx, by, in)
 	})
+}
+
+// renderDocument answers a documentation: 201 with the record; but a
+// "given" that a met hold parameter turned into "held" answers 422
+// hold_parameter_met — the medication must not be given — with the held
+// record in details, so a client that reads only the status code cannot
+// take it for a dose given. The held record is committed (and its
+// Idempotency-Key with it): details.documented says so.
+func renderDocument(r mar.DocumentResult) (int, any) {
+	doc := toDocumentResponse(r)
+	if !r.HeldByParameter {
+		return http.StatusCreated, doc
+	}
+	return http.StatusUnprocessableEntity, errorBody{Error: errorDetail{Code: string(mar.ERefused), Reason: mar.ReasonHoldParameterMet, Message: r.Message,
+		Details: map[string]any{"documented": true, "outcome": doc.Outcome, "held_by_parameter": true, "administration": doc.Administration,
+			"dose": doc.Dose, "flags": doc.Flags, "checks": doc.Checks}}}
 }
 
 type enteredInErrorRequest struct {
