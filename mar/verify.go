@@ -297,15 +297,20 @@ func (vr *verifier) selectTarget() {
 				vr.dose = &d
 			}
 		}
-		if vr.dose == nil || vr.dose.ResidentID != f.resident.ID {
-			vr.fail(RightPatient, ReasonWrongPatient, "This dose belongs to another resident, or is not due around now. Check the wristband and the MAR.")
+		switch {
+		case vr.dose == nil:
+			// loadFacts adds the named dose; this is a defect, not the nurse's.
+			vr.fail(RightPatient, ReasonWrongPatient, "This dose could not be loaded. Choose it again from the MAR.")
+			return
+		case vr.dose.ResidentID != f.resident.ID:
+			vr.fail(RightPatient, ReasonWrongPatient, "WRONG PATIENT: this dose is for another resident, not "+f.resident.DisplayName()+". Check the wristband and the MAR.")
 			return
 		}
 		target = vr.findOrder(vr.dose.OrderID)
 	case in.OrderID != "":
 		target = vr.findOrder(in.OrderID)
 		if target == nil {
-			vr.fail(RightPatient, ReasonWrongPatient, "This order belongs to another resident. Check the wristband and the MAR.")
+			vr.fail(RightPatient, ReasonWrongPatient, "WRONG PATIENT: this order is for another resident, not "+f.resident.DisplayName()+". Check the wristband and the MAR.")
 			return
 		}
 		if !target.PRN {
