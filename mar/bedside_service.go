@@ -311,8 +311,14 @@ func (s *Service) Verify(ctx context.Context, by Identity, in MedicationInput) (
 	if err := mayDocument(by); err != nil {
 		return Verdict{}, err
 	}
-	in.Outcome = OutcomeGiven
+	// Verify previews giving the scanned medication: the document
+	// request's other outcomes, reasons, witness and device time are
+	// accepted (one request shape for both) and left to document.
+	in.Outcome, in.ReasonCode, in.ReasonText, in.Witness, in.DeviceTime = OutcomeGiven, "", "", nil, nil
 	if err := s.validateInput(&in, modeVerify); err != nil {
+		return Verdict{}, err
+	}
+	if err := s.checkPerformedAt(in); err != nil {
 		return Verdict{}, err
 	}
 	v, err := runWrite(ctx, s, by, func(tx Tx) (Verdict, error) {
@@ -461,6 +467,9 @@ func (s *Service) validateInput(in *MedicationInput, mode verifyMode) error {
 	if len(in.Site) > 100 || len(in.Route) > 50 || len(in.PRNIndication) > 500 || len(in.ReasonText) > 2000 || len(in.BackDocumentedReason) > 2000 {
 		return Invalid("body", "a text field is too long")
 	}
+	if in.PerformedAt != nil && strings.TrimSpace(in.BackDocumentedReason) == "" {
+		return &Error{Code: EInvalid, Field: "back_documented_reason", Reason: ReasonBackDocumentationReasonRequired, Message: "a performed time other than now needs a reason (back-documentation)"}
+	}
 	if mode == modeVerify {
 		return nil
 	}
@@ -485,9 +494,6 @@ func (s *Service) validateInput(in *MedicationInput, mode verifyMode) error {
 	}
 	if in.PainScore != nil && !(*in.PainScore >= 0 && *in.PainScore <= 10 || *in.PainScore == 99) {
 		return Invalid("pain_score", "must be 0-10, or 99 when the resident cannot respond")
-	}
-	if in.PerformedAt != nil && strings.TrimSpace(in.BackDocumentedReason) == "" {
-		return &Error{Code: EInvalid, Field: "back_documented_reason", Reason: ReasonBackDocumentationReasonRequired, Message: "a performed time other than now needs a reason (back-documentation)"}
 	}
 	if w := in.Witness; w != nil {
 		if (w.Username == "") == (w.Badge == "") {
@@ -858,16 +864,26 @@ func (s *Service) witnessFailed(ctx context.Context, userID string) {
 	}
 }
 
+// checkPerformedAt refuses a back-documented time in the future or too
+// far back.
+func (s *Service) checkPerformedAt(in MedicationInput) error {
+	if in.PerformedAt == nil {
+		return nil
+	}
+	now, at := s.now(), in.PerformedAt.UTC()
+	switch {
+	case at.After(now.Add(time.Minute)):
+		return &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: "the performed time is in the future"}
+	case at.Before(now.Add(-s.Config.Bedside.MaxBackDocument)):
+		return &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: fmt.Sprintf("back-documentation reaches at most %s back", roundDur(s.Config.Bedside.MaxBackDocument))}
+	}
+	return nil
+}
+
 func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (DocumentResult, error) {
 	cfg := s.Config.Bedside
-	if in.PerformedAt != nil {
-		now, at := s.now(), in.PerformedAt.UTC()
-		switch {
-		case at.After(now.Add(time.Minute)):
-			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: "the performed time is in the future"}
-		case at.Before(now.Add(-cfg.MaxBackDocument)):
-			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: fmt.Sprintf("back-documentation reaches at most %s back", roundDur(cfg.MaxBackDocument))}
-		}
+	if err := s.checkPerformedAt(in); err != nil {
+		return DocumentResult{}, err
 	}
 	f, err := s.loadFacts(tx, by, in, modeDocument, true)
 	if err != nil {

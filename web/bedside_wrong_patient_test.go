@@ -56,3 +56,41 @@ func TestBedsideWrongPatientNamesOneProblem(t *testing.T) {
 		})
 	}
 }
+
+// A client builds one request body for the medication scan and for the
+// documentation: verify accepts every field document does (and judges a
+// back-documented time as document will), document every field verify
+// does.
+func TestBedsideVerifyAndDocumentAcceptOneShape(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			b := newBed(t, engine)
+			nurse := b.login("nurse")
+			now := b.env.Clock.Now()
+			r := b.resident("Kowalski")
+			prn := b.order(r, "acetaminophen", true)
+			full := body{"context_id": scanWristband(t, nurse, r), "scan": b.pack(b.product("Acetaminophen 500")), "order_id": prn.ID,
+				"quantity": 2, "route": "oral", "site": "", "vitals": map[string]float64{"heart_rate": 80}, "overrides": []map[string]string{},
+				"outcome": "given", "reason_code": "", "reason_text": "", "prn_indication": "pain", "pain_score": 6,
+				"performed_at": now.Add(-20 * time.Minute), "back_documented_reason": "charted after the round", "device_time": now,
+				"witness": map[string]string{"username": "nurse2", "password": "not checked by verify"}}
+			v := post(nurse, "/api/v1/bedside/verify", full)
+			if v.Status != http.StatusOK {
+				t.Fatalf("verify with the document body: %d %s", v.Status, v.Body)
+			}
+			if c := decode[verdict](t, v).check("prn"); c.Status != "pass" {
+				t.Errorf("verify did not count the indication: %+v", c)
+			}
+			if v := post(nurse, "/api/v1/bedside/verify", full.with("performed_at", now.Add(time.Hour))); v.Status != http.StatusBadRequest || v.Err(t).Error.Reason != mar.ReasonBackDocumentationOutOfRange {
+				t.Errorf("verify with a performed time in the future: %d %s", v.Status, v.Body)
+			}
+			if v := post(nurse, "/api/v1/bedside/verify", full.with("back_documented_reason", "")); v.Status != http.StatusBadRequest || v.Err(t).Error.Reason != mar.ReasonBackDocumentationReasonRequired {
+				t.Errorf("verify with a performed time and no reason: %d %s", v.Status, v.Body)
+			}
+			doc := full.with("witness", witness)
+			if d := post(nurse, "/api/v1/administrations", doc); d.Status != http.StatusCreated {
+				t.Fatalf("document with the same body: %d %s", d.Status, d.Body)
+			}
+		})
+	}
+}
