@@ -920,7 +920,11 @@ func (vr *verifier) checkPRN() {
 		crossed := f.crossingsOf(cs, o, f.at, vr.v.Amount)
 		st.Available, st.Reason = false, cs[0].reason
 		if !f.backCharted() {
-			vr.fail(RightPRN, crossed[0].Reason, crossed[0].Message)
+			msg := crossed[0].Message
+			if st.NextAllowedAt != nil {
+				msg += " Next dose allowed at " + f.local(*st.NextAllowedAt) + "."
+			}
+			vr.fail(RightPRN, crossed[0].Reason, msg)
 			return
 		}
 		// Given already: what was given is charted, flagged, and the
