@@ -423,7 +423,7 @@ func (s *Service) ExpireOrders(ctx context.Context, by Identity) (int, error) {
 			}
 			from := o.Status
 			o.Status = OrderCompleted
-			o.StatusReason = fmt.Sprintf("PRN psychotropic order expired after its limit (42 CFR 483.45(e)); renew with a documented rationale")
+			o.StatusReason = "PRN psychotropic order expired after its limit (42 CFR 483.45(e)); renew with a documented rationale"
 			if o.StopAt == nil || o.StopAt.After(exp) {
 				o.StopAt = &exp
 			}

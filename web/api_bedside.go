@@ -69,6 +69,7 @@ func (s *Server) bedsideWristband(c *gin.Context) {
 	by := mustIdentity(c)
 	serveWrite(s, c, content, func(r mar.WristbandResult) (int, any) {
 		return http.StatusOK, wristbandResponse{ContextID: r.Context.ID, ContextExpiresAt: r.Context.ExpiresAt,
+			ContextExpiresIn: int(r.Context.ExpiresAt.Sub(r.Context.CreatedAt) / time.Second), ServerTime: r.Context.CreatedAt,
 			Resident: toResidentJSON(r.Due.Resident), Due: toDueListJSON(r.Due)}
 	}, func(ctx context.Context) (mar.WristbandResult, error) {
 		return s.svc.ScanWristband(ctx, by, *scan)

@@ -64,7 +64,7 @@ func (s *Server) signInAllowed(c *gin.Context) bool {
 func (s *Server) answerSignIn(c *gin.Context, res mar.LoginResult, kind string) {
 	out := loginResponse{ExpiresAt: res.Session.ExpiresAt, User: toUserJSON(res.User)}
 	if kind == mar.SessionWeb {
-		s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+		s.setSessionCookie(c, res.Token, res.Session.ExpiresAt.Sub(res.Session.CreatedAt))
 	} else {
 		out.Token = res.Token
 	}
@@ -92,8 +92,13 @@ func (s *Server) login(c *gin.Context) {
 	s.answerSignIn(c, res, req.Kind)
 }
 
-func (s *Server) setSessionCookie(c *gin.Context, token string, expires time.Time) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
+// setSessionCookie gives the browser the session for its lifetime as
+// Max-Age (seconds from now on the browser's own clock), never as an
+// absolute Expires computed from the server's clock: a device whose clock
+// disagrees with the server's must neither drop a fresh session nor keep an
+// old one. The server still ends the session at its own ExpiresAt.
+func (s *Server) setSessionCookie(c *gin.Context, token string, life time.Duration) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: max(int(life/time.Second), 1),
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
 }
 

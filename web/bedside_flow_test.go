@@ -107,17 +107,7 @@ func TestBedsideWristband(t *testing.T) {
 			if resp.Status != http.StatusOK {
 				t.Fatalf("wristband: %d %s", resp.Status, resp.Body)
 			}
-			var w struct {
-				ContextID string `json:"context_id"`
-				Resident  struct {
-					ID        string `json:"id"`
-					Allergies []struct {
-						Substance string `json:"substance"`
-					} `json:"allergies"`
-				} `json:"resident"`
-				Due dueList `json:"due"`
-			}
-			w = decode[struct {
+			w := decode[struct {
 				ContextID string `json:"context_id"`
 				Resident  struct {
 					ID        string `json:"id"`

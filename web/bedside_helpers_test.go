@@ -208,17 +208,6 @@ func scanWristband(t testing.TB, c *testenv.Client, r mar.Resident) string {
 // body is a request body under construction.
 type body map[string]any
 
-func (bd body) with(kv ...any) body {
-	out := body{}
-	for k, v := range bd {
-		out[k] = v
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i].(string)] = kv[i+1]
-	}
-	return out
-}
-
 // verdict is the decoded answer of verify (200) or its refusal (422).
 type verdict struct {
 	Allowed bool    `json:"allowed"`
@@ -249,15 +238,6 @@ type check struct {
 	Status  string `json:"status"`
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
-}
-
-func (v verdict) check(right string) check {
-	for _, c := range v.Checks {
-		if c.Right == right {
-			return c
-		}
-	}
-	return check{}
 }
 
 // refusal decodes a refused answer's checks and candidates.

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
@@ -184,7 +183,7 @@ func TestBrowserBedsideRetriesALostAnswerWithTheSameKey(t *testing.T) {
 // their own account.
 func TestBrowserBedsideSlidingScaleWithWitness(t *testing.T) {
 	// 09:05 in Berlin: the Linden Ward's 09:00 doses are due.
-	env := startWard(t, time.Date(2026, 11, 23, 9, 5, 0, 0, mustZone("Europe/Berlin")))
+	env := startWard(t, todayAt("Europe/Berlin", 9, 5))
 	sheet := demo.BuildSheet(env.Clock.Now())
 	baker := sheet.Residents[1]
 	var lispro demo.Barcode
@@ -294,7 +293,7 @@ func TestBrowserDemoSheetScansIntoTheBedside(t *testing.T) {
 // Half an hour before the window opens the dose is a soft stop: amber,
 // and recorded only with a reason for going ahead.
 func TestBrowserBedsideSoftStopNeedsAReason(t *testing.T) {
-	env := startWard(t, time.Date(2026, 11, 23, 7, 30, 0, 0, mustZone("America/New_York")))
+	env := startWard(t, todayAt("America/New_York", 7, 30))
 	abbott := demo.BuildSheet(env.Clock.Now()).Residents[0]
 	b := nurseAt(t, env, abbott)
 	b.typeScan(abbott.Packs[0].Typed)

@@ -17,7 +17,7 @@ import (
 // charge nurse acknowledges the alert with a note.
 func TestBrowserMissedDoseAppearsOnAnOpenBoard(t *testing.T) {
 	// 09:50 in New York: the 09:00 doses (window to 10:00) are due now.
-	start := time.Date(2026, 11, 23, 9, 50, 0, 0, mustZone("America/New_York"))
+	start := todayAt("America/New_York", 9, 50)
 	env := startWard(t, start)
 	sweeper := alerts.NewSweeper(env.Svc, alerts.Config{}, env.AlertHub, testenv.Logger(t))
 	maple := env.Demo.Units[0]

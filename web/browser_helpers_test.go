@@ -291,9 +291,21 @@ func (b *browser) waitPath(path string) {
 	b.t.Fatalf("waiting for %s, at %s: %s", path, loc, b.pageText())
 }
 
-// morningOf is 09:05 in New York on a fixed day: the Maple Wing's BID
-// doses (09:00) are due.
-var morningOf = time.Date(2026, 11, 23, 9, 5, 0, 0, mustZone("America/New_York"))
+// runStarted anchors the browser tests' service clocks to the real time of
+// the run: a test that pinned a calendar date would turn red by itself once
+// the calendar passed it.
+var runStarted = time.Now()
+
+// todayAt is hh:mm on the run's own date in the named zone.
+func todayAt(zone string, hh, mm int) time.Time {
+	loc := mustZone(zone)
+	y, m, d := runStarted.In(loc).Date()
+	return time.Date(y, m, d, hh, mm, 0, 0, loc)
+}
+
+// morningOf is 09:05 in New York on the day of the run: the Maple Wing's
+// BID doses (09:00) are due.
+var morningOf = todayAt("America/New_York", 9, 5)
 
 func mustZone(name string) *time.Location {
 	loc, err := time.LoadLocation(name)

@@ -270,10 +270,15 @@ func toDueListJSON(d mar.DueList) dueListJSON {
 }
 
 type wristbandResponse struct {
-	ContextID        string       `json:"context_id"`
-	ContextExpiresAt time.Time    `json:"context_expires_at"`
-	Resident         residentJSON `json:"resident"`
-	Due              dueListJSON  `json:"due"`
+	ContextID        string    `json:"context_id"`
+	ContextExpiresAt time.Time `json:"context_expires_at"`
+	// ContextExpiresIn is the context's lifetime in seconds: a device
+	// times it on its own clock, which need not agree with the server's.
+	ContextExpiresIn int `json:"context_expires_in"`
+	// ServerTime is the server's clock when it answered (ages, "due in").
+	ServerTime time.Time    `json:"server_time"`
+	Resident   residentJSON `json:"resident"`
+	Due        dueListJSON  `json:"due"`
 }
 
 type checkJSON struct {

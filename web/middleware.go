@@ -104,13 +104,6 @@ func mustIdentity(c *gin.Context) mar.Identity {
 	return id
 }
 
-// bearerToken reads the session token from the Authorization header
-// (devices) or the session cookie (browsers).
-func bearerToken(c *gin.Context) string {
-	t, _ := credential(c)
-	return t
-}
-
 // credential returns the session token and whether it came from the
 // session cookie, which a browser attaches by itself.
 func credential(c *gin.Context) (token string, fromCookie bool) {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emar-project/emar/mar/demo"
 )
@@ -41,7 +42,7 @@ func TestMARShowsScheduledAndAsNeededDoses(t *testing.T) {
 
 	b := newBrowserClient(t, env)
 	b.do("POST", "/api/v1/auth/login", `{"username":"charge","password":"demo","kind":"web"}`, nil)
-	resp, page := b.do("GET", "/residents/"+wb.Resident.ID+"/mar?period=week&date=2026-11-23", "", htmlAccept)
+	resp, page := b.do("GET", "/residents/"+wb.Resident.ID+"/mar?period=week&date="+morningOf.Format(time.DateOnly), "", htmlAccept)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("MAR: %d", resp.StatusCode)
 	}
@@ -78,7 +79,7 @@ func TestMARRefusesBadPeriods(t *testing.T) {
 		name, query string
 		want        int
 	}{
-		{"a week", "period=week&date=2026-11-23", http.StatusOK},
+		{"a week", "period=week&date=" + morningOf.Format(time.DateOnly), http.StatusOK},
 		{"a month", "period=month&date=2026-02-10", http.StatusOK},
 		{"a year is not a MAR period", "period=year", http.StatusBadRequest},
 		{"a date that is not one", "date=23/11/2026", http.StatusBadRequest},

@@ -26,13 +26,9 @@ func withPgx(ctx context.Context, db *sql.DB, fn func(*pgx.Conn) error) error {
 	})
 }
 
-// copyFrom bulk-loads rows with COPY in one transaction.
-func copyFrom(ctx context.Context, db *sql.DB, table string, cols []string, rows [][]any) (int64, error) {
-	return copyRows(ctx, db, table, cols, rows, false)
-}
-
-// copyTrusted is copyFrom with the foreign-key triggers off for the
-// session (session_replication_role = replica, as pg_restore
+// copyTrusted bulk-loads rows with COPY in one transaction, with the
+// foreign-key triggers off for the session (session_replication_role =
+// replica, as pg_restore
 // --disable-triggers does), for rows whose references the generator made
 // itself: checking them row by row would cost more than the COPY. The
 // data set tests check the references afterwards.

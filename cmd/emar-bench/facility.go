@@ -188,12 +188,12 @@ func (b *bench) facility(ctx context.Context) error {
 			}
 			queues[w] = queues[w][:rg.perClient]
 		}
-		v := loadgen.Run(ctx, loadgen.Plan{Name: "verify", Clients: rg.clients, Total: rg.perClient, PerClient: true, Deadline: b.cfg.ladderSecs},
+		v := loadgen.Run(ctx, loadgen.Plan{Name: "verify", Clients: rg.clients, Total: rg.perClient, PerClient: true, Deadline: b.cfg.ladderTime},
 			func(ctx context.Context, w, i int) error {
 				return nurse(f.LadderNurse+w).Verify(ctx, queues[w][i], mar.NewID())
 			})
 		r.Verify = append(r.Verify, v)
-		d := loadgen.Run(ctx, loadgen.Plan{Name: "document", Clients: rg.clients, Total: rg.perClient, PerClient: true, Deadline: b.cfg.ladderSecs},
+		d := loadgen.Run(ctx, loadgen.Plan{Name: "document", Clients: rg.clients, Total: rg.perClient, PerClient: true, Deadline: b.cfg.ladderTime},
 			func(ctx context.Context, w, i int) error {
 				_, err := nurse(f.LadderNurse+w).Document(ctx, queues[w][i], mar.NewID())
 				return err
@@ -234,7 +234,7 @@ func (b *bench) facility(ctx context.Context) error {
 func (b *bench) burst(ctx context.Context, f *datagen.Facility, nurse func(int) *loadgen.Bedside,
 	open func(*loadgen.Bedside, datagen.Resident) ([]loadgen.Medication, error)) *burstResult {
 	nurses := min(b.cfg.nurses, f.LadderNurse)
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.burstSecs)
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.burstTime)
 	defer cancel()
 	type sample struct {
 		wrist, verify, doc, dose []time.Duration

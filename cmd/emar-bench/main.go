@@ -39,8 +39,8 @@ type config struct {
 	sweepRows   int // historical doses of the large sweep database
 	auditEvents int // events of the audit verification measurement
 	pgbenchSecs int
-	ladderSecs  time.Duration // bound of one rung of the throughput ladder
-	burstSecs   time.Duration // bound of the 09:00 burst
+	ladderTime  time.Duration // bound of one rung of the throughput ladder
+	burstTime   time.Duration // bound of the 09:00 burst
 	nurses      int           // virtual nurses in the burst
 }
 
@@ -64,9 +64,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.matRes, "mat-residents", 10000, "residents (8 orders each) for the materialisation measurement")
 	fs.IntVar(&c.sweepRows, "sweep-rows", 10_000_000, "historical doses in the large missed-dose sweep database")
 	fs.IntVar(&c.auditEvents, "audit-events", 1_000_000, "events in the audit verification measurement")
-	fs.IntVar(&c.pgbenchSecs, "pgbench-seconds", 20, "pgbench -T")
-	fs.DurationVar(&c.ladderSecs, "ladder-time", 8*time.Second, "bound of each rung of the verify/document ladder")
-	fs.DurationVar(&c.burstSecs, "burst-time", 90*time.Second, "bound of the 09:00 medication-pass burst")
+	fs.IntVar(&c.pgbenchSecs, "pgbench-seconds", 30, "pgbench time, shared by the rungs of its client ladder (at least 5 s each)")
+	fs.DurationVar(&c.ladderTime, "ladder-time", 8*time.Second, "bound of each rung of the verify/document ladder")
+	fs.DurationVar(&c.burstTime, "burst-time", 90*time.Second, "bound of the 09:00 medication-pass burst")
 	fs.IntVar(&c.nurses, "nurses", 60, "virtual nurses in the 09:00 burst")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the benchmark process to this file")
 	if err := fs.Parse(args); err != nil {

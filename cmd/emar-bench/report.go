@@ -41,10 +41,18 @@ type stepTime struct {
 	Error   string  `json:"error,omitempty"`
 }
 
+// pgbenchResult is the best rung of the pgbench ladder, with every rung.
 type pgbenchResult struct {
-	Scale     int     `json:"scale"`
+	Scale     int           `json:"scale"`
+	Clients   int           `json:"clients"`
+	Seconds   int           `json:"seconds"`
+	TPS       float64       `json:"tps"`
+	LatencyMs float64       `json:"latency_avg_ms"`
+	Ladder    []pgbenchRung `json:"ladder"`
+}
+
+type pgbenchRung struct {
 	Clients   int     `json:"clients"`
-	Seconds   int     `json:"seconds"`
 	TPS       float64 `json:"tps"`
 	LatencyMs float64 `json:"latency_avg_ms"`
 }
@@ -80,7 +88,11 @@ func (r *report) print(out io.Writer) {
 		m.CPUs, m.CPU, m.MemoryGB, m.GoVersion, m.Postgres["server_version"], m.Postgres["fsync"], m.Postgres["synchronous_commit"], m.Postgres["shared_buffers"])
 
 	if p := r.Pgbench; p != nil {
-		fmt.Fprintf(w, "pgbench TPC-B (scale %d, -c %d -T %d)\t%.0f tps\tavg %.2f ms\n", p.Scale, p.Clients, p.Seconds, p.TPS, p.LatencyMs)
+		fmt.Fprintf(w, "pgbench TPC-B (scale %d, best of clients", p.Scale)
+		for _, r := range p.Ladder {
+			fmt.Fprintf(w, " %d:%.0f", r.Clients, r.TPS)
+		}
+		fmt.Fprintf(w, "; -c %d -T %d)\t%.0f tps\tavg %.2f ms\n", p.Clients, p.Seconds, p.TPS, p.LatencyMs)
 	}
 	if f := r.Facility; f != nil {
 		fmt.Fprintf(w, "\nfacility: %d residents (+%d ladder), %d orders, %d historical doses, %d administrations, %d audit events; generated in %.1f s\n",

@@ -143,17 +143,16 @@ func Residents(facilityID string, units []mar.Unit, now time.Time) []mar.Residen
 }
 
 type orderSpec struct {
-	product   string
-	dose      float64
-	unit      string
-	route     string
-	freq      string
-	prn       bool
-	reason    string
-	holds     []mar.HoldParam
-	scale     []mar.ScaleStep
-	pending   bool
-	prescribe string
+	product string
+	dose    float64
+	unit    string
+	route   string
+	freq    string
+	prn     bool
+	reason  string
+	holds   []mar.HoldParam
+	scale   []mar.ScaleStep
+	pending bool
 }
 
 var insulinScale = []mar.ScaleStep{{Min: 0, Max: 150, Dose: 0}, {Min: 151, Max: 200, Dose: 2}, {Min: 201, Max: 250, Dose: 4}, {Min: 251, Max: 300, Dose: 6}, {Min: 301, Max: 350, Dose: 8}, {Min: 351, Max: 1000, Dose: 10}}

@@ -217,31 +217,31 @@ func (a Administration) validate() error {
 		errs = append(errs, errors.New("ControlID is required (MSH-10)"))
 	}
 	if a.PatientMRN == "" {
-		errs = append(errs, errors.New("PatientMRN is required (PID-3)"))
+		errs = append(errs, errors.New("PID-3: PatientMRN is required"))
 	}
 	if a.StartedAt.IsZero() {
-		errs = append(errs, errors.New("StartedAt is required (RXA-3)"))
+		errs = append(errs, errors.New("RXA-3: StartedAt is required"))
 	}
 	if a.Product.Code == "" && a.Product.Text == "" {
-		errs = append(errs, errors.New("Product needs a code or a text (RXA-5)"))
+		errs = append(errs, errors.New("RXA-5: Product needs a code or a text"))
 	}
 	if a.Route.IsZero() {
-		errs = append(errs, errors.New("Route is required (RXR-1)"))
+		errs = append(errs, errors.New("RXR-1: Route is required"))
 	}
 	switch a.Outcome {
 	case OutcomeGiven, OutcomePartial, OutcomeRefused, OutcomeHeld, OutcomeNotGiven:
 	case OutcomeEnteredInError:
 		if a.ErroneousOutcome == OutcomeEnteredInError || a.ErroneousOutcome != "" && completionStatus[a.ErroneousOutcome] == "" {
-			errs = append(errs, fmt.Errorf("ErroneousOutcome %q is not an outcome", a.ErroneousOutcome))
+			errs = append(errs, fmt.Errorf("field ErroneousOutcome: %q is not an outcome", a.ErroneousOutcome))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("Outcome %q is not one of given, partial, refused, held, not-given, entered-in-error", a.Outcome))
+		errs = append(errs, fmt.Errorf("field Outcome: %q is not one of given, partial, refused, held, not-given, entered-in-error", a.Outcome))
 	}
 	if _, err := formatDate(a.BirthDate); err != nil {
-		errs = append(errs, fmt.Errorf("BirthDate: %w", err))
+		errs = append(errs, fmt.Errorf("field BirthDate: %w", err))
 	}
 	if _, err := formatDate(a.Expiry); err != nil {
-		errs = append(errs, fmt.Errorf("Expiry: %w", err))
+		errs = append(errs, fmt.Errorf("field Expiry: %w", err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("hl7: cannot encode RAS: %w", err)

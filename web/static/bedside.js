@@ -162,9 +162,11 @@
     $('scan-label').textContent = state.context ? 'Scan a medication (or another wristband)' : 'Scan a wristband';
   }
 
-  function ageOf(birth) {
+  // ageOf counts whole years to the server's date: the device's own clock
+  // may be wrong.
+  function ageOf(birth, serverTime) {
     const b = new Date(birth + 'T00:00:00Z');
-    const now = new Date();
+    const now = new Date(Date.parse(serverTime) || Date.now());
     let age = now.getUTCFullYear() - b.getUTCFullYear();
     const m = now.getUTCMonth() - b.getUTCMonth();
     if (m < 0 || (m === 0 && now.getUTCDate() < b.getUTCDate())) age--;
@@ -173,7 +175,10 @@
 
   function openResident(data) {
     const r = data.resident;
-    state.context = { id: data.context_id, expiresAt: Date.parse(data.context_expires_at) || Date.now() + 30 * 60000 };
+    // The context's lifetime is timed on this device's clock from now: the
+    // server's absolute expiry means nothing to a device whose clock is off.
+    const life = data.context_expires_in > 0 ? data.context_expires_in * 1000 : 30 * 60000;
+    state.context = { id: data.context_id, expiresAt: Date.now() + life };
     state.resident = r;
     state.due = data.due;
     state.tz = (data.due && data.due.time_zone) || undefined;
@@ -184,7 +189,7 @@
     facts.replaceChildren();
     const unit = data.due && data.due.unit ? data.due.unit.name : '';
     const rows = [
-      ['Born', `${r.birth_date} (age ${ageOf(r.birth_date)})`],
+      ['Born', `${r.birth_date} (age ${ageOf(r.birth_date, data.server_time)})`],
       ['MRN', r.mrn],
       ['Room', [r.room + (r.bed || ''), unit].filter(Boolean).join(' · ')],
     ];
@@ -716,7 +721,8 @@
     }
     $('effectiveness').hidden = true;
     $('effectiveness-error').textContent = '';
-    say('Effectiveness recorded at ' + fmtTime(new Date().toISOString()) + '.');
+    const at = r.data && r.data.followup && r.data.followup.documented_at;
+    say(at ? 'Effectiveness recorded at ' + fmtTime(at) + '.' : 'Effectiveness recorded.');
     refreshDue();
     focusScan();
   }
