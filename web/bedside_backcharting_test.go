@@ -156,3 +156,25 @@ func TestBedsideBackChartingAcrossALimit(t *testing.T) {
 		})
 	}
 }
+
+// with returns a copy of the body with the key-value pairs set.
+func (bd body) with(kv ...any) body {
+	out := body{}
+	for k, v := range bd {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+// check returns the verdict's check of the right.
+func (v verdict) check(right string) check {
+	for _, c := range v.Checks {
+		if c.Right == right {
+			return c
+		}
+	}
+	return check{}
+}
