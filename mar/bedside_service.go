@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emar-project/emar/scanning"
 )
@@ -86,6 +87,10 @@ func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) 
 	c := scan.Code
 	if c == nil {
 		return Resident{}, Invalid("scan", "scan the resident's wristband")
+	}
+	if c.Kind == scanning.KindText && strings.ContainsFunc(scan.Text, unicode.IsControl) {
+		// No band carries control characters (PostgreSQL refuses NUL in text).
+		return Resident{}, &Error{Code: ERefused, Reason: ReasonBarcodeUnreadable, Message: "The wristband could not be read: the scan holds control characters. Scan it again, or check the wristband."}
 	}
 	switch c.Kind {
 	case scanning.KindGS1, scanning.KindUPC, scanning.KindHIBC:
