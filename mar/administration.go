@@ -79,4 +79,8 @@ type Administration struct {
 	// way (scanning.Code.Uncertain); GTIN and expiry were certain.
 	LotUncertain    bool
 	SerialUncertain bool
+
+	// LimitCrossings are the limits a back-charted dose crossed with doses
+	// already on the chart; each raised a limit_crossed alert.
+	LimitCrossings []LimitCrossing
 }

@@ -19,10 +19,11 @@ const (
 	AlertVerificationOverdue AlertKind = "verification_overdue" // order waiting for pharmacy too long
 	AlertVitalsMissing       AlertKind = "vitals_missing"       // hold parameters need a fresh vital sign
 	AlertBreakGlass          AlertKind = "break_glass"          // someone used emergency access on the unit
+	AlertLimitCrossed        AlertKind = "limit_crossed"        // a back-charted dose crosses a limit with doses on the chart
 )
 
 // AlertKinds lists every kind.
-var AlertKinds = []AlertKind{AlertMissed, AlertLate, AlertDueSoon, AlertPRNFollowupOverdue, AlertVerificationOverdue, AlertVitalsMissing, AlertBreakGlass}
+var AlertKinds = []AlertKind{AlertMissed, AlertLate, AlertDueSoon, AlertPRNFollowupOverdue, AlertVerificationOverdue, AlertVitalsMissing, AlertBreakGlass, AlertLimitCrossed}
 
 // AlertSeverity tells the board how loudly to show an alert.
 type AlertSeverity string

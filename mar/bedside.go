@@ -262,6 +262,9 @@ type Verdict struct {
 	PRN        *PRNStatus
 	Early      bool
 	Late       bool
+	// Crossings are the limits a back-charted dose crosses with doses on
+	// the chart: it is charted, flagged and the charge nurse alerted.
+	Crossings []LimitCrossing
 
 	// LotUncertain and SerialUncertain: see Administration.
 	LotUncertain    bool

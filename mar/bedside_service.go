@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emar-project/emar/scanning"
 )
@@ -87,6 +88,10 @@ func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) 
 	if c == nil {
 		return Resident{}, Invalid("scan", "scan the resident's wristband")
 	}
+	if c.Kind == scanning.KindText && strings.ContainsFunc(scan.Text, unicode.IsControl) {
+		// No band carries control characters (PostgreSQL refuses NUL in text).
+		return Resident{}, &Error{Code: ERefused, Reason: ReasonBarcodeUnreadable, Message: "The wristband could not be read: the scan holds control characters. Scan it again, or check the wristband."}
+	}
 	switch c.Kind {
 	case scanning.KindGS1, scanning.KindUPC, scanning.KindHIBC:
 		if c.GSRN == "" {
@@ -122,6 +127,11 @@ func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) 
 		if ErrorCodeOf(err) != ENotFound {
 			return Resident{}, err
 		}
+	}
+	if c.Kind == scanning.KindText {
+		// Text in no wristband format that names nobody: the scan was
+		// misread (or is not a barcode at all), not a stranger's band.
+		return Resident{}, &Error{Code: ERefused, Reason: ReasonBarcodeUnreadable, Message: "The wristband could not be read: the scan is in no wristband format this facility uses. Scan it again, or check the wristband."}
 	}
 	return Resident{}, &Error{Code: ENotFound, Reason: ReasonResidentNotFound, Message: "No resident has this wristband. Check the wristband, or ask the charge nurse."}
 }
@@ -306,8 +316,14 @@ func (s *Service) Verify(ctx context.Context, by Identity, in MedicationInput) (
 	if err := mayDocument(by); err != nil {
 		return Verdict{}, err
 	}
-	in.Outcome = OutcomeGiven
+	// Verify previews giving the scanned medication: the document
+	// request's other outcomes, reasons, witness and device time are
+	// accepted (one request shape for both) and left to document.
+	in.Outcome, in.ReasonCode, in.ReasonText, in.Witness, in.DeviceTime = OutcomeGiven, "", "", nil, nil
 	if err := s.validateInput(&in, modeVerify); err != nil {
+		return Verdict{}, err
+	}
+	if err := s.checkPerformedAt(in); err != nil {
 		return Verdict{}, err
 	}
 	v, err := runWrite(ctx, s, by, func(tx Tx) (Verdict, error) {
@@ -456,6 +472,9 @@ func (s *Service) validateInput(in *MedicationInput, mode verifyMode) error {
 	if len(in.Site) > 100 || len(in.Route) > 50 || len(in.PRNIndication) > 500 || len(in.ReasonText) > 2000 || len(in.BackDocumentedReason) > 2000 {
 		return Invalid("body", "a text field is too long")
 	}
+	if in.PerformedAt != nil && strings.TrimSpace(in.BackDocumentedReason) == "" {
+		return &Error{Code: EInvalid, Field: "back_documented_reason", Reason: ReasonBackDocumentationReasonRequired, Message: "a performed time other than now needs a reason (back-documentation)"}
+	}
 	if mode == modeVerify {
 		return nil
 	}
@@ -480,9 +499,6 @@ func (s *Service) validateInput(in *MedicationInput, mode verifyMode) error {
 	}
 	if in.PainScore != nil && !(*in.PainScore >= 0 && *in.PainScore <= 10 || *in.PainScore == 99) {
 		return Invalid("pain_score", "must be 0-10, or 99 when the resident cannot respond")
-	}
-	if in.PerformedAt != nil && strings.TrimSpace(in.BackDocumentedReason) == "" {
-		return &Error{Code: EInvalid, Field: "back_documented_reason", Reason: ReasonBackDocumentationReasonRequired, Message: "a performed time other than now needs a reason (back-documentation)"}
 	}
 	if w := in.Witness; w != nil {
 		if (w.Username == "") == (w.Badge == "") {
@@ -582,6 +598,12 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 		if f.resident.Status == Discharged {
 			return f, nil
 		}
+		// The time judged is read under the lock too: a dose charted by the
+		// writer we waited for is never later than "now".
+		f.now = s.now()
+		if in.PerformedAt == nil {
+			f.at = f.now
+		}
 	}
 	var named *ScheduledDose
 	if in.DoseID != "" {
@@ -621,9 +643,15 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 			f.doses = append(f.doses, *named)
 		}
 	}
-	// The PRN checks count earlier doses: read the history (far enough back
-	// for the longest period) only when the scan may be for a PRN order.
-	back, needHistory := 24*time.Hour, false
+	// The PRN checks judge the dose against every dose of the ingredient
+	// on the chart, earlier and later (back-charting): read the history far
+	// enough back for the longest period when the scan may be for a PRN
+	// order, or when a back-charted scheduled dose is judged against its
+	// window.
+	back, needHistory := 24*time.Hour, in.PerformedAt != nil
+	if needHistory {
+		back = 48 * time.Hour
+	}
 	for _, o := range f.orders {
 		if o.PRN && (o.ID == in.OrderID || f.product != nil && drugMatches(o, *f.product)) {
 			needHistory = true
@@ -659,6 +687,9 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 		}
 	}
 	for _, a := range f.openPatches {
+		userIDs = append(userIDs, a.PerformerID)
+	}
+	for _, a := range f.history {
 		userIDs = append(userIDs, a.PerformerID)
 	}
 	if len(userIDs) > 0 {
@@ -838,16 +869,26 @@ func (s *Service) witnessFailed(ctx context.Context, userID string) {
 	}
 }
 
+// checkPerformedAt refuses a back-documented time in the future or too
+// far back.
+func (s *Service) checkPerformedAt(in MedicationInput) error {
+	if in.PerformedAt == nil {
+		return nil
+	}
+	now, at := s.now(), in.PerformedAt.UTC()
+	switch {
+	case at.After(now.Add(time.Minute)):
+		return &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: "the performed time is in the future"}
+	case at.Before(now.Add(-s.Config.Bedside.MaxBackDocument)):
+		return &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: fmt.Sprintf("back-documentation reaches at most %s back", roundDur(s.Config.Bedside.MaxBackDocument))}
+	}
+	return nil
+}
+
 func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (DocumentResult, error) {
 	cfg := s.Config.Bedside
-	if in.PerformedAt != nil {
-		now, at := s.now(), in.PerformedAt.UTC()
-		switch {
-		case at.After(now.Add(time.Minute)):
-			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: "the performed time is in the future"}
-		case at.Before(now.Add(-cfg.MaxBackDocument)):
-			return DocumentResult{}, &Error{Code: EInvalid, Field: "performed_at", Reason: ReasonBackDocumentationOutOfRange, Message: fmt.Sprintf("back-documentation reaches at most %s back", roundDur(cfg.MaxBackDocument))}
-		}
+	if err := s.checkPerformedAt(in); err != nil {
+		return DocumentResult{}, err
 	}
 	f, err := s.loadFacts(tx, by, in, modeDocument, true)
 	if err != nil {
@@ -926,10 +967,14 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	} else {
 		a.Site = strings.TrimSpace(in.Site)
 	}
+	if outcome == OutcomeGiven {
+		a.LimitCrossings = v.Crossings
+	}
 	for _, flag := range []struct {
 		on   bool
 		name string
-	}{{a.Late, ReasonTooLate}, {a.Early, ReasonTooEarly}, {a.Keyed, ReasonKeyedEntry}, {a.BackDocumented, "back_documented"}, {len(a.Overrides) > 0, "overridden"}} {
+	}{{a.Late, ReasonTooLate}, {a.Early, ReasonTooEarly}, {a.Keyed, ReasonKeyedEntry}, {a.BackDocumented, "back_documented"}, {len(a.Overrides) > 0, "overridden"},
+		{len(a.LimitCrossings) > 0, ReasonLimitCrossed}} {
 		if flag.on {
 			result.Flags = append(result.Flags, flag.name)
 		}
@@ -994,7 +1039,23 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 			return DocumentResult{}, fmt.Errorf("vital: %w", err)
 		}
 	}
+	// A back-charted dose that crosses a limit: the charge nurse is told,
+	// in this transaction (rows, then the alert event, then the audit).
+	var alertID string
+	if len(a.LimitCrossings) > 0 {
+		if alertID, err = s.raiseLimitAlert(tx, by, a, order, f); err != nil {
+			return DocumentResult{}, err
+		}
+	}
 	detail := map[string]any{"outcome": outcome, "order_id": order.ID}
+	if alertID != "" {
+		detail["alert_id"] = alertID
+		crossed := make([]map[string]any, len(a.LimitCrossings))
+		for i, c := range a.LimitCrossings {
+			crossed[i] = map[string]any{"limit": c.Limit, "with": c.With}
+		}
+		detail["limit_crossed"] = crossed
+	}
 	if a.DoseID != "" {
 		detail["dose_id"] = a.DoseID
 	}
@@ -1053,6 +1114,28 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 		}
 	}
 	return result, nil
+}
+
+// raiseLimitAlert raises the limit_crossed alert of a back-charted
+// administration for the charge nurse: it names the dose, the doses on the
+// chart it crosses a limit with, and each limit.
+func (s *Service) raiseLimitAlert(tx Tx, by Identity, a Administration, o Order, f *facts) (string, error) {
+	msgs := make([]string, len(a.LimitCrossings))
+	for i, c := range a.LimitCrossings {
+		msgs[i] = c.Message
+	}
+	al := Alert{ID: NewID(), FacilityID: a.FacilityID, Kind: AlertLimitCrossed, Severity: SeverityWarning, SubjectID: a.ID,
+		UnitID: a.UnitID, ResidentID: a.ResidentID, OrderID: o.ID, DueAt: a.PerformedAt, RaisedAt: a.RecordedAt,
+		EscalationLevel: EscalationChargeNurse,
+		Message: fmt.Sprintf("%s: a dose given at %s was back-charted by %s at %s (%s). %s",
+			f.resident.DisplayName(), f.local(a.PerformedAt), by.User.DisplayName, f.local(a.RecordedAt), a.BackDocumentedReason, strings.Join(msgs, " "))}
+	if _, err := tx.InsertAlert(&al); err != nil {
+		return "", fmt.Errorf("insert limit alert: %w", err)
+	}
+	if _, err := s.appendAlertEvent(tx, al, EventRaised, by.User.ID, "", a.RecordedAt); err != nil {
+		return "", err
+	}
+	return al.ID, nil
 }
 
 // alreadyDocumented is the 409 a dose documented by someone else gets.

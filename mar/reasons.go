@@ -36,6 +36,12 @@ const (
 	ReasonTooEarly          = "too_early"
 	ReasonTooLate           = "too_late"
 	ReasonAlreadyDocumented = "already_documented"
+	// ReasonIngredientInWindow warns that a back-charted scheduled dose
+	// shares its window with another dose of the ingredient.
+	ReasonIngredientInWindow = "ingredient_in_window"
+	// ReasonLimitCrossed flags a back-charted dose that crosses a limit
+	// with doses already on the chart; the charge nurse is alerted.
+	ReasonLimitCrossed = "limit_crossed"
 
 	// Allergy and pack.
 	ReasonAllergy = "allergy"
@@ -124,6 +130,8 @@ var Reasons = []ReasonInfo{
 	{ReasonTooEarly, RightTime, false, true, "before the administration window opens"},
 	{ReasonTooLate, RightTime, false, true, "after the administration window closed (a missed dose given late)"},
 	{ReasonAlreadyDocumented, RightDuplicate, true, false, "the dose is already documented; details say by whom and when"},
+	{ReasonIngredientInWindow, RightDuplicate, false, false, "warning: a back-charted scheduled dose shares its window with another dose of the ingredient; it is charted, flagged and the charge nurse alerted"},
+	{ReasonLimitCrossed, "", false, false, "flag: a back-charted dose crosses a limit (interval, maximum, window) with doses already on the chart; the charge nurse is alerted"},
 	{ReasonAllergy, RightAllergy, true, false, "an ingredient, or its drug class, matches a documented allergy (a penicillin allergy stops amoxicillin)"},
 	{ReasonAllergyCrossSensitivity, RightAllergy, false, true, "an ingredient belongs to a class that can cross-react with a documented allergy (penicillin and cephalosporins); override with the prescriber's confirmation"},
 	{ReasonExpired, RightExpiry, true, false, "the pack's expiry date (GS1 AI 17) has passed in the unit's time zone"},

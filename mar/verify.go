@@ -230,6 +230,7 @@ func evaluate(f *facts) Verdict {
 	}
 	vr.checkDuplicate()
 	if vr.giving {
+		vr.checkSameWindow()
 		vr.checkPRN()
 		vr.checkHighAlert()
 	}
@@ -297,15 +298,20 @@ func (vr *verifier) selectTarget() {
 				vr.dose = &d
 			}
 		}
-		if vr.dose == nil || vr.dose.ResidentID != f.resident.ID {
-			vr.fail(RightPatient, ReasonWrongPatient, "This dose belongs to another resident, or is not due around now. Check the wristband and the MAR.")
+		switch {
+		case vr.dose == nil:
+			// loadFacts adds the named dose; this is a defect, not the nurse's.
+			vr.fail(RightPatient, ReasonWrongPatient, "This dose could not be loaded. Choose it again from the MAR.")
+			return
+		case vr.dose.ResidentID != f.resident.ID:
+			vr.fail(RightPatient, ReasonWrongPatient, "WRONG PATIENT: this dose is for another resident, not "+f.resident.DisplayName()+". Check the wristband and the MAR.")
 			return
 		}
 		target = vr.findOrder(vr.dose.OrderID)
 	case in.OrderID != "":
 		target = vr.findOrder(in.OrderID)
 		if target == nil {
-			vr.fail(RightPatient, ReasonWrongPatient, "This order belongs to another resident. Check the wristband and the MAR.")
+			vr.fail(RightPatient, ReasonWrongPatient, "WRONG PATIENT: this order is for another resident, not "+f.resident.DisplayName()+". Check the wristband and the MAR.")
 			return
 		}
 		if !target.PRN {
@@ -934,39 +940,28 @@ func (vr *verifier) checkPRN() {
 	if st.LastGivenAt != nil {
 		last = "last given at " + f.local(*st.LastGivenAt)
 	}
-	switch st.Reason {
-	case ReasonPRNLimitsUnknown:
+	if st.Reason == ReasonPRNLimitsUnknown {
 		vr.fail(RightPRN, st.Reason, st.Message)
 		return
-	case ReasonPRNTooSoon:
-		vr.fail(RightPRN, st.Reason, fmt.Sprintf("TOO SOON: %s %s; at least %s must pass. Next dose allowed at %s.", o.Ingredient, last, roundDur(st.Limits.MinInterval), f.local(*st.NextAllowedAt)))
-		return
-	case ReasonPRNMaxDoses:
-		vr.fail(RightPRN, st.Reason, fmt.Sprintf("MAXIMUM REACHED: %d doses of %s in the last %s (all orders); at most %d allowed.", st.DosesInPeriod, o.Ingredient, roundDur(st.Limits.Per), st.Limits.MaxDoses))
-		return
 	}
-	// The amount limit applies across every active order of the ingredient:
-	// the strictest maximum wins.
-	for _, other := range f.orders {
-		if !other.Active() || !SameIngredient(other.Ingredient, o.Ingredient) {
-			continue
-		}
-		ol, err := prnLimits(other)
-		if err != nil || ol.MaxAmount <= 0 {
-			continue
-		}
-		ost := prnStatus(other, f.at, f.history, f.orders, 0)
-		add, ok := convert(vr.v.Amount, o.DoseUnit, ol.MaxAmountUnit)
-		if !ok {
-			continue
-		}
-		if ost.AmountInPeriod+add > ol.MaxAmount+1e-9 {
-			vr.fail(RightPRN, ReasonPRNMaxAmount, fmt.Sprintf("MAXIMUM AMOUNT: %s %s of %s given in the last %s (all orders); %s %s more would exceed the maximum of %s %s.",
-				fmtNum(ost.AmountInPeriod), ol.MaxAmountUnit, o.Ingredient, roundDur(ol.Per), fmtNum(add), ol.MaxAmountUnit, fmtNum(ol.MaxAmount), ol.MaxAmountUnit))
-			st.Available, st.Reason = false, ReasonPRNMaxAmount
-			vr.v.PRN = &st
+	// The limits hold for every pair of doses on the chart, those given
+	// after this one included (a back-charted dose, or a colleague's dose
+	// charted a moment ago).
+	if cs := prnCrossings(o, f.at, vr.v.Amount, f.history, f.orders); len(cs) > 0 {
+		crossed := f.crossingsOf(cs, o, f.at, vr.v.Amount)
+		st.Available, st.Reason = false, cs[0].reason
+		if !f.backCharted() {
+			msg := crossed[0].Message
+			if st.NextAllowedAt != nil {
+				msg += " Next dose allowed at " + f.local(*st.NextAllowedAt) + "."
+			}
+			vr.fail(RightPRN, crossed[0].Reason, msg)
 			return
 		}
+		// Given already: what was given is charted, flagged, and the
+		// charge nurse alerted.
+		vr.v.Crossings = crossed
+		vr.warn(RightPRN, crossed[0].Reason, "BACK-CHARTED: "+crossed[0].Message+" The dose is charted and flagged, and the charge nurse is alerted.")
 	}
 	if strings.TrimSpace(f.in.PRNIndication) == "" {
 		vr.v.Requires.PRNIndication = true
@@ -979,11 +974,31 @@ func (vr *verifier) checkPRN() {
 			return
 		}
 	}
+	if len(vr.v.Crossings) > 0 {
+		return
+	}
 	msg := fmt.Sprintf("May be given: %s; %d dose(s) in the last %s", last, st.DosesInPeriod, roundDur(st.Limits.Per))
 	if st.Limits.MaxDoses > 0 {
 		msg += fmt.Sprintf(" of at most %d", st.Limits.MaxDoses)
 	}
 	vr.pass(RightPRN, msg+".")
+}
+
+// checkSameWindow: a scheduled dose back-charted into a window in which
+// another dose of the ingredient was given is charted, flagged, and the
+// charge nurse alerted. (A dose charted now is judged by its window and
+// the duplicate check, as before.)
+func (vr *verifier) checkSameWindow() {
+	f := vr.f
+	if vr.order.PRN || vr.dose == nil || !f.backCharted() {
+		return
+	}
+	cs := windowCrossings(*vr.order, *vr.dose, f.at, f.history, f.orders)
+	if len(cs) == 0 {
+		return
+	}
+	vr.v.Crossings = f.crossingsOf(cs, *vr.order, f.at, vr.v.Amount)
+	vr.warn(RightDuplicate, ReasonIngredientInWindow, "BACK-CHARTED: "+vr.v.Crossings[0].Message+" The dose is charted and flagged, and the charge nurse is alerted.")
 }
 
 func (vr *verifier) checkHighAlert() {

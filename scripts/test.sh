@@ -21,6 +21,6 @@ scripts/with-postgres.sh bash -c '
     echo "-- store tests, each on both engines:"
     go test -count=1 -v ./mar/store/ 2>&1 | grep -E -- "--- (PASS|FAIL|SKIP).*/(sqlite|postgres)|^(FAIL|panic)" || true
     echo "-- every package (the fault suite ./faults in its short form among them):"
-    go test -count=1 -timeout 30m -json ./... 2>&1 | /tmp/emar-testsummary
+    go test -count=1 -timeout 45m -json ./... 2>&1 | /tmp/emar-testsummary
 '
 

@@ -47,6 +47,7 @@ func (c AlertStreamConfig) withDefaults() AlertStreamConfig {
 type alertJSON struct {
 	ID              string     `json:"id"`
 	Kind            string     `json:"kind"`
+	SubjectID       string     `json:"subject_id"` // the dose, order, follow-up or (limit_crossed) administration
 	Severity        string     `json:"severity"`
 	Status          string     `json:"status"`
 	UnitID          string     `json:"unit_id,omitempty"`
@@ -69,7 +70,7 @@ type alertJSON struct {
 }
 
 func toAlertJSON(a mar.Alert) alertJSON {
-	return alertJSON{ID: a.ID, Kind: string(a.Kind), Severity: string(a.Severity), Status: string(a.Status()), UnitID: a.UnitID,
+	return alertJSON{ID: a.ID, Kind: string(a.Kind), SubjectID: a.SubjectID, Severity: string(a.Severity), Status: string(a.Status()), UnitID: a.UnitID,
 		ResidentID: a.ResidentID, DoseID: a.DoseID, OrderID: a.OrderID, FollowupID: a.FollowupID, Message: a.Message,
 		DueAt: a.DueAt, RaisedAt: a.RaisedAt, AcknowledgedAt: a.AcknowledgedAt, AcknowledgedBy: a.AcknowledgedBy, AckNote: a.AckNote,
 		ResolvedAt: a.ResolvedAt, ResolvedBy: a.ResolvedBy, ResolvedHow: a.ResolvedHow, ResolveNote: a.ResolveNote,

@@ -99,7 +99,7 @@ type witnessJSON struct {
 	PIN      string `json:"pin"`
 }
 
-// medicationRequest is the body of POST /bedside/verify.
+// medicationRequest is the scan part of the bedside request body.
 type medicationRequest struct {
 	ContextID string             `json:"context_id"`
 	Scan      *string            `json:"scan"`
@@ -130,15 +130,16 @@ func (s *Server) medicationInput(r medicationRequest) mar.MedicationInput {
 }
 
 // bedsideVerify checks a medication scan: 200 with the verdict when no
-// hard stop fails, else 422 with every check in error.details.
+// hard stop fails, else 422 with every check in error.details. It reads
+// the document request's shape, so a client sends one body to both.
 func (s *Server) bedsideVerify(c *gin.Context) {
-	var req medicationRequest
+	var req documentRequest
 	body, err := readJSON(c, &req)
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	in := s.medicationInput(req)
+	in := s.documentInput(req)
 	by := mustIdentity(c)
 	serveWrite(s, c, body, func(v mar.Verdict) (int, any) {
 		if !v.Allowed {
@@ -151,7 +152,8 @@ func (s *Server) bedsideVerify(c *gin.Context) {
 	})
 }
 
-// documentRequest is the body of POST /administrations.
+// documentRequest is the body of POST /administrations and of POST
+// /bedside/verify.
 type documentRequest struct {
 	medicationRequest
 	Outcome              string       `json:"outcome"`
@@ -165,6 +167,17 @@ type documentRequest struct {
 	Witness              *witnessJSON `json:"witness"`
 }
 
+func (s *Server) documentInput(req documentRequest) mar.MedicationInput {
+	in := s.medicationInput(req.medicationRequest)
+	in.Outcome = mar.Outcome(req.Outcome)
+	in.ReasonCode, in.ReasonText, in.PRNIndication, in.PainScore = req.ReasonCode, req.ReasonText, req.PRNIndication, req.PainScore
+	in.PerformedAt, in.BackDocumentedReason, in.DeviceTime = req.PerformedAt, req.BackDocumentedReason, req.DeviceTime
+	if w := req.Witness; w != nil {
+		in.Witness = &mar.WitnessCredentials{Username: w.Username, Password: w.Password, Badge: w.Badge, PIN: w.PIN}
+	}
+	return in
+}
+
 // document charts an administration (given, held, refused, not given).
 func (s *Server) document(c *gin.Context) {
 	var req documentRequest
@@ -173,19 +186,27 @@ func (s *Server) document(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	in := s.medicationInput(req.medicationRequest)
-	in.Outcome = mar.Outcome(req.Outcome)
-	in.ReasonCode, in.ReasonText, in.PRNIndication, in.PainScore = req.ReasonCode, req.ReasonText, req.PRNIndication, req.PainScore
-	in.PerformedAt, in.BackDocumentedReason, in.DeviceTime = req.PerformedAt, req.BackDocumentedReason, req.DeviceTime
-	if w := req.Witness; w != nil {
-		in.Witness = &mar.WitnessCredentials{Username: w.Username, Password: w.Password, Badge: w.Badge, PIN: w.PIN}
-	}
+	in := s.documentInput(req)
 	by := mustIdentity(c)
-	serveWrite(s, c, body, func(r mar.DocumentResult) (int, any) {
-		return http.StatusCreated, toDocumentResponse(r)
-	}, func(ctx context.Context) (mar.DocumentResult, error) {
+	serveWrite(s, c, body, renderDocument, func(ctx context.Context) (mar.DocumentResult, error) {
 		return s.svc.Document(ctx, by, in)
 	})
+}
+
+// renderDocument answers a documentation: 201 with the record; but a
+// "given" that a met hold parameter turned into "held" answers 422
+// hold_parameter_met — the medication must not be given — with the held
+// record in details, so a client that reads only the status code cannot
+// take it for a dose given. The held record is committed (and its
+// Idempotency-Key with it): details.documented says so.
+func renderDocument(r mar.DocumentResult) (int, any) {
+	doc := toDocumentResponse(r)
+	if !r.HeldByParameter {
+		return http.StatusCreated, doc
+	}
+	return http.StatusUnprocessableEntity, errorBody{Error: errorDetail{Code: string(mar.ERefused), Reason: mar.ReasonHoldParameterMet, Message: r.Message,
+		Details: map[string]any{"documented": true, "outcome": doc.Outcome, "held_by_parameter": true, "administration": doc.Administration,
+			"dose": doc.Dose, "flags": doc.Flags, "checks": doc.Checks}}}
 }
 
 type enteredInErrorRequest struct {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,9 @@ func TestBedsideWristband(t *testing.T) {
 				}
 			}
 			check("unknown wristband", post(nurse, "/api/v1/bedside/wristband", body{"scan": "MRN99999999"}), 404, mar.ReasonResidentNotFound)
+			for _, text := range []string{"###garbage###", "\x00\x01\x02", "hello world", "]d2zzz"} {
+				check("unreadable wristband "+strconv.Quote(text), post(nurse, "/api/v1/bedside/wristband", body{"scan": text}), 422, mar.ReasonBarcodeUnreadable)
+			}
 			check("medication pack as wristband", post(nurse, "/api/v1/bedside/wristband", body{"scan": b.pack(b.product("Atorvastatin"))}), 422, mar.ReasonNotAWristband)
 			check("staff badge as wristband", post(nurse, "/api/v1/bedside/wristband", body{"scan": "EMP01002"}), 422, mar.ReasonNotAWristband)
 
@@ -371,22 +375,44 @@ func TestBedsideHoldParametersAndSlidingScale(t *testing.T) {
 			if v := post(nurse, "/api/v1/bedside/verify", body{"context_id": ctx, "scan": scan, "dose_id": d.ID}); v.Status != 200 || !slices.Equal(decode[verdict](t, v).Requires.Vitals, []string{"heart_rate", "systolic_bp"}) {
 				t.Fatalf("verify asks for vitals: %d %s", v.Status, v.Body)
 			}
-			resp := post(nurse, "/api/v1/administrations", body{"context_id": ctx, "scan": scan, "dose_id": d.ID, "vitals": map[string]float64{"heart_rate": 52, "systolic_bp": 124}})
+			// "Given" with a met hold parameter is charted as held, and the
+			// answer is no success: 422 hold_parameter_met, the held record
+			// in details.
+			key := newKey()
+			given := body{"context_id": ctx, "scan": scan, "dose_id": d.ID, "vitals": map[string]float64{"heart_rate": 52, "systolic_bp": 124}}
+			resp := nurse.Do("POST", "/api/v1/administrations", given, map[string]string{"Idempotency-Key": key})
 			var held struct {
-				Outcome         string `json:"outcome"`
-				HeldByParameter bool   `json:"held_by_parameter"`
-				Message         string `json:"message"`
-				Administration  struct {
-					ReasonCode string `json:"reason_code"`
-				} `json:"administration"`
-				Dose struct {
-					Status string `json:"status"`
-				} `json:"dose"`
+				Error struct {
+					Code    string `json:"code"`
+					Reason  string `json:"reason"`
+					Message string `json:"message"`
+					Details struct {
+						Documented      bool   `json:"documented"`
+						Outcome         string `json:"outcome"`
+						HeldByParameter bool   `json:"held_by_parameter"`
+						Administration  struct {
+							ReasonCode string `json:"reason_code"`
+						} `json:"administration"`
+						Dose struct {
+							Status string `json:"status"`
+						} `json:"dose"`
+					} `json:"details"`
+				} `json:"error"`
 			}
 			_ = json.Unmarshal(resp.Body, &held)
-			if resp.Status != 201 || held.Outcome != "held" || !held.HeldByParameter || held.Administration.ReasonCode != mar.ReasonHoldParameterMet ||
-				held.Dose.Status != "held" || !strings.Contains(held.Message, "HELD") {
+			e := held.Error
+			if resp.Status != http.StatusUnprocessableEntity || e.Code != "refused" || e.Reason != mar.ReasonHoldParameterMet || !e.Details.Documented ||
+				e.Details.Outcome != "held" || !e.Details.HeldByParameter || e.Details.Administration.ReasonCode != mar.ReasonHoldParameterMet ||
+				e.Details.Dose.Status != "held" || !strings.Contains(e.Message, "HELD") {
 				t.Fatalf("hold parameter met: %d %s", resp.Status, resp.Body)
+			}
+			if st := b.getDose(d.ID).Status; st != mar.DoseHeld {
+				t.Fatalf("the dose is %s, want held", st)
+			}
+			// The held record is committed with its key: a retry replays it.
+			again := nurse.Do("POST", "/api/v1/administrations", given, map[string]string{"Idempotency-Key": key})
+			if again.Status != http.StatusUnprocessableEntity || string(again.Body) != string(resp.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("retry of the held answer: %d %s", again.Status, again.Body)
 			}
 			var vitals struct {
 				Items []struct {

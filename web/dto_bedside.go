@@ -123,6 +123,15 @@ type overrideJSON struct {
 	Text   string `json:"text"`
 }
 
+// crossingJSON is a limit a back-charted dose crossed with doses on the
+// chart (administration ids in with).
+type crossingJSON struct {
+	Limit   string   `json:"limit"`
+	Reason  string   `json:"reason"`
+	With    []string `json:"with"`
+	Message string   `json:"message"`
+}
+
 type followupJSON struct {
 	DueAt        time.Time  `json:"due_at"`
 	Status       string     `json:"status"`
@@ -188,6 +197,7 @@ type administrationJSON struct {
 	Early                bool           `json:"early"`
 	Late                 bool           `json:"late"`
 	Overrides            []overrideJSON `json:"overrides"`
+	LimitCrossings       []crossingJSON `json:"limit_crossings,omitempty"`
 	EnteredInError       bool           `json:"entered_in_error"`
 	ErrorReason          string         `json:"error_reason,omitempty"`
 	ErrorBy              string         `json:"error_by,omitempty"`
@@ -209,6 +219,9 @@ func toAdministrationJSON(v mar.AdministrationView) administrationJSON {
 	out.LotUncertain, out.SerialUncertain = a.LotUncertain, a.SerialUncertain
 	for _, o := range a.Overrides {
 		out.Overrides = append(out.Overrides, overrideJSON{o.Reason, o.Text})
+	}
+	for _, c := range a.LimitCrossings {
+		out.LimitCrossings = append(out.LimitCrossings, crossingJSON{c.Limit, c.Reason, c.With, c.Message})
 	}
 	if v.Followup != nil {
 		f := toFollowupJSON(*v.Followup)

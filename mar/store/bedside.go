@@ -65,6 +65,7 @@ type administrationRow struct {
 	Late                 bool
 	Early                bool
 	Overrides            string
+	LimitCrossings       string
 	IdempotencyKey       string
 	EnteredInError       bool
 	ErrorReason          string
@@ -79,12 +80,24 @@ type overrideJSON struct {
 	Text   string `json:"text"`
 }
 
+type limitCrossingJSON struct {
+	Limit   string   `json:"limit"`
+	Reason  string   `json:"reason"`
+	With    []string `json:"with"`
+	Message string   `json:"message"`
+}
+
 func administrationToRow(a *mar.Administration) administrationRow {
 	ov := make([]overrideJSON, len(a.Overrides))
 	for i, o := range a.Overrides {
 		ov[i] = overrideJSON{o.Reason, o.Text}
 	}
 	ovs, _ := json.Marshal(ov)
+	lc := make([]limitCrossingJSON, len(a.LimitCrossings))
+	for i, c := range a.LimitCrossings {
+		lc[i] = limitCrossingJSON{c.Limit, c.Reason, c.With, c.Message}
+	}
+	lcs, _ := json.Marshal(lc)
 	return administrationRow{ID: a.ID, FacilityID: a.FacilityID, ResidentID: a.ResidentID, UnitID: a.UnitID, OrderID: a.OrderID,
 		DoseID: strPtr(a.DoseID), ProductID: strPtr(a.ProductID), ContextID: strPtr(a.ContextID), PerformerID: a.PerformerID,
 		WitnessID: strPtr(a.WitnessID), PerformedAt: a.PerformedAt.UTC(), RecordedAt: a.RecordedAt.UTC(), DeviceTime: utcPtr(a.DeviceTime),
@@ -94,7 +107,7 @@ func administrationToRow(a *mar.Administration) administrationRow {
 		Quantity: a.Quantity, Amount: a.Amount, Unit: a.Unit,
 		Route: a.Route, Site: a.Site, Patch: a.Patch, PRN: a.PRN, Outcome: string(a.Outcome), ReasonCode: a.ReasonCode,
 		ReasonText: a.ReasonText, PRNIndication: a.PRNIndication, PainScore: a.PainScore, Late: a.Late, Early: a.Early,
-		Overrides: string(ovs), IdempotencyKey: a.IdempotencyKey, EnteredInError: a.EnteredInError, ErrorReason: a.ErrorReason,
+		Overrides: string(ovs), LimitCrossings: string(lcs), IdempotencyKey: a.IdempotencyKey, EnteredInError: a.EnteredInError, ErrorReason: a.ErrorReason,
 		ErrorBy: strPtr(a.ErrorBy), ErrorAt: utcPtr(a.ErrorAt)}
 }
 
@@ -114,6 +127,11 @@ func (r administrationRow) domain() mar.Administration {
 	_ = json.Unmarshal([]byte(r.Overrides), &ov)
 	for _, o := range ov {
 		a.Overrides = append(a.Overrides, mar.Override{Reason: o.Reason, Text: o.Text})
+	}
+	var lc []limitCrossingJSON
+	_ = json.Unmarshal([]byte(r.LimitCrossings), &lc)
+	for _, c := range lc {
+		a.LimitCrossings = append(a.LimitCrossings, mar.LimitCrossing{Limit: c.Limit, Reason: c.Reason, With: c.With, Message: c.Message})
 	}
 	return a
 }

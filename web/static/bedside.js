@@ -652,6 +652,19 @@
       refreshDue();
       return;
     }
+    const held = r.status === 422 && r.data && r.data.error && r.data.error.reason === 'hold_parameter_met' &&
+      r.data.error.details && r.data.error.details.documented ? r.data.error.details.administration : null;
+    if (held) {
+      // Not given: a hold parameter is met, and the dose is charted as held.
+      rec.admin = held;
+      rec.state = 'saved';
+      rec.message = `${r.data.error.message} Recorded at ${fmtTime(held.recorded_at)}.`;
+      renderRecord(rec);
+      closeForm();
+      say(`${rec.what}: held, not given. ${r.data.error.message}`);
+      refreshDue();
+      return;
+    }
     rec.state = 'failed';
     rec.message = r.status === 401
       ? 'NOT recorded: you were signed out. Sign in and document again.'

@@ -49,6 +49,7 @@
     verification_overdue: 'Order awaiting pharmacy',
     prn_followup_overdue: 'PRN follow-up overdue',
     vitals_missing: 'Vital signs missing',
+    limit_crossed: 'Back-charted dose crosses a limit',
   };
 
   const notes = new Map(); // alert id → note being typed, kept across refreshes
