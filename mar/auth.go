@@ -43,17 +43,23 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 			return err
 		}
 		if err != nil || !u.Active {
-			CheckPassword(dummyHash, password)
-			refusal = badCredentials
-			return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", Outcome: "failure", Detail: map[string]string{"username": username}})
+			return s.unknownNameFailed(tx, username, password, src, &refusal)
 		}
 		id := src
 		id.User = u
 		now := s.now()
-		if refusal, err = s.refuseIfLocked(tx, id, now, nil); refusal != nil || err != nil {
+		until, err := tx.LockedUntil(u.ID)
+		if err != nil {
 			return err
 		}
-		if !CheckPassword(u.PasswordHash, password) {
+		// The password is checked even while the account is locked, so a
+		// locked account answers in the same time as an unknown name.
+		passwordOK := CheckPassword(u.PasswordHash, password)
+		if now.Before(until) {
+			refusal = accountLocked(until)
+			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "refused", Detail: map[string]any{"reason": "account_locked"}})
+		}
+		if !passwordOK {
 			refusal = badCredentials
 			return s.signInFailed(tx, id, now, nil)
 		}
@@ -88,6 +94,36 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 
 var badCredentials = &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the username or password is not correct"}
 
+func accountLocked(until time.Time) error {
+	return &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
+		Details: map[string]any{"locked_until": until}}
+}
+
+// unknownNameFailed answers a sign-in to a name without an active account
+// exactly as one to a real account: the same work (a password hash, a
+// lock check, a failure count) and, after as many failures, the same lock.
+func (s *Service) unknownNameFailed(tx Tx, username, password string, src Identity, refusal *error) error {
+	now := s.now()
+	until, err := tx.NameLockedUntil(username)
+	if err != nil {
+		return err
+	}
+	CheckPassword(dummyHash, password)
+	detail := map[string]any{"username": username}
+	if now.Before(until) {
+		*refusal = accountLocked(until)
+		detail["reason"] = "account_locked"
+		return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", Outcome: "refused", Detail: detail})
+	}
+	*refusal = badCredentials
+	n, err := tx.NameFailed(username, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration))
+	if err != nil {
+		return err
+	}
+	detail["failures"] = n
+	return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", Outcome: "failure", Detail: detail})
+}
+
 // refuseIfLocked answers a sign-in to a locked account, audited, with the
 // refusal to return; detail adds to the audit event.
 func (s *Service) refuseIfLocked(tx Tx, id Identity, now time.Time, detail map[string]any) (refusal, err error) {
@@ -97,8 +133,7 @@ func (s *Service) refuseIfLocked(tx Tx, id Identity, now time.Time, detail map[s
 	}
 	d := map[string]any{"reason": "account_locked"}
 	maps.Copy(d, detail)
-	return &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
-			Details: map[string]any{"locked_until": until}},
+	return accountLocked(until),
 		s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: id.User.ID, Outcome: "refused", Detail: d})
 }
 
@@ -196,23 +231,10 @@ func (s *Service) Logout(ctx context.Context, id Identity) error {
 
 // CreateUser adds an account with a hashed password.
 func (s *Service) CreateUser(ctx context.Context, by Identity, u User, password string) (User, error) {
-	if err := ValidateUsername(u.Username); err != nil {
-		return User{}, err
-	}
-	if _, err := ParseRole(string(u.Role)); err != nil {
-		return User{}, err
-	}
-	if err := ValidatePassword(password); err != nil {
-		return User{}, err
-	}
-	hash, err := HashPassword(password)
+	u, err := s.newUser(u, password)
 	if err != nil {
 		return User{}, err
 	}
-	u.ID = NewID()
-	u.PasswordHash = hash
-	u.Active = true
-	u.CreatedAt = s.now()
 	err = s.Store.InTx(ctx, func(tx Tx) error {
 		if err := tx.CreateUser(&u); err != nil {
 			return err
@@ -222,13 +244,18 @@ func (s *Service) CreateUser(ctx context.Context, by Identity, u User, password 
 	return u, err
 }
 
-// ValidatePassword applies the password rules for new passwords.
+// ValidatePassword applies the password rules for new passwords: a
+// length, and not one of the 10,000 most common passwords (the length
+// and a list beat rules about character classes, after NIST SP 800-63B).
 func ValidatePassword(p string) error {
 	if len(p) < 12 {
 		return Invalid("password", "must be at least 12 characters")
 	}
 	if len(p) > 256 {
 		return Invalid("password", "must be at most 256 characters")
+	}
+	if isCommonPassword(p) {
+		return &Error{Code: EInvalid, Field: "password", Reason: "common_password", Message: "is one of the most common passwords: choose another"}
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func (s *Server) healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.version})
 }
 
 // readyTimeout bounds the readiness check: a load balancer must hear

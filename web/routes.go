@@ -42,7 +42,7 @@ func (s *Server) coreRoutes() []Route {
 	return []Route{
 		{"GET", "/healthz", public, "liveness", s.healthz},
 		{"GET", "/readyz", public, "readiness: database reachable, schema current", s.readyz},
-		{"GET", "/metrics", public, "Prometheus metrics", s.metricsHandler},
+		{"GET", "/metrics", admins, "Prometheus metrics (or without signing in on --metrics-addr)", s.metricsHandler},
 		{"GET", "/openapi.json", public, "OpenAPI 3 description of the API", s.openAPI},
 
 		{"POST", "/api/v1/auth/login", public, "sign in with username and password", s.login},

@@ -32,6 +32,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	reportTimeout := f.Duration("report-timeout", web.DefaultReportTimeout, "bound on audit verification, audit reports and dose reports")
 	auditKey := f.String("audit-key", "", "Ed25519 key file (emar audit keygen) that signs audit checkpoints")
 	auditDir := f.String("audit-checkpoints", "", "directory outside the database where signed audit checkpoints are written every minute")
+	metricsAddr := f.String("metrics-addr", "", "separate address serving /metrics without signing in (e.g. localhost:9090); on --addr it needs an admin session")
 	alertOpts := addAlertFlags(f)
 	pharm := addPharmacyFlags(f)
 	if err := f.parse(args); err != nil {
@@ -66,7 +67,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure,
 		RequestTimeout: *requestTimeout, ReportTimeout: *reportTimeout,
-		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo})
+		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo, Version: buildVersion()})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}
@@ -75,6 +76,17 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	hs := newHTTPServer(ctx, srv.Handler(), 10*time.Second)
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s for metrics: %w", *metricsAddr, err)
+		}
+		ms := newHTTPServer(ctx, srv.MetricsHandler(), 10*time.Second)
+		go ms.Serve(mln)
+		defer ms.Close()
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", mln.Addr())
+	}
 	log.Info("emar serving", "url", "http://"+ln.Addr().String(), "db", string(st.Dialect()))
 	fmt.Fprintf(stdout, "emar is ready on http://%s\n", ln.Addr())
 	if *alertOpts.enabled {
