@@ -32,6 +32,12 @@ type TrustTx interface {
 
 	ListAudit(f AuditFilter) ([]AuditEvent, error)
 	SetTOTPSecret(userID, secret string) error
+	// SetRecoveryCodes replaces the account's recovery codes (by hash);
+	// UseRecoveryCode spends one, reporting whether it was unspent.
+	SetRecoveryCodes(userID string, hashes []string) error
+	UseRecoveryCode(userID, hash string, at time.Time) (bool, error)
+	// RevokeOtherSessions ends every session of the user but keep.
+	RevokeOtherSessions(userID, keep string, at time.Time) (int64, error)
 	TOTPSecret(userID string) (string, error)
 }
 

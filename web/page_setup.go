@@ -54,3 +54,8 @@ func (s *Server) pageSetUp(c *gin.Context) {
 	p.Data = d
 	s.render(c, status, "setup", p)
 }
+
+// pageEnrol is where an account that must have a second factor sets it up.
+func (s *Server) pageEnrol(c *gin.Context) {
+	s.render(c, http.StatusOK, "enrol", s.newPage(c, "Second factor", "", "enrol.js"))
+}

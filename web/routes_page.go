@@ -15,6 +15,7 @@ func (s *Server) pageRoutes() []Route {
 		{"GET", "/reports", reporters, "on-time and scanning compliance per day and per nurse, as server-drawn SVG charts", s.pageReports},
 		{"GET", "/board/grid", chargeNurse, "the board's grid alone (HTML), refreshed by the live alert stream", s.pageBoardGrid},
 		{"POST", "/api/v1/auth/badge", public, "sign in with a scanned staff badge and a PIN", s.loginBadge},
+		{"GET", "/enrol", catalogue, "second-factor enrolment: QR code, confirmation, recovery codes (pharmacists, admins)", s.pageEnrol},
 		{"GET", "/setup", public, "first-run page: create the first administrator (only while nobody can sign in)", s.pageSetUp},
 		{"POST", "/setup", public, "create the first administrator (only while nobody can sign in)", s.pageSetUp},
 		{"GET", "/static/*file", public, "stylesheets and scripts of the pages", s.static},

@@ -212,22 +212,23 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 // unitless are the mutating routes that change nothing of a resident or a
 // unit, with the reason.
 var unitless = map[string]string{
-	"POST /api/v1/auth/logout":        "the caller's own session",
-	"POST /api/v1/auth/logout-all":    "the caller's own sessions",
-	"POST /api/v1/auth/totp/enroll":   "the caller's own factor",
-	"POST /api/v1/auth/totp/confirm":  "the caller's own factor",
-	"POST /api/v1/users":              "accounts (administrators only)",
-	"PATCH /api/v1/users/:id":         "accounts (administrators only)",
-	"POST /api/v1/users/:id/password": "accounts (administrators only)",
-	"POST /api/v1/users/:id/disable":  "accounts (administrators only)",
-	"POST /api/v1/users/:id/enable":   "accounts (administrators only)",
-	"POST /api/v1/me/password":        "the caller's own password",
-	"POST /api/v1/products":           "the facility's catalogue",
-	"POST /api/v1/products/:id/codes": "the facility's catalogue",
-	"POST /api/v1/break-glass":        "a grant to the caller (administrators only)",
-	"DELETE /api/v1/break-glass":      "a grant to the caller (administrators only)",
-	"POST /api/v1/scans/parse":        "parses text, stores nothing",
-	"POST /api/v1/scans/decode":       "decodes an image, stores nothing",
+	"POST /api/v1/auth/logout":          "the caller's own session",
+	"POST /api/v1/auth/logout-all":      "the caller's own sessions",
+	"POST /api/v1/auth/totp/enroll":     "the caller's own factor",
+	"POST /api/v1/auth/totp/confirm":    "the caller's own factor",
+	"POST /api/v1/users":                "accounts (administrators only)",
+	"PATCH /api/v1/users/:id":           "accounts (administrators only)",
+	"POST /api/v1/users/:id/password":   "accounts (administrators only)",
+	"POST /api/v1/users/:id/disable":    "accounts (administrators only)",
+	"POST /api/v1/users/:id/enable":     "accounts (administrators only)",
+	"POST /api/v1/users/:id/totp/reset": "accounts (administrators only)",
+	"POST /api/v1/me/password":          "the caller's own password",
+	"POST /api/v1/products":             "the facility's catalogue",
+	"POST /api/v1/products/:id/codes":   "the facility's catalogue",
+	"POST /api/v1/break-glass":          "a grant to the caller (administrators only)",
+	"DELETE /api/v1/break-glass":        "a grant to the caller (administrators only)",
+	"POST /api/v1/scans/parse":          "parses text, stores nothing",
+	"POST /api/v1/scans/decode":         "decodes an image, stores nothing",
 }
 
 func pick[T any](own bool, a, b T) T {
@@ -421,16 +422,10 @@ func TestOwnUnitWritesSucceedForChargeNurses(t *testing.T) {
 	}
 }
 
-// loginAs signs in with a password and returns the client.
+// loginAs signs in with a password (enrolling a second factor where the
+// role needs one) and returns the client.
 func loginAs(t testing.TB, env *testenv.Env, name, password string) *testenv.Client {
 	t.Helper()
-	c := env.Anonymous(t)
-	var out struct {
-		Token string `json:"token"`
-	}
-	if st := c.JSON("POST", "/api/v1/auth/login", map[string]string{"username": name, "password": password}, &out); st != http.StatusOK {
-		t.Fatalf("login %s: %d", name, st)
-	}
-	c.Token = out.Token
+	c, _ := env.SignIn(t, name, password)
 	return c
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emar-project/emar/mar/demo"
 	"github.com/emar-project/emar/mar/store/storetest"
 )
 
@@ -49,7 +50,7 @@ func serve(t *testing.T, args ...string) served {
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"emar", "serve", "--addr", "127.0.0.1:0", "--alerts=false"}, args...), func(string) string { return "" }, out, errb)
+		done <- run(ctx, append([]string{"emar", "serve", "--addr", "127.0.0.1:0", "--alerts=false", "--audit-key", filepath.Join(t.TempDir(), "signing.key")}, args...), func(string) string { return "" }, out, errb)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -102,7 +103,11 @@ func httpDo(t *testing.T, method, url, contentType, token string, body io.Reader
 
 func signIn(t *testing.T, base, username, password string) (int, string) {
 	t.Helper()
-	b, _ := json.Marshal(map[string]string{"username": username, "password": password})
+	req := map[string]string{"username": username, "password": password}
+	if code := demo.TOTPCode(username, time.Now()); code != "" && password == demo.Password {
+		req["totp"] = code
+	}
+	b, _ := json.Marshal(req)
 	st, body := httpDo(t, "POST", base+"/api/v1/auth/login", "application/json", "", bytes.NewReader(b))
 	var out struct {
 		Token string `json:"token"`

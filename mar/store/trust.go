@@ -205,3 +205,25 @@ func (t *tx) UpdateUser(u *mar.User) error {
 	}
 	return nil
 }
+
+func (t *tx) SetRecoveryCodes(userID string, hashes []string) error {
+	if err := t.db.Exec("DELETE FROM recovery_codes WHERE user_id = ?", userID).Error; err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		if err := t.db.Exec("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)", userID, h).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) UseRecoveryCode(userID, hash string, at time.Time) (bool, error) {
+	res := t.db.Exec("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL", at.UTC(), userID, hash)
+	return res.RowsAffected == 1, res.Error
+}
+
+func (t *tx) RevokeOtherSessions(userID, keep string, at time.Time) (int64, error) {
+	res := t.db.Exec("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL", at.UTC(), userID, keep)
+	return res.RowsAffected, res.Error
+}

@@ -7,5 +7,14 @@ CREATE TABLE sign_in_throttle (
     locked_until datetime
 );
 
+-- Single-use recovery codes of a second factor, by hash.
+CREATE TABLE recovery_codes (
+    user_id text NOT NULL REFERENCES users(id),
+    code_hash text NOT NULL,
+    used_at datetime,
+    PRIMARY KEY (user_id, code_hash)
+);
+
 -- +goose Down
+DROP TABLE recovery_codes;
 DROP TABLE sign_in_throttle;
