@@ -141,18 +141,26 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, getenv func(string) 
 func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("audit verify", getenv, stderr)
 	dsn := f.db()
-	dir := f.String("audit-checkpoints", "", "directory of signed checkpoints to compare with (optional)")
-	pubText := f.String("audit-pubkey", "", "public key (base64, or a file) that signed the checkpoints")
+	audit := addAuditFlags(f, dsn)
+	pubText := f.String("audit-pubkey", "", "public key (base64, or a file) that signed the checkpoints (default: KEY.pub beside --audit-key)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	keyPath, dir := audit.resolve(*dsn)
 	var cps []mar.Checkpoint
-	if *dir != "" {
+	if *pubText == "" {
+		if _, err := os.Stat(keyPath + ".pub"); err == nil {
+			*pubText = keyPath + ".pub"
+		}
+	}
+	// Without a public key no checkpoint can be trusted: the default
+	// folder is then taken as holding none, a named one is an error.
+	if dir != "off" && (*pubText != "" || *audit.dir != "") {
 		pub, err := parsePublicKey(*pubText)
 		if err != nil {
 			return usageError("%v", err)
 		}
-		if cps, err = store.ReadCheckpoints(*dir, pub); err != nil {
+		if cps, err = store.ReadCheckpoints(dir, pub); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return &exitError{code: 1, msg: err.Error()}
 		}
 	}
@@ -168,10 +176,14 @@ func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	if brk != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("audit trail NOT intact after %d good events: %s", n, brk.Error())}
 	}
+	coverage, err := checkCoverage(ctx, st, n, cps, *audit.every, time.Now())
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "audit trail intact: %d events verified", n)
 	if len(cps) > 0 {
 		fmt.Fprintf(stdout, " against %d signed checkpoints", len(cps))
 	}
-	fmt.Fprintln(stdout)
+	fmt.Fprintf(stdout, "; %s\n", coverage)
 	return nil
 }
