@@ -59,9 +59,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			_, _, err := st.WriteCheckpoint(ctx, dir, key, time.Now())
 			return err
 		}
-		if err := checkpoint(ctx); err != nil {
-			return fmt.Errorf("audit checkpoint: %w", err)
-		}
 	}
 	svc := mar.NewService(st, log)
 	pharm.apply(svc)
@@ -73,6 +70,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *loadDemo {
 		if err := loadDemoData(ctx, svc, stdout); err != nil && !errors.Is(err, demo.ErrNotEmpty) {
 			return err
+		}
+	}
+	if checkpoint != nil {
+		if err := checkpoint(ctx); err != nil {
+			return fmt.Errorf("audit checkpoint: %w", err)
 		}
 	}
 	if res, err := svc.Materialize(ctx); err != nil {
