@@ -141,7 +141,7 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, getenv func(string) 
 func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("audit verify", getenv, stderr)
 	dsn := f.db()
-	audit := addAuditFlags(f, dsn)
+	audit := addAuditFlags(f)
 	pubText := f.String("audit-pubkey", "", "public key (base64, or a file) that signed the checkpoints (default: KEY.pub beside --audit-key)")
 	if err := f.parse(args); err != nil {
 		return err

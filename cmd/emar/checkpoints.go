@@ -28,7 +28,7 @@ type auditFiles struct {
 	every    *time.Duration
 }
 
-func addAuditFlags(f *flags, dsn *string) auditFiles {
+func addAuditFlags(f *flags) auditFiles {
 	return auditFiles{
 		key:   f.String("audit-key", "", "Ed25519 key file that signs audit checkpoints; made (mode 0600) when missing (default: emar-audit/signing.key beside the SQLite file, or in the working directory)"),
 		dir:   f.String("audit-checkpoints", "", "directory outside the database for signed audit checkpoints, or off (default: emar-audit/checkpoints beside the key)"),

@@ -31,7 +31,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	materializeEvery := f.Duration("materialize-interval", 5*time.Minute, "how often scheduled doses are extended to the horizon")
 	requestTimeout := f.Duration("request-timeout", web.DefaultRequestTimeout, "bound on one request's work, database calls included; past it the client gets 503 and may retry")
 	reportTimeout := f.Duration("report-timeout", web.DefaultReportTimeout, "bound on audit verification, audit reports and dose reports")
-	audit := addAuditFlags(f, dsn)
+	audit := addAuditFlags(f)
 	metricsAddr := f.String("metrics-addr", "", "separate address serving /metrics without signing in (e.g. localhost:9090); on --addr it needs an admin session")
 	alertOpts := addAlertFlags(f)
 	pharm := addPharmacyFlags(f)
