@@ -59,3 +59,32 @@ func (s *Service) readResident(ctx context.Context, by Identity, id, action stri
 		return s.audit(tx, by, AuditEntry{Action: action, ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID})
 	})
 }
+
+// checkScope refuses a successful event about a resident or unit outside
+// the caller's units when the caller's role is scoped to units. It runs
+// for every audit event, and every change writes one in its transaction,
+// so the unit scope is a property of every write path rather than a check
+// each use case has to remember. Refusals and failures are recorded
+// whatever they concern.
+func checkScope(tx Tx, by Identity, e AuditEntry) error {
+	if !ScopedToUnits(by.User.Role) || (e.Outcome != "" && e.Outcome != "success") {
+		return nil
+	}
+	if e.ResidentID != "" {
+		r, err := tx.GetResident(e.ResidentID)
+		if err != nil {
+			return err
+		}
+		if err := CanSeeResident(by.User, r); err != nil {
+			return err
+		}
+	}
+	unit := e.UnitID
+	if unit == "" && e.ObjectType == "unit" {
+		unit = e.ObjectID
+	}
+	if unit != "" && !by.User.WorksOnUnit(unit) {
+		return Forbidden("you are not assigned to this unit")
+	}
+	return nil
+}

@@ -18,6 +18,9 @@ type LoginResult struct {
 	Token   string
 	Session Session
 	User    User
+	// MustEnrol: the role requires a second factor the account lacks;
+	// the session may do nothing but enrol one.
+	MustEnrol bool
 }
 
 // Login checks a username and password and opens a session. Failures are
@@ -43,17 +46,23 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 			return err
 		}
 		if err != nil || !u.Active {
-			CheckPassword(dummyHash, password)
-			refusal = badCredentials
-			return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", Outcome: "failure", Detail: map[string]string{"username": username}})
+			return s.unknownNameFailed(tx, username, password, src, &refusal)
 		}
 		id := src
 		id.User = u
 		now := s.now()
-		if refusal, err = s.refuseIfLocked(tx, id, now, nil); refusal != nil || err != nil {
+		until, err := tx.LockedUntil(u.ID)
+		if err != nil {
 			return err
 		}
-		if !CheckPassword(u.PasswordHash, password) {
+		// The password is checked even while the account is locked, so a
+		// locked account answers in the same time as an unknown name.
+		passwordOK := CheckPassword(u.PasswordHash, password)
+		if now.Before(until) {
+			refusal = accountLocked(until)
+			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "refused", Detail: map[string]any{"reason": "account_locked"}})
+		}
+		if !passwordOK {
 			refusal = badCredentials
 			return s.signInFailed(tx, id, now, nil)
 		}
@@ -61,12 +70,18 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 		if err != nil {
 			return err
 		}
-		if secret != "" && !strings.HasPrefix(secret, totpPending) {
+		if enrolled(secret) {
 			if code == "" {
-				refusal = &Error{Code: EUnauthenticated, Reason: "second_factor_required", Field: "totp", Message: "enter the six-digit code from your authenticator app"}
+				refusal = &Error{Code: EUnauthenticated, Reason: "second_factor_required", Field: "totp", Message: "enter the six-digit code from your authenticator app (or a recovery code)"}
 				return nil
 			}
-			if !CheckTOTP(secret, code, now) {
+			ok := CheckTOTP(secret, code, now)
+			if !ok && len(strings.TrimSpace(code)) > totpDigits {
+				if ok, err = tx.UseRecoveryCode(u.ID, TokenHash(normalRecoveryCode(code)), now); err != nil {
+					return err
+				}
+			}
+			if !ok {
 				refusal = &Error{Code: EUnauthenticated, Reason: "second_factor_wrong", Field: "totp", Message: "the six-digit code is not correct"}
 				return s.signInFailed(tx, id, now, map[string]any{"reason": "second_factor_wrong"})
 			}
@@ -75,6 +90,7 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 			return err
 		}
 		res, err = s.openSession(tx, u, kind, src)
+		res.MustEnrol = RequiresSecondFactor(u.Role) && !enrolled(secret)
 		return err
 	})
 	if err != nil {
@@ -88,6 +104,36 @@ func (s *Service) LoginCode(ctx context.Context, username, password, code, kind 
 
 var badCredentials = &Error{Code: EUnauthenticated, Reason: "bad_credentials", Message: "the username or password is not correct"}
 
+func accountLocked(until time.Time) error {
+	return &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
+		Details: map[string]any{"locked_until": until}}
+}
+
+// unknownNameFailed answers a sign-in to a name without an active account
+// exactly as one to a real account: the same work (a password hash, a
+// lock check, a failure count) and, after as many failures, the same lock.
+func (s *Service) unknownNameFailed(tx Tx, username, password string, src Identity, refusal *error) error {
+	now := s.now()
+	until, err := tx.NameLockedUntil(username)
+	if err != nil {
+		return err
+	}
+	CheckPassword(dummyHash, password)
+	detail := map[string]any{"username": username}
+	if now.Before(until) {
+		*refusal = accountLocked(until)
+		detail["reason"] = "account_locked"
+		return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", Outcome: "refused", Detail: detail})
+	}
+	*refusal = badCredentials
+	n, err := tx.NameFailed(username, s.Config.LockAfterFailures, now.Add(s.Config.LockDuration))
+	if err != nil {
+		return err
+	}
+	detail["failures"] = n
+	return s.audit(tx, src, AuditEntry{Action: "auth.login", ObjectType: "user", Outcome: "failure", Detail: detail})
+}
+
 // refuseIfLocked answers a sign-in to a locked account, audited, with the
 // refusal to return; detail adds to the audit event.
 func (s *Service) refuseIfLocked(tx Tx, id Identity, now time.Time, detail map[string]any) (refusal, err error) {
@@ -97,8 +143,7 @@ func (s *Service) refuseIfLocked(tx Tx, id Identity, now time.Time, detail map[s
 	}
 	d := map[string]any{"reason": "account_locked"}
 	maps.Copy(d, detail)
-	return &Error{Code: ETooMany, Reason: "account_locked", Message: "too many failed sign-ins: the account is locked for a few minutes",
-			Details: map[string]any{"locked_until": until}},
+	return accountLocked(until),
 		s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: id.User.ID, Outcome: "refused", Detail: d})
 }
 
@@ -151,6 +196,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Identity, Ses
 	var sess Session
 	err := s.Store.InTx(ctx, func(tx Tx) error {
 		var err error
+		id = Identity{}
 		sess, err = tx.GetSessionByTokenHash(TokenHash(token))
 		if ErrorCodeOf(err) == ENotFound {
 			return unauth("invalid_token", "the session is not valid; sign in again")
@@ -173,12 +219,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Identity, Ses
 		if !u.Active {
 			return unauth("account_disabled", "the account is disabled")
 		}
+		if RequiresSecondFactor(u.Role) {
+			secret, err := tx.TOTPSecret(u.ID)
+			if err != nil {
+				return err
+			}
+			id.MustEnrol = !enrolled(secret)
+		}
 		if now.Sub(sess.LastSeenAt) > touchEvery {
 			if err := tx.TouchSession(sess.ID, now); err != nil {
 				return err
 			}
 		}
-		id = Identity{User: u, SessionID: sess.ID}
+		id.User, id.SessionID = u, sess.ID
 		return nil
 	})
 	return id, sess, err
@@ -196,23 +249,10 @@ func (s *Service) Logout(ctx context.Context, id Identity) error {
 
 // CreateUser adds an account with a hashed password.
 func (s *Service) CreateUser(ctx context.Context, by Identity, u User, password string) (User, error) {
-	if err := ValidateUsername(u.Username); err != nil {
-		return User{}, err
-	}
-	if _, err := ParseRole(string(u.Role)); err != nil {
-		return User{}, err
-	}
-	if err := ValidatePassword(password); err != nil {
-		return User{}, err
-	}
-	hash, err := HashPassword(password)
+	u, err := s.newUser(u, password)
 	if err != nil {
 		return User{}, err
 	}
-	u.ID = NewID()
-	u.PasswordHash = hash
-	u.Active = true
-	u.CreatedAt = s.now()
 	err = s.Store.InTx(ctx, func(tx Tx) error {
 		if err := tx.CreateUser(&u); err != nil {
 			return err
@@ -222,13 +262,18 @@ func (s *Service) CreateUser(ctx context.Context, by Identity, u User, password 
 	return u, err
 }
 
-// ValidatePassword applies the password rules for new passwords.
+// ValidatePassword applies the password rules for new passwords: a
+// length, and not one of the 10,000 most common passwords (the length
+// and a list beat rules about character classes, after NIST SP 800-63B).
 func ValidatePassword(p string) error {
 	if len(p) < 12 {
 		return Invalid("password", "must be at least 12 characters")
 	}
 	if len(p) > 256 {
 		return Invalid("password", "must be at most 256 characters")
+	}
+	if isCommonPassword(p) {
+		return &Error{Code: EInvalid, Field: "password", Reason: "common_password", Message: "is one of the most common passwords: choose another"}
 	}
 	return nil
 }
@@ -244,13 +289,22 @@ type TOTPEnrolment struct {
 }
 
 // EnrollTOTP issues a second-factor secret to the caller (pharmacists and
-// admins); it takes effect once ConfirmTOTP sees a valid code.
+// admins); it takes effect once ConfirmTOTP sees a valid code. A factor
+// in use is replaced only after an administrator resets it, so a stolen
+// session cannot swap it.
 func (s *Service) EnrollTOTP(ctx context.Context, by Identity) (TOTPEnrolment, error) {
-	if by.User.Role != RolePharmacist && by.User.Role != RoleAdmin {
+	if !RequiresSecondFactor(by.User.Role) {
 		return TOTPEnrolment{}, Forbidden("a second factor is offered to pharmacists and administrators")
 	}
 	secret := NewTOTPSecret()
 	err := s.Store.InTx(ctx, func(tx Tx) error {
+		cur, err := tx.TOTPSecret(by.User.ID)
+		if err != nil {
+			return err
+		}
+		if enrolled(cur) {
+			return Conflict("already_enrolled", "the account has a second factor; an administrator resets it before a new one is enrolled")
+		}
 		if err := tx.SetTOTPSecret(by.User.ID, totpPending+secret); err != nil {
 			return err
 		}
@@ -259,9 +313,21 @@ func (s *Service) EnrollTOTP(ctx context.Context, by Identity) (TOTPEnrolment, e
 	return TOTPEnrolment{Secret: secret, URL: TOTPURL("eMAR", by.User.Username, secret)}, err
 }
 
-// ConfirmTOTP activates a pending second factor with a code from the app.
-func (s *Service) ConfirmTOTP(ctx context.Context, by Identity, code string) error {
-	return s.Store.InTx(ctx, func(tx Tx) error {
+// recoveryCodes is how many single-use codes an enrolment hands out.
+const recoveryCodes = 10
+
+// ConfirmTOTP activates a pending second factor with a code from the app
+// and returns single-use recovery codes to show once. Every other session
+// of the account ends: whoever signed in before the factor must sign in
+// with it.
+func (s *Service) ConfirmTOTP(ctx context.Context, by Identity, code string) ([]string, error) {
+	codes := make([]string, recoveryCodes)
+	hashes := make([]string, recoveryCodes)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+		hashes[i] = TokenHash(codes[i])
+	}
+	err := s.Store.InTx(ctx, func(tx Tx) error {
 		secret, err := tx.TOTPSecret(by.User.ID)
 		if err != nil {
 			return err
@@ -276,8 +342,61 @@ func (s *Service) ConfirmTOTP(ctx context.Context, by Identity, code string) err
 		if err := tx.SetTOTPSecret(by.User.ID, pending); err != nil {
 			return err
 		}
-		return s.audit(tx, by, AuditEntry{Action: "auth.totp_confirm", ObjectType: "user", ObjectID: by.User.ID})
+		if err := tx.SetRecoveryCodes(by.User.ID, hashes); err != nil {
+			return err
+		}
+		n, err := tx.RevokeOtherSessions(by.User.ID, by.SessionID, s.now())
+		if err != nil {
+			return err
+		}
+		return s.audit(tx, by, AuditEntry{Action: "auth.totp_confirm", ObjectType: "user", ObjectID: by.User.ID, Detail: map[string]int64{"sessions_ended": n}})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// ResetTOTP removes an account's second factor and recovery codes (an
+// administrator, for a lost phone) and ends every session of the account:
+// it enrols a new factor at its next sign-in.
+func (s *Service) ResetTOTP(ctx context.Context, by Identity, userID string) error {
+	return s.Store.InTx(ctx, func(tx Tx) error {
+		u, err := s.accountOf(tx, by, userID)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetTOTPSecret(u.ID, ""); err != nil {
+			return err
+		}
+		if err := tx.SetRecoveryCodes(u.ID, nil); err != nil {
+			return err
+		}
+		return s.saveAccount(tx, by, u, "auth.totp_reset", true, nil)
+	})
+}
+
+// RequiresSecondFactor reports whether a role signs in with a one-time
+// code besides the password.
+func RequiresSecondFactor(r Role) bool { return r == RolePharmacist || r == RoleAdmin }
+
+// enrolled reports whether a stored secret is a confirmed factor.
+func enrolled(secret string) bool { return secret != "" && !strings.HasPrefix(secret, totpPending) }
+
+// newRecoveryCode returns a code like "k7qm-2xwp-9dtr" (60 bits).
+func newRecoveryCode() string {
+	raw := strings.ToLower(NewTOTPSecret())[:12]
+	return raw[:4] + "-" + raw[4:8] + "-" + raw[8:]
+}
+
+// normalRecoveryCode accepts a recovery code typed in any case, with or
+// without its dashes and spaces.
+func normalRecoveryCode(code string) string {
+	c := strings.ToLower(strings.NewReplacer("-", "", " ", "").Replace(code))
+	if len(c) != 12 {
+		return c
+	}
+	return c[:4] + "-" + c[4:8] + "-" + c[8:]
 }
 
 // LogoutEverywhere revokes every session of the caller.

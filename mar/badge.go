@@ -46,7 +46,7 @@ func (s *Service) LoginBadge(ctx context.Context, badge, pin, kind string, src I
 		// not a way round the one-time code.
 		if secret, err := tx.TOTPSecret(u.ID); err != nil {
 			return err
-		} else if secret != "" && !strings.HasPrefix(secret, totpPending) {
+		} else if RequiresSecondFactor(u.Role) || secret != "" && !strings.HasPrefix(secret, totpPending) {
 			refusal = &Error{Code: EUnauthenticated, Reason: "second_factor_required", Field: "totp",
 				Message: "this account signs in with its password and the six-digit code, not with the badge"}
 			return s.audit(tx, id, AuditEntry{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Outcome: "refused",

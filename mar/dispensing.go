@@ -216,7 +216,7 @@ func (s *Service) AdjustStock(ctx context.Context, by Identity, in AdjustmentInp
 		if a.WitnessID != "" {
 			detail["witness_id"] = a.WitnessID
 		}
-		return s.audit(tx, by, AuditEntry{Action: "stock." + strings.TrimSuffix(a.Kind, "ed"), ObjectType: "stock_adjustment", ObjectID: a.ID, ResidentID: a.ResidentID, Detail: detail})
+		return s.audit(tx, by, AuditEntry{Action: "stock." + strings.TrimSuffix(a.Kind, "ed"), ObjectType: "stock_adjustment", ObjectID: a.ID, ResidentID: a.ResidentID, UnitID: a.UnitID, Detail: detail})
 	})
 	return a, err
 }
@@ -308,7 +308,7 @@ func (s *Service) RecordCount(ctx context.Context, by Identity, in CountInput) (
 		if err := tx.CreateStockCount(&c); err != nil {
 			return err
 		}
-		return s.audit(tx, by, AuditEntry{Action: "stock.count", ObjectType: "stock_count", ObjectID: c.ID,
+		return s.audit(tx, by, AuditEntry{Action: "stock.count", ObjectType: "stock_count", ObjectID: c.ID, UnitID: c.UnitID,
 			Detail: map[string]any{"product_id": p.ID, "unit_id": c.UnitID, "counted": c.Counted, "expected": c.Expected}})
 	})
 	return c, err

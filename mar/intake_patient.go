@@ -220,10 +220,12 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 		return r, false, err
 	}
 	detail := map[string]any{"mrn": r.MRN, "mrn_system": r.MRNSystem, "unit_id": r.UnitID, "status": r.Status}
+	var from string // a move changes two units: the caller must work on both
 	if exists {
+		from = before.UnitID
 		detail["before"] = map[string]any{"unit_id": before.UnitID, "room": before.Room, "bed": before.Bed, "status": before.Status, "family_name": before.FamilyName}
 	}
-	return r, !exists, s.audit(tx, by, AuditEntry{Action: action, ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID, Detail: detail})
+	return r, !exists, s.audit(tx, by, AuditEntry{Action: action, ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID, UnitID: from, Detail: detail})
 }
 
 // mergeAllergyIDs keeps the ids of allergies already recorded.

@@ -79,12 +79,22 @@ type AuditEntry struct {
 	ObjectType string
 	ObjectID   string
 	ResidentID string
-	Outcome    string
-	Detail     any
+	// UnitID names a unit the event concerns besides the resident's
+	// current one (a stock count, the unit a resident was moved from); it
+	// is checked against the caller's scope and not stored.
+	UnitID  string
+	Outcome string
+	Detail  any
 }
 
-// audit appends an event for the acting identity inside tx.
+// audit appends an event for the acting identity inside tx. Every state
+// change writes its event in its own transaction, so this is also where
+// the unit scope of every write is enforced (see checkScope): an event the
+// caller may not cause fails, and the change is rolled back with it.
 func (s *Service) audit(tx Tx, id Identity, e AuditEntry) error {
+	if err := checkScope(tx, id, e); err != nil {
+		return err
+	}
 	detail := ""
 	if e.Detail != nil {
 		b, err := json.Marshal(e.Detail)

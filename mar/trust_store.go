@@ -11,14 +11,33 @@ type TrustTx interface {
 	LoginSucceeded(userID string) error
 	// LockedUntil returns when the account's lock ends (zero if unlocked).
 	LockedUntil(userID string) (time.Time, error)
+	// NameFailed and NameLockedUntil are the same for a username without
+	// an active account, so that unknown names lock like real ones.
+	NameFailed(username string, threshold int, lockUntil time.Time) (int, error)
+	NameLockedUntil(username string) (time.Time, error)
 
 	CreateBreakGlass(g *BreakGlass) error
 	// ActiveBreakGlass returns the user's grant in force at t.
 	ActiveBreakGlass(userID string, at time.Time) (BreakGlass, error)
 	EndBreakGlass(id string, at time.Time) error
 
+	// LockAccounts serialises transactions that create the first
+	// account until commit; CountSignInAccounts counts active accounts
+	// someone can sign in to (interface accounts cannot).
+	LockAccounts() error
+	// UpdateUser stores an account's name, role, password hash, active
+	// flag and units.
+	UpdateUser(u *User) error
+	CountSignInAccounts() (int64, error)
+
 	ListAudit(f AuditFilter) ([]AuditEvent, error)
 	SetTOTPSecret(userID, secret string) error
+	// SetRecoveryCodes replaces the account's recovery codes (by hash);
+	// UseRecoveryCode spends one, reporting whether it was unspent.
+	SetRecoveryCodes(userID string, hashes []string) error
+	UseRecoveryCode(userID, hash string, at time.Time) (bool, error)
+	// RevokeOtherSessions ends every session of the user but keep.
+	RevokeOtherSessions(userID, keep string, at time.Time) (int64, error)
 	TOTPSecret(userID string) (string, error)
 }
 

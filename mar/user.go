@@ -51,6 +51,9 @@ type Identity struct {
 	SourceIP  string
 	Device    string
 	RequestID string
+	// MustEnrol is set while an account whose role requires a second
+	// factor has none: it may do nothing but enrol one.
+	MustEnrol bool
 	// BreakGlass is set while the user acts under an emergency grant;
 	// every audit event they cause is flagged.
 	BreakGlass bool

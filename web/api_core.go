@@ -12,7 +12,7 @@ import (
 )
 
 func (s *Server) healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.version})
 }
 
 // readyTimeout bounds the readiness check: a load balancer must hear
@@ -46,6 +46,8 @@ type loginResponse struct {
 	Token     string    `json:"token,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 	User      userJSON  `json:"user"`
+	// MustEnrol: the session may do nothing but enrol a second factor.
+	MustEnrol bool `json:"second_factor_enrolment_required,omitempty"`
 }
 
 // signInAllowed applies the per-address limit shared by every way of
@@ -62,7 +64,7 @@ func (s *Server) signInAllowed(c *gin.Context) bool {
 // answerSignIn sends a new session: in the cookie for a browser ("web"),
 // as a bearer token for a device.
 func (s *Server) answerSignIn(c *gin.Context, res mar.LoginResult, kind string) {
-	out := loginResponse{ExpiresAt: res.Session.ExpiresAt, User: toUserJSON(res.User)}
+	out := loginResponse{ExpiresAt: res.Session.ExpiresAt, User: toUserJSON(res.User), MustEnrol: res.MustEnrol}
 	if kind == mar.SessionWeb {
 		s.setSessionCookie(c, res.Token, res.Session.ExpiresAt.Sub(res.Session.CreatedAt))
 	} else {

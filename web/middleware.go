@@ -159,9 +159,30 @@ func (s *Server) requireRoles(roles []mar.Role) gin.HandlerFunc {
 				return
 			}
 		}
+		if id.MustEnrol && !enrolmentRoutes[c.Request.Method+" "+c.FullPath()] {
+			c.Set(ctxIdentity, id)
+			if wantsPage(c) {
+				c.Redirect(http.StatusSeeOther, "/enrol")
+				c.Abort()
+				return
+			}
+			s.respondError(c, &mar.Error{Code: mar.EForbidden, Reason: "second_factor_enrolment_required",
+				Message: "your role signs in with a second factor: enrol one first (POST /api/v1/auth/totp/enroll, then /confirm)"})
+			return
+		}
 		c.Set(ctxIdentity, id)
 		c.Next()
 	}
+}
+
+// enrolmentRoutes are all an account that must enrol a second factor may
+// use until it has.
+var enrolmentRoutes = map[string]bool{
+	"POST /api/v1/auth/totp/enroll":  true,
+	"POST /api/v1/auth/totp/confirm": true,
+	"POST /api/v1/auth/logout":       true,
+	"GET /api/v1/me":                 true,
+	"GET /enrol":                     true,
 }
 
 func roleIn(r mar.Role, roles []mar.Role) bool {

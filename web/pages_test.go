@@ -70,7 +70,7 @@ func TestPagesSendStrangersToSignIn(t *testing.T) {
 func TestCookieWritesNeedTheSessionsCSRFToken(t *testing.T) {
 	env := testenv.Start(t, "sqlite", testenv.Options{})
 	b := newBrowserClient(t, env)
-	resp, body := b.do("POST", "/api/v1/auth/login", `{"username":"admin","password":"`+demo.Password+`","kind":"web"}`, nil)
+	resp, body := b.do("POST", "/api/v1/auth/login", `{"username":"admin","password":"`+demo.Password+`","kind":"web","totp":"`+demo.TOTPCode("admin", env.Clock.Now())+`"}`, nil)
 	if resp.StatusCode != http.StatusOK || strings.Contains(body, `"token"`) {
 		t.Fatalf("web sign-in: %d %s (a web session's token lives only in the cookie)", resp.StatusCode, body)
 	}

@@ -42,7 +42,7 @@ func (s *Server) coreRoutes() []Route {
 	return []Route{
 		{"GET", "/healthz", public, "liveness", s.healthz},
 		{"GET", "/readyz", public, "readiness: database reachable, schema current", s.readyz},
-		{"GET", "/metrics", public, "Prometheus metrics", s.metricsHandler},
+		{"GET", "/metrics", admins, "Prometheus metrics (or without signing in on --metrics-addr)", s.metricsHandler},
 		{"GET", "/openapi.json", public, "OpenAPI 3 description of the API", s.openAPI},
 
 		{"POST", "/api/v1/auth/login", public, "sign in with username and password", s.login},
@@ -52,6 +52,11 @@ func (s *Server) coreRoutes() []Route {
 		{"GET", "/api/v1/units", anyone, "units of the facility", s.listUnits},
 		{"GET", "/api/v1/users", admins, "accounts", s.listUsers},
 		{"POST", "/api/v1/users", admins, "create an account", s.createUser},
+		{"PATCH", "/api/v1/users/:id", admins, "change an account's display name, role or units (audited)", s.changeUser},
+		{"POST", "/api/v1/users/:id/password", admins, "reset an account's password: its sessions and tokens end", s.resetPassword},
+		{"POST", "/api/v1/users/:id/disable", admins, "disable an account: its sessions and tokens end", s.setUserActive(false)},
+		{"POST", "/api/v1/users/:id/enable", admins, "re-enable a disabled account", s.setUserActive(true)},
+		{"POST", "/api/v1/me/password", anyone, "change your password (current_password, new_password): every session of yours ends", s.changeOwnPassword},
 
 		{"GET", "/api/v1/residents", clinical, "residents of the caller's units", s.listResidents},
 		{"POST", "/api/v1/residents", admission, "admit a resident", s.createResident},

@@ -1,6 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"image/png"
 	"net/http"
 	"strconv"
 	"time"
@@ -8,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/scanning"
 )
 
 // trustRoutes are emergency access and the audit trail.
@@ -16,8 +21,9 @@ func (s *Server) trustRoutes() []Route {
 		{"POST", "/api/v1/break-glass", admins, "start time-boxed emergency read access to clinical data, with a reason", s.startBreakGlass},
 		{"DELETE", "/api/v1/break-glass", admins, "end emergency access early", s.endBreakGlass},
 		{"POST", "/api/v1/auth/logout-all", anyone, "sign out every session of the caller", s.logoutAll},
-		{"POST", "/api/v1/auth/totp/enroll", catalogue, "issue a second-factor secret (pharmacists, admins)", s.enrollTOTP},
-		{"POST", "/api/v1/auth/totp/confirm", catalogue, "activate the second factor with a code", s.confirmTOTP},
+		{"POST", "/api/v1/auth/totp/enroll", catalogue, "issue a second-factor secret with its QR code (pharmacists, admins; required before anything else)", s.enrollTOTP},
+		{"POST", "/api/v1/auth/totp/confirm", catalogue, "activate the second factor with a code: returns single-use recovery codes once; every other session ends", s.confirmTOTP},
+		{"POST", "/api/v1/users/:id/totp/reset", admins, "remove an account's second factor (lost phone): its sessions end and it enrols again at sign-in", s.resetTOTP},
 		{"GET", "/api/v1/audit", admins, "audit report: filter by resident_id, user_id, action, object_type, object_id, from, to; sort=at|-at; format=json|csv", s.auditReport},
 	}
 }
@@ -72,7 +78,33 @@ func (s *Server) enrollTOTP(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"secret": e.Secret, "otpauth_url": e.URL})
+	qr, err := qrDataURI(e.URL)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"secret": e.Secret, "otpauth_url": e.URL, "qr_png": qr})
+}
+
+// qrDataURI draws text as a QR code, as a PNG data URI an img shows.
+func qrDataURI(text string) (string, error) {
+	img, err := scanning.Encode(scanning.FormatQR, text, 240, 240)
+	if err != nil {
+		return "", fmt.Errorf("draw the enrolment QR code: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", fmt.Errorf("draw the enrolment QR code: %w", err)
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+func (s *Server) resetTOTP(c *gin.Context) {
+	if err := s.svc.ResetTOTP(c.Request.Context(), mustIdentity(c), c.Param("id")); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 type totpConfirmRequest struct {
@@ -85,11 +117,12 @@ func (s *Server) confirmTOTP(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	if err := s.svc.ConfirmTOTP(c.Request.Context(), mustIdentity(c), req.Code); err != nil {
+	codes, err := s.svc.ConfirmTOTP(c.Request.Context(), mustIdentity(c), req.Code)
+	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	c.Status(http.StatusNoContent)
+	c.JSON(http.StatusOK, gin.H{"recovery_codes": codes})
 }
 
 type auditEventJSON struct {

@@ -47,6 +47,8 @@ type Deps struct {
 	// request (0: DefaultRequestTimeout). ReportTimeout is the bound of the
 	// routes that read the whole trail or history (0: DefaultReportTimeout).
 	RequestTimeout, ReportTimeout time.Duration
+	// Version is the build's version, reported by /healthz.
+	Version string
 }
 
 // Server holds the handlers' dependencies.
@@ -67,6 +69,7 @@ type Server struct {
 	decoder *decoder
 	// requestTimeout and reportTimeout bound handlers' work.
 	requestTimeout, reportTimeout time.Duration
+	version                       string
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -93,6 +96,7 @@ func New(d Deps) (*Server, error) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here"}})
 	})
 	s.demo = d.Demo
+	s.version = d.Version
 	pages, err := loadPages()
 	if err != nil {
 		return nil, err
@@ -111,6 +115,20 @@ func New(d Deps) (*Server, error) {
 	}
 	s.engine = e
 	return s, nil
+}
+
+// MetricsHandler serves the metrics without signing in, for a listener
+// of its own (emar serve --metrics-addr) that only the monitoring network
+// reaches; on the service's own address /metrics needs an admin session.
+func (s *Server) MetricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		s.metrics.write(w)
+	})
 }
 
 // Handler returns the root handler, wrapped in cross-origin protection

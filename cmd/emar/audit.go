@@ -5,9 +5,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -36,22 +37,49 @@ const keyHeader = "emar audit signing key (Ed25519 seed, base64)\n"
 func cmdAuditKeygen(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("audit keygen", getenv, stderr)
 	out := f.String("out", "", "file to write the private key to (kept by the operator, outside the database)")
+	force := f.FlagSet.Bool("force", false, "replace an existing key file (checkpoints it signed then need its public key to verify)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return usageError("--out is required")
 	}
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	pub, err := writeSigningKey(*out, *force)
 	if err != nil {
 		return err
 	}
-	data := keyHeader + base64.StdEncoding.EncodeToString(priv.Seed()) + "\n"
-	if err := os.WriteFile(*out, []byte(data), 0o600); err != nil {
-		return fmt.Errorf("write key: %w", err)
-	}
 	fmt.Fprintf(stdout, "private key written to %s\npublic key: %s\n", *out, base64.StdEncoding.EncodeToString(pub))
 	return nil
+}
+
+// writeSigningKey makes a key and writes it to path with mode 0600; an
+// existing file is kept unless force is set.
+func writeSigningKey(path string, force bool) (ed25519.PublicKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	data := keyHeader + base64.StdEncoding.EncodeToString(priv.Seed()) + "\n"
+	mode := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		mode = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	fh, err := os.OpenFile(path, mode, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("%s exists: it may be the key that signed your checkpoints; keep it, or pass --force to replace it", path)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write key: %w", err)
+	}
+	if _, err := fh.WriteString(data); err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("write key: %w", err)
+	}
+	if err := fh.Chmod(0o600); err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("write key: %w", err)
+	}
+	return pub, fh.Close()
 }
 
 // readSigningKey loads a key file written by emar audit keygen.
@@ -73,7 +101,7 @@ func parsePublicKey(s string) (ed25519.PublicKey, error) {
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil || len(raw) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("--pubkey must be the base64 public key printed by emar audit keygen (or a file holding it)")
+		return nil, fmt.Errorf("--audit-pubkey must be the base64 public key printed by emar audit keygen (or a file holding it)")
 	}
 	return ed25519.PublicKey(raw), nil
 }
@@ -93,7 +121,7 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, getenv func(string) 
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, err := openExisting(ctx, *dsn)
 	if err != nil {
 		return err
 	}
@@ -113,22 +141,30 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, getenv func(string) 
 func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("audit verify", getenv, stderr)
 	dsn := f.db()
-	dir := f.String("audit-checkpoints", "", "directory of signed checkpoints to compare with (optional)")
-	pubText := f.String("audit-pubkey", "", "public key (base64, or a file) that signed the checkpoints")
+	audit := addAuditFlags(f)
+	pubText := f.String("audit-pubkey", "", "public key (base64, or a file) that signed the checkpoints (default: KEY.pub beside --audit-key)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	keyPath, dir := audit.resolve(*dsn)
 	var cps []mar.Checkpoint
-	if *dir != "" {
+	if *pubText == "" {
+		if _, err := os.Stat(keyPath + ".pub"); err == nil {
+			*pubText = keyPath + ".pub"
+		}
+	}
+	// Without a public key no checkpoint can be trusted: the default
+	// folder is then taken as holding none, a named one is an error.
+	if dir != "off" && (*pubText != "" || *audit.dir != "") {
 		pub, err := parsePublicKey(*pubText)
 		if err != nil {
 			return usageError("%v", err)
 		}
-		if cps, err = store.ReadCheckpoints(*dir, pub); err != nil {
+		if cps, err = store.ReadCheckpoints(dir, pub); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return &exitError{code: 1, msg: err.Error()}
 		}
 	}
-	st, err := openStore(ctx, *dsn, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, err := openExisting(ctx, *dsn)
 	if err != nil {
 		return err
 	}
@@ -140,10 +176,14 @@ func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	if brk != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("audit trail NOT intact after %d good events: %s", n, brk.Error())}
 	}
+	coverage, err := checkCoverage(ctx, st, n, cps, *audit.every, time.Now())
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "audit trail intact: %d events verified", n)
 	if len(cps) > 0 {
 		fmt.Fprintf(stdout, " against %d signed checkpoints", len(cps))
 	}
-	fmt.Fprintln(stdout)
+	fmt.Fprintf(stdout, "; %s\n", coverage)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -30,8 +31,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	materializeEvery := f.Duration("materialize-interval", 5*time.Minute, "how often scheduled doses are extended to the horizon")
 	requestTimeout := f.Duration("request-timeout", web.DefaultRequestTimeout, "bound on one request's work, database calls included; past it the client gets 503 and may retry")
 	reportTimeout := f.Duration("report-timeout", web.DefaultReportTimeout, "bound on audit verification, audit reports and dose reports")
-	auditKey := f.String("audit-key", "", "Ed25519 key file (emar audit keygen) that signs audit checkpoints")
-	auditDir := f.String("audit-checkpoints", "", "directory outside the database where signed audit checkpoints are written every minute")
+	audit := addAuditFlags(f)
+	metricsAddr := f.String("metrics-addr", "", "separate address serving /metrics without signing in (e.g. localhost:9090); on --addr it needs an admin session")
 	alertOpts := addAlertFlags(f)
 	pharm := addPharmacyFlags(f)
 	if err := f.parse(args); err != nil {
@@ -43,6 +44,22 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer st.Close()
+	// Checkpoints are on unless turned off: the key is made at first start.
+	var checkpoint func(context.Context) error
+	if keyPath, dir := audit.resolve(*dsn); dir != "off" {
+		key, made, err := signingKey(keyPath)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("audit checkpoint folder: %w", err)
+		}
+		printKeyNotice(stdout, keyPath, dir, made)
+		checkpoint = func(ctx context.Context) error {
+			_, _, err := st.WriteCheckpoint(ctx, dir, key, time.Now())
+			return err
+		}
+	}
 	svc := mar.NewService(st, log)
 	if err := pharm.apply(svc); err != nil {
 		return err
@@ -57,6 +74,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	if checkpoint != nil {
+		if err := checkpoint(ctx); err != nil {
+			return fmt.Errorf("audit checkpoint: %w", err)
+		}
+	}
 	if res, err := svc.Materialize(ctx); err != nil {
 		return fmt.Errorf("materialise scheduled doses: %w", err)
 	} else {
@@ -68,7 +90,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure,
 		RequestTimeout: *requestTimeout, ReportTimeout: *reportTimeout,
-		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo})
+		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo, Version: buildVersion()})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}
@@ -77,6 +99,17 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	hs := newHTTPServer(ctx, srv.Handler(), 10*time.Second)
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s for metrics: %w", *metricsAddr, err)
+		}
+		ms := newHTTPServer(ctx, srv.MetricsHandler(), 10*time.Second)
+		go ms.Serve(mln)
+		defer ms.Close()
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", mln.Addr())
+	}
 	log.Info("emar serving", "url", "http://"+ln.Addr().String(), "db", string(st.Dialect()))
 	fmt.Fprintf(stdout, "emar is ready on http://%s\n", ln.Addr())
 	if *alertOpts.enabled {
@@ -90,15 +123,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}); err != nil {
 			return err
 		}
-		if *auditKey != "" && *auditDir != "" {
-			key, err := readSigningKey(*auditKey)
-			if err != nil {
-				return err
-			}
-			if err := runner.Every(time.Minute, "audit-checkpoint", func(ctx context.Context) error {
-				_, _, err := st.WriteCheckpoint(ctx, *auditDir, key, time.Now())
-				return err
-			}); err != nil {
+		if checkpoint != nil {
+			if err := runner.Every(*audit.every, "audit-checkpoint", checkpoint); err != nil {
 				return err
 			}
 		}
@@ -150,6 +176,9 @@ func printAccounts(w io.Writer) {
 	fmt.Fprintf(w, "Demo accounts (password %q for each; at the bedside also the badge with PIN %s):\n", demo.Password, demo.PIN)
 	for _, a := range demo.Accounts {
 		fmt.Fprintf(w, "  %-11s %-13s badge %s  %s\n", a.Username, a.Role, a.Badge, a.Description)
+		if a.TOTPSecret != "" {
+			fmt.Fprintf(w, "  %-11s second factor: add key %s to an authenticator app (TOTP, 6 digits, 30 s)\n", "", a.TOTPSecret)
+		}
 	}
 }
 

@@ -18,6 +18,9 @@ const usage = `emar — electronic Medication Administration Record
 Usage:
   emar serve   [flags]        run the service (API, FHIR, pages, alert sweeper)
   emar migrate [flags]        apply pending schema migrations
+  emar users add --username U --role ROLE [flags]
+                              create an account (the first administrator too); the
+                              password is read from a prompt or stdin, never a flag
   emar demo    [flags]        load the demo data set into an empty database
   emar import hl7|fhir [flags] FILE...
                               apply HL7 v2 messages (RDE^O11, ADT) or FHIR Patients and
@@ -27,6 +30,7 @@ Usage:
   emar audit keygen --out F   make the Ed25519 key that signs checkpoints
   emar barcodes --out DIR     write the demo barcode sheet as PNG files
   emar decode [--json] FILE...  read barcodes from images (GS as \u001d in JSON)
+  emar version                print the version (also emar --version)
   emar schedule [--json] --tz ZONE --from RFC3339 --days N "FREQUENCY"
                               show how an order's frequency expands
 
@@ -77,6 +81,11 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case "import":
 		return cmdImport(ctx, rest, getenv, stdout, stderr)
+	case "users":
+		return cmdUsers(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "emar", buildVersion())
+		return nil
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -155,6 +164,11 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openExisting connects to a database that must already exist.
+func openExisting(ctx context.Context, dsn string) (*store.Store, error) {
+	return store.OpenExisting(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // openStore connects and, when migrate is set, brings the schema up to date.

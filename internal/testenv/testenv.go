@@ -126,18 +126,57 @@ func (e *Env) Anonymous(t testing.TB) *Client {
 	return &Client{t: t, Base: e.URL, HTTP: e.Server.Client()}
 }
 
-// Login signs in a demo account as a device and returns its client.
+// Login signs in a demo account as a device, with its one-time code when
+// its role has a second factor, and returns its client.
 func (e *Env) Login(t testing.TB, username string) *Client {
 	t.Helper()
 	c := e.Anonymous(t)
 	var out struct {
 		Token string `json:"token"`
 	}
-	if st := c.JSON("POST", "/api/v1/auth/login", map[string]string{"username": username, "password": demo.Password}, &out); st != http.StatusOK {
+	body := map[string]string{"username": username, "password": demo.Password}
+	if code := demo.TOTPCode(username, e.Clock.Now()); code != "" {
+		body["totp"] = code // pharmacists and admins sign in with their second factor
+	}
+	if st := c.JSON("POST", "/api/v1/auth/login", body, &out); st != http.StatusOK {
 		t.Fatalf("login %s: status %d", username, st)
 	}
 	c.Token = out.Token
 	return c
+}
+
+// SignIn signs in with a password as a device. An account whose role
+// needs a second factor and has none is answered with a session that may
+// only enrol one: SignIn enrols it (as the enrolment page would) and
+// returns the client, whose session is then whole, and the factor's key.
+func (e *Env) SignIn(t testing.TB, username, password string) (*Client, string) {
+	t.Helper()
+	c := e.Anonymous(t)
+	var out struct {
+		Token     string `json:"token"`
+		MustEnrol bool   `json:"second_factor_enrolment_required"`
+	}
+	if st := c.JSON("POST", "/api/v1/auth/login", map[string]string{"username": username, "password": password}, &out); st != http.StatusOK {
+		t.Fatalf("sign in %s: status %d", username, st)
+	}
+	c.Token = out.Token
+	if !out.MustEnrol {
+		return c, ""
+	}
+	var enr struct {
+		Secret string `json:"secret"`
+	}
+	if st := c.JSON("POST", "/api/v1/auth/totp/enroll", nil, &enr); st != http.StatusOK {
+		t.Fatalf("enrol %s: status %d", username, st)
+	}
+	code, err := mar.TOTPCode(enr.Secret, e.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := c.JSON("POST", "/api/v1/auth/totp/confirm", map[string]string{"code": code}, nil); st != http.StatusOK {
+		t.Fatalf("confirm %s: status %d", username, st)
+	}
+	return c, enr.Secret
 }
 
 // Response is an answered request.

@@ -25,6 +25,10 @@ const PIN = "2468"
 type Account struct {
 	Username, Role, Description string
 	Badge                       string // scanned with PIN at the bedside
+	// TOTPSecret is the enrolled second factor of the roles that need
+	// one: add it to an authenticator app (or compute the code with
+	// mar.TOTPCode) to sign in. Public, like the password: demo only.
+	TOTPSecret string
 }
 
 // Accounts lists the demo sign-ins, printed at start-up.
@@ -32,8 +36,23 @@ var Accounts = []Account{
 	{Username: "nurse", Role: string(mar.RoleNurse), Description: "bedside nurse on both units", Badge: "EMP01001"},
 	{Username: "nurse2", Role: string(mar.RoleNurse), Description: "second nurse (witness for high-alert doses)", Badge: "EMP01002"},
 	{Username: "charge", Role: string(mar.RoleChargeNurse), Description: "charge nurse: missed-dose board", Badge: "EMP01003"},
-	{Username: "pharmacist", Role: string(mar.RolePharmacist), Description: "pharmacy: verification and reconciliation", Badge: "EMP01004"},
-	{Username: "admin", Role: string(mar.RoleAdmin), Description: "administrator: users and catalogue", Badge: "EMP01005"},
+	{Username: "pharmacist", Role: string(mar.RolePharmacist), Description: "pharmacy: verification and reconciliation", Badge: "EMP01004", TOTPSecret: "DEMOPHARMACISTTOTPKEY234"},
+	{Username: "admin", Role: string(mar.RoleAdmin), Description: "administrator: users and catalogue", Badge: "EMP01005", TOTPSecret: "DEMOADMINISTRATORTOTPKEY"},
+}
+
+// TOTPCode is the one-time code of a demo account at t ("" for an
+// account without a second factor).
+func TOTPCode(username string, t time.Time) string {
+	for _, a := range Accounts {
+		if a.Username == username && a.TOTPSecret != "" {
+			code, err := mar.TOTPCode(a.TOTPSecret, t)
+			if err != nil {
+				panic("demo TOTP secret: " + err.Error())
+			}
+			return code
+		}
+	}
+	return ""
 }
 
 // Summary tells what was loaded.
@@ -95,6 +114,11 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 		}
 		if err := tx.CreateUser(&u); err != nil {
 			return Summary{}, fmt.Errorf("user %s: %w", a.Username, err)
+		}
+		if a.TOTPSecret != "" {
+			if err := tx.SetTOTPSecret(u.ID, a.TOTPSecret); err != nil {
+				return Summary{}, fmt.Errorf("user %s: %w", a.Username, err)
+			}
 		}
 	}
 	products := Products(fac.ID)

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -58,6 +59,43 @@ func DialectOf(dsn string) Dialect {
 	}
 }
 
+// AcceptedDSNs lists the forms a database name may take.
+const AcceptedDSNs = "sqlite:PATH (or file:PATH) for the embedded database, postgres://user@host/db (or postgresql://…, or a key=value string with host=) for PostgreSQL"
+
+// ParseDSN tells which engine a DSN names and refuses one without a
+// scheme the service knows, so a typo never becomes a new SQLite file
+// and another engine's URL never reaches a driver that cannot read it.
+func ParseDSN(dsn string) (Dialect, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"), strings.Contains(dsn, "host="):
+		return Postgres, nil
+	case strings.HasPrefix(dsn, "sqlite:"), strings.HasPrefix(dsn, "file:"):
+		if sqlitePath(dsn) == "" {
+			return "", fmt.Errorf("database %q names no file; accepted forms: %s", dsn, AcceptedDSNs)
+		}
+		return SQLite, nil
+	}
+	if i := strings.Index(dsn, "://"); i > 0 {
+		return "", fmt.Errorf("database %q: the %s engine is not supported; accepted forms: %s", dsn, dsn[:i], AcceptedDSNs)
+	}
+	return "", fmt.Errorf("database %q has no scheme; accepted forms: %s", dsn, AcceptedDSNs)
+}
+
+// OpenExisting is Open for commands that read a database that must
+// already exist: a mistyped SQLite path is refused rather than created.
+func OpenExisting(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
+	d, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if d == SQLite {
+		if _, err := os.Stat(sqlitePath(dsn)); err != nil {
+			return nil, fmt.Errorf("no database at %s: %w", sqlitePath(dsn), err)
+		}
+	}
+	return Open(ctx, dsn, log)
+}
+
 // Open connects to the database named by dsn and checks it answers.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if log == nil {
@@ -69,7 +107,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		DisableForeignKeyConstraintWhenMigrating: true,
 		TranslateError:                           false,
 	}
-	d := DialectOf(dsn)
+	d, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
 	var dialector gorm.Dialector
 	switch d {
 	case Postgres:
@@ -110,11 +151,16 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 // service relies on: foreign keys, WAL, a busy timeout and immediate
 // transactions (so a reader never fails to upgrade to a writer).
 func sqliteDSN(dsn string) string {
+	return "file:" + sqlitePath(dsn) + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
+}
+
+// sqlitePath is the file a sqlite: or file: DSN names.
+func sqlitePath(dsn string) string {
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
-	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
+	return path
 }
 
 // Dialect reports the engine in use.

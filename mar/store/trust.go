@@ -144,3 +144,86 @@ func (t *tx) TOTPSecret(userID string) (string, error) {
 	err := t.db.Raw("SELECT totp_secret AS totp_secret FROM users WHERE id = ?", userID).Scan(&row).Error
 	return row.TOTPSecret, err
 }
+
+func (t *tx) NameFailed(username string, threshold int, lockUntil time.Time) (int, error) {
+	if err := t.db.Exec(`INSERT INTO sign_in_throttle (username, failures) VALUES (?, 1)
+		ON CONFLICT (username) DO UPDATE SET failures = sign_in_throttle.failures + 1`, username).Error; err != nil {
+		return 0, err
+	}
+	var n int
+	if err := t.db.Raw("SELECT failures FROM sign_in_throttle WHERE username = ?", username).Scan(&n).Error; err != nil {
+		return 0, err
+	}
+	if n >= threshold {
+		if err := t.db.Exec("UPDATE sign_in_throttle SET locked_until = ?, failures = 0 WHERE username = ?", lockUntil.UTC(), username).Error; err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+func (t *tx) NameLockedUntil(username string) (time.Time, error) {
+	var row struct{ LockedUntil *time.Time }
+	if err := t.db.Raw("SELECT locked_until FROM sign_in_throttle WHERE username = ?", username).Scan(&row).Error; err != nil {
+		return time.Time{}, err
+	}
+	if row.LockedUntil == nil {
+		return time.Time{}, nil
+	}
+	return row.LockedUntil.UTC(), nil
+}
+
+func (t *tx) LockAccounts() error {
+	if t.dialect != Postgres {
+		return nil // SQLite transactions are immediate: writers are serialised
+	}
+	return t.db.Exec("SELECT pg_advisory_xact_lock(17017001)").Error
+}
+
+func (t *tx) CountSignInAccounts() (int64, error) {
+	var n int64
+	err := t.db.Raw("SELECT count(*) FROM users WHERE active AND password_hash <> '!'").Scan(&n).Error
+	return n, err
+}
+
+func (t *tx) UpdateUser(u *mar.User) error {
+	res := t.db.Model(&userRow{}).Where("id = ?", u.ID).Updates(map[string]any{
+		"display_name": u.DisplayName, "role": string(u.Role), "password_hash": u.PasswordHash, "active": u.Active})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mar.NotFound("user", u.ID)
+	}
+	if err := t.db.Where("user_id = ?", u.ID).Delete(&userUnitRow{}).Error; err != nil {
+		return err
+	}
+	for _, unit := range u.UnitIDs {
+		if err := t.db.Create(&userUnitRow{UserID: u.ID, UnitID: unit}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) SetRecoveryCodes(userID string, hashes []string) error {
+	if err := t.db.Exec("DELETE FROM recovery_codes WHERE user_id = ?", userID).Error; err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		if err := t.db.Exec("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)", userID, h).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) UseRecoveryCode(userID, hash string, at time.Time) (bool, error) {
+	res := t.db.Exec("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL", at.UTC(), userID, hash)
+	return res.RowsAffected == 1, res.Error
+}
+
+func (t *tx) RevokeOtherSessions(userID, keep string, at time.Time) (int64, error) {
+	res := t.db.Exec("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL", at.UTC(), userID, keep)
+	return res.RowsAffected, res.Error
+}

@@ -13,7 +13,7 @@ document.addEventListener('DOMContentLoaded', () => {
     try {
       const r = await emar.api('POST', path, Object.assign({ kind: 'web' }, body), { keepOn401: true });
       if (r.ok) {
-        location.assign(next);
+        location.assign(r.data && r.data.second_factor_enrolment_required ? '/enrol' : next);
         return;
       }
       errorBox.textContent = emar.errorText(r);
