@@ -191,7 +191,8 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 		// resident is moved, so that unit B keeps the fixture's.
 		r := f.residentA
 		if !own {
-			r = mar.Resident{ID: mar.NewID(), FacilityID: f.residentB.FacilityID, MRN: "M" + mar.NewID()[26:], FamilyName: "Mover", GivenName: "Test",
+			// The identifier's system is the one patient-example.json names.
+			r = mar.Resident{ID: mar.NewID(), FacilityID: f.residentB.FacilityID, MRNSystem: "urn:oid:1.2.36.146.595.217.0.1", MRN: "M" + mar.NewID()[26:], FamilyName: "Mover", GivenName: "Test",
 				BirthDate: "1940-01-01", Sex: "male", UnitID: f.unitB.ID, Status: mar.Admitted, AdmittedAt: f.env.Clock.Now()}
 			r.WristbandID = r.MRN
 			f.tx(func(tx mar.Tx) error { return tx.CreateResident(&r) })
@@ -212,23 +213,24 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 // unitless are the mutating routes that change nothing of a resident or a
 // unit, with the reason.
 var unitless = map[string]string{
-	"POST /api/v1/auth/logout":          "the caller's own session",
-	"POST /api/v1/auth/logout-all":      "the caller's own sessions",
-	"POST /api/v1/auth/totp/enroll":     "the caller's own factor",
-	"POST /api/v1/auth/totp/confirm":    "the caller's own factor",
-	"POST /api/v1/users":                "accounts (administrators only)",
-	"PATCH /api/v1/users/:id":           "accounts (administrators only)",
-	"POST /api/v1/users/:id/password":   "accounts (administrators only)",
-	"POST /api/v1/users/:id/disable":    "accounts (administrators only)",
-	"POST /api/v1/users/:id/enable":     "accounts (administrators only)",
-	"POST /api/v1/users/:id/totp/reset": "accounts (administrators only)",
-	"POST /api/v1/me/password":          "the caller's own password",
-	"POST /api/v1/products":             "the facility's catalogue",
-	"POST /api/v1/products/:id/codes":   "the facility's catalogue",
-	"POST /api/v1/break-glass":          "a grant to the caller (administrators only)",
-	"DELETE /api/v1/break-glass":        "a grant to the caller (administrators only)",
-	"POST /api/v1/scans/parse":          "parses text, stores nothing",
-	"POST /api/v1/scans/decode":         "decodes an image, stores nothing",
+	"POST /api/v1/auth/logout":           "the caller's own session",
+	"POST /api/v1/auth/logout-all":       "the caller's own sessions",
+	"POST /api/v1/auth/totp/enroll":      "the caller's own factor",
+	"POST /api/v1/auth/totp/confirm":     "the caller's own factor",
+	"POST /api/v1/users":                 "accounts (administrators only)",
+	"PATCH /api/v1/users/:id":            "accounts (administrators only)",
+	"POST /api/v1/users/:id/password":    "accounts (administrators only)",
+	"POST /api/v1/users/:id/disable":     "accounts (administrators only)",
+	"POST /api/v1/users/:id/enable":      "accounts (administrators only)",
+	"POST /api/v1/users/:id/totp/reset":  "accounts (administrators only)",
+	"POST /api/v1/me/password":           "the caller's own password",
+	"POST /api/v1/products":              "the facility's catalogue",
+	"POST /api/v1/products/:id/codes":    "the facility's catalogue",
+	"PUT /api/v1/products/:id/dose-form": "the facility's catalogue",
+	"POST /api/v1/break-glass":           "a grant to the caller (administrators only)",
+	"DELETE /api/v1/break-glass":         "a grant to the caller (administrators only)",
+	"POST /api/v1/scans/parse":           "parses text, stores nothing",
+	"POST /api/v1/scans/decode":          "decodes an image, stores nothing",
 }
 
 func pick[T any](own bool, a, b T) T {
