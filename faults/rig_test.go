@@ -94,6 +94,8 @@ type rig struct {
 	proc *emarproc.Proc
 	logs *logBuffer
 	bin  string
+	// auditKey signs this rig's checkpoints (emar serve makes it).
+	auditKey string
 
 	frozen []int // PostgreSQL processes stopped with SIGSTOP
 }
@@ -177,7 +179,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.proc = &emarproc.Proc{Bin: r.bin, Addr: addr, Args: append([]string{"--db", r.dsn, "--log-format", "json"}, o.serveArgs...), Log: r.logs}
+	// The audit signing key and checkpoints of this rig's database, apart
+	// from every other test's.
+	r.auditKey = filepath.Join(t.TempDir(), "signing.key")
+	r.proc = &emarproc.Proc{Bin: r.bin, Addr: addr, Args: append([]string{"--db", r.dsn, "--log-format", "json", "--audit-key", r.auditKey}, o.serveArgs...), Log: r.logs}
 	if err := r.proc.Start(ctx, time.Minute); err != nil {
 		t.Fatalf("%v\n%s", err, r.logs)
 	}
@@ -360,7 +365,7 @@ func (r *rig) check(w *workload) {
 			t.Errorf("acknowledged administration %s of dose %s: stored %v", id, dose, got)
 		}
 	}
-	out, err := exec.Command(r.bin, "audit", "verify", "--db", r.dsn).CombinedOutput()
+	out, err := exec.Command(r.bin, "audit", "verify", "--db", r.dsn, "--audit-key", r.auditKey).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "audit trail intact") {
 		t.Errorf("emar audit verify: %v: %s", err, out)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,9 +52,44 @@ func (a auditFiles) resolve(dsn string) (key, dir string) {
 		key = filepath.Join(base, "signing.key")
 	}
 	if dir == "" {
-		dir = filepath.Join(filepath.Dir(key), "checkpoints")
+		dir = filepath.Join(filepath.Dir(key), "checkpoints", trailName(dsn))
 	}
 	return key, dir
+}
+
+// trailName names the audit trail a database holds, for the default
+// checkpoint folder: checkpoints of one database are no evidence about
+// another's trail, and two databases whose checkpoints shared a folder
+// would each look rewritten. A SQLite trail is named by its file, a
+// PostgreSQL one by its hosts, ports and database name.
+func trailName(dsn string) string {
+	name := dsn
+	if d, err := store.ParseDSN(dsn); err == nil && d == store.SQLite {
+		name = filepath.Base(strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:"))
+		if i := strings.IndexByte(name, '?'); i >= 0 {
+			name = name[:i]
+		}
+	} else if u, err := url.Parse(dsn); err == nil && u.Host != "" {
+		name = u.Host + "_" + strings.TrimPrefix(u.Path, "/")
+	} else {
+		var parts []string
+		for _, kv := range strings.Fields(dsn) {
+			if k, v, ok := strings.Cut(kv, "="); ok && (k == "host" || k == "port" || k == "dbname") {
+				parts = append(parts, v)
+			}
+		}
+		name = strings.Join(parts, "_")
+	}
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, name)
+	if safe == "" || strings.Trim(safe, "._") == "" {
+		return "default"
+	}
+	return safe
 }
 
 // signingKey loads the key, making it (and its public half beside it, in

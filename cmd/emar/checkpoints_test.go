@@ -100,3 +100,32 @@ func TestCheckpointsAreOnByDefault(t *testing.T) {
 		t.Fatalf("verify after the second start: %d %q %q", code, stdout, stderr)
 	}
 }
+
+// Checkpoints of one database are no evidence about another's trail: by
+// default each database's checkpoints have their own folder, so two
+// databases beside one key never look rewritten to each other.
+func TestDefaultCheckpointFolderIsPerDatabase(t *testing.T) {
+	a := auditFiles{key: new(string), dir: new(string)}
+	seen := map[string]string{}
+	for _, dsn := range []string{
+		"sqlite:/var/lib/emar/emar.db",
+		"sqlite:/var/lib/emar/other.db?_pragma=busy_timeout(5000)",
+		"postgres://emar@db1:5432/emar?sslmode=disable",
+		"postgres://emar@db1:5433/emar",
+		"postgres://emar@db1:5432/emar2",
+		"postgres://emar@db1:5432,db2:5432/emar?target_session_attrs=read-write",
+		"host=db1 port=5432 dbname=emar3 user=emar",
+	} {
+		_, dir := a.resolve(dsn)
+		if other, ok := seen[dir]; ok {
+			t.Errorf("%s and %s share the checkpoint folder %s", dsn, other, dir)
+		}
+		seen[dir] = dsn
+		if _, again := a.resolve(dsn); again != dir {
+			t.Errorf("%s: folder %s, then %s", dsn, dir, again)
+		}
+		if base := filepath.Base(dir); strings.ContainsAny(base, "/:?@,= ") {
+			t.Errorf("%s: folder name %q is not a plain file name", dsn, base)
+		}
+	}
+}
