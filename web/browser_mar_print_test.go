@@ -73,14 +73,20 @@ func TestBrowserPrintedMonthMARFitsThePage(t *testing.T) {
 		} `json:"items"`
 	}
 	ph.JSON("GET", "/api/v1/orders?resident_id="+wb.Resident.ID, nil, &orders)
-	products := []struct{ name, unit string }{
-		{"Donepezil", "mg"}, {"Sertraline", "mg"}, {"Sennosides", "mg"}, {"Docusate", "mg"}, {"Cholecalciferol", "units"},
-		{"Tamsulosin", "mg"}, {"Prednisone", "mg"}, {"Carbidopa", "mg"}, {"Cephalexin", "mg"},
+	// One whole tablet or capsule each: the dose-form rules refuse a
+	// fraction of an unscored tablet.
+	products := []struct {
+		name string
+		dose float64
+		unit string
+	}{
+		{"Donepezil", 5, "mg"}, {"Sertraline", 50, "mg"}, {"Sennosides", 8.6, "mg"}, {"Docusate", 100, "mg"}, {"Cholecalciferol", 1000, "units"},
+		{"Tamsulosin", 0.4, "mg"}, {"Prednisone", 10, "mg"}, {"Carbidopa", 100, "mg"}, {"Cephalexin", 500, "mg"},
 	}
 	freqs := []string{"daily at 08:00", "BID", "TID", "q8h", "every other day at 10:00", "weekly on Mon at 09:00", "daily at 21:00", "QID"}
 	for i := len(orders.Items); i < 20; i++ {
 		p := products[i%len(products)]
-		body := map[string]any{"resident_id": wb.Resident.ID, "product_id": productID(t, ph, p.name), "dose_value": 1, "dose_unit": p.unit,
+		body := map[string]any{"resident_id": wb.Resident.ID, "product_id": productID(t, ph, p.name), "dose_value": p.dose, "dose_unit": p.unit,
 			"route": "oral", "frequency": freqs[i%len(freqs)], "prescriber": "Dr Whitfield", "instructions": fmt.Sprintf("print test order %d", i+1)}
 		if r := ph.Do("POST", "/api/v1/orders", body, nil); r.Status != http.StatusCreated {
 			t.Fatalf("order %d: %d %s", i+1, r.Status, r.Body)

@@ -59,6 +59,8 @@ func TestStatOrderIsScannableRightAfterVerification(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			b := newBed(t, engine)
 			env := b.env
+			// The HL7 sender names its assigning authority in PID-3.4.
+			env.Svc.Config.Identifiers = mar.IdentifierConfig{Authorities: map[string]string{"RIVERSIDE": mar.DefaultMRNSystem}}
 			ctx := context.Background()
 			castillo := b.resident("Castillo")
 			ond := b.product("Ondansetron 4 mg")
