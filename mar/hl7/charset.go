@@ -42,7 +42,7 @@ func decodeCharset(s string, d Delimiters) (string, error) {
 	return bad(CodeTableValueNotFound, "character set %q (MSH-18, table 0211) is not supported; ASCII, 8859/1 and UNICODE UTF-8 are", charset)
 }
 
-// msh18 is MSH-18's first value, read from the raw first segment.
+// msh18 is MSH-18's first value, unescaped, read from the raw first segment.
 func msh18(s string, d Delimiters) string {
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
@@ -56,7 +56,8 @@ func msh18(s string, d Delimiters) string {
 	if i := strings.IndexAny(v, string([]byte{d.Repetition, d.Component})); i >= 0 {
 		v = v[:i]
 	}
-	return strings.TrimSpace(v)
+	// A sender whose delimiters include "-" escapes the one in "UTF-8".
+	return strings.TrimSpace(unescape(v, d))
 }
 
 func isASCII(s string) bool {
