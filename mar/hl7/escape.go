@@ -2,6 +2,7 @@ package hl7
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // unescape decodes the escape sequences of one primitive value.
@@ -146,6 +147,19 @@ func needsEscape(c byte, d Delimiters) bool {
 func appendEscaped(dst []byte, s string, d Delimiters) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			// A valid UTF-8 sequence goes out as it is; a byte that is not
+			// part of one (a value unescaped from \Xhh\) is escaped again,
+			// so that an encoded message is always valid UTF-8.
+			if r, size := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError || size > 1 {
+				dst = append(dst, s[i:i+size]...)
+				i += size - 1
+				continue
+			}
+			const hexdigits = "0123456789ABCDEF"
+			dst = append(dst, d.Escape, 'X', hexdigits[c>>4], hexdigits[c&0xf], d.Escape)
+			continue
+		}
 		if !needsEscape(c, d) {
 			dst = append(dst, c)
 			continue

@@ -1,6 +1,9 @@
 package hl7
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf8"
+)
 
 func TestUnescapeDecodesStandardSequences(t *testing.T) {
 	d := DefaultDelimiters
@@ -49,6 +52,19 @@ func TestEscapeThenUnescapeIsIdentity(t *testing.T) {
 		enc := string(appendEscaped(nil, s, d))
 		if got := unescape(enc, d); got != s {
 			t.Errorf("unescape(escape(%q)) = %q (encoded %q)", s, got, enc)
+		}
+	}
+}
+
+func TestEncodedValueIsAlwaysUTF8(t *testing.T) {
+	d := DefaultDelimiters
+	for _, s := range []string{"\x80", "caf\xe9", "ok \xc3\xa9 \xff", "\xef\xbf\xbd"} {
+		enc := string(appendEscaped(nil, s, d))
+		if !utf8.ValidString(enc) {
+			t.Errorf("appendEscaped(%q) = %q, not UTF-8", s, enc)
+		}
+		if got := unescape(enc, d); got != s {
+			t.Errorf("unescape(appendEscaped(%q)) = %q", s, got)
 		}
 	}
 }
