@@ -219,6 +219,11 @@ func readDelimiters(s string) (Delimiters, error) {
 	}
 	d.Component, d.Repetition, d.Escape, d.Subcomponent = enc[0], enc[1], enc[2], enc[3]
 	if len(enc) == 5 {
+		// A NUL here would read as "no truncation character" and vanish on
+		// output, moving every later MSH field one place.
+		if enc[4] == 0 {
+			return Delimiters{}, &Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 2, Code: CodeDataType, Message: "bad encoding characters: the truncation character is NUL"}
+		}
 		d.Truncation = enc[4]
 	}
 	if err := d.validate(); err != nil {
