@@ -75,11 +75,14 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 		default:
 			ack = hl7.NewACK(msg, ackCode, e, h.controlID(), now)
 		}
+		// This service's own names replace the whole of MSH-3 and MSH-4:
+		// the sender's MSH-5/6 universal ids (HD.2, HD.3) name its idea
+		// of the receiver and must not be sent back as ours.
 		if h.Application != "" {
-			_ = ack.Set("MSH-3", h.Application)
+			_ = ack.Segment("MSH").SetField(3, hl7.NewField(h.Application))
 		}
 		if h.Facility != "" {
-			_ = ack.Set("MSH-4", h.Facility)
+			_ = ack.Segment("MSH").SetField(4, hl7.NewField(h.Facility))
 		}
 		return ack
 	}
