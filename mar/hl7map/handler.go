@@ -177,7 +177,7 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 		return reply(hl7.AckAccept, nil), out
 	}
 	return reply(hl7.AckReject, &hl7.Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 9, Component: 1, Code: hl7.CodeUnsupportedMessageType,
-		Message: fmt.Sprintf("message type %s is not accepted here (RDE^O11, RDS^O13 and ADT^A01/A02/A03/A08 are)", out.Type)}), out
+		Message: fmt.Sprintf("message type %s is not accepted here (RDE^O11, RDS^O13 and ADT^A01/A02/A03/A08/A11/A12/A13 are)", out.Type)}), out
 }
 
 // ackFor is AR for a message the service does not take at all (type,
