@@ -3,8 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
