@@ -19,9 +19,11 @@ import (
 // for an order (product, quantity, lot, expiry, time) as a dispense the
 // reconciliation counts, and is answered RRD^O14 AA; a resend changes
 // nothing; a dispense for an unknown order or patient, for a patient the
-// order is not for, under another identifier system, of another drug, or
-// counted in milligrams is answered AE with an ERR naming the field, and
-// records nothing. Over real MLLP and HTTP.
+// order is not for, under another identifier system, of another drug,
+// counted in milligrams, of an expired lot, of a controlled substance
+// without a lot, or for a discontinued order is answered AE with an ERR
+// naming the field (table 0357), and records nothing. Over real MLLP and
+// HTTP.
 func TestHL7DispenseMessageFeedsTheReconciliation(t *testing.T) {
 	for _, engine := range storetest.Engines(t) {
 		t.Run(engine, func(t *testing.T) {
@@ -122,6 +124,19 @@ func TestHL7DispenseMessageFeedsTheReconciliation(t *testing.T) {
 				}
 			})
 			rxd := "1|9910010000^Metoprolol tartrate 25 mg tablet^NDC|20260314084000-0400|30|TAB|TAB|RX-556|||||||||||LOT-B|20271231"
+			// An order for a controlled substance, and one discontinued.
+			more := "MSH|^~\\&|PHARMSYS|RIVERSIDE|EMAR|RIVERSIDE|20260314083000-0400||RDE^O11^RDE_O11|DS-0003|P|2.5.1\r" +
+				"PID|1||00100003^^^RIVERSIDE^MR||Castillo^Rosa||19350108|F\r" +
+				"ORC|NW|DS-ORD-2^EHR\rRXE|^BID^^20260314090000-0400|9910111268^Oxycodone 5 mg tablet^NDC|5||mg\rRXR|PO\r" +
+				"ORC|NW|DS-ORD-3^EHR\rRXE|^BID^^20260314090000-0400|9910010071^Metoprolol tartrate 50 mg tablet^NDC|50||mg\rRXR|PO\r"
+			if ack := send(t, more); ack.Get("MSA-1") != "AA" {
+				t.Fatalf("RDE: %q", ack.Encode())
+			}
+			dc := "MSH|^~\\&|PHARMSYS|RIVERSIDE|EMAR|RIVERSIDE|20260314083500-0400||RDE^O11^RDE_O11|DS-0004|P|2.5.1\r" +
+				"PID|1||00100003^^^RIVERSIDE^MR||Castillo^Rosa||19350108|F\rORC|DC|DS-ORD-3^EHR\rRXE||9910010071^Metoprolol tartrate 50 mg tablet^NDC|50||mg\rRXR|PO\r"
+			if ack := send(t, dc); ack.Get("MSA-1") != "AA" {
+				t.Fatalf("RDE DC: %q", ack.Encode())
+			}
 			for _, tc := range []struct {
 				name, msg, code, where, contains string
 			}{
@@ -133,6 +148,10 @@ func TestHL7DispenseMessageFeedsTheReconciliation(t *testing.T) {
 					strings.Replace(rxd, "9910010000^Metoprolol tartrate 25 mg tablet", "9910010142^Lisinopril 10 mg tablet", 1)), "103", "RXD^1^2", "not the drug"},
 				{"an amount in milligrams", rds("DS-0015", "00100003^^^RIVERSIDE^MR", "RE|DS-ORD-1^EHR", strings.Replace(rxd, "|30|TAB|", "|750|mg|", 1)), "103", "RXD^1^5", "units of use"},
 				{"an expired lot", rds("DS-0016", "00100003^^^RIVERSIDE^MR", "RE|DS-ORD-1^EHR", strings.Replace(rxd, "|20271231", "|20260101", 1)), "207", "RXD^1^19", "expired"},
+				{"a controlled substance without a lot", rds("DS-0018", "00100003^^^RIVERSIDE^MR", "RE|DS-ORD-2^EHR",
+					"1|9910111268^Oxycodone 5 mg tablet^NDC|20260314084000-0400|10|TAB|TAB|RX-557"), "101", "RXD^1^18", "lot of a controlled substance"},
+				{"a discontinued order", rds("DS-0019", "00100003^^^RIVERSIDE^MR", "RE|DS-ORD-3^EHR",
+					strings.Replace(rxd, "9910010000^Metoprolol tartrate 25 mg tablet", "9910010071^Metoprolol tartrate 50 mg tablet", 1)), "207", "ORC^1^2", "discontinued"},
 				{"no RXD", strings.Replace(rds("DS-0017", "00100003^^^RIVERSIDE^MR", "RE|DS-ORD-1^EHR", rxd), "RXD|"+rxd+"\r", "", 1), "100", "RXD", "no RXD"},
 			} {
 				t.Run(tc.name+" is refused and records nothing", func(t *testing.T) {
