@@ -152,6 +152,8 @@ func TestHL7DispenseMessageFeedsTheReconciliation(t *testing.T) {
 					"1|9910111268^Oxycodone 5 mg tablet^NDC|20260314084000-0400|10|TAB|TAB|RX-557"), "101", "RXD^1^18", "lot of a controlled substance"},
 				{"a discontinued order", rds("DS-0019", "00100003^^^RIVERSIDE^MR", "RE|DS-ORD-3^EHR",
 					strings.Replace(rxd, "9910010000^Metoprolol tartrate 25 mg tablet", "9910010071^Metoprolol tartrate 50 mg tablet", 1)), "207", "ORC^1^2", "discontinued"},
+				{"a product named only in words", rds("DS-0020", "00100003^^^RIVERSIDE^MR", "RE|DS-ORD-1^EHR",
+					strings.Replace(rxd, "9910010000^Metoprolol tartrate 25 mg tablet^NDC", "^Metoprolol tartrate 25 mg tablet", 1)), "101", "RXD^1^2", "needs a product code"},
 				{"no RXD", strings.Replace(rds("DS-0017", "00100003^^^RIVERSIDE^MR", "RE|DS-ORD-1^EHR", rxd), "RXD|"+rxd+"\r", "", 1), "100", "RXD", "no RXD"},
 			} {
 				t.Run(tc.name+" is refused and records nothing", func(t *testing.T) {

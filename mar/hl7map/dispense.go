@@ -26,6 +26,12 @@ func (h *Handler) applyRDS(ctx context.Context, id mar.Identity, msg *hl7.Messag
 		ed := mar.ExternalDispense{PlacerID: d.PlacerOrder.ID, FillerID: d.FillerOrder.ID, MRN: rds.Patient.MRN, MRNSystem: system,
 			Quantity: d.Amount, QuantityUnit: firstNonBlank(d.Units.Code, d.Units.Text), DispensedAt: d.DispensedAt,
 			Note: joinNonEmpty("\n", d.Notes...), Source: "hl7"}
+		if d.Code.Code == "" && d.Code.AltCode == "" {
+			// A product named only in words is never matched to the order:
+			// what was sent must be known, not assumed.
+			return nil, &hl7.Error{Segment: "RXD", SeqInSegmentGroup: max(occ[i]["RXD"], 1), Field: 2, Component: 1, Code: hl7.CodeRequiredFieldMissing,
+				Message: "RXD-2 needs a product code (NDC, GTIN or a code recorded for the product), not only its name"}, nil
+		}
 		if d.Code.Code != "" {
 			ed.Codes = append(ed.Codes, mar.ProductCode{System: d.Code.System, Code: d.Code.Code, Text: d.Code.Text})
 		}
