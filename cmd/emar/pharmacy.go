@@ -61,7 +61,7 @@ func (p identifierFlags) config() (mar.IdentifierConfig, error) {
 
 func addPharmacyFlags(f *flags) pharmacyFlags {
 	return pharmacyFlags{
-		mllpAddr:    f.String("mllp-addr", "", "listen for HL7 v2 (RDE^O11 orders, ADT admissions) over MLLP on this address, e.g. :2575"),
+		mllpAddr:    f.String("mllp-addr", "", "listen for HL7 v2 (RDE^O11 orders, RDS^O13 dispenses, ADT admissions) over MLLP on this address, e.g. :2575"),
 		peer:        f.String("hl7-peer", "", "send a RAS^O17 for every administration to this MLLP peer (host:port), retried from an outbox"),
 		outDir:      f.String("hl7-out", "", "also write each outgoing HL7 message as a file into this directory"),
 		app:         f.String("hl7-app", "EMAR", "this service's HL7 application name (MSH-3)"),

@@ -23,7 +23,7 @@ Usage:
                               password is read from a prompt or stdin, never a flag
   emar demo    [flags]        load the demo data set into an empty database
   emar import hl7|fhir [flags] FILE...
-                              apply HL7 v2 messages (RDE^O11, ADT) or FHIR Patients and
+                              apply HL7 v2 messages (RDE^O11, RDS^O13, ADT) or FHIR Patients and
                               MedicationRequests (resources or Bundles) from files
   emar audit verify [flags]   verify the hash-chained audit trail (and signed checkpoints)
   emar audit checkpoint       sign the trail's tree head into a directory outside the database

@@ -13,7 +13,7 @@ import (
 // testdata/fuzz/FuzzMLLPReader; the fixtures are added here too.
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"rde_o11_v251.hl7", "rde_o11_iv.hl7", "rde_o01_v23.hl7", "adt_a01.hl7", "adt_a02.hl7", "adt_a03.hl7", "adt_a08_v24.hl7", "ras_o17.golden.hl7"} {
+	for _, name := range []string{"rde_o11_v251.hl7", "rde_o11_iv.hl7", "rde_o01_v23.hl7", "adt_a01.hl7", "adt_a02.hl7", "adt_a03.hl7", "adt_a08_v24.hl7", "ras_o17.golden.hl7", "rds_o13.hl7"} {
 		f.Add(sendable(fixture(f, name)))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -36,6 +36,7 @@ type Outcome struct {
 	Code      string // AA, AE, AR
 	Err       *hl7.Error
 	Orders    []mar.IntakeResult
+	Dispenses []mar.Dispense // what an RDS recorded
 	Resident  *mar.Resident
 	// Replayed is set when the message was a resend of one already
 	// applied: its first acknowledgement was sent again.
@@ -66,16 +67,22 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 	now := h.Svc.Clock.Now()
 	build := func(ackCode string, e *hl7.Error) *hl7.Message {
 		var ack *hl7.Message
-		if code == "RDE" {
+		switch code {
+		case "RDE":
 			ack = hl7.NewRRE(msg, ackCode, e, h.controlID(), now)
-		} else {
+		case "RDS":
+			ack = hl7.NewRRD(msg, ackCode, e, h.controlID(), now)
+		default:
 			ack = hl7.NewACK(msg, ackCode, e, h.controlID(), now)
 		}
+		// This service's own names replace the whole of MSH-3 and MSH-4:
+		// the sender's MSH-5/6 universal ids (HD.2, HD.3) name its idea
+		// of the receiver and must not be sent back as ours.
 		if h.Application != "" {
-			_ = ack.Set("MSH-3", h.Application)
+			_ = ack.Segment("MSH").SetField(3, hl7.NewField(h.Application))
 		}
 		if h.Facility != "" {
-			_ = ack.Set("MSH-4", h.Facility)
+			_ = ack.Segment("MSH").SetField(4, hl7.NewField(h.Facility))
 		}
 		return ack
 	}
@@ -154,6 +161,13 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 		}
 		out.Orders = results
 		return reply(hl7.AckAccept, nil), out
+	case "RDS":
+		dispenses, e, err := h.applyRDS(ctx, id, msg, opts)
+		if ack, done := applied(e, err); done {
+			return ack, out
+		}
+		out.Dispenses = dispenses
+		return reply(hl7.AckAccept, nil), out
 	case "ADT":
 		r, e, err := h.applyADT(ctx, id, msg, opts)
 		if ack, done := applied(e, err); done {
@@ -163,7 +177,7 @@ func (h *Handler) Handle(ctx context.Context, msg *hl7.Message) (*hl7.Message, O
 		return reply(hl7.AckAccept, nil), out
 	}
 	return reply(hl7.AckReject, &hl7.Error{Segment: "MSH", SeqInSegmentGroup: 1, Field: 9, Component: 1, Code: hl7.CodeUnsupportedMessageType,
-		Message: fmt.Sprintf("message type %s is not accepted here (RDE^O11 and ADT^A01/A02/A03/A08 are)", out.Type)}), out
+		Message: fmt.Sprintf("message type %s is not accepted here (RDE^O11, RDS^O13 and ADT^A01/A02/A03/A08/A11/A12/A13 are)", out.Type)}), out
 }
 
 // ackFor is AR for a message the service does not take at all (type,

@@ -85,6 +85,14 @@ func Administration(rec mar.AdministrationRecord, r Routing, controlID string, n
 			out.Reason.System = ""
 		}
 	}
+	if a.Outcome == mar.OutcomeRefused {
+		// RXA-18 is coded (NIP002), the service's own reason as the
+		// alternate code, and the nurse's words as a note.
+		out.Reason = RefusalReason(a.ReasonCode)
+		if t := strings.TrimSpace(a.ReasonText); t != "" {
+			out.Notes = append(out.Notes, "Refusal: "+t)
+		}
+	}
 	if a.EnteredInError {
 		out.ErroneousOutcome, out.Outcome = oc, hl7.OutcomeEnteredInError
 		out.Reason = hl7.CWE{Text: firstNonBlank(a.ErrorReason, "entered in error")}
