@@ -28,6 +28,9 @@ type Config struct {
 	// Identifiers maps HL7 assigning authorities onto identifier systems
 	// and names the system of an MRN sent without one.
 	Identifiers IdentifierConfig
+	// Scan is the default scanner configuration of facilities that have
+	// saved none (zero: the built-in formats); see ScanSettings.
+	Scan ScanSettings
 }
 
 // DefaultConfig follows the HIPAA-derived defaults in the research notes.
@@ -61,6 +64,8 @@ type Service struct {
 	// HL7 RAS^O17 into the outbox, so the message exists if and only if
 	// the administration does.
 	OnAdministration func(tx Tx, rec AdministrationRecord) error
+
+	scans scanCache // each facility's scanner settings, briefly
 }
 
 // NewService wires a service with the system clock and default config.

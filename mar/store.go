@@ -28,6 +28,10 @@ type Tx interface {
 	// Facilities and units
 	CreateFacility(f *Facility) error
 	ListFacilities() ([]Facility, error)
+	// FacilityScanSettings is the facility's scanner configuration as
+	// saved (JSON, "" for none); SetFacilityScanSettings replaces it.
+	FacilityScanSettings(facilityID string) (string, error)
+	SetFacilityScanSettings(facilityID, settings string) error
 	CreateUnit(u *Unit) error
 	GetUnit(id string) (Unit, error)
 	ListUnits(facilityID string) ([]Unit, error)

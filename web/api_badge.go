@@ -27,8 +27,11 @@ func (s *Server) loginBadge(c *gin.Context) {
 	if req.Kind == "" {
 		req.Kind = mar.SessionDevice
 	}
-	opts := scanning.DefaultParseOptions()
-	opts.Now = s.svc.Clock.Now()
+	opts, err := s.svc.BadgeScanOptions(c.Request.Context())
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
 	opts.Expect = scanning.KindBadge
 	code, err := scanning.Parse(req.Scan, opts)
 	badge := code.Identifiers["badge"]

@@ -38,7 +38,7 @@ func (s *Server) bedsideWristband(c *gin.Context) {
 			return
 		}
 		content = imageDigest(data)
-		res, err := s.decoder.decode(c.Request.Context(), data, s.parseOptionsFor(stepWristband))
+		res, err := s.decoder.decode(c.Request.Context(), data, s.parseOptionsFor(c, stepWristband))
 		switch {
 		case err != nil:
 			me := decodeError(err)
@@ -64,7 +64,7 @@ func (s *Server) bedsideWristband(c *gin.Context) {
 			return
 		}
 		content = body
-		scan = s.parseScan(req.Scan, stepWristband)
+		scan = s.parseScan(c, req.Scan, stepWristband)
 	}
 	by := mustIdentity(c)
 	serveWrite(s, c, content, func(r mar.WristbandResult) (int, any) {
@@ -114,11 +114,11 @@ type medicationRequest struct {
 	Overrides []overrideJSON     `json:"overrides"`
 }
 
-func (s *Server) medicationInput(r medicationRequest) mar.MedicationInput {
+func (s *Server) medicationInput(c *gin.Context, r medicationRequest) mar.MedicationInput {
 	in := mar.MedicationInput{ContextID: r.ContextID, DoseID: r.DoseID, OrderID: r.OrderID, Quantity: r.Quantity, Route: r.Route,
 		Site: r.Site, Vitals: r.Vitals, Glucose: r.Glucose}
 	if r.Scan != nil {
-		in.Scan = s.parseScan(*r.Scan, stepMedication)
+		in.Scan = s.parseScan(c, *r.Scan, stepMedication)
 	}
 	if r.Keyed != nil {
 		in.Keyed = &mar.KeyedEntry{ProductID: r.Keyed.ProductID, Reason: r.Keyed.Reason, Text: r.Keyed.Text}
@@ -139,7 +139,7 @@ func (s *Server) bedsideVerify(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	in := s.documentInput(req)
+	in := s.documentInput(c, req)
 	by := mustIdentity(c)
 	serveWrite(s, c, body, func(v mar.Verdict) (int, any) {
 		if !v.Allowed {
@@ -167,8 +167,8 @@ type documentRequest struct {
 	Witness              *witnessJSON `json:"witness"`
 }
 
-func (s *Server) documentInput(req documentRequest) mar.MedicationInput {
-	in := s.medicationInput(req.medicationRequest)
+func (s *Server) documentInput(c *gin.Context, req documentRequest) mar.MedicationInput {
+	in := s.medicationInput(c, req.medicationRequest)
 	in.Outcome = mar.Outcome(req.Outcome)
 	in.ReasonCode, in.ReasonText, in.PRNIndication, in.PainScore = req.ReasonCode, req.ReasonText, req.PRNIndication, req.PainScore
 	in.PerformedAt, in.BackDocumentedReason, in.DeviceTime = req.PerformedAt, req.BackDocumentedReason, req.DeviceTime
@@ -186,7 +186,7 @@ func (s *Server) document(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	in := s.documentInput(req)
+	in := s.documentInput(c, req)
 	by := mustIdentity(c)
 	serveWrite(s, c, body, renderDocument, func(ctx context.Context) (mar.DocumentResult, error) {
 		return s.svc.Document(ctx, by, in)

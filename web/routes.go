@@ -56,6 +56,8 @@ func (s *Server) coreRoutes() []Route {
 		{"POST", "/api/v1/users/:id/password", admins, "reset an account's password: its sessions and tokens end", s.resetPassword},
 		{"POST", "/api/v1/users/:id/disable", admins, "disable an account: its sessions and tokens end", s.setUserActive(false)},
 		{"POST", "/api/v1/users/:id/enable", admins, "re-enable a disabled account", s.setUserActive(true)},
+		{"GET", "/api/v1/settings/scanning", admins, "the facility's wristband and badge formats and GS substitutes in effect", s.getScanSettings},
+		{"PUT", "/api/v1/settings/scanning", admins, "replace the facility's scanner settings (validated, each example must read; {} goes back to the default; audited)", s.putScanSettings},
 		{"POST", "/api/v1/me/password", anyone, "change your password (current_password, new_password): every session of yours ends", s.changeOwnPassword},
 
 		{"GET", "/api/v1/residents", clinical, "residents of the caller's units", s.listResidents},

@@ -73,11 +73,18 @@ func decodeError(err error) *mar.Error {
 	}
 }
 
-// parseOptions are the scan-parsing options, with the service's clock for
-// the GS1 century rule.
-func (s *Server) parseOptions() scanning.ParseOptions {
-	o := scanning.DefaultParseOptions()
-	o.Now = s.svc.Clock.Now()
+// parseOptions are the scan-parsing options of the caller's facility (its
+// wristband and badge formats and GS substitutes), with the service's clock
+// for the GS1 century rule. Settings that cannot be read fall back to the
+// service's default with a warning; the request's next store access fails
+// the same way if the database is down.
+func (s *Server) parseOptions(c *gin.Context) scanning.ParseOptions {
+	id, _ := identity(c)
+	o, err := s.svc.ScanOptions(c.Request.Context(), id.User.FacilityID)
+	if err != nil {
+		s.log.Warn("scan settings unavailable, using the default formats", "facility", id.User.FacilityID, "err", err)
+		o, _ = s.svc.ScanOptions(c.Request.Context(), "")
+	}
 	return o
 }
 
@@ -90,18 +97,18 @@ const (
 )
 
 // parseOptionsFor are the parse options of a scan step.
-func (s *Server) parseOptionsFor(step scanning.Kind) scanning.ParseOptions {
-	o := s.parseOptions()
+func (s *Server) parseOptionsFor(c *gin.Context, step scanning.Kind) scanning.ParseOptions {
+	o := s.parseOptions(c)
 	o.Expect = step
 	return o
 }
 
 // parseScan parses scanner text for a bedside scan step.
-func (s *Server) parseScan(text string, step scanning.Kind) *mar.ScanInput {
-	c, err := scanning.Parse(text, s.parseOptionsFor(step))
+func (s *Server) parseScan(c *gin.Context, text string, step scanning.Kind) *mar.ScanInput {
+	code, err := scanning.Parse(text, s.parseOptionsFor(c, step))
 	in := &mar.ScanInput{Text: text, Err: err}
 	if err == nil {
-		in.Code = &c
+		in.Code = &code
 	}
 	return in
 }
@@ -157,7 +164,7 @@ func (s *Server) scanParse(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	code, err := scanning.Parse(req.Text, s.parseOptions())
+	code, err := scanning.Parse(req.Text, s.parseOptions(c))
 	rep := scanning.ReportFromParse(req.Text, code, err)
 	if err != nil {
 		s.respondError(c, &mar.Error{Code: mar.ERefused, Reason: mar.ReasonBarcodeUnreadable, Message: err.Error(), Details: map[string]any{"report": rep}})
@@ -177,7 +184,7 @@ func (s *Server) scanDecode(c *gin.Context) {
 	if fh, err := c.FormFile("image"); err == nil {
 		name = fh.Filename
 	}
-	res, err := s.decoder.decode(c.Request.Context(), data, s.parseOptions())
+	res, err := s.decoder.decode(c.Request.Context(), data, s.parseOptions(c))
 	if err != nil {
 		me := decodeError(err)
 		if me.Code == mar.ERefused {

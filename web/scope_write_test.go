@@ -218,6 +218,7 @@ var unitless = map[string]string{
 	"POST /api/v1/auth/totp/enroll":      "the caller's own factor",
 	"POST /api/v1/auth/totp/confirm":     "the caller's own factor",
 	"POST /api/v1/users":                 "accounts (administrators only)",
+	"PUT /api/v1/settings/scanning":      "the facility's scanner settings (administrators only)",
 	"PATCH /api/v1/users/:id":            "accounts (administrators only)",
 	"POST /api/v1/users/:id/password":    "accounts (administrators only)",
 	"POST /api/v1/users/:id/disable":     "accounts (administrators only)",

@@ -35,7 +35,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	metricsAddr := f.String("metrics-addr", "", "separate address serving /metrics without signing in (e.g. localhost:9090); on --addr it needs an admin session")
 	alertOpts := addAlertFlags(f)
 	pharm := addPharmacyFlags(f)
+	scanConfig := f.String("scan-config", "", "JSON file with the default wristband and badge formats and GS substitutes of facilities that saved none (see docs/scanning.md); checked at start")
 	if err := f.parse(args); err != nil {
+		return err
+	}
+	scanDefault, err := readScanConfig(*scanConfig)
+	if err != nil {
 		return err
 	}
 	log := newLogger(stderr, *logFormat, *logLevel)
@@ -61,6 +66,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	svc := mar.NewService(st, log)
+	svc.Config.Scan = scanDefault
 	if err := pharm.apply(svc); err != nil {
 		return err
 	}

@@ -299,3 +299,29 @@ func (t *tx) CountRows() (int64, error) {
 	}
 	return total, nil
 }
+
+func (t *tx) FacilityScanSettings(facilityID string) (string, error) {
+	if !mar.ValidID(facilityID) {
+		return "", mar.NotFound("facility", facilityID)
+	}
+	var row struct{ ScanSettings string }
+	res := t.db.Raw("SELECT scan_settings AS scan_settings FROM facilities WHERE id = ?", facilityID).Scan(&row)
+	if res.Error != nil {
+		return "", res.Error
+	}
+	if res.RowsAffected == 0 {
+		return "", mar.NotFound("facility", facilityID)
+	}
+	return row.ScanSettings, nil
+}
+
+func (t *tx) SetFacilityScanSettings(facilityID, settings string) error {
+	res := t.db.Exec("UPDATE facilities SET scan_settings = ? WHERE id = ?", settings, facilityID)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mar.NotFound("facility", facilityID)
+	}
+	return nil
+}
