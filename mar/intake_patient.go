@@ -224,6 +224,12 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 	if exists {
 		from = before.UnitID
 		detail["before"] = map[string]any{"unit_id": before.UnitID, "room": before.Room, "bed": before.Bed, "status": before.Status, "family_name": before.FamilyName}
+		if ep.Allergies != nil {
+			detail["allergies_before"] = allergySummary(before.Allergies)
+		}
+	}
+	if ep.Allergies != nil {
+		detail["allergies"] = allergySummary(r.Allergies)
 	}
 	return r, !exists, s.audit(tx, by, AuditEntry{Action: action, ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID, UnitID: from, Detail: detail})
 }
@@ -247,6 +253,22 @@ func mergeAllergyIDs(r Resident, in []Allergy) []Allergy {
 			a.ID = NewID()
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// allergySummary is an allergy list as the audit trail keeps it.
+func allergySummary(as []Allergy) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		s := a.Substance
+		if a.Severity != "" {
+			s += " (" + a.Severity + ")"
+		}
+		if a.Reaction != "" {
+			s += ": " + a.Reaction
+		}
+		out[i] = s
 	}
 	return out
 }

@@ -63,6 +63,10 @@ func (s *Server) coreRoutes() []Route {
 		{"GET", "/api/v1/residents", clinical, "residents of the caller's units", s.listResidents},
 		{"POST", "/api/v1/residents", admission, "admit a resident", s.createResident},
 		{"GET", "/api/v1/residents/:id", clinical, "a resident's record (audited read)", s.getResident},
+		{"POST", "/api/v1/residents/:id/discharge", admission, "discharge a resident (at: when; now when absent): nothing more can be given (audited)", s.dischargeResident},
+		{"POST", "/api/v1/residents/:id/readmit", admission, "undo a discharge (audited)", s.readmitResident},
+		{"POST", "/api/v1/residents/:id/transfer", admission, "move a resident to another unit, room and bed; the caller works on both units (audited)", s.transferResident},
+		{"PUT", "/api/v1/residents/:id/allergies", admission, "replace a resident's allergies and intolerances with the complete list (substance, reaction, severity; audited)", s.setAllergies},
 
 		{"GET", "/api/v1/products", anyone, "the medication catalogue", s.listProducts},
 		{"POST", "/api/v1/products", catalogue, "add a product with its packages", s.createProduct},

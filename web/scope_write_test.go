@@ -51,6 +51,23 @@ func (f *scopeFixture) administration() string {
 	return a.ID
 }
 
+// freshResident admits a new resident on the unit, for the writes that
+// change a stay (discharge, transfer, allergies) and must not change the
+// fixture's residents.
+func (f *scopeFixture) freshResident(u mar.Unit, st mar.ResidentStatus) mar.Resident {
+	f.t.Helper()
+	now := f.env.Clock.Now()
+	r := mar.Resident{ID: mar.NewID(), FacilityID: u.FacilityID, UnitID: u.ID, MRNSystem: mar.DefaultMRNSystem, MRN: "S" + mar.NewID()[24:],
+		FamilyName: "Stay", GivenName: "Test", BirthDate: "1941-05-06", Sex: "female", Room: "9", Bed: "A", Status: mar.Admitted, AdmittedAt: now.Add(-48 * time.Hour)}
+	r.WristbandID = "MRN" + r.MRN
+	if st == mar.Discharged {
+		at := now.Add(-time.Hour)
+		r.Status, r.DischargedAt = mar.Discharged, &at
+	}
+	f.tx(func(tx mar.Tx) error { return tx.CreateResident(&r) })
+	return r
+}
+
 func (f *scopeFixture) tx(fn func(tx mar.Tx) error) {
 	f.t.Helper()
 	if err := f.env.Store.InTx(context.Background(), fn); err != nil {
@@ -127,6 +144,23 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 	"POST /api/v1/orders/:id/renew": func(f *scopeFixture, own bool) write {
 		o := f.order(pick(own, f.residentA, f.residentB), mar.OrderActive)
 		return write{path: "/api/v1/orders/" + o.ID + "/renew", body: map[string]any{"rationale": "still needed", "duration_days": 14, "evaluated": true}}
+	},
+	"POST /api/v1/residents/:id/discharge": func(f *scopeFixture, own bool) write {
+		r := f.freshResident(pick(own, f.unitA, f.unitB), mar.Admitted)
+		return write{path: "/api/v1/residents/" + r.ID + "/discharge", body: map[string]any{}}
+	},
+	"POST /api/v1/residents/:id/readmit": func(f *scopeFixture, own bool) write {
+		r := f.freshResident(pick(own, f.unitA, f.unitB), mar.Discharged)
+		return write{path: "/api/v1/residents/" + r.ID + "/readmit", body: map[string]any{}}
+	},
+	"POST /api/v1/residents/:id/transfer": func(f *scopeFixture, own bool) write {
+		// Into unit A, from B (or within A): a move needs both units.
+		r := f.freshResident(pick(own, f.unitA, f.unitB), mar.Admitted)
+		return write{path: "/api/v1/residents/" + r.ID + "/transfer", body: map[string]any{"unit_id": f.unitA.ID, "room": "12", "bed": "B"}}
+	},
+	"PUT /api/v1/residents/:id/allergies": func(f *scopeFixture, own bool) write {
+		r := f.freshResident(pick(own, f.unitA, f.unitB), mar.Admitted)
+		return write{path: "/api/v1/residents/" + r.ID + "/allergies", body: map[string]any{"allergies": []map[string]string{{"substance": "penicillin", "reaction": "rash", "severity": "moderate"}}}}
 	},
 	"POST /api/v1/residents/:id/vitals": func(f *scopeFixture, own bool) write {
 		return write{path: "/api/v1/residents/" + pick(own, f.residentA, f.residentB).ID + "/vitals", body: map[string]any{"kind": "heart_rate", "value": 72}}
@@ -408,6 +442,10 @@ func TestOwnUnitWritesSucceedForChargeNurses(t *testing.T) {
 				{"POST /api/v1/orders/:id/hold", http.StatusOK},
 				{"POST /api/v1/orders/:id/resume", http.StatusOK},
 				{"POST /api/v1/residents/:id/vitals", http.StatusCreated},
+				{"POST /api/v1/residents/:id/discharge", http.StatusOK},
+				{"POST /api/v1/residents/:id/readmit", http.StatusOK},
+				{"POST /api/v1/residents/:id/transfer", http.StatusOK},
+				{"PUT /api/v1/residents/:id/allergies", http.StatusOK},
 				{"POST /api/v1/stock/counts", http.StatusCreated},
 				{"POST /api/v1/missing-dose-requests", http.StatusCreated},
 				{"POST /fhir/Patient", http.StatusCreated},
