@@ -146,12 +146,17 @@ type MedicationInput struct {
 	Keyed     *KeyedEntry
 	DoseID    string
 	OrderID   string
-	Quantity  *float64 // dose units (tablets, mL, patches)
-	Route     string
-	Site      string
-	Vitals    map[string]float64
-	Glucose   *float64
-	Overrides []Override
+	Quantity  *float64 // in QuantityUnit
+	// QuantityUnit is the unit Quantity is in: empty or the product's unit
+	// of use (tablet, mL, patch), or the order's dose unit (units, mg) or
+	// any unit the product's strength converts (g for a mg order, mg of a
+	// mg/mL liquid).
+	QuantityUnit string
+	Route        string
+	Site         string
+	Vitals       map[string]float64
+	Glucose      *float64
+	Overrides    []Override
 
 	// Document only.
 	Outcome              Outcome
@@ -236,24 +241,27 @@ type HoldResult struct {
 
 // Verdict is the answer to a medication scan.
 type Verdict struct {
-	Allowed    bool
-	Checks     []Check
-	Resident   Resident
-	Unit       Unit
-	Context    BedsideContext
-	Dose       *ScheduledDose
-	Order      *Order
-	Product    *Product
-	Package    *Package
-	Code       *scanning.Code
-	GTIN       string
-	Lot        string
-	Serial     string
-	Expiry     string // YYYY-MM-DD
-	Keyed      bool
-	Quantity   float64 // dose units
-	Amount     float64 // in AmountUnit (the order's dose unit)
-	AmountUnit string
+	Allowed      bool
+	Checks       []Check
+	Resident     Resident
+	Unit         Unit
+	Context      BedsideContext
+	Dose         *ScheduledDose
+	Order        *Order
+	Product      *Product
+	Package      *Package
+	Code         *scanning.Code
+	GTIN         string
+	Lot          string
+	Serial       string
+	Expiry       string // YYYY-MM-DD
+	Keyed        bool
+	Quantity     float64 // in QuantityUnit
+	QuantityUnit string  // the product's unit of use: tablet, mL, patch …
+	Amount       float64 // in AmountUnit (the order's dose unit)
+	AmountUnit   string
+	// DoseText shows the amount and the quantity: "10 units (0.1 mL)".
+	DoseText   string
 	Requires   Requirements
 	Candidates []DueItem
 	Hold       *HoldResult

@@ -231,6 +231,7 @@ func evaluate(f *facts) Verdict {
 	vr.checkDuplicate()
 	if vr.giving {
 		vr.checkSameWindow()
+		vr.checkScheduledAgainstPRN()
 		vr.checkPRN()
 		vr.checkHighAlert()
 	}
@@ -703,18 +704,24 @@ func (vr *verifier) checkDose() {
 			vr.pass(RightDose, "Sliding scale: the dose follows from the glucose reading.")
 			return
 		}
-		q := vr.setQuantity(ordered)
+		q, ok := vr.setQuantity(ordered)
+		if !ok {
+			return
+		}
 		if why := formProblem(o, *f.product, vr.math, q); why != "" {
 			vr.fail(RightDose, ReasonDoseFormNotDivisible, why)
 			return
 		}
-		vr.pass(RightDose, fmt.Sprintf("%s %s by the scale.", fmtNum(ordered), o.DoseUnit))
+		vr.pass(RightDose, fmt.Sprintf("%s by the scale.", vr.v.DoseText))
 		return
 	}
 	ordered := o.DoseValue
-	q := vr.setQuantity(ordered)
+	q, ok := vr.setQuantity(ordered)
+	if !ok {
+		return
+	}
 	amount := vr.v.Amount
-	unitsWord := fmt.Sprintf("%s %s", fmtNum(q), vr.math.countUnit)
+	unitsWord := countWords(q, vr.math.countUnit)
 	if why := formProblem(o, *f.product, vr.math, q); why != "" {
 		// Whatever amount it would make, the quantity cannot be measured.
 		vr.fail(RightDose, ReasonDoseFormNotDivisible, why)
@@ -730,18 +737,34 @@ func (vr *verifier) checkDose() {
 	}
 }
 
-// setQuantity fixes the quantity (the request's, or the one that makes
-// the ordered amount) and the amount it makes.
-func (vr *verifier) setQuantity(ordered float64) float64 {
+// setQuantity fixes the quantity (the request's, in its unit, or the one
+// that makes the ordered amount) and the amount it makes. ok is false
+// (and the dose check failed) when the request's unit does not convert.
+func (vr *verifier) setQuantity(ordered float64) (float64, bool) {
 	q := vr.math.quantityFor(ordered)
-	if vr.f.in.Quantity != nil {
-		q = *vr.f.in.Quantity
+	if in := vr.f.in; in.Quantity != nil {
+		var ok bool
+		if q, ok = vr.math.packQuantity(*in.Quantity, in.QuantityUnit); !ok {
+			vr.fail(RightDose, ReasonQuantityUnitIncompatible, fmt.Sprintf("The quantity %s %s cannot be converted for %s: give it in %s (%s %s is ordered).",
+				fmtNum(*in.Quantity), strings.TrimSpace(in.QuantityUnit), vr.f.product.Name, vr.math.units(), fmtNum(ordered), vr.order.DoseUnit))
+			return 0, false
+		}
+		if q > maxDoseUnits {
+			vr.fail(RightDose, ReasonWrongDose, fmt.Sprintf("WRONG DOSE: %s %s is %s; at most %d are given at once.",
+				fmtNum(*in.Quantity), strings.TrimSpace(in.QuantityUnit), countWords(q, vr.math.countUnit), maxDoseUnits))
+			return 0, false
+		}
 	}
-	vr.v.Quantity = q
+	vr.v.Quantity, vr.v.QuantityUnit = q, vr.math.countUnit
 	vr.v.Amount = vr.math.amountOf(q)
 	vr.v.AmountUnit = vr.order.DoseUnit
-	return q
+	vr.v.DoseText = DoseWords(vr.v.Amount, vr.v.AmountUnit, q, vr.math.countUnit)
+	return q, true
 }
+
+// maxDoseUnits is the most units of use (tablets, mL, patches) one dose
+// may take: more is a slip of the keyboard.
+const maxDoseUnits = 100
 
 // checkTime compares the clinical time with the dose's window.
 func (vr *verifier) checkTime() {
@@ -997,8 +1020,37 @@ func (vr *verifier) checkSameWindow() {
 	if len(cs) == 0 {
 		return
 	}
-	vr.v.Crossings = f.crossingsOf(cs, *vr.order, f.at, vr.v.Amount)
-	vr.warn(RightDuplicate, ReasonIngredientInWindow, "BACK-CHARTED: "+vr.v.Crossings[0].Message+" The dose is charted and flagged, and the charge nurse is alerted.")
+	crossed := f.crossingsOf(cs, *vr.order, f.at, vr.v.Amount)
+	vr.v.Crossings = append(vr.v.Crossings, crossed...)
+	vr.warn(RightDuplicate, ReasonIngredientInWindow, "BACK-CHARTED: "+crossed[0].Message+" The dose is charted and flagged, and the charge nurse is alerted.")
+}
+
+// checkScheduledAgainstPRN: a scheduled dose given within a PRN order's
+// minimum interval of a PRN dose of the same ingredient, or taking the
+// ingredient over a PRN order's maximum in its period, is charted (it is
+// prescribed; the nurse sees the warning at the scan and may hold it),
+// flagged, and the charge nurse alerted, whether it is charted now or
+// back-charted.
+func (vr *verifier) checkScheduledAgainstPRN() {
+	f := vr.f
+	if vr.order.PRN || vr.dose == nil {
+		return
+	}
+	cs := scheduledPRNCrossings(*vr.order, f.at, vr.v.Amount, f.history, f.orders)
+	if len(cs) == 0 {
+		return
+	}
+	crossed := f.crossingsOf(cs, *vr.order, f.at, vr.v.Amount)
+	vr.v.Crossings = append(vr.v.Crossings, crossed...)
+	what := "CHARTED NOW"
+	if f.backCharted() {
+		what = "BACK-CHARTED"
+	}
+	msgs := make([]string, len(crossed))
+	for i, c := range crossed {
+		msgs[i] = c.Message
+	}
+	vr.warn(RightPRN, ReasonScheduledCrossesPRNLimit, what+": "+strings.Join(msgs, " ")+" Consider holding this dose and asking the prescriber; if it is given it is charted and flagged, and the charge nurse is alerted.")
 }
 
 func (vr *verifier) checkHighAlert() {

@@ -101,21 +101,24 @@ type witnessJSON struct {
 
 // medicationRequest is the scan part of the bedside request body.
 type medicationRequest struct {
-	ContextID string             `json:"context_id"`
-	Scan      *string            `json:"scan"`
-	Keyed     *keyedJSON         `json:"keyed"`
-	DoseID    string             `json:"dose_id"`
-	OrderID   string             `json:"order_id"`
-	Quantity  *float64           `json:"quantity"`
-	Route     string             `json:"route"`
-	Site      string             `json:"site"`
-	Vitals    map[string]float64 `json:"vitals"`
-	Glucose   *float64           `json:"glucose"`
-	Overrides []overrideJSON     `json:"overrides"`
+	ContextID string     `json:"context_id"`
+	Scan      *string    `json:"scan"`
+	Keyed     *keyedJSON `json:"keyed"`
+	DoseID    string     `json:"dose_id"`
+	OrderID   string     `json:"order_id"`
+	Quantity  *float64   `json:"quantity"`
+	// QuantityUnit is quantity's unit: the product's unit of use (the
+	// default), the order's dose unit, or a unit the strength converts.
+	QuantityUnit string             `json:"quantity_unit"`
+	Route        string             `json:"route"`
+	Site         string             `json:"site"`
+	Vitals       map[string]float64 `json:"vitals"`
+	Glucose      *float64           `json:"glucose"`
+	Overrides    []overrideJSON     `json:"overrides"`
 }
 
 func (s *Server) medicationInput(r medicationRequest) mar.MedicationInput {
-	in := mar.MedicationInput{ContextID: r.ContextID, DoseID: r.DoseID, OrderID: r.OrderID, Quantity: r.Quantity, Route: r.Route,
+	in := mar.MedicationInput{ContextID: r.ContextID, DoseID: r.DoseID, OrderID: r.OrderID, Quantity: r.Quantity, QuantityUnit: r.QuantityUnit, Route: r.Route,
 		Site: r.Site, Vitals: r.Vitals, Glucose: r.Glucose}
 	if r.Scan != nil {
 		in.Scan = s.parseScan(*r.Scan, stepMedication)
