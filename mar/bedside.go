@@ -15,6 +15,7 @@ type BedsideConfig struct {
 	PRNFollowupAfter   time.Duration // a PRN effectiveness follow-up falls due after this
 	GlucoseMaxAge      time.Duration // a sliding-scale dose needs a reading this fresh
 	VitalsMaxAge       time.Duration // a hold-parameter check accepts stored vitals this fresh
+	WeightMaxAge       time.Duration // a weight-based (mg/kg) dose needs a weight this fresh
 	MaxBackDocument    time.Duration // back-documentation reaches at most this far back
 	BackDocumentLead   time.Duration // and not earlier than the window opens minus this
 	OutcomeReasons     map[Outcome][]ReasonOption
@@ -32,6 +33,7 @@ func DefaultBedsideConfig() BedsideConfig {
 		PRNFollowupAfter: 60 * time.Minute,
 		GlucoseMaxAge:    30 * time.Minute,
 		VitalsMaxAge:     30 * time.Minute,
+		WeightMaxAge:     DefaultWeightMaxAge,
 		MaxBackDocument:  24 * time.Hour,
 		BackDocumentLead: 2 * time.Hour,
 		OutcomeReasons:   DefaultOutcomeReasons(),
@@ -266,10 +268,12 @@ type Verdict struct {
 	Candidates []DueItem
 	Hold       *HoldResult
 	Glucose    *Vital
-	ScaleDose  *float64
-	PRN        *PRNStatus
-	Early      bool
-	Late       bool
+	// Weight is how a weight-based order's dose was worked out.
+	Weight    *WeightDose
+	ScaleDose *float64
+	PRN       *PRNStatus
+	Early     bool
+	Late      bool
 	// Crossings are the limits a back-charted dose crosses with doses on
 	// the chart: it is charted, flagged and the charge nurse alerted.
 	Crossings []LimitCrossing
@@ -406,6 +410,7 @@ var VitalKinds = map[string]struct {
 	"spo2":         {"%", 30, 100},
 	"glucose":      {"mg/dL", 10, 1500},
 	"pain_score":   {"{score}", 0, 10},
+	VitalWeight:    {"kg", 0.5, 400},
 }
 
 // IdempotencyRecord is a stored answer to a write.

@@ -677,9 +677,23 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	if f.products, err = s.productsFor(tx, f.orders, append(f.history, f.openPatches...)); err != nil {
 		return nil, err
 	}
-	needVitals := false
+	needVitals, needWeight := false, false
 	for _, o := range f.orders {
 		needVitals = needVitals || len(o.HoldParams) > 0 || len(o.SlidingScale) > 0
+		_, perKg := o.PerKg()
+		needWeight = needWeight || perKg
+	}
+	if kg, ok := in.Vitals[VitalWeight]; ok {
+		// Weighed at the bedside: this request's weight is the latest.
+		f.weight = &Vital{Kind: VitalWeight, Value: kg, Unit: "kg", TakenAt: f.at, RecordedBy: by.User.ID}
+	} else if needWeight {
+		ws, err := tx.LatestVitals(f.resident.ID, []string{VitalWeight}, f.at.AddDate(-1, 0, 0), f.at.Add(time.Minute))
+		if err != nil {
+			return nil, err
+		}
+		if w, ok := ws[VitalWeight]; ok {
+			f.weight = &w
+		}
 	}
 	if needVitals {
 		if f.vitals, err = tx.LatestVitals(f.resident.ID, nil, f.at.Add(-24*time.Hour), f.at.Add(time.Minute)); err != nil {

@@ -48,6 +48,11 @@ const (
 	// ReasonQuantityUnitIncompatible refuses a quantity in a unit the
 	// product's strength does not convert (mg of a product in units).
 	ReasonQuantityUnitIncompatible = "quantity_unit_incompatible"
+	// ReasonWeightRequired and ReasonWeightStale refuse a weight-based
+	// dose (mg/kg) with no weight, or only one older than the freshness
+	// rule: record a weight.
+	ReasonWeightRequired = "weight_required"
+	ReasonWeightStale    = "weight_stale"
 
 	// Allergy and pack.
 	ReasonAllergy = "allergy"
@@ -130,6 +135,8 @@ var Reasons = []ReasonInfo{
 	{ReasonKeyedEntry, RightDrug, false, false, "warning: the product was keyed in, not scanned (counted for compliance)"},
 	{ReasonWrongDose, RightDose, true, false, "the amount differs from the ordered dose (more than ordered, or not comparable)"},
 	{ReasonPartialDose, RightDose, false, true, "less than the ordered dose"},
+	{ReasonWeightRequired, RightDose, true, false, "a weight-based order (mg/kg) and no weight recorded: weigh the resident and record the weight (vital kind weight, kg or lb)"},
+	{ReasonWeightStale, RightDose, true, false, "a weight-based order (mg/kg) and the last weight is older than the freshness rule (7 days by default): weigh the resident and record the weight"},
 	{ReasonQuantityUnitIncompatible, RightDose, true, false, "the quantity_unit cannot be converted with the product's strength (mg of an insulin in units, capsules of a tablet); give the quantity in the order's unit or the product's unit of use"},
 	{ReasonDoseFormNotDivisible, RightDose, true, false, "the quantity is a fraction the product's form does not allow (capsules, ER/EC/ODT tablets, patches, pre-filled syringes and unscored tablets are given whole; scored tablets in halves or quarters); ask pharmacy for the right strength"},
 	{ReasonWrongRoute, RightRoute, true, false, "the product or the documented route does not fit the ordered route"},

@@ -49,6 +49,7 @@ type facts struct {
 	history     []Administration // given, live, recent
 	openPatches []Administration
 	vitals      map[string]Vital // newest reading of each kind (last 24 h)
+	weight      *Vital           // the newest weight (last year), for weight-based orders
 
 	witness         *User
 	witnessReason   string
@@ -220,10 +221,16 @@ func evaluate(f *facts) Verdict {
 		vr.checkDrug()
 	}
 	vr.checkOrderStatus()
+	weighed := true
+	if vr.giving {
+		weighed = vr.applyWeight()
+	}
 	if vr.giving && f.product != nil {
 		vr.checkExpiry()
 		vr.checkRoute()
-		vr.checkDose()
+		if weighed {
+			vr.checkDose()
+		}
 	}
 	if vr.giving {
 		vr.checkTime()
@@ -728,6 +735,8 @@ func (vr *verifier) checkDose() {
 		return
 	}
 	switch {
+	case nearlyEqual(amount, ordered) && vr.v.Weight != nil:
+		vr.pass(RightDose, fmt.Sprintf("%s = %s %s as ordered (%s; weight taken %s).", unitsWord, fmtNum(amount), o.DoseUnit, vr.v.Weight.Words(), f.local(vr.v.Weight.WeighedAt)))
 	case nearlyEqual(amount, ordered):
 		vr.pass(RightDose, fmt.Sprintf("%s = %s %s as ordered.", unitsWord, fmtNum(amount), o.DoseUnit))
 	case amount > ordered:
@@ -735,6 +744,27 @@ func (vr *verifier) checkDose() {
 	default:
 		vr.soft(RightDose, ReasonPartialDose, fmt.Sprintf("Partial dose: %s make %s %s of the ordered %s %s.", unitsWord, fmtNum(amount), o.DoseUnit, fmtNum(ordered), o.DoseUnit))
 	}
+}
+
+// applyWeight works out a weight-based order's dose (mg/kg × the latest
+// weight, capped at the order's maximum): from here on the verifier judges
+// the order as if that dose were written on it, while the verdict keeps
+// the order as written. No weight, or a stale one, fails the dose check
+// with what to do (record a weight); false then.
+func (vr *verifier) applyWeight() bool {
+	f := vr.f
+	if _, perKg := vr.order.PerKg(); !perKg {
+		return true
+	}
+	w, err := weightDose(*vr.order, f.weight, f.at, f.cfg.WeightMaxAge, f.resident.DisplayName(), "scan again")
+	if err != nil {
+		vr.fail(RightDose, err.Reason, err.Message)
+		return false
+	}
+	vr.v.Weight = &w
+	o := weighedOrder(*vr.order, w)
+	vr.order = &o
+	return true
 }
 
 // setQuantity fixes the quantity (the request's, in its unit, or the one

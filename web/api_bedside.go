@@ -276,6 +276,7 @@ func (s *Server) effectiveness(c *gin.Context) {
 type vitalRequest struct {
 	Kind    string     `json:"kind"`
 	Value   *float64   `json:"value"`
+	Unit    string     `json:"unit"` // a weight in kg (the default) or lb
 	TakenAt *time.Time `json:"taken_at"`
 }
 
@@ -294,7 +295,7 @@ func (s *Server) recordVital(c *gin.Context) {
 	serveWrite(s, c, body, func(v mar.Vital) (int, any) {
 		return http.StatusCreated, toVitalJSON(v)
 	}, func(ctx context.Context) (mar.Vital, error) {
-		return s.svc.RecordVital(ctx, by, id, req.Kind, *req.Value, req.TakenAt)
+		return s.svc.RecordVital(ctx, by, id, req.Kind, *req.Value, req.Unit, req.TakenAt)
 	})
 }
 

@@ -337,6 +337,20 @@ type holdJSON struct {
 	Reading float64 `json:"reading"`
 }
 
+// weightDoseJSON is how a weight-based order's dose was worked out.
+type weightDoseJSON struct {
+	PerKg     float64   `json:"per_kg"`
+	PerKgUnit string    `json:"per_kg_unit"`
+	WeightKg  float64   `json:"weight_kg"`
+	WeighedAt time.Time `json:"weighed_at"`
+	WeightID  string    `json:"weight_id,omitempty"`
+	Dose      float64   `json:"dose"`
+	Unit      string    `json:"unit"`
+	MaxDose   float64   `json:"max_dose,omitempty"`
+	Capped    bool      `json:"capped"`
+	Text      string    `json:"text"`
+}
+
 type glucoseJSON struct {
 	Value   float64   `json:"value"`
 	TakenAt time.Time `json:"taken_at"`
@@ -364,6 +378,7 @@ type verdictJSON struct {
 	PRN          *prnJSON            `json:"prn,omitempty"`
 	Hold         *holdJSON           `json:"hold,omitempty"`
 	Glucose      *glucoseJSON        `json:"glucose,omitempty"`
+	Weight       *weightDoseJSON     `json:"weight_dose,omitempty"`
 	ScaleDose    *float64            `json:"scale_dose,omitempty"`
 	Early        bool                `json:"early,omitempty"`
 	Late         bool                `json:"late,omitempty"`
@@ -386,6 +401,10 @@ func toVerdictJSON(v mar.Verdict) verdictJSON {
 			Glucose: v.Requires.Glucose, Site: v.Requires.Site, PRNIndication: v.Requires.PRNIndication, OverrideReason: v.Requires.OverrideReason,
 			Overrides: nonNilStrings(v.Requires.Overrides)}}
 	out.LotUncertain, out.SerialUncertain = v.LotUncertain, v.SerialUncertain
+	if w := v.Weight; w != nil {
+		out.Weight = &weightDoseJSON{PerKg: w.PerKg, PerKgUnit: w.PerKgUnit, WeightKg: w.WeightKg, WeighedAt: w.WeighedAt, WeightID: w.WeightID,
+			Dose: w.Dose, Unit: w.Unit, MaxDose: w.MaxDose, Capped: w.Capped, Text: w.Words()}
+	}
 	if v.Dose != nil {
 		d := toBedsideDoseJSON(*v.Dose, loc)
 		out.Dose = &d
