@@ -128,23 +128,28 @@ func newDoseMath(o Order, p Product) doseMath {
 // itself, or the order's dose unit, or any unit the product's strength
 // converts (g or mcg for a mg order; mg of a mg/mL liquid; units of a
 // 100 units/mL insulin). ok is false when the unit cannot be converted.
-func (m doseMath) packQuantity(q float64, unit string) (float64, bool) {
+//
+// amount is the amount of the ingredient in the order's dose unit: exact
+// when the quantity was given in (a unit convertible to) the order's unit,
+// else worked out from the dose units.
+func (m doseMath) packQuantity(q float64, unit string) (quantity, amount float64, ok bool) {
 	u := normUnit(unit)
 	switch {
 	case strings.TrimSpace(unit) == "" || strings.EqualFold(u, m.countUnit):
-		return q, true
+		return q, m.amountOf(q), true
 	case countUnits[u]:
-		return 0, false // another unit of use: 2 capsules of a tablet
+		return 0, 0, false // another unit of use: 2 capsules of a tablet
 	}
 	if v, ok := convert(q, u, m.orderUnit); ok && !countUnits[normUnit(m.orderUnit)] && normUnit(m.orderUnit) != "mL" {
-		return round6(v / m.perUnit), true
+		return round6(v / m.perUnit), round6(v), true
 	}
 	if m.strength > 0 {
 		if v, ok := convert(q, u, m.amountUnit); ok {
-			return round6(v / m.strength), true
+			n := round6(v / m.strength)
+			return n, m.amountOf(n), true
 		}
 	}
-	return 0, false
+	return 0, 0, false
 }
 
 // units says which units a quantity may be given in, for a refusal.

@@ -771,10 +771,11 @@ func (vr *verifier) applyWeight() bool {
 // that makes the ordered amount) and the amount it makes. ok is false
 // (and the dose check failed) when the request's unit does not convert.
 func (vr *verifier) setQuantity(ordered float64) (float64, bool) {
-	q := vr.math.quantityFor(ordered)
+	// With no quantity sent, the ordered amount is given exactly.
+	q, amount := vr.math.quantityFor(ordered), ordered
 	if in := vr.f.in; in.Quantity != nil {
 		var ok bool
-		if q, ok = vr.math.packQuantity(*in.Quantity, in.QuantityUnit); !ok {
+		if q, amount, ok = vr.math.packQuantity(*in.Quantity, in.QuantityUnit); !ok {
 			vr.fail(RightDose, ReasonQuantityUnitIncompatible, fmt.Sprintf("The quantity %s %s cannot be converted for %s: give it in %s (%s %s is ordered).",
 				fmtNum(*in.Quantity), strings.TrimSpace(in.QuantityUnit), vr.f.product.Name, vr.math.units(), fmtNum(ordered), vr.order.DoseUnit))
 			return 0, false
@@ -786,7 +787,7 @@ func (vr *verifier) setQuantity(ordered float64) (float64, bool) {
 		}
 	}
 	vr.v.Quantity, vr.v.QuantityUnit = q, vr.math.countUnit
-	vr.v.Amount = vr.math.amountOf(q)
+	vr.v.Amount = amount
 	vr.v.AmountUnit = vr.order.DoseUnit
 	vr.v.DoseText = DoseWords(vr.v.Amount, vr.v.AmountUnit, q, vr.math.countUnit)
 	return q, true
