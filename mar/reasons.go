@@ -146,7 +146,7 @@ var Reasons = []ReasonInfo{
 	{ReasonAlreadyDocumented, RightDuplicate, true, false, "the dose is already documented; details say by whom and when"},
 	{ReasonIngredientInWindow, RightDuplicate, false, false, "warning: a back-charted scheduled dose shares its window with another dose of the ingredient; it is charted, flagged and the charge nurse alerted"},
 	{ReasonScheduledCrossesPRNLimit, RightPRN, false, false, "warning: a scheduled dose is within a PRN order's minimum interval of a PRN dose of the same ingredient, or takes the ingredient over a PRN order's maximum; it is charted, flagged and the charge nurse alerted"},
-	{ReasonLimitCrossed, "", false, false, "flag: a back-charted dose crosses a limit (interval, maximum, window) with doses already on the chart; the charge nurse is alerted"},
+	{ReasonLimitCrossed, "", false, false, "flag: a back-charted dose, or a scheduled dose given across a PRN order's limit, crosses a limit (interval, maximum, window) with doses already on the chart; the charge nurse is alerted"},
 	{ReasonAllergy, RightAllergy, true, false, "an ingredient, or its drug class, matches a documented allergy (a penicillin allergy stops amoxicillin)"},
 	{ReasonAllergyCrossSensitivity, RightAllergy, false, true, "an ingredient belongs to a class that can cross-react with a documented allergy (penicillin and cephalosporins); override with the prescriber's confirmation"},
 	{ReasonExpired, RightExpiry, true, false, "the pack's expiry date (GS1 AI 17) has passed in the unit's time zone"},
