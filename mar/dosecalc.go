@@ -206,6 +206,13 @@ func OrderDoseWords(o Order, p *Product) string {
 	if len(o.SlidingScale) > 0 {
 		return "sliding scale (" + o.DoseUnit + ")"
 	}
+	if unit, perKg := o.PerKg(); perKg {
+		// Worked out from the weight at the scan.
+		if o.MaxDose > 0 {
+			return fmt.Sprintf("%s %s (at most %s %s)", fmtNum(o.DoseValue), o.DoseUnit, fmtNum(o.MaxDose), unit)
+		}
+		return fmtNum(o.DoseValue) + " " + o.DoseUnit
+	}
 	if p == nil || o.DoseValue <= 0 {
 		return fmtNum(o.DoseValue) + " " + o.DoseUnit
 	}

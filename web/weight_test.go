@@ -131,6 +131,26 @@ func TestWeightBasedOrders(t *testing.T) {
 			for _, o := range []orderOut{capped, plain} {
 				doseOf[o.ID] = b.dose(mar.Order{ID: o.ID, FacilityID: b.env.Demo.Facility.ID, ResidentID: r.ID}, t0.Add(30*time.Minute), time.Hour).ID
 			}
+			// The due list shows the dose per kg and its cap.
+			resp := nurse.Do("POST", "/api/v1/bedside/wristband", map[string]string{"scan": wristband(r)}, map[string]string{"Idempotency-Key": newKey()})
+			shown := map[string]string{}
+			for _, it := range decode[struct {
+				Due struct {
+					DueNow []struct {
+						Order struct {
+							ID       string `json:"id"`
+							DoseText string `json:"dose_text"`
+						} `json:"order"`
+					} `json:"due_now"`
+				} `json:"due"`
+			}](t, resp).Due.DueNow {
+				if it.Order.ID == capped.ID || it.Order.ID == plain.ID {
+					shown[it.Order.ID] = it.Order.DoseText
+				}
+			}
+			if shown[capped.ID] != "15 mg/kg (at most 1000 mg)" || shown[plain.ID] != "10 mg/kg" {
+				t.Fatalf("due list shows %q", shown)
+			}
 			// 15 mg/kg × 69.853 kg = 1047.795 mg, capped at 1000 mg; 10 mg/kg = 698.53 mg.
 			cases := []struct {
 				name     string
@@ -177,7 +197,7 @@ func TestWeightBasedOrders(t *testing.T) {
 			}
 
 			// Charted with the worked-out dose.
-			resp := post(nurse, "/api/v1/administrations", body{"context_id": scanWristband(t, nurse, r), "scan": scan, "dose_id": doseOf[plain.ID]})
+			resp = post(nurse, "/api/v1/administrations", body{"context_id": scanWristband(t, nurse, r), "scan": scan, "dose_id": doseOf[plain.ID]})
 			if resp.Status != http.StatusCreated {
 				t.Fatalf("document: %d %s", resp.Status, resp.Body)
 			}
