@@ -740,7 +740,13 @@ func (vr *verifier) checkDose() {
 	case nearlyEqual(amount, ordered):
 		vr.pass(RightDose, fmt.Sprintf("%s = %s %s as ordered.", unitsWord, fmtNum(amount), o.DoseUnit))
 	case amount > ordered:
-		vr.fail(RightDose, ReasonWrongDose, fmt.Sprintf("WRONG DOSE: %s make %s %s, but %s %s is ordered.", unitsWord, fmtNum(amount), o.DoseUnit, fmtNum(ordered), o.DoseUnit))
+		msg := fmt.Sprintf("WRONG DOSE: %s make %s %s, but %s %s is ordered.", unitsWord, fmtNum(amount), o.DoseUnit, fmtNum(ordered), o.DoseUnit)
+		if in := f.in; in.Quantity != nil && in.QuantityUnit == "" && nearlyEqual(*in.Quantity, ordered) && normUnit(o.DoseUnit) != vr.math.countUnit {
+			// A bare quantity is in the product's unit of use: the nurse
+			// probably meant the order's unit.
+			msg += fmt.Sprintf(" If you meant %s %s, send quantity_unit %q with the quantity.", fmtNum(ordered), o.DoseUnit, o.DoseUnit)
+		}
+		vr.fail(RightDose, ReasonWrongDose, msg)
 	default:
 		vr.soft(RightDose, ReasonPartialDose, fmt.Sprintf("Partial dose: %s make %s %s of the ordered %s %s.", unitsWord, fmtNum(amount), o.DoseUnit, fmtNum(ordered), o.DoseUnit))
 	}

@@ -101,8 +101,11 @@ func TestQuantityInTheOrdersUnit(t *testing.T) {
 						if e.Reason != tc.reason {
 							t.Fatalf("reason %q, want %q: %s", e.Reason, tc.reason, e.Message)
 						}
-						if tc.reason == mar.ReasonQuantityUnitIncompatible && !strings.Contains(e.Message, tc.order.DoseUnit) {
+						if (tc.reason == mar.ReasonQuantityUnitIncompatible || tc.unit == "") && !strings.Contains(e.Message, tc.order.DoseUnit) {
 							t.Errorf("the refusal does not say which unit to use: %s", e.Message)
+						}
+						if tc.unit == "" && !strings.Contains(e.Message, `quantity_unit "units"`) {
+							t.Errorf("a bare quantity equal to the ordered units: the refusal does not suggest quantity_unit: %s", e.Message)
 						}
 						return
 					}
