@@ -47,10 +47,11 @@ type Administration struct {
 	KeyedReason    string // damaged label, no barcode, scanner failure …
 	GTIN           string
 	Lot            string
-	Expiry         string // YYYY-MM-DD
-	Quantity       float64
-	Amount         float64
-	Unit           string
+	Expiry         string  // YYYY-MM-DD
+	Quantity       float64 // in QuantityUnit
+	QuantityUnit   string  // the product's unit of use: tablet, mL, patch … ('' on rows from before it was kept)
+	Amount         float64 // in Unit
+	Unit           string  // the order's dose unit: mg, units …
 	Route          string
 	Site           string
 	Outcome        Outcome

@@ -15,6 +15,7 @@ type BedsideConfig struct {
 	PRNFollowupAfter   time.Duration // a PRN effectiveness follow-up falls due after this
 	GlucoseMaxAge      time.Duration // a sliding-scale dose needs a reading this fresh
 	VitalsMaxAge       time.Duration // a hold-parameter check accepts stored vitals this fresh
+	WeightMaxAge       time.Duration // a weight-based (mg/kg) dose needs a weight this fresh
 	MaxBackDocument    time.Duration // back-documentation reaches at most this far back
 	BackDocumentLead   time.Duration // and not earlier than the window opens minus this
 	OutcomeReasons     map[Outcome][]ReasonOption
@@ -32,6 +33,7 @@ func DefaultBedsideConfig() BedsideConfig {
 		PRNFollowupAfter: 60 * time.Minute,
 		GlucoseMaxAge:    30 * time.Minute,
 		VitalsMaxAge:     30 * time.Minute,
+		WeightMaxAge:     DefaultWeightMaxAge,
 		MaxBackDocument:  24 * time.Hour,
 		BackDocumentLead: 2 * time.Hour,
 		OutcomeReasons:   DefaultOutcomeReasons(),
@@ -146,12 +148,17 @@ type MedicationInput struct {
 	Keyed     *KeyedEntry
 	DoseID    string
 	OrderID   string
-	Quantity  *float64 // dose units (tablets, mL, patches)
-	Route     string
-	Site      string
-	Vitals    map[string]float64
-	Glucose   *float64
-	Overrides []Override
+	Quantity  *float64 // in QuantityUnit
+	// QuantityUnit is the unit Quantity is in: empty or the product's unit
+	// of use (tablet, mL, patch), or the order's dose unit (units, mg) or
+	// any unit the product's strength converts (g for a mg order, mg of a
+	// mg/mL liquid).
+	QuantityUnit string
+	Route        string
+	Site         string
+	Vitals       map[string]float64
+	Glucose      *float64
+	Overrides    []Override
 
 	// Document only.
 	Outcome              Outcome
@@ -236,32 +243,37 @@ type HoldResult struct {
 
 // Verdict is the answer to a medication scan.
 type Verdict struct {
-	Allowed    bool
-	Checks     []Check
-	Resident   Resident
-	Unit       Unit
-	Context    BedsideContext
-	Dose       *ScheduledDose
-	Order      *Order
-	Product    *Product
-	Package    *Package
-	Code       *scanning.Code
-	GTIN       string
-	Lot        string
-	Serial     string
-	Expiry     string // YYYY-MM-DD
-	Keyed      bool
-	Quantity   float64 // dose units
-	Amount     float64 // in AmountUnit (the order's dose unit)
-	AmountUnit string
+	Allowed      bool
+	Checks       []Check
+	Resident     Resident
+	Unit         Unit
+	Context      BedsideContext
+	Dose         *ScheduledDose
+	Order        *Order
+	Product      *Product
+	Package      *Package
+	Code         *scanning.Code
+	GTIN         string
+	Lot          string
+	Serial       string
+	Expiry       string // YYYY-MM-DD
+	Keyed        bool
+	Quantity     float64 // in QuantityUnit
+	QuantityUnit string  // the product's unit of use: tablet, mL, patch …
+	Amount       float64 // in AmountUnit (the order's dose unit)
+	AmountUnit   string
+	// DoseText shows the amount and the quantity: "10 units (0.1 mL)".
+	DoseText   string
 	Requires   Requirements
 	Candidates []DueItem
 	Hold       *HoldResult
 	Glucose    *Vital
-	ScaleDose  *float64
-	PRN        *PRNStatus
-	Early      bool
-	Late       bool
+	// Weight is how a weight-based order's dose was worked out.
+	Weight    *WeightDose
+	ScaleDose *float64
+	PRN       *PRNStatus
+	Early     bool
+	Late      bool
 	// Crossings are the limits a back-charted dose crosses with doses on
 	// the chart: it is charted, flagged and the charge nurse alerted.
 	Crossings []LimitCrossing
@@ -398,6 +410,7 @@ var VitalKinds = map[string]struct {
 	"spo2":         {"%", 30, 100},
 	"glucose":      {"mg/dL", 10, 1500},
 	"pain_score":   {"{score}", 0, 10},
+	VitalWeight:    {"kg", 0.5, 400},
 }
 
 // IdempotencyRecord is a stored answer to a write.

@@ -224,9 +224,20 @@ func (s *Service) RecordEffectiveness(ctx context.Context, by Identity, id, resu
 }
 
 // RecordVital stores a vital sign or glucose reading.
-func (s *Service) RecordVital(ctx context.Context, by Identity, residentID, kind string, value float64, takenAt *time.Time) (Vital, error) {
+func (s *Service) RecordVital(ctx context.Context, by Identity, residentID, kind string, value float64, unit string, takenAt *time.Time) (Vital, error) {
 	if err := mayDocument(by); err != nil {
 		return Vital{}, err
+	}
+	switch {
+	case kind == VitalWeight:
+		// A weight is kept in kg; one in lb is converted.
+		kg, err := WeightToKg(value, unit)
+		if err != nil {
+			return Vital{}, err
+		}
+		value = kg
+	case unit != "" && VitalKinds[kind].Unit != "" && unit != VitalKinds[kind].Unit:
+		return Vital{}, Invalid("unit", "%s is recorded in %s", kind, VitalKinds[kind].Unit)
 	}
 	if err := validateVital(kind, value); err != nil {
 		return Vital{}, err
@@ -248,7 +259,7 @@ func (s *Service) RecordVital(ctx context.Context, by Identity, residentID, kind
 		if err := tx.CreateVital(&v); err != nil {
 			return Vital{}, err
 		}
-		if err := s.audit(tx, by, AuditEntry{Action: "vital.record", ObjectType: "vital", ObjectID: v.ID, ResidentID: r.ID, Detail: map[string]any{"kind": kind}}); err != nil {
+		if err := s.audit(tx, by, AuditEntry{Action: "vital.record", ObjectType: "vital", ObjectID: v.ID, ResidentID: r.ID, Detail: map[string]any{"kind": kind, "value": value, "unit": v.Unit}}); err != nil {
 			return Vital{}, err
 		}
 		return v, nil

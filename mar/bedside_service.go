@@ -448,8 +448,14 @@ func (s *Service) validateInput(in *MedicationInput, mode verifyMode) error {
 			return &Error{Code: EInvalid, Field: "keyed.text", Reason: ReasonReasonRequired, Message: "say why the product could not be scanned"}
 		}
 	}
-	if in.Quantity != nil && (*in.Quantity <= 0 || *in.Quantity > 100 || math.IsNaN(*in.Quantity)) {
-		return Invalid("quantity", "must be more than 0 and at most 100 dose units")
+	if in.Quantity != nil && (!(*in.Quantity > 0) || math.IsInf(*in.Quantity, 0) || in.QuantityUnit == "" && *in.Quantity > maxDoseUnits) {
+		return Invalid("quantity", "must be more than 0 and at most %d units of use (tablets, mL …)", maxDoseUnits)
+	}
+	if len(in.QuantityUnit) > 30 {
+		return Invalid("quantity_unit", "is too long")
+	}
+	if in.QuantityUnit != "" && in.Quantity == nil {
+		return Invalid("quantity_unit", "is the unit of quantity: send quantity too")
 	}
 	for k, v := range in.Vitals {
 		if err := validateVital(k, v); err != nil {
@@ -671,9 +677,23 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	if f.products, err = s.productsFor(tx, f.orders, append(f.history, f.openPatches...)); err != nil {
 		return nil, err
 	}
-	needVitals := false
+	needVitals, needWeight := false, false
 	for _, o := range f.orders {
 		needVitals = needVitals || len(o.HoldParams) > 0 || len(o.SlidingScale) > 0
+		_, perKg := o.PerKg()
+		needWeight = needWeight || perKg
+	}
+	if kg, ok := in.Vitals[VitalWeight]; ok {
+		// Weighed at the bedside: this request's weight is the latest.
+		f.weight = &Vital{Kind: VitalWeight, Value: kg, Unit: "kg", TakenAt: f.at, RecordedBy: by.User.ID}
+	} else if needWeight {
+		ws, err := tx.LatestVitals(f.resident.ID, []string{VitalWeight}, f.at.AddDate(-1, 0, 0), f.at.Add(time.Minute))
+		if err != nil {
+			return nil, err
+		}
+		if w, ok := ws[VitalWeight]; ok {
+			f.weight = &w
+		}
 	}
 	if needVitals {
 		if f.vitals, err = tx.LatestVitals(f.resident.ID, nil, f.at.Add(-24*time.Hour), f.at.Add(time.Minute)); err != nil {
@@ -956,7 +976,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 				a.ScannedProduct = v.GTIN
 			}
 		}
-		a.Quantity, a.Amount, a.Unit = v.Quantity, v.Amount, v.AmountUnit
+		a.Quantity, a.QuantityUnit, a.Amount, a.Unit = v.Quantity, v.QuantityUnit, v.Amount, v.AmountUnit
 		a.Site = strings.TrimSpace(in.Site)
 		a.Patch = isPatch(order, p)
 		a.PRNIndication = strings.TrimSpace(in.PRNIndication)
@@ -1060,7 +1080,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 		detail["dose_id"] = a.DoseID
 	}
 	if a.ProductID != "" {
-		detail["product_id"], detail["quantity"], detail["amount"], detail["unit"] = a.ProductID, a.Quantity, a.Amount, a.Unit
+		detail["product_id"], detail["quantity"], detail["quantity_unit"], detail["amount"], detail["unit"] = a.ProductID, a.Quantity, a.QuantityUnit, a.Amount, a.Unit
 	}
 	if a.Lot != "" {
 		detail["lot"] = a.Lot
@@ -1105,7 +1125,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	if result.Message == "" {
 		switch outcome {
 		case OutcomeGiven:
-			result.Message = fmt.Sprintf("Documented: %s %s %s given to %s at %s.", fmtNum(a.Amount), a.Unit, order.Ingredient, f.resident.DisplayName(), f.local(a.PerformedAt))
+			result.Message = fmt.Sprintf("Documented: %s %s given to %s at %s.", DoseWords(a.Amount, a.Unit, a.Quantity, a.QuantityUnit), order.Ingredient, f.resident.DisplayName(), f.local(a.PerformedAt))
 			if a.LotUncertain {
 				result.Message += fmt.Sprintf(" Lot %s is recorded as uncertain: check it against the pack.", a.Lot)
 			}
@@ -1129,6 +1149,10 @@ func (s *Service) raiseLimitAlert(tx Tx, by Identity, a Administration, o Order,
 		EscalationLevel: EscalationChargeNurse,
 		Message: fmt.Sprintf("%s: a dose given at %s was back-charted by %s at %s (%s). %s",
 			f.resident.DisplayName(), f.local(a.PerformedAt), by.User.DisplayName, f.local(a.RecordedAt), a.BackDocumentedReason, strings.Join(msgs, " "))}
+	if !a.BackDocumented {
+		al.Message = fmt.Sprintf("%s: a scheduled dose was given at %s by %s across an as-needed limit. %s",
+			f.resident.DisplayName(), f.local(a.PerformedAt), by.User.DisplayName, strings.Join(msgs, " "))
+	}
 	if _, err := tx.InsertAlert(&al); err != nil {
 		return "", fmt.Errorf("insert limit alert: %w", err)
 	}

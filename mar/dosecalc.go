@@ -87,6 +87,9 @@ func convert(v float64, from, to string) (float64, bool) {
 type doseMath struct {
 	perUnit    float64 // amount of ingredient in one dose unit, in the order's dose unit
 	countUnit  string  // what one dose unit is called: tablet, mL, patch …
+	orderUnit  string  // the order's dose unit
+	strength   float64 // the product's strength: amount of ingredient in one dose unit …
+	amountUnit string  // … in this unit (mg of a mg/mL liquid, units of 100 units/mL)
 	comparable bool
 	why        string
 }
@@ -111,13 +114,113 @@ func newDoseMath(o Order, p Product) doseMath {
 		if du != count && !(du == "mL" && count == "mL") {
 			return doseMath{why: fmt.Sprintf("the order counts %s but the product comes as %s", du, count)}
 		}
-		return doseMath{perUnit: 1, countUnit: count, comparable: true}
+		return doseMath{perUnit: 1, countUnit: count, orderUnit: o.DoseUnit, strength: in.StrengthValue, amountUnit: amountUnit, comparable: true}
 	}
 	per, ok := convert(in.StrengthValue, amountUnit, du)
 	if !ok || per <= 0 {
 		return doseMath{why: fmt.Sprintf("the product's strength %s %s cannot be compared with the ordered unit %s", fmtNum(in.StrengthValue), in.StrengthUnit, o.DoseUnit)}
 	}
-	return doseMath{perUnit: per, countUnit: count, comparable: true}
+	return doseMath{perUnit: per, countUnit: count, orderUnit: o.DoseUnit, strength: in.StrengthValue, amountUnit: amountUnit, comparable: true}
+}
+
+// packQuantity expresses a quantity given in unit in dose units (what
+// the nurse counts: tablets, mL, patches): unit is empty or the dose unit
+// itself, or the order's dose unit, or any unit the product's strength
+// converts (g or mcg for a mg order; mg of a mg/mL liquid; units of a
+// 100 units/mL insulin). ok is false when the unit cannot be converted.
+//
+// amount is the amount of the ingredient in the order's dose unit: exact
+// when the quantity was given in (a unit convertible to) the order's unit,
+// else worked out from the dose units.
+func (m doseMath) packQuantity(q float64, unit string) (quantity, amount float64, ok bool) {
+	u := normUnit(unit)
+	switch {
+	case strings.TrimSpace(unit) == "" || strings.EqualFold(u, m.countUnit):
+		return q, m.amountOf(q), true
+	case countUnits[u]:
+		return 0, 0, false // another unit of use: 2 capsules of a tablet
+	}
+	if v, ok := convert(q, u, m.orderUnit); ok && !countUnits[normUnit(m.orderUnit)] && normUnit(m.orderUnit) != "mL" {
+		return round6(v / m.perUnit), round6(v), true
+	}
+	if m.strength > 0 {
+		if v, ok := convert(q, u, m.amountUnit); ok {
+			n := round6(v / m.strength)
+			return n, m.amountOf(n), true
+		}
+	}
+	return 0, 0, false
+}
+
+// units says which units a quantity may be given in, for a refusal.
+func (m doseMath) units() string {
+	us := []string{m.countUnit}
+	for _, u := range []string{m.orderUnit, m.amountUnit} {
+		if u != "" && !strings.Contains(u, "/") && !containsFold(us, normUnit(u)) {
+			us = append(us, normUnit(u))
+		}
+	}
+	return strings.Join(us, " or ")
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// DoseWords shows an amount in the order's unit with the quantity of the
+// product it takes when they differ: "10 units (0.1 mL)", "1000 mg (2
+// tablets)", "1 tablet".
+func DoseWords(amount float64, unit string, quantity float64, quantityUnit string) string {
+	a := fmtNum(amount) + " " + unit
+	if strings.EqualFold(normUnit(unit), normUnit(quantityUnit)) {
+		return countWords(amount, unit)
+	}
+	if quantityUnit == "" {
+		return a
+	}
+	return a + " (" + countWords(quantity, quantityUnit) + ")"
+}
+
+// countWords is a quantity of a unit of use: "2 tablets", "0.1 mL".
+func countWords(q float64, unit string) string {
+	u := normUnit(unit)
+	if countUnits[u] && q != 1 {
+		switch {
+		case strings.HasSuffix(u, "ch"):
+			u += "es"
+		default:
+			u += "s"
+		}
+	}
+	return fmtNum(q) + " " + u
+}
+
+// OrderDoseWords shows an order's dose with the quantity of its product
+// that makes it, when the product's strength says: "10 units (0.1 mL)".
+func OrderDoseWords(o Order, p *Product) string {
+	if len(o.SlidingScale) > 0 {
+		return "sliding scale (" + o.DoseUnit + ")"
+	}
+	if unit, perKg := o.PerKg(); perKg {
+		// Worked out from the weight at the scan.
+		if o.MaxDose > 0 {
+			return fmt.Sprintf("%s %s (at most %s %s)", fmtNum(o.DoseValue), o.DoseUnit, fmtNum(o.MaxDose), unit)
+		}
+		return fmtNum(o.DoseValue) + " " + o.DoseUnit
+	}
+	if p == nil || o.DoseValue <= 0 {
+		return fmtNum(o.DoseValue) + " " + o.DoseUnit
+	}
+	m := newDoseMath(o, *p)
+	if !m.comparable {
+		return fmtNum(o.DoseValue) + " " + o.DoseUnit
+	}
+	return DoseWords(o.DoseValue, o.DoseUnit, m.quantityFor(o.DoseValue), m.countUnit)
 }
 
 // quantityFor returns the dose units that make amount.

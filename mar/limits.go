@@ -160,6 +160,53 @@ func prnCrossings(o Order, at time.Time, amount float64, history []Administratio
 	return out
 }
 
+// scheduledPRNCrossings judges a scheduled dose of order o at `at`
+// (amount in o's dose unit) against the limits of every active PRN order
+// of the same ingredient, as if it were a dose of that order, and keeps
+// the crossings that involve a PRN dose on the chart: a scheduled dose
+// given 30 minutes after a PRN dose whose minimum interval is 6 hours, or
+// one that takes the ingredient over a PRN order's 24-hour maximum. (A
+// scheduled dose is not judged against other scheduled doses this way:
+// the schedule spaces them, and the window checks judge them.)
+func scheduledPRNCrossings(o Order, at time.Time, amount float64, history []Administration, orders []Order) []crossing {
+	if o.PRN {
+		return nil
+	}
+	var out []crossing
+	seen := map[string]bool{}
+	for _, x := range orders {
+		if !x.PRN || !x.Active() || !SameIngredient(x.Ingredient, o.Ingredient) {
+			continue
+		}
+		if _, err := prnLimits(x); err != nil {
+			continue
+		}
+		add, comparable := convert(amount, o.DoseUnit, x.DoseUnit)
+		for _, c := range prnCrossings(x, at, add, history, orders) {
+			if c.limit == LimitMaxAmount && !comparable {
+				continue // the amounts cannot be added up
+			}
+			prn := false
+			for _, e := range c.with {
+				prn = prn || e.PRN
+			}
+			if c.limit == LimitMinInterval && !c.with[0].PRN || !prn {
+				continue
+			}
+			key := c.limit
+			for _, e := range c.with {
+				key += "/" + e.ID
+			}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // inPeriod returns the doses of chart given in the period (end-per, end].
 func inPeriod(chart []Administration, end time.Time, per time.Duration) []Administration {
 	var out []Administration

@@ -19,13 +19,16 @@ const (
 
 // Order is a prescription for one resident as pharmacy verified it.
 type Order struct {
-	ID           string
-	FacilityID   string
-	ResidentID   string
-	ProductID    string // empty when ordered by ingredient
-	Ingredient   string // generic ingredient ordered; always set
-	DoseValue    float64
-	DoseUnit     string // mg, mL, units, tablet …
+	ID         string
+	FacilityID string
+	ResidentID string
+	ProductID  string // empty when ordered by ingredient
+	Ingredient string // generic ingredient ordered; always set
+	DoseValue  float64
+	DoseUnit   string // mg, mL, units, tablet …; per kg of body weight: mg/kg, mcg/kg, units/kg …
+	// MaxDose caps a weight-based dose, in the dose unit's numerator (mg
+	// of a mg/kg order); 0 = no cap.
+	MaxDose      float64
 	Route        string
 	Frequency    string // text in the schedules language, e.g. "BID" or "q4h PRN max 4/24h"
 	PRN          bool
@@ -107,6 +110,9 @@ func (o Order) Validate() error {
 		return Invalid("frequency", "is required")
 	case o.StartAt.IsZero():
 		return Invalid("start_at", "is required")
+	}
+	if _, perKg := o.PerKg(); o.MaxDose < 0 || o.MaxDose > 0 && !perKg {
+		return Invalid("max_dose", "caps a weight-based dose (mg/kg …) and must not be negative")
 	}
 	if o.StopAt != nil && !o.StopAt.After(o.StartAt) {
 		return Invalid("stop_at", "must be after start_at")

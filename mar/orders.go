@@ -89,6 +89,16 @@ func (s *Service) createOrderTx(tx Tx, by Identity, o Order, verified bool) (Ord
 		// for a pharmacist, who sees the problem in the queue.
 		o.Status, o.VerifiedBy, o.VerifiedAt = OrderPending, "", nil
 	}
+	if o.Status == OrderActive {
+		if err := s.checkOrderWeight(tx, o); err != nil {
+			if o.Source == "rest" {
+				return o, err
+			}
+			// Verified by the sender, but no fresh weight to work the dose
+			// out with: it waits for a pharmacist.
+			o.Status, o.VerifiedBy, o.VerifiedAt = OrderPending, "", nil
+		}
+	}
 	s.applyPRNLimit(&o, product)
 	if err := tx.CreateOrder(&o); err != nil {
 		return o, err
@@ -217,6 +227,11 @@ func (s *Service) ChangeOrder(ctx context.Context, by Identity, orderID string, 
 		}
 		if o.Status == OrderActive || o.Status == OrderOnHold {
 			if err := checkOrderForm(tx, o); err != nil {
+				return err
+			}
+		}
+		if o.Status == OrderActive {
+			if err := s.checkOrderWeight(tx, o); err != nil {
 				return err
 			}
 		}

@@ -234,6 +234,9 @@ func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note st
 		if err := checkOrderForm(tx, o); err != nil {
 			return err
 		}
+		if err := s.checkOrderWeight(tx, o); err != nil {
+			return err
+		}
 		now := s.now()
 		o.Status = OrderActive
 		o.VerifiedBy, o.VerifiedAt = by.User.ID, &now

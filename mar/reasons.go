@@ -42,6 +42,17 @@ const (
 	// ReasonLimitCrossed flags a back-charted dose that crosses a limit
 	// with doses already on the chart; the charge nurse is alerted.
 	ReasonLimitCrossed = "limit_crossed"
+	// ReasonScheduledCrossesPRNLimit warns that a scheduled dose crosses
+	// a PRN order's interval or maximum with a PRN dose of the ingredient.
+	ReasonScheduledCrossesPRNLimit = "scheduled_crosses_prn_limit"
+	// ReasonQuantityUnitIncompatible refuses a quantity in a unit the
+	// product's strength does not convert (mg of a product in units).
+	ReasonQuantityUnitIncompatible = "quantity_unit_incompatible"
+	// ReasonWeightRequired and ReasonWeightStale refuse a weight-based
+	// dose (mg/kg) with no weight, or only one older than the freshness
+	// rule: record a weight.
+	ReasonWeightRequired = "weight_required"
+	ReasonWeightStale    = "weight_stale"
 
 	// Allergy and pack.
 	ReasonAllergy = "allergy"
@@ -124,6 +135,9 @@ var Reasons = []ReasonInfo{
 	{ReasonKeyedEntry, RightDrug, false, false, "warning: the product was keyed in, not scanned (counted for compliance)"},
 	{ReasonWrongDose, RightDose, true, false, "the amount differs from the ordered dose (more than ordered, or not comparable)"},
 	{ReasonPartialDose, RightDose, false, true, "less than the ordered dose"},
+	{ReasonWeightRequired, RightDose, true, false, "a weight-based order (mg/kg) and no weight recorded: weigh the resident and record the weight (vital kind weight, kg or lb)"},
+	{ReasonWeightStale, RightDose, true, false, "a weight-based order (mg/kg) and the last weight is older than the freshness rule (7 days by default): weigh the resident and record the weight"},
+	{ReasonQuantityUnitIncompatible, RightDose, true, false, "the quantity_unit cannot be converted with the product's strength (mg of an insulin in units, capsules of a tablet); give the quantity in the order's unit or the product's unit of use"},
 	{ReasonDoseFormNotDivisible, RightDose, true, false, "the quantity is a fraction the product's form does not allow (capsules, ER/EC/ODT tablets, patches, pre-filled syringes and unscored tablets are given whole; scored tablets in halves or quarters); ask pharmacy for the right strength"},
 	{ReasonWrongRoute, RightRoute, true, false, "the product or the documented route does not fit the ordered route"},
 	{ReasonMustNotCrush, RightRoute, true, false, "the order asks for the product crushed (a feeding-tube route, or crush in the instructions) and its form must not be crushed; ask pharmacy for a liquid or another form"},
@@ -131,7 +145,8 @@ var Reasons = []ReasonInfo{
 	{ReasonTooLate, RightTime, false, true, "after the administration window closed (a missed dose given late)"},
 	{ReasonAlreadyDocumented, RightDuplicate, true, false, "the dose is already documented; details say by whom and when"},
 	{ReasonIngredientInWindow, RightDuplicate, false, false, "warning: a back-charted scheduled dose shares its window with another dose of the ingredient; it is charted, flagged and the charge nurse alerted"},
-	{ReasonLimitCrossed, "", false, false, "flag: a back-charted dose crosses a limit (interval, maximum, window) with doses already on the chart; the charge nurse is alerted"},
+	{ReasonScheduledCrossesPRNLimit, RightPRN, false, false, "warning: a scheduled dose is within a PRN order's minimum interval of a PRN dose of the same ingredient, or takes the ingredient over a PRN order's maximum; it is charted, flagged and the charge nurse alerted"},
+	{ReasonLimitCrossed, "", false, false, "flag: a back-charted dose, or a scheduled dose given across a PRN order's limit, crosses a limit (interval, maximum, window) with doses already on the chart; the charge nurse is alerted"},
 	{ReasonAllergy, RightAllergy, true, false, "an ingredient, or its drug class, matches a documented allergy (a penicillin allergy stops amoxicillin)"},
 	{ReasonAllergyCrossSensitivity, RightAllergy, false, true, "an ingredient belongs to a class that can cross-react with a documented allergy (penicillin and cephalosporins); override with the prescriber's confirmation"},
 	{ReasonExpired, RightExpiry, true, false, "the pack's expiry date (GS1 AI 17) has passed in the unit's time zone"},

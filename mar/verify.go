@@ -49,6 +49,7 @@ type facts struct {
 	history     []Administration // given, live, recent
 	openPatches []Administration
 	vitals      map[string]Vital // newest reading of each kind (last 24 h)
+	weight      *Vital           // the newest weight (last year), for weight-based orders
 
 	witness         *User
 	witnessReason   string
@@ -220,10 +221,16 @@ func evaluate(f *facts) Verdict {
 		vr.checkDrug()
 	}
 	vr.checkOrderStatus()
+	weighed := true
+	if vr.giving {
+		weighed = vr.applyWeight()
+	}
 	if vr.giving && f.product != nil {
 		vr.checkExpiry()
 		vr.checkRoute()
-		vr.checkDose()
+		if weighed {
+			vr.checkDose()
+		}
 	}
 	if vr.giving {
 		vr.checkTime()
@@ -231,6 +238,7 @@ func evaluate(f *facts) Verdict {
 	vr.checkDuplicate()
 	if vr.giving {
 		vr.checkSameWindow()
+		vr.checkScheduledAgainstPRN()
 		vr.checkPRN()
 		vr.checkHighAlert()
 	}
@@ -703,45 +711,97 @@ func (vr *verifier) checkDose() {
 			vr.pass(RightDose, "Sliding scale: the dose follows from the glucose reading.")
 			return
 		}
-		q := vr.setQuantity(ordered)
+		q, ok := vr.setQuantity(ordered)
+		if !ok {
+			return
+		}
 		if why := formProblem(o, *f.product, vr.math, q); why != "" {
 			vr.fail(RightDose, ReasonDoseFormNotDivisible, why)
 			return
 		}
-		vr.pass(RightDose, fmt.Sprintf("%s %s by the scale.", fmtNum(ordered), o.DoseUnit))
+		vr.pass(RightDose, fmt.Sprintf("%s by the scale.", vr.v.DoseText))
 		return
 	}
 	ordered := o.DoseValue
-	q := vr.setQuantity(ordered)
+	q, ok := vr.setQuantity(ordered)
+	if !ok {
+		return
+	}
 	amount := vr.v.Amount
-	unitsWord := fmt.Sprintf("%s %s", fmtNum(q), vr.math.countUnit)
+	unitsWord := countWords(q, vr.math.countUnit)
 	if why := formProblem(o, *f.product, vr.math, q); why != "" {
 		// Whatever amount it would make, the quantity cannot be measured.
 		vr.fail(RightDose, ReasonDoseFormNotDivisible, why)
 		return
 	}
 	switch {
+	case nearlyEqual(amount, ordered) && vr.v.Weight != nil:
+		vr.pass(RightDose, fmt.Sprintf("%s = %s %s as ordered (%s; weight taken %s).", unitsWord, fmtNum(amount), o.DoseUnit, vr.v.Weight.Words(), f.local(vr.v.Weight.WeighedAt)))
 	case nearlyEqual(amount, ordered):
 		vr.pass(RightDose, fmt.Sprintf("%s = %s %s as ordered.", unitsWord, fmtNum(amount), o.DoseUnit))
 	case amount > ordered:
-		vr.fail(RightDose, ReasonWrongDose, fmt.Sprintf("WRONG DOSE: %s make %s %s, but %s %s is ordered.", unitsWord, fmtNum(amount), o.DoseUnit, fmtNum(ordered), o.DoseUnit))
+		msg := fmt.Sprintf("WRONG DOSE: %s make %s %s, but %s %s is ordered.", unitsWord, fmtNum(amount), o.DoseUnit, fmtNum(ordered), o.DoseUnit)
+		if in := f.in; in.Quantity != nil && in.QuantityUnit == "" && nearlyEqual(*in.Quantity, ordered) && normUnit(o.DoseUnit) != vr.math.countUnit {
+			// A bare quantity is in the product's unit of use: the nurse
+			// probably meant the order's unit.
+			msg += fmt.Sprintf(" If you meant %s %s, send quantity_unit %q with the quantity.", fmtNum(ordered), o.DoseUnit, o.DoseUnit)
+		}
+		vr.fail(RightDose, ReasonWrongDose, msg)
 	default:
 		vr.soft(RightDose, ReasonPartialDose, fmt.Sprintf("Partial dose: %s make %s %s of the ordered %s %s.", unitsWord, fmtNum(amount), o.DoseUnit, fmtNum(ordered), o.DoseUnit))
 	}
 }
 
-// setQuantity fixes the quantity (the request's, or the one that makes
-// the ordered amount) and the amount it makes.
-func (vr *verifier) setQuantity(ordered float64) float64 {
-	q := vr.math.quantityFor(ordered)
-	if vr.f.in.Quantity != nil {
-		q = *vr.f.in.Quantity
+// applyWeight works out a weight-based order's dose (mg/kg × the latest
+// weight, capped at the order's maximum): from here on the verifier judges
+// the order as if that dose were written on it, while the verdict keeps
+// the order as written. No weight, or a stale one, fails the dose check
+// with what to do (record a weight); false then.
+func (vr *verifier) applyWeight() bool {
+	f := vr.f
+	if _, perKg := vr.order.PerKg(); !perKg {
+		return true
 	}
-	vr.v.Quantity = q
-	vr.v.Amount = vr.math.amountOf(q)
-	vr.v.AmountUnit = vr.order.DoseUnit
-	return q
+	w, err := weightDose(*vr.order, f.weight, f.at, f.cfg.WeightMaxAge, f.resident.DisplayName(), "scan again")
+	if err != nil {
+		vr.fail(RightDose, err.Reason, err.Message)
+		return false
+	}
+	vr.v.Weight = &w
+	o := weighedOrder(*vr.order, w)
+	vr.order = &o
+	return true
 }
+
+// setQuantity fixes the quantity (the request's, in its unit, or the one
+// that makes the ordered amount) and the amount it makes. ok is false
+// (and the dose check failed) when the request's unit does not convert.
+func (vr *verifier) setQuantity(ordered float64) (float64, bool) {
+	// With no quantity sent, the ordered amount is given exactly.
+	q, amount := vr.math.quantityFor(ordered), ordered
+	if in := vr.f.in; in.Quantity != nil {
+		var ok bool
+		if q, amount, ok = vr.math.packQuantity(*in.Quantity, in.QuantityUnit); !ok {
+			vr.fail(RightDose, ReasonQuantityUnitIncompatible, fmt.Sprintf("The quantity %s %s cannot be converted for %s: give it in %s (%s %s is ordered).",
+				fmtNum(*in.Quantity), strings.TrimSpace(in.QuantityUnit), vr.f.product.Name, vr.math.units(), fmtNum(ordered), vr.order.DoseUnit))
+			return 0, false
+		}
+		if q > maxDoseUnits {
+			vr.fail(RightDose, ReasonWrongDose, fmt.Sprintf("WRONG DOSE: %s %s is %s; at most %d are given at once.",
+				fmtNum(*in.Quantity), strings.TrimSpace(in.QuantityUnit), countWords(q, vr.math.countUnit), maxDoseUnits))
+			return 0, false
+		}
+	}
+	vr.v.Quantity, vr.v.QuantityUnit = q, vr.math.countUnit
+	vr.v.Amount = amount
+	vr.v.AmountUnit = vr.order.DoseUnit
+	vr.v.DoseText = DoseWords(vr.v.Amount, vr.v.AmountUnit, q, vr.math.countUnit)
+	return q, true
+}
+
+// maxDoseUnits is the most units of use (tablets, mL, patches) one dose
+// may take: more is a slip of the keyboard.
+const maxDoseUnits = 100
 
 // checkTime compares the clinical time with the dose's window.
 func (vr *verifier) checkTime() {
@@ -997,8 +1057,37 @@ func (vr *verifier) checkSameWindow() {
 	if len(cs) == 0 {
 		return
 	}
-	vr.v.Crossings = f.crossingsOf(cs, *vr.order, f.at, vr.v.Amount)
-	vr.warn(RightDuplicate, ReasonIngredientInWindow, "BACK-CHARTED: "+vr.v.Crossings[0].Message+" The dose is charted and flagged, and the charge nurse is alerted.")
+	crossed := f.crossingsOf(cs, *vr.order, f.at, vr.v.Amount)
+	vr.v.Crossings = append(vr.v.Crossings, crossed...)
+	vr.warn(RightDuplicate, ReasonIngredientInWindow, "BACK-CHARTED: "+crossed[0].Message+" The dose is charted and flagged, and the charge nurse is alerted.")
+}
+
+// checkScheduledAgainstPRN: a scheduled dose given within a PRN order's
+// minimum interval of a PRN dose of the same ingredient, or taking the
+// ingredient over a PRN order's maximum in its period, is charted (it is
+// prescribed; the nurse sees the warning at the scan and may hold it),
+// flagged, and the charge nurse alerted, whether it is charted now or
+// back-charted.
+func (vr *verifier) checkScheduledAgainstPRN() {
+	f := vr.f
+	if vr.order.PRN || vr.dose == nil {
+		return
+	}
+	cs := scheduledPRNCrossings(*vr.order, f.at, vr.v.Amount, f.history, f.orders)
+	if len(cs) == 0 {
+		return
+	}
+	crossed := f.crossingsOf(cs, *vr.order, f.at, vr.v.Amount)
+	vr.v.Crossings = append(vr.v.Crossings, crossed...)
+	what := "CHARTED NOW"
+	if f.backCharted() {
+		what = "BACK-CHARTED"
+	}
+	msgs := make([]string, len(crossed))
+	for i, c := range crossed {
+		msgs[i] = c.Message
+	}
+	vr.warn(RightPRN, ReasonScheduledCrossesPRNLimit, what+": "+strings.Join(msgs, " ")+" Consider holding this dose and asking the prescriber; if it is given it is charted and flagged, and the charge nurse is alerted.")
 }
 
 func (vr *verifier) checkHighAlert() {

@@ -101,21 +101,24 @@ type witnessJSON struct {
 
 // medicationRequest is the scan part of the bedside request body.
 type medicationRequest struct {
-	ContextID string             `json:"context_id"`
-	Scan      *string            `json:"scan"`
-	Keyed     *keyedJSON         `json:"keyed"`
-	DoseID    string             `json:"dose_id"`
-	OrderID   string             `json:"order_id"`
-	Quantity  *float64           `json:"quantity"`
-	Route     string             `json:"route"`
-	Site      string             `json:"site"`
-	Vitals    map[string]float64 `json:"vitals"`
-	Glucose   *float64           `json:"glucose"`
-	Overrides []overrideJSON     `json:"overrides"`
+	ContextID string     `json:"context_id"`
+	Scan      *string    `json:"scan"`
+	Keyed     *keyedJSON `json:"keyed"`
+	DoseID    string     `json:"dose_id"`
+	OrderID   string     `json:"order_id"`
+	Quantity  *float64   `json:"quantity"`
+	// QuantityUnit is quantity's unit: the product's unit of use (the
+	// default), the order's dose unit, or a unit the strength converts.
+	QuantityUnit string             `json:"quantity_unit"`
+	Route        string             `json:"route"`
+	Site         string             `json:"site"`
+	Vitals       map[string]float64 `json:"vitals"`
+	Glucose      *float64           `json:"glucose"`
+	Overrides    []overrideJSON     `json:"overrides"`
 }
 
 func (s *Server) medicationInput(c *gin.Context, r medicationRequest) mar.MedicationInput {
-	in := mar.MedicationInput{ContextID: r.ContextID, DoseID: r.DoseID, OrderID: r.OrderID, Quantity: r.Quantity, Route: r.Route,
+	in := mar.MedicationInput{ContextID: r.ContextID, DoseID: r.DoseID, OrderID: r.OrderID, Quantity: r.Quantity, QuantityUnit: r.QuantityUnit, Route: r.Route,
 		Site: r.Site, Vitals: r.Vitals, Glucose: r.Glucose}
 	if r.Scan != nil {
 		in.Scan = s.parseScan(c, *r.Scan, stepMedication)
@@ -273,6 +276,7 @@ func (s *Server) effectiveness(c *gin.Context) {
 type vitalRequest struct {
 	Kind    string     `json:"kind"`
 	Value   *float64   `json:"value"`
+	Unit    string     `json:"unit"` // a weight in kg (the default) or lb
 	TakenAt *time.Time `json:"taken_at"`
 }
 
@@ -291,7 +295,7 @@ func (s *Server) recordVital(c *gin.Context) {
 	serveWrite(s, c, body, func(v mar.Vital) (int, any) {
 		return http.StatusCreated, toVitalJSON(v)
 	}, func(ctx context.Context) (mar.Vital, error) {
-		return s.svc.RecordVital(ctx, by, id, req.Kind, *req.Value, req.TakenAt)
+		return s.svc.RecordVital(ctx, by, id, req.Kind, *req.Value, req.Unit, req.TakenAt)
 	})
 }
 

@@ -30,6 +30,7 @@ type orderJSON struct {
 	Ingredient   string          `json:"ingredient"`
 	DoseValue    float64         `json:"dose_value"`
 	DoseUnit     string          `json:"dose_unit"`
+	MaxDose      float64         `json:"max_dose,omitempty"`
 	Route        string          `json:"route"`
 	Frequency    string          `json:"frequency"`
 	PRN          bool            `json:"prn"`
@@ -51,7 +52,7 @@ type orderJSON struct {
 
 func toOrderJSON(o mar.Order) orderJSON {
 	out := orderJSON{ID: o.ID, ResidentID: o.ResidentID, ProductID: o.ProductID, Ingredient: o.Ingredient, DoseValue: o.DoseValue,
-		DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency, PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt,
+		DoseUnit: o.DoseUnit, MaxDose: o.MaxDose, Route: o.Route, Frequency: o.Frequency, PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt,
 		StopAt: o.StopAt, Status: string(o.Status), Prescriber: o.Prescriber, Instructions: o.Instructions, DoseForm: o.DoseForm, WindowClass: o.WindowClass,
 		HoldParams: toHoldParamsJSON(o.HoldParams), SlidingScale: toScaleJSON(o.SlidingScale), Source: o.Source, ExternalID: o.ExternalID,
 		VerifiedBy: o.VerifiedBy, VerifiedAt: o.VerifiedAt}
@@ -82,6 +83,7 @@ type createOrderRequest struct {
 	Ingredient   string          `json:"ingredient"`
 	DoseValue    float64         `json:"dose_value"`
 	DoseUnit     string          `json:"dose_unit"`
+	MaxDose      float64         `json:"max_dose"` // a weight-based order's cap, in the dose unit's numerator (mg of mg/kg)
 	Route        string          `json:"route"`
 	Frequency    string          `json:"frequency"`
 	PRN          bool            `json:"prn"`
@@ -99,7 +101,7 @@ type createOrderRequest struct {
 
 func (r createOrderRequest) domain(now time.Time) mar.Order {
 	o := mar.Order{ResidentID: r.ResidentID, ProductID: r.ProductID, Ingredient: r.Ingredient, DoseValue: r.DoseValue,
-		DoseUnit: r.DoseUnit, Route: r.Route, Frequency: r.Frequency, PRN: r.PRN, PRNReason: r.PRNReason, StopAt: r.StopAt,
+		DoseUnit: r.DoseUnit, MaxDose: r.MaxDose, Route: r.Route, Frequency: r.Frequency, PRN: r.PRN, PRNReason: r.PRNReason, StopAt: r.StopAt,
 		Prescriber: r.Prescriber, Instructions: r.Instructions, DoseForm: strings.TrimSpace(r.DoseForm), WindowClass: r.WindowClass, ExternalID: r.ExternalID, StartAt: now}
 	if r.StartAt != nil {
 		o.StartAt = r.StartAt.UTC()

@@ -325,7 +325,7 @@ func TestBrowserBedsidePRNAndEffectiveness(t *testing.T) {
 	b := nurseAt(t, env, abbott)
 	b.waitText("#due-list", "PRN available")
 	b.typeScan(acetaminophen.Typed)
-	b.waitText("#verdict", "Give 1000 mg (2 × tablet)")
+	b.waitText("#verdict", "Give 1000 mg (2 tablets)")
 	if q := evalJS[string](b, `document.getElementById('quantity').value`); q != "2" {
 		t.Fatalf("quantity %q, want the server's 2", q)
 	}

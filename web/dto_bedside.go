@@ -18,6 +18,7 @@ type orderSummaryJSON struct {
 	Ingredient   string          `json:"ingredient"`
 	DoseValue    float64         `json:"dose_value"`
 	DoseUnit     string          `json:"dose_unit"`
+	DoseText     string          `json:"dose_text"` // the dose with the product's quantity: "10 units (0.1 mL)"
 	Route        string          `json:"route"`
 	Frequency    string          `json:"frequency"`
 	PRN          bool            `json:"prn"`
@@ -36,7 +37,7 @@ type orderSummaryJSON struct {
 func toOrderSummaryJSON(o mar.Order, p *mar.Product) orderSummaryJSON {
 	out := orderSummaryJSON{ID: o.ID, Status: string(o.Status), ProductID: o.ProductID, Ingredient: o.Ingredient, DoseValue: o.DoseValue,
 		DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency, PRN: o.PRN, PRNReason: o.PRNReason, Instructions: o.Instructions,
-		StartAt: o.StartAt, StopAt: o.StopAt, Patch: o.Route == "transdermal"}
+		StartAt: o.StartAt, StopAt: o.StopAt, Patch: o.Route == "transdermal", DoseText: mar.OrderDoseWords(o, p)}
 	if p != nil {
 		out.ProductName, out.Controlled, out.TimeCritical = p.Name, p.Controlled, p.TimeCritical
 		if p.HighAlert != mar.HighAlertNone {
@@ -179,8 +180,10 @@ type administrationJSON struct {
 	WitnessID            string         `json:"witness_id,omitempty"`
 	WitnessName          string         `json:"witness_name,omitempty"`
 	Quantity             float64        `json:"quantity,omitempty"`
+	QuantityUnit         string         `json:"quantity_unit,omitempty"`
 	Amount               float64        `json:"amount,omitempty"`
 	Unit                 string         `json:"unit,omitempty"`
+	DoseText             string         `json:"dose_text,omitempty"`
 	Route                string         `json:"route,omitempty"`
 	Site                 string         `json:"site,omitempty"`
 	GTIN                 string         `json:"gtin,omitempty"`
@@ -212,11 +215,14 @@ func toAdministrationJSON(v mar.AdministrationView) administrationJSON {
 		ProductName: v.ProductName, Outcome: string(a.Outcome), ReasonCode: a.ReasonCode, ReasonText: a.ReasonText, PerformedAt: a.PerformedAt,
 		RecordedAt: a.RecordedAt, DeviceTime: a.DeviceTime, ClockSkewed: a.ClockSkewed, BackDocumented: a.BackDocumented,
 		BackDocumentedReason: a.BackDocumentedReason, PerformedBy: a.PerformerID, PerformedByName: v.PerformerName, WitnessID: a.WitnessID,
-		WitnessName: v.WitnessName, Quantity: a.Quantity, Amount: a.Amount, Unit: a.Unit, Route: a.Route, Site: a.Site, GTIN: a.GTIN, Lot: a.Lot,
+		WitnessName: v.WitnessName, Quantity: a.Quantity, QuantityUnit: a.QuantityUnit, Amount: a.Amount, Unit: a.Unit, Route: a.Route, Site: a.Site, GTIN: a.GTIN, Lot: a.Lot,
 		Expiry: a.Expiry, Keyed: a.Keyed, KeyedReason: a.KeyedReason, PRN: a.PRN, PRNIndication: a.PRNIndication, PainScore: a.PainScore,
 		Patch: a.Patch, Early: a.Early, Late: a.Late, Overrides: []overrideJSON{}, EnteredInError: a.EnteredInError, ErrorReason: a.ErrorReason,
 		ErrorBy: a.ErrorBy, ErrorAt: a.ErrorAt}
 	out.LotUncertain, out.SerialUncertain = a.LotUncertain, a.SerialUncertain
+	if a.Outcome == mar.OutcomeGiven && a.Unit != "" {
+		out.DoseText = mar.DoseWords(a.Amount, a.Unit, a.Quantity, a.QuantityUnit)
+	}
 	for _, o := range a.Overrides {
 		out.Overrides = append(out.Overrides, overrideJSON{o.Reason, o.Text})
 	}
@@ -331,34 +337,51 @@ type holdJSON struct {
 	Reading float64 `json:"reading"`
 }
 
+// weightDoseJSON is how a weight-based order's dose was worked out.
+type weightDoseJSON struct {
+	PerKg     float64   `json:"per_kg"`
+	PerKgUnit string    `json:"per_kg_unit"`
+	WeightKg  float64   `json:"weight_kg"`
+	WeighedAt time.Time `json:"weighed_at"`
+	WeightID  string    `json:"weight_id,omitempty"`
+	Dose      float64   `json:"dose"`
+	Unit      string    `json:"unit"`
+	MaxDose   float64   `json:"max_dose,omitempty"`
+	Capped    bool      `json:"capped"`
+	Text      string    `json:"text"`
+}
+
 type glucoseJSON struct {
 	Value   float64   `json:"value"`
 	TakenAt time.Time `json:"taken_at"`
 }
 
 type verdictJSON struct {
-	Allowed    bool                `json:"allowed"`
-	Checks     []checkJSON         `json:"checks"`
-	ContextID  string              `json:"context_id,omitempty"`
-	ResidentID string              `json:"resident_id,omitempty"`
-	Dose       *bedsideDoseJSON    `json:"dose"`
-	Order      *orderSummaryJSON   `json:"order"`
-	Product    *verdictProductJSON `json:"product"`
-	GTIN       string              `json:"gtin,omitempty"`
-	Lot        string              `json:"lot,omitempty"`
-	Expiry     string              `json:"expiry,omitempty"`
-	Keyed      bool                `json:"keyed"`
-	Quantity   float64             `json:"quantity,omitempty"`
-	Amount     float64             `json:"amount,omitempty"`
-	AmountUnit string              `json:"amount_unit,omitempty"`
-	Requires   requiresJSON        `json:"requires"`
-	Candidates []dueItemJSON       `json:"candidates"`
-	PRN        *prnJSON            `json:"prn,omitempty"`
-	Hold       *holdJSON           `json:"hold,omitempty"`
-	Glucose    *glucoseJSON        `json:"glucose,omitempty"`
-	ScaleDose  *float64            `json:"scale_dose,omitempty"`
-	Early      bool                `json:"early,omitempty"`
-	Late       bool                `json:"late,omitempty"`
+	Allowed      bool                `json:"allowed"`
+	Checks       []checkJSON         `json:"checks"`
+	ContextID    string              `json:"context_id,omitempty"`
+	ResidentID   string              `json:"resident_id,omitempty"`
+	Dose         *bedsideDoseJSON    `json:"dose"`
+	Order        *orderSummaryJSON   `json:"order"`
+	Product      *verdictProductJSON `json:"product"`
+	GTIN         string              `json:"gtin,omitempty"`
+	Lot          string              `json:"lot,omitempty"`
+	Expiry       string              `json:"expiry,omitempty"`
+	Keyed        bool                `json:"keyed"`
+	Quantity     float64             `json:"quantity,omitempty"`
+	QuantityUnit string              `json:"quantity_unit,omitempty"`
+	Amount       float64             `json:"amount,omitempty"`
+	AmountUnit   string              `json:"amount_unit,omitempty"`
+	DoseText     string              `json:"dose_text,omitempty"`
+	Requires     requiresJSON        `json:"requires"`
+	Candidates   []dueItemJSON       `json:"candidates"`
+	PRN          *prnJSON            `json:"prn,omitempty"`
+	Hold         *holdJSON           `json:"hold,omitempty"`
+	Glucose      *glucoseJSON        `json:"glucose,omitempty"`
+	Weight       *weightDoseJSON     `json:"weight_dose,omitempty"`
+	ScaleDose    *float64            `json:"scale_dose,omitempty"`
+	Early        bool                `json:"early,omitempty"`
+	Late         bool                `json:"late,omitempty"`
 
 	// LotUncertain: the scanner's text can also be read with another lot
 	// (a dropped group separator); the GTIN and expiry are certain.
@@ -372,12 +395,16 @@ func toVerdictJSON(v mar.Verdict) verdictJSON {
 		loc = time.UTC
 	}
 	out := verdictJSON{Allowed: v.Allowed, Checks: toChecksJSON(v.Checks), ContextID: v.Context.ID, ResidentID: v.Resident.ID, GTIN: v.GTIN,
-		Lot: v.Lot, Expiry: v.Expiry, Keyed: v.Keyed, Quantity: v.Quantity, Amount: v.Amount, AmountUnit: v.AmountUnit,
+		Lot: v.Lot, Expiry: v.Expiry, Keyed: v.Keyed, Quantity: v.Quantity, QuantityUnit: v.QuantityUnit, Amount: v.Amount, AmountUnit: v.AmountUnit, DoseText: v.DoseText,
 		Candidates: toDueItems(v.Candidates, loc), ScaleDose: v.ScaleDose, Early: v.Early, Late: v.Late,
 		Requires: requiresJSON{Witness: v.Requires.Witness, WitnessRecommended: v.Requires.WitnessRecommended, Vitals: nonNilStrings(v.Requires.Vitals),
 			Glucose: v.Requires.Glucose, Site: v.Requires.Site, PRNIndication: v.Requires.PRNIndication, OverrideReason: v.Requires.OverrideReason,
 			Overrides: nonNilStrings(v.Requires.Overrides)}}
 	out.LotUncertain, out.SerialUncertain = v.LotUncertain, v.SerialUncertain
+	if w := v.Weight; w != nil {
+		out.Weight = &weightDoseJSON{PerKg: w.PerKg, PerKgUnit: w.PerKgUnit, WeightKg: w.WeightKg, WeighedAt: w.WeighedAt, WeightID: w.WeightID,
+			Dose: w.Dose, Unit: w.Unit, MaxDose: w.MaxDose, Capped: w.Capped, Text: w.Words()}
+	}
 	if v.Dose != nil {
 		d := toBedsideDoseJSON(*v.Dose, loc)
 		out.Dose = &d

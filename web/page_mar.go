@@ -41,6 +41,7 @@ type marLine struct {
 	Lines      int  // lines of the order (rowspan)
 	Medication string
 	Order      mar.Order
+	Dose       string // the ordered dose with the product's quantity: "10 units (0.1 mL)"
 	Time       string // HH:MM, or "PRN"
 	Cells      []marCell
 }
@@ -168,6 +169,11 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 		prnByOrder[a.OrderID] = append(prnByOrder[a.OrderID], a)
 	}
 	for _, o := range orders {
+		var product *mar.Product
+		if p, ok := rec.Products[o.ProductID]; ok {
+			product = &p
+		}
+		dose := mar.OrderDoseWords(o, product)
 		times := []string{}
 		cells := map[lineKey][]marCell{}
 		for _, d := range byOrder[o.ID] {
@@ -194,17 +200,17 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 			lines++
 		}
 		if lines == 0 {
-			v.Lines = append(v.Lines, marLine{First: true, Lines: 1, Medication: rec.MedicationName(o), Order: o, Time: "—", Cells: make([]marCell, n)})
+			v.Lines = append(v.Lines, marLine{First: true, Lines: 1, Medication: rec.MedicationName(o), Order: o, Dose: dose, Time: "—", Cells: make([]marCell, n)})
 			continue
 		}
 		for i, t := range times {
-			v.Lines = append(v.Lines, marLine{First: i == 0, Lines: lines, Medication: rec.MedicationName(o), Order: o, Time: t, Cells: cells[lineKey{o.ID, t}]})
+			v.Lines = append(v.Lines, marLine{First: i == 0, Lines: lines, Medication: rec.MedicationName(o), Order: o, Dose: dose, Time: t, Cells: cells[lineKey{o.ID, t}]})
 		}
 		if o.PRN || prn != nil {
 			if prn == nil {
 				prn = make([]marCell, n)
 			}
-			v.Lines = append(v.Lines, marLine{First: len(times) == 0, Lines: lines, Medication: rec.MedicationName(o), Order: o, Time: "PRN", Cells: prn})
+			v.Lines = append(v.Lines, marLine{First: len(times) == 0, Lines: lines, Medication: rec.MedicationName(o), Order: o, Dose: dose, Time: "PRN", Cells: prn})
 		}
 	}
 	for _, mc := range marCodes {
@@ -278,6 +284,9 @@ func prnCells(admins []mar.Administration, n int, dayIndex map[string]int, loc *
 		count[di]++
 		c := &cells[di]
 		what := string(a.Outcome)
+		if a.Outcome == mar.OutcomeGiven && a.Unit != "" {
+			what += " " + mar.DoseWords(a.Amount, a.Unit, a.Quantity, a.QuantityUnit)
+		}
 		if a.PRNIndication != "" {
 			what += " for " + a.PRNIndication
 		}

@@ -55,7 +55,7 @@ func TestMARShowsScheduledAndAsNeededDoses(t *testing.T) {
 		if c[2] != "NN" {
 			t.Errorf("cell %q shows %q, want the nurse's initials NN", c[1], c[2])
 		}
-		prn = prn || strings.Contains(c[1], "As needed: 09:05 given for knee pain by Nora Nurse")
+		prn = prn || strings.Contains(c[1], "As needed: 09:05 given 1000 mg (2 tablets) for knee pain by Nora Nurse")
 	}
 	if !prn {
 		t.Errorf("no as-needed entry among %v", cells)

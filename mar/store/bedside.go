@@ -51,6 +51,7 @@ type administrationRow struct {
 	LotUncertain         bool
 	SerialUncertain      bool
 	Quantity             float64
+	QuantityUnit         string
 	Amount               float64
 	Unit                 string
 	Route                string
@@ -104,7 +105,7 @@ func administrationToRow(a *mar.Administration) administrationRow {
 		ClockSkewed: a.ClockSkewed, BackDocumented: a.BackDocumented, BackDocumentedReason: a.BackDocumentedReason,
 		ScannedWrist: a.ScannedWrist, ScannedProduct: a.ScannedProduct, Keyed: a.Keyed, KeyedReason: a.KeyedReason,
 		GTIN: a.GTIN, Lot: a.Lot, Expiry: a.Expiry, Serial: a.Serial, LotUncertain: a.LotUncertain, SerialUncertain: a.SerialUncertain,
-		Quantity: a.Quantity, Amount: a.Amount, Unit: a.Unit,
+		Quantity: a.Quantity, QuantityUnit: a.QuantityUnit, Amount: a.Amount, Unit: a.Unit,
 		Route: a.Route, Site: a.Site, Patch: a.Patch, PRN: a.PRN, Outcome: string(a.Outcome), ReasonCode: a.ReasonCode,
 		ReasonText: a.ReasonText, PRNIndication: a.PRNIndication, PainScore: a.PainScore, Late: a.Late, Early: a.Early,
 		Overrides: string(ovs), LimitCrossings: string(lcs), IdempotencyKey: a.IdempotencyKey, EnteredInError: a.EnteredInError, ErrorReason: a.ErrorReason,
@@ -118,7 +119,7 @@ func (r administrationRow) domain() mar.Administration {
 		ClockSkewed: r.ClockSkewed, BackDocumented: r.BackDocumented, BackDocumentedReason: r.BackDocumentedReason,
 		ScannedWrist: r.ScannedWrist, ScannedProduct: r.ScannedProduct, Keyed: r.Keyed, KeyedReason: r.KeyedReason,
 		GTIN: r.GTIN, Lot: r.Lot, Expiry: r.Expiry, Serial: r.Serial, LotUncertain: r.LotUncertain, SerialUncertain: r.SerialUncertain,
-		Quantity: r.Quantity, Amount: r.Amount, Unit: r.Unit,
+		Quantity: r.Quantity, QuantityUnit: r.QuantityUnit, Amount: r.Amount, Unit: r.Unit,
 		Route: r.Route, Site: r.Site, Patch: r.Patch, PRN: r.PRN, Outcome: mar.Outcome(r.Outcome), ReasonCode: r.ReasonCode,
 		ReasonText: r.ReasonText, PRNIndication: r.PRNIndication, PainScore: r.PainScore, Late: r.Late, Early: r.Early,
 		IdempotencyKey: r.IdempotencyKey, EnteredInError: r.EnteredInError, ErrorReason: r.ErrorReason,

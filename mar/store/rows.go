@@ -183,6 +183,7 @@ type orderRow struct {
 	Ingredient   string
 	DoseValue    float64
 	DoseUnit     string
+	MaxDose      float64 // migration 00013
 	Route        string
 	Frequency    string
 	PRN          bool   `gorm:"column:prn"`
@@ -216,7 +217,7 @@ func orderToRow(o *mar.Order) orderRow {
 	hp, _ := json.Marshal(nonNil(o.HoldParams))
 	ss, _ := json.Marshal(nonNil(o.SlidingScale))
 	return orderRow{ID: o.ID, FacilityID: o.FacilityID, ResidentID: o.ResidentID, ProductID: strPtr(o.ProductID),
-		Ingredient: o.Ingredient, DoseValue: o.DoseValue, DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency,
+		Ingredient: o.Ingredient, DoseValue: o.DoseValue, DoseUnit: o.DoseUnit, MaxDose: o.MaxDose, Route: o.Route, Frequency: o.Frequency,
 		PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt.UTC(), StopAt: utcPtr(o.StopAt), Status: string(o.Status),
 		Prescriber: o.Prescriber, Instructions: o.Instructions, DoseForm: o.DoseForm, WindowClass: o.WindowClass, HoldParams: string(hp),
 		SlidingScale: string(ss), Source: o.Source, ExternalID: o.ExternalID, FillerID: o.FillerID, StatusReason: o.StatusReason,
@@ -226,7 +227,7 @@ func orderToRow(o *mar.Order) orderRow {
 
 func (r orderRow) domain() mar.Order {
 	o := mar.Order{ID: r.ID, FacilityID: r.FacilityID, ResidentID: r.ResidentID, ProductID: deref(r.ProductID),
-		Ingredient: r.Ingredient, DoseValue: r.DoseValue, DoseUnit: r.DoseUnit, Route: r.Route, Frequency: r.Frequency,
+		Ingredient: r.Ingredient, DoseValue: r.DoseValue, DoseUnit: r.DoseUnit, MaxDose: r.MaxDose, Route: r.Route, Frequency: r.Frequency,
 		PRN: r.PRN, PRNReason: r.PRNReason, StartAt: r.StartAt.UTC(), StopAt: utcPtr(r.StopAt), Status: mar.OrderStatus(r.Status),
 		Prescriber: r.Prescriber, Instructions: r.Instructions, DoseForm: r.DoseForm, WindowClass: r.WindowClass, Source: r.Source,
 		ExternalID: r.ExternalID, FillerID: r.FillerID, StatusReason: r.StatusReason, RegulatoryStop: utcPtr(r.RegulatoryStopAt),

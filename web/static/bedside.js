@@ -230,7 +230,7 @@
   }
 
   function orderText(o) {
-    let dose = o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit;
+    let dose = o.dose_text || (o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit);
     if (!o.dose_value && o.sliding_scale && o.sliding_scale.length) dose = `${o.dose_unit} by sliding scale`;
     return [dose, o.route, o.frequency].filter(Boolean).join(' · ');
   }
@@ -367,10 +367,7 @@
     const lines = [];
     if (v.order) lines.push(`Ordered: ${orderText(v.order)}`);
     if (v.scale_dose !== undefined && v.scale_dose !== null) lines.push(`Sliding scale: give ${v.scale_dose} ${v.order ? v.order.dose_unit : ''}`);
-    if (v.amount) {
-      const packs = v.quantity && Number.isInteger(v.quantity) ? ` (${v.quantity} × ${v.product ? v.product.form || 'pack' : 'pack'})` : '';
-      lines.push(`Give ${v.amount} ${v.amount_unit || ''}${packs}`);
-    }
+    if (v.dose_text) lines.push(`Give ${v.dose_text}`);
     if (v.dose) lines.push(`Due ${fmtTime(v.dose.due_at)}${v.late ? ' — late' : ''}${v.early ? ' — early' : ''}`);
     if (v.lot || v.expiry) lines.push(`Lot ${v.lot || '—'}${v.lot_uncertain ? ' (UNCERTAIN: check the lot on the pack)' : ''}, expires ${v.expiry || '—'}`);
     fill(box,
@@ -438,9 +435,12 @@
     const qb = $('quantity-block');
     qb.hidden = !v.quantity;
     if (v.quantity) {
-      $('quantity-label').textContent = `Quantity given (${v.product && v.product.form ? v.product.form + 's' : 'packs'})`;
+      // The quantity is in the product's unit of use (tablet, mL …),
+      // sent with its unit so the server never guesses.
+      $('quantity-label').textContent = `Quantity given (${v.quantity_unit || 'packs'})`;
       if (!keep || $('quantity').value === '') $('quantity').value = String(v.quantity);
       $('quantity').dataset.server = String(v.quantity);
+      $('quantity').dataset.unit = v.quantity_unit || '';
     }
 
     const prn = !!(req.prn_indication || (v.order && v.order.prn));
@@ -504,7 +504,10 @@
     if (any) out.vitals = vitals;
     if (!$('glucose-block').hidden && $('glucose').value !== '') out.glucose = Number($('glucose').value);
     const q = $('quantity');
-    if (!$('quantity-block').hidden && q.value !== '') out.quantity = Number(q.value);
+    if (!$('quantity-block').hidden && q.value !== '') {
+      out.quantity = Number(q.value);
+      if (q.dataset.unit) out.quantity_unit = q.dataset.unit;
+    }
     return out;
   }
 
