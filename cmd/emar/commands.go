@@ -35,6 +35,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	metricsAddr := f.String("metrics-addr", "", "separate address serving /metrics without signing in (e.g. localhost:9090); on --addr it needs an admin session")
 	alertOpts := addAlertFlags(f)
 	pharm := addPharmacyFlags(f)
+	weightMaxAge := f.Duration("weight-max-age", mar.DefaultWeightMaxAge, "how old a resident's weight may be for a weight-based (mg/kg) dose; older is refused until a weight is recorded")
 	scanConfig := f.String("scan-config", "", "JSON file with the default wristband and badge formats and GS substitutes of facilities that saved none (see docs/scanning.md); checked at start")
 	if err := f.parse(args); err != nil {
 		return err
@@ -42,6 +43,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	scanDefault, err := readScanConfig(*scanConfig)
 	if err != nil {
 		return err
+	}
+	if *weightMaxAge <= 0 {
+		return fmt.Errorf("--weight-max-age must be positive, not %s", *weightMaxAge)
 	}
 	log := newLogger(stderr, *logFormat, *logLevel)
 	st, err := openStore(ctx, *dsn, *migrate, log)
@@ -67,6 +71,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	svc := mar.NewService(st, log)
 	svc.Config.Scan = scanDefault
+	svc.Config.Bedside.WeightMaxAge = *weightMaxAge
 	if err := pharm.apply(svc); err != nil {
 		return err
 	}
