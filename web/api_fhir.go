@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strings"
@@ -190,16 +191,6 @@ func fhirPeriod(v string) (time.Time, time.Time, bool) {
 	return time.Time{}, time.Time{}, false
 }
 
-type fhirEntry = fhir.Entry
-
-func (s *Server) searchset(c *gin.Context, entries []fhirEntry) {
-	fhirOK(c, http.StatusOK, fhir.SearchSet(s.fhirSelf(c), len(entries), entries, s.svc.Clock.Now()))
-}
-
-func (s *Server) entry(c *gin.Context, typ, id string, body []byte) fhirEntry {
-	return fhirEntry{FullURL: s.fhirBase(c) + "/" + typ + "/" + id, Resource: body, Mode: "match"}
-}
-
 // ---- Patient
 
 func (s *Server) fhirReadPatient(c *gin.Context) {
@@ -219,7 +210,7 @@ func (s *Server) fhirSearchPatients(c *gin.Context) {
 		return
 	}
 	q := c.Request.URL.Query()
-	var entries []fhirEntry
+	var items []pageItem
 	for _, rw := range list {
 		r := rw.Resident
 		if v := q.Get("_id"); v != "" && v != r.ID {
@@ -245,14 +236,9 @@ func (s *Server) fhirSearchPatients(c *gin.Context) {
 				continue
 			}
 		}
-		b, err := fhir.Patient(r, rw.Unit)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "Patient", r.ID, b))
+		items = append(items, pageItem{"Patient", r.ID, func() ([]byte, error) { return fhir.Patient(r, rw.Unit) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 func (s *Server) fhirCreatePatient(c *gin.Context) { s.fhirWritePatient(c, "") }
@@ -334,7 +320,7 @@ func (s *Server) fhirSearchMedications(c *gin.Context) {
 		return
 	}
 	q := c.Request.URL.Query()
-	var entries []fhirEntry
+	var items []pageItem
 	for _, p := range list {
 		if v := q.Get("_id"); v != "" && v != p.Product.ID {
 			continue
@@ -357,14 +343,9 @@ func (s *Server) fhirSearchMedications(c *gin.Context) {
 				continue
 			}
 		}
-		b, err := fhir.Medication(p.Product, p.Codes)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "Medication", p.Product.ID, b))
+		items = append(items, pageItem{"Medication", p.Product.ID, func() ([]byte, error) { return fhir.Medication(p.Product, p.Codes) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 func contains(list []string, v string) bool {
@@ -418,19 +399,14 @@ func (s *Server) fhirSearchRequests(c *gin.Context) {
 		s.respondOutcome(c, err, nil)
 		return
 	}
-	var entries []fhirEntry
+	var items []pageItem
 	for _, v := range list {
 		if id := q.Get("_id"); id != "" && id != v.Order.ID {
 			continue
 		}
-		b, err := s.requestJSON(v)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "MedicationRequest", v.Order.ID, b))
+		items = append(items, pageItem{"MedicationRequest", v.Order.ID, func() ([]byte, error) { return s.requestJSON(v) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 func firstNonEmptyStr(vals ...string) string {
@@ -554,7 +530,7 @@ func administrationStatus(a mar.Administration) string {
 func (s *Server) fhirSearchAdministrations(c *gin.Context) {
 	q := c.Request.URL.Query()
 	aq := mar.AdministrationQuery{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("subject")), "Patient"),
-		OrderID: refID(q.Get("request"), "MedicationRequest"), PerformerID: refID(q.Get("performer"), "Practitioner"), Limit: 1000}
+		OrderID: refID(q.Get("request"), "MedicationRequest"), PerformerID: refID(q.Get("performer"), "Practitioner")}
 	if vals := q["effective-time"]; len(vals) > 0 {
 		var err error
 		if aq.From, aq.To, err = dateRange(vals, "effective-time"); err != nil {
@@ -568,7 +544,7 @@ func (s *Server) fhirSearchAdministrations(c *gin.Context) {
 		return
 	}
 	statuses := q.Get("status")
-	var entries []fhirEntry
+	var items []pageItem
 	for _, r := range list {
 		if statuses != "" && !contains(strings.Split(statuses, ","), administrationStatus(r.Administration)) {
 			continue
@@ -576,14 +552,9 @@ func (s *Server) fhirSearchAdministrations(c *gin.Context) {
 		if id := q.Get("_id"); id != "" && id != r.Administration.ID {
 			continue
 		}
-		b, err := fhirAdministrationJSON(r)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "MedicationAdministration", r.Administration.ID, b))
+		items = append(items, pageItem{"MedicationAdministration", r.Administration.ID, func() ([]byte, error) { return fhirAdministrationJSON(r) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 // ---- MedicationDispense
@@ -608,25 +579,20 @@ func (s *Server) fhirSearchDispenses(c *gin.Context) {
 		s.searchset(c, nil)
 		return
 	}
-	f := mar.DispenseFilter{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("subject")), "Patient")}
+	f := mar.DispenseFilter{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("subject")), "Patient"), Limit: math.MaxInt32}
 	list, err := s.svc.DispenseViews(c.Request.Context(), mustIdentity(c), "", f)
 	if err != nil {
 		s.respondOutcome(c, err, nil)
 		return
 	}
-	var entries []fhirEntry
+	var items []pageItem
 	for _, v := range list {
 		if id := q.Get("_id"); id != "" && id != v.Dispense.ID {
 			continue
 		}
-		b, err := dispenseJSONFHIR(v)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "MedicationDispense", v.Dispense.ID, b))
+		items = append(items, pageItem{"MedicationDispense", v.Dispense.ID, func() ([]byte, error) { return dispenseJSONFHIR(v) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 // fhirAnswer answers a FHIR read with the encoded resource, or with the
@@ -654,7 +620,7 @@ func (s *Server) fhirReadAudit(c *gin.Context) {
 
 func (s *Server) fhirSearchAudit(c *gin.Context) {
 	q := c.Request.URL.Query()
-	f := mar.AuditFilter{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("entity")), "Patient"), UserID: refID(q.Get("agent"), "Practitioner"), Limit: 1000}
+	f := mar.AuditFilter{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("entity")), "Patient"), UserID: refID(q.Get("agent"), "Practitioner"), Limit: auditBatch}
 	if vals := q["date"]; len(vals) > 0 {
 		var err error
 		if f.From, f.To, err = dateRange(vals, "date"); err != nil {
@@ -662,25 +628,32 @@ func (s *Server) fhirSearchAudit(c *gin.Context) {
 			return
 		}
 	}
-	list, err := s.svc.AuditReport(c.Request.Context(), mustIdentity(c), f)
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	var entries []fhirEntry
-	for _, e := range list {
-		if id := q.Get("_id"); id != "" && id != e.ID {
-			continue
-		}
-		b, err := fhir.AuditEvent(e)
+	// Every match, read in batches along the trail's sequence: no cap.
+	var list []mar.AuditEvent
+	for {
+		batch, err := s.svc.AuditReport(c.Request.Context(), mustIdentity(c), f)
 		if err != nil {
 			s.respondOutcome(c, err, nil)
 			return
 		}
-		entries = append(entries, s.entry(c, "AuditEvent", e.ID, b))
+		list = append(list, batch...)
+		if len(batch) < auditBatch {
+			break
+		}
+		f.AfterSeq = batch[len(batch)-1].Seq
 	}
-	s.searchset(c, entries)
+	var items []pageItem
+	for _, e := range list {
+		if id := q.Get("_id"); id != "" && id != e.ID {
+			continue
+		}
+		items = append(items, pageItem{"AuditEvent", e.ID, func() ([]byte, error) { return fhir.AuditEvent(e) }})
+	}
+	s.searchset(c, items)
 }
+
+// auditBatch is how many audit events a search reads at a time.
+const auditBatch = 5000
 
 func jsonUnmarshal(b []byte, v any) error {
 	return jsonDecoder(bytes.NewReader(b)).Decode(v)

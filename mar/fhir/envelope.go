@@ -106,8 +106,15 @@ type Entry struct {
 	Mode     string // match or include (searchset); empty otherwise
 }
 
-// SearchSet renders a searchset Bundle with its total and self link.
-func SearchSet(self string, total int, entries []Entry, now time.Time) []byte {
+// Link is one Bundle.link.
+type Link struct {
+	Relation, URL string
+}
+
+// SearchSet renders a searchset Bundle: its links (self first, then
+// first, previous, next, last as the page has them), the total when it is
+// reported (nil for _total=none) and one page of entries.
+func SearchSet(links []Link, total *int, entries []Entry, now time.Time) []byte {
 	var list []any
 	for _, e := range entries {
 		en := map[string]any{"fullUrl": e.FullURL, "resource": json.RawMessage(e.Resource)}
@@ -116,9 +123,16 @@ func SearchSet(self string, total int, entries []Entry, now time.Time) []byte {
 		}
 		list = append(list, en)
 	}
-	b, _ := Marshal(map[string]any{"resourceType": "Bundle", "type": "searchset", "timestamp": instant(now), "total": total,
-		"link": []any{map[string]any{"relation": "self", "url": self}}, "entry": list}, nil)
-	return b
+	var ls []any
+	for _, l := range links {
+		ls = append(ls, map[string]any{"relation": l.Relation, "url": l.URL})
+	}
+	b := map[string]any{"resourceType": "Bundle", "type": "searchset", "timestamp": instant(now), "link": ls, "entry": list}
+	if total != nil {
+		b["total"] = *total
+	}
+	out, _ := Marshal(b, nil)
+	return out
 }
 
 // SearchParam describes one search parameter in the CapabilityStatement.
