@@ -9,6 +9,8 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +52,42 @@ func fhirOK(c *gin.Context, status int, body []byte) {
 	c.Data(status, fhir.ContentType, body)
 }
 
+// fhirResource answers one resource with its version as a weak ETag and
+// its meta.lastUpdated as Last-Modified.
+func fhirResource(c *gin.Context, status int, body []byte) {
+	var head struct {
+		Meta struct {
+			VersionID   string `json:"versionId"`
+			LastUpdated string `json:"lastUpdated"`
+		} `json:"meta"`
+	}
+	if json.Unmarshal(body, &head) == nil {
+		if head.Meta.VersionID != "" {
+			c.Header("ETag", `W/"`+head.Meta.VersionID+`"`)
+		}
+		if t, err := time.Parse(time.RFC3339Nano, head.Meta.LastUpdated); err == nil {
+			c.Header("Last-Modified", t.UTC().Format(http.TimeFormat))
+		}
+	}
+	fhirOK(c, status, body)
+}
+
+// ifMatch reads an If-Match header ("W/\"3\"", "\"3\"" or "3") as the
+// version an update is made against; 0 when there is none or it is "*".
+func ifMatch(c *gin.Context) (int64, error) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	v := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, &mar.Error{Code: mar.EConflict, Field: "If-Match", Reason: "version_mismatch",
+			Message: fmt.Sprintf("If-Match %s names no version of this resource (versions are W/\"1\", W/\"2\", …)", h)}
+	}
+	return n, nil
+}
+
 // readResource reads a FHIR request body: size-limited, FHIR or plain JSON.
 func (s *Server) readResource(c *gin.Context) ([]byte, error) {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
@@ -73,12 +111,14 @@ func (s *Server) readResource(c *gin.Context) ([]byte, error) {
 var fhirResources = []fhir.ResourceCapability{
 	{Type: "Patient", Interactions: []string{"read", "search-type", "create", "update"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "identifier", Type: "token", Doc: "MRN or wristband ([system|]value)"}, {Name: "family", Type: "string", Doc: "family name (starts with)"},
-		{Name: "name", Type: "string", Doc: "any part of the name (starts with)"}, {Name: "birthdate", Type: "date", Doc: "date of birth"}}},
+		{Name: "name", Type: "string", Doc: "any part of the name (starts with)"}, {Name: "birthdate", Type: "date", Doc: "date of birth"}},
+		Versioning: "versioned-update", ConditionalCreate: true},
 	{Type: "Medication", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "code", Type: "token", Doc: "NDC, GTIN, RxNorm or local code ([system|]code)"}}},
 	{Type: "MedicationRequest", Interactions: []string{"read", "search-type", "create", "update"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "patient", Type: "reference", Doc: "the resident"}, {Name: "status", Type: "token", Doc: "draft (pending verification), active, on-hold, stopped, completed, cancelled"},
-		{Name: "intent", Type: "token", Doc: "always order"}}},
+		{Name: "intent", Type: "token", Doc: "always order"}},
+		Versioning: "versioned-update", ConditionalCreate: true},
 	{Type: "MedicationAdministration", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "patient", Type: "reference", Doc: "the resident"}, {Name: "status", Type: "token", Doc: "completed, not-done, entered-in-error"},
 		{Name: "effective-time", Type: "date", Doc: "when it was given (ge, gt, le, lt, eq)"}, {Name: "performer", Type: "reference", Doc: "Practitioner who gave it"},
@@ -269,8 +309,15 @@ func (s *Server) fhirWritePatient(c *gin.Context, id string) {
 			return
 		}
 		ep.Kind, ep.ResidentID = mar.PatientUpdate, id
+		if ep.IfVersion, err = ifMatch(c); err != nil {
+			s.respondOutcome(c, err, nil)
+			return
+		}
 	} else {
 		ep.Kind, ep.CreateOnly = mar.PatientAdmit, true
+		if done := s.ifNoneExist(c, "Patient", s.matchPatients); done {
+			return
+		}
 	}
 	r, created, err := s.svc.ApplyPatientEvent(c.Request.Context(), mustIdentity(c), ep)
 	if err != nil {
@@ -292,7 +339,7 @@ func (s *Server) fhirWritePatient(c *gin.Context, id string) {
 		status = http.StatusCreated
 		c.Header("Location", s.fhirBase(c)+"/Patient/"+r.ID)
 	}
-	fhirOK(c, status, b)
+	fhirResource(c, status, b)
 }
 
 func refusedFHIR(expr, msg string) error {
@@ -458,6 +505,10 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 			return
 		}
 		eo.OrderID = id
+		if eo.IfVersion, err = ifMatch(c); err != nil {
+			s.respondOutcome(c, err, nil)
+			return
+		}
 		switch eo.Action {
 		case mar.ExternalNew:
 			eo.Action = mar.ExternalChange
@@ -471,6 +522,8 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 		}
 	} else if eo.Action != mar.ExternalNew {
 		s.respondOutcome(c, refusedFHIR("MedicationRequest.status", "a new order must be active or draft"), nil)
+		return
+	} else if done := s.ifNoneExist(c, "MedicationRequest", s.matchRequests); done {
 		return
 	}
 	res, err := s.svc.ApplyExternalOrders(ctx, by, []mar.ExternalOrder{eo})
@@ -493,7 +546,7 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 		status = http.StatusCreated
 		c.Header("Location", s.fhirBase(c)+"/MedicationRequest/"+v.Order.ID)
 	}
-	fhirOK(c, status, b)
+	fhirResource(c, status, b)
 }
 
 // ---- MedicationAdministration
@@ -603,7 +656,7 @@ func (s *Server) fhirAnswer(c *gin.Context, encode func() ([]byte, error)) {
 		s.respondOutcome(c, err, nil)
 		return
 	}
-	fhirOK(c, http.StatusOK, b)
+	fhirResource(c, http.StatusOK, b)
 }
 
 // ---- AuditEvent
@@ -660,3 +713,93 @@ func jsonUnmarshal(b []byte, v any) error {
 }
 
 func jsonDecoder(r io.Reader) *json.Decoder { return json.NewDecoder(r) }
+
+// ifNoneExist applies a conditional create (If-None-Exist: a search query):
+// no match lets the create go on (false); one match answers 200 with the
+// existing resource and several 412, as FHIR R4 specifies (true: answered).
+// The search parameters are those match understands.
+func (s *Server) ifNoneExist(c *gin.Context, typ string, match func(*gin.Context, url.Values) ([]pageItem, error)) bool {
+	h := strings.TrimSpace(c.GetHeader("If-None-Exist"))
+	if h == "" {
+		return false
+	}
+	h = strings.TrimPrefix(strings.TrimPrefix(h, typ), "?")
+	q, err := url.ParseQuery(h)
+	if err != nil || len(q) == 0 {
+		s.respondOutcome(c, mar.Invalid("If-None-Exist", "%q is not a search query (such as identifier=system|value)", h), nil)
+		return true
+	}
+	for k := range q {
+		if k != "identifier" && k != "_id" {
+			s.respondOutcome(c, refusedFHIR("If-None-Exist", fmt.Sprintf("search parameter %q is not supported in a conditional create: use identifier or _id", k)), nil)
+			return true
+		}
+	}
+	found, err := match(c, q)
+	if err != nil {
+		s.respondOutcome(c, err, nil)
+		return true
+	}
+	switch len(found) {
+	case 0:
+		return false
+	case 1:
+		b, err := found[0].encode()
+		if err != nil {
+			s.respondOutcome(c, err, nil)
+			return true
+		}
+		c.Header("Location", s.fhirBase(c)+"/"+typ+"/"+found[0].id)
+		fhirResource(c, http.StatusOK, b)
+	default:
+		s.respondOutcome(c, &mar.Error{Code: mar.EConflict, Field: "If-None-Exist", Reason: "precondition_failed",
+			Message: fmt.Sprintf("If-None-Exist %s matches %d resources: the create is not made", h, len(found))}, nil)
+	}
+	return true
+}
+
+// matchPatients is the residents matching _id and identifier (system|value).
+func (s *Server) matchPatients(c *gin.Context, q url.Values) ([]pageItem, error) {
+	list, err := s.svc.ResidentsWithUnits(c.Request.Context(), mustIdentity(c), "")
+	if err != nil {
+		return nil, err
+	}
+	var out []pageItem
+	for _, rw := range list {
+		if v := q.Get("_id"); v != "" && v != rw.Resident.ID {
+			continue
+		}
+		if v := q.Get("identifier"); v != "" && !patientHasIdentifier(rw.Resident, v) {
+			continue
+		}
+		out = append(out, pageItem{"Patient", rw.Resident.ID, func() ([]byte, error) { return fhir.Patient(rw.Resident, rw.Unit) }})
+	}
+	return out, nil
+}
+
+// matchRequests is the orders matching _id and identifier: the placer or
+// filler order number (system|value; the record keeps an order number's
+// value, so a system other than this service's placer and filler systems
+// is compared on the value).
+func (s *Server) matchRequests(c *gin.Context, q url.Values) ([]pageItem, error) {
+	list, err := s.svc.SearchOrders(c.Request.Context(), mustIdentity(c), "", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []pageItem
+	for _, v := range list {
+		if id := q.Get("_id"); id != "" && id != v.Order.ID {
+			continue
+		}
+		if tok := q.Get("identifier"); tok != "" {
+			system, value := tokenValue(tok)
+			placer := value == v.Order.ExternalID && system != fhir.SystemFiller
+			filler := value == v.Order.FillerID && (system == "" || system == fhir.SystemFiller)
+			if value == "" || !placer && !filler {
+				continue
+			}
+		}
+		out = append(out, pageItem{"MedicationRequest", v.Order.ID, func() ([]byte, error) { return s.requestJSON(v) }})
+	}
+	return out, nil
+}

@@ -82,8 +82,13 @@ func IssueFor(err error, fields map[string]string) (Issue, int) {
 		}
 	case mar.EConflict:
 		status, is.Code = 409, "conflict"
-		if me.Reason == "duplicate_order" || me.Reason == "duplicate" {
+		switch me.Reason {
+		case "duplicate_order", "duplicate":
 			is.Code = "duplicate"
+		case "version_mismatch", "precondition_failed":
+			// If-Match names an older version, or If-None-Exist matches
+			// several resources.
+			status = 412
 		}
 	case mar.ETooLarge:
 		status, is.Code = 413, "too-costly"
@@ -145,6 +150,10 @@ type ResourceCapability struct {
 	Type         string
 	Interactions []string // read, search-type, create, update
 	Search       []SearchParam
+	// Versioning is no-version, versioned or versioned-update (If-Match);
+	// ConditionalCreate is If-None-Exist support.
+	Versioning        string
+	ConditionalCreate bool
 }
 
 // CapabilityStatement describes the server.
@@ -158,8 +167,16 @@ func CapabilityStatement(baseURL, version string, date time.Time, resources []Re
 		for _, p := range r.Search {
 			sp = append(sp, map[string]any{"name": p.Name, "type": p.Type, "documentation": p.Doc})
 		}
-		rs = append(rs, map[string]any{"type": r.Type, "interaction": inter, "searchParam": sp,
-			"versioning": "no-version", "readHistory": false, "updateCreate": false})
+		versioning := r.Versioning
+		if versioning == "" {
+			versioning = "versioned"
+		}
+		res := map[string]any{"type": r.Type, "interaction": inter, "searchParam": sp,
+			"versioning": versioning, "readHistory": false, "updateCreate": false}
+		if r.ConditionalCreate {
+			res["conditionalCreate"] = true
+		}
+		rs = append(rs, res)
 	}
 	cs := map[string]any{
 		"resourceType": "CapabilityStatement",
