@@ -125,6 +125,10 @@ var fhirResources = []fhir.ResourceCapability{
 		{Name: "request", Type: "reference", Doc: "the MedicationRequest"}}},
 	{Type: "MedicationDispense", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "patient", Type: "reference", Doc: "the resident"}, {Name: "status", Type: "token", Doc: "completed"}}},
+	{Type: "Practitioner", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
+		{Name: "_id", Type: "token", Doc: "logical id (the user id every performer, dispenser and agent reference carries)"},
+		{Name: "identifier", Type: "token", Doc: "sign-in name (" + fhir.SystemUsername + "|name)"}, {Name: "name", Type: "string", Doc: "any word of the name (starts with)"},
+		{Name: "active", Type: "token", Doc: "true or false"}}},
 	{Type: "AuditEvent", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "patient", Type: "reference", Doc: "the resident the event concerns"}, {Name: "date", Type: "date", Doc: "when it was recorded (ge, gt, le, lt, eq)"},
 		{Name: "agent", Type: "reference", Doc: "who acted (Practitioner/<user id>)"}}},

@@ -33,6 +33,9 @@ func (s *Server) fhirRoutes() []Route {
 		{"GET", "/fhir/MedicationDispense", clinical, "search dispenses (patient, status)", s.fhirSearchDispenses},
 		{"GET", "/fhir/MedicationDispense/:id", clinical, "read a dispense", s.fhirReadDispense},
 
+		{"GET", "/fhir/Practitioner", anyone, "search the facility's users (_id, identifier, name, active)", s.fhirSearchPractitioners},
+		{"GET", "/fhir/Practitioner/:id", anyone, "read a user as Practitioner (performers, dispensers, audit agents)", s.fhirReadPractitioner},
+
 		{"GET", "/fhir/AuditEvent", auditors, "search the audit trail (patient, date, agent)", s.fhirSearchAudit},
 		{"GET", "/fhir/AuditEvent/:id", auditors, "read an audit event", s.fhirReadAudit},
 	}

@@ -270,3 +270,19 @@ func auditAction(action string) fm.AuditEventAction {
 	}
 	return fm.AuditEventActionU
 }
+
+// SystemUsername is the identifier system of a user's sign-in name.
+const SystemUsername = base + "/sid/username"
+
+// Practitioner is a user of the record as FHIR Practitioner: what every
+// performer, dispenser and audit agent reference of this service points
+// at. Only the name and the sign-in name go out (no badge, no role: the
+// role is PractitionerRole's, and the badge is a credential).
+func Practitioner(u mar.User) ([]byte, error) {
+	active := u.Active
+	p := fm.Practitioner{Id: str(u.ID), Active: &active,
+		Identifier: []fm.Identifier{{Use: identifierUse(fm.IdentifierUseUsual), System: str(SystemUsername), Value: str(u.Username)}},
+		Name:       []fm.HumanName{{Text: str(firstNonEmpty(u.DisplayName, u.Username))}}}
+	p.Meta = contentMeta(p)
+	return Marshal(p, nil)
+}
