@@ -210,7 +210,9 @@ type orderRow struct {
 	VerifiedBy       *string
 	VerifiedAt       *time.Time
 	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ChangedAt is updated_at, named so that gorm does not overwrite it
+	// with the wall clock: it is the service clock's (FHIR lastUpdated).
+	ChangedAt time.Time `gorm:"column:updated_at"`
 	// MaterializedUntil is written only by SetMaterializedUntil.
 	MaterializedUntil *time.Time `gorm:"->"`
 	// Version is raised by UpdateOrder only (migration 00016).
@@ -228,7 +230,7 @@ func orderToRow(o *mar.Order) orderRow {
 		Prescriber: o.Prescriber, Instructions: o.Instructions, DoseForm: o.DoseForm, WindowClass: o.WindowClass, HoldParams: string(hp),
 		SlidingScale: string(ss), Source: o.Source, ExternalID: o.ExternalID, FillerID: o.FillerID, StatusReason: o.StatusReason,
 		RegulatoryStopAt: utcPtr(o.RegulatoryStop), VerifiedBy: strPtr(o.VerifiedBy),
-		VerifiedAt: utcPtr(o.VerifiedAt), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+		VerifiedAt: utcPtr(o.VerifiedAt), CreatedAt: o.CreatedAt.UTC(), ChangedAt: o.UpdatedAt.UTC()}
 }
 
 func (r orderRow) domain() mar.Order {
@@ -238,7 +240,7 @@ func (r orderRow) domain() mar.Order {
 		Prescriber: r.Prescriber, Instructions: r.Instructions, DoseForm: r.DoseForm, WindowClass: r.WindowClass, Source: r.Source,
 		ExternalID: r.ExternalID, FillerID: r.FillerID, StatusReason: r.StatusReason, RegulatoryStop: utcPtr(r.RegulatoryStopAt),
 		VerifiedBy: deref(r.VerifiedBy), VerifiedAt: utcPtr(r.VerifiedAt),
-		MaterializedUntil: utcPtr(r.MaterializedUntil), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version}
+		MaterializedUntil: utcPtr(r.MaterializedUntil), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.ChangedAt.UTC(), Version: r.Version}
 	_ = json.Unmarshal([]byte(r.HoldParams), &o.HoldParams)
 	_ = json.Unmarshal([]byte(r.SlidingScale), &o.SlidingScale)
 	return o
