@@ -525,7 +525,7 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 			eo.Codes, eo.ProductID = nil, ""
 		}
 	} else if eo.Action != mar.ExternalNew {
-		s.respondOutcome(c, refusedFHIR("MedicationRequest.status", "a new order must be active or draft"), nil)
+		s.respondOutcome(c, refusedFHIR("MedicationRequest.status", "a new order must be active or draft: a request that is already stopped, completed or cancelled has nothing to give, and one on hold is created first and then held (PUT with status on-hold)"), nil)
 		return
 	} else if done := s.ifNoneExist(c, "MedicationRequest", s.matchRequests); done {
 		return
