@@ -13,6 +13,7 @@ var (
 func (s *Server) fhirRoutes() []Route {
 	return []Route{
 		{"GET", "/fhir/metadata", public, "FHIR CapabilityStatement", s.fhirMetadata},
+		{"POST", "/fhir", transactionRoles, "order intake: a transaction (all or nothing) or batch Bundle of Patient and MedicationRequest creates", s.fhirBundle},
 
 		{"GET", "/fhir/Patient", clinical, "search residents (_id, identifier, family, name, birthdate)", s.fhirSearchPatients},
 		{"GET", "/fhir/Patient/:id", clinical, "read a resident", s.fhirReadPatient},

@@ -193,7 +193,8 @@ func CapabilityStatement(baseURL, version string, date time.Time, resources []Re
 			"mode": "server",
 			"security": map[string]any{"cors": false,
 				"description": "Send the session token of the JSON API as Authorization: Bearer <token> (or the session cookie). Roles apply as in the JSON API; only /metadata is public."},
-			"resource": rs,
+			"resource":    rs,
+			"interaction": []any{map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}},
 		}},
 	}
 	b, _ := Marshal(cs, nil)
