@@ -44,10 +44,6 @@ func (s *Server) fhirBase(c *gin.Context) string {
 	return scheme + "://" + c.Request.Host + "/fhir"
 }
 
-func (s *Server) fhirSelf(c *gin.Context) string {
-	return strings.TrimSuffix(s.fhirBase(c), "/fhir") + c.Request.URL.RequestURI()
-}
-
 func fhirOK(c *gin.Context, status int, body []byte) {
 	c.Data(status, fhir.ContentType, body)
 }
