@@ -42,6 +42,7 @@ type ExternalOrder struct {
 	PlacerID   string // ORC-2 / MedicationRequest.identifier
 	FillerID   string // ORC-3
 	OrderID    string // our own id, when the sender knows it (FHIR update)
+	IfVersion  int64  // when not zero, the order must still be at this version (FHIR If-Match)
 	ResidentID string // our resident id, when the sender knows it (FHIR Patient/id); else MRN
 	MRNSystem  string // the MRN's identifier system; empty is Config.Identifiers.DefaultSystem()
 	MRN        string
@@ -169,6 +170,13 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 	}
 	if eo.ResidentID != "" && eo.ResidentID != o.ResidentID {
 		return IntakeResult{}, &Error{Code: EInvalid, Field: "mrn", Reason: "patient_mismatch", Message: "the order belongs to another patient"}
+	}
+	if eo.IfVersion != 0 {
+		// Checked here, and again atomically by the store's update.
+		if o.Version != eo.IfVersion {
+			return IntakeResult{}, VersionMismatch("order", o.ID, eo.IfVersion, o.Version)
+		}
+		o.ExpectVersion = eo.IfVersion
 	}
 	if eo.MRN != "" {
 		res, err := tx.GetResident(o.ResidentID)
@@ -450,6 +458,8 @@ func (s *Service) addReportedAllergies(tx Tx, by Identity, r *Resident, reported
 	if len(added) == 0 {
 		return nil
 	}
+	now := s.now()
+	r.UpdatedAt = &now
 	if err := tx.UpdateResident(r); err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ const (
 type ExternalPatient struct {
 	Kind        PatientEventKind
 	ResidentID  string // our id, when the sender knows it (FHIR update)
+	IfVersion   int64  // when not zero, the resident must still be at this version (FHIR If-Match)
 	MRNSystem   string // the MRN's identifier system; empty is Config.Identifiers.DefaultSystem()
 	MRN         string
 	WristbandID string
@@ -213,6 +214,15 @@ func (s *Service) applyPatientEvent(tx Tx, by Identity, ep ExternalPatient) (Res
 		return r, false, err
 	}
 	if exists {
+		if ep.IfVersion != 0 {
+			// Checked here, and again atomically by the store's update.
+			if before.Version != ep.IfVersion {
+				return r, false, VersionMismatch("resident", r.ID, ep.IfVersion, before.Version)
+			}
+			r.ExpectVersion = ep.IfVersion
+		}
+		changed := s.now()
+		r.UpdatedAt = &changed
 		if err := tx.UpdateResident(&r); err != nil {
 			return r, false, err
 		}

@@ -1,6 +1,7 @@
 package mar
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -59,6 +60,20 @@ type Order struct {
 	MaterializedUntil *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	// Version counts the row's changes from 1 (FHIR meta.versionId); the
+	// store raises it on every UpdateOrder.
+	Version int64
+	// ExpectVersion, when not zero, makes the next UpdateOrder apply only
+	// if the row is still at that version (FHIR If-Match), atomically;
+	// otherwise it fails with EConflict, reason version_mismatch.
+	ExpectVersion int64
+}
+
+// VersionMismatch is the error of an update made against a version that
+// is no longer the current one (FHIR If-Match).
+func VersionMismatch(what, id string, want, have int64) *Error {
+	return &Error{Code: EConflict, Field: "version", Reason: "version_mismatch",
+		Message: fmt.Sprintf("%s %s is at version %d, not %d: read it again and reapply the change", what, id, have, want)}
 }
 
 // Active reports whether doses of the order may be given.

@@ -32,6 +32,12 @@ type Resident struct {
 	AdmittedAt   time.Time
 	DischargedAt *time.Time
 	Allergies    []Allergy
+	// Version counts the row's changes from 1 (FHIR meta.versionId), and
+	// UpdatedAt is when it last changed (nil: never since admission).
+	// ExpectVersion works as Order.ExpectVersion.
+	Version       int64
+	UpdatedAt     *time.Time
+	ExpectVersion int64
 }
 
 // DisplayName is "Family, Given" as charts show it.

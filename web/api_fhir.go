@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,12 +44,44 @@ func (s *Server) fhirBase(c *gin.Context) string {
 	return scheme + "://" + c.Request.Host + "/fhir"
 }
 
-func (s *Server) fhirSelf(c *gin.Context) string {
-	return strings.TrimSuffix(s.fhirBase(c), "/fhir") + c.Request.URL.RequestURI()
-}
-
 func fhirOK(c *gin.Context, status int, body []byte) {
 	c.Data(status, fhir.ContentType, body)
+}
+
+// fhirResource answers one resource with its version as a weak ETag and
+// its meta.lastUpdated as Last-Modified.
+func fhirResource(c *gin.Context, status int, body []byte) {
+	var head struct {
+		Meta struct {
+			VersionID   string `json:"versionId"`
+			LastUpdated string `json:"lastUpdated"`
+		} `json:"meta"`
+	}
+	if json.Unmarshal(body, &head) == nil {
+		if head.Meta.VersionID != "" {
+			c.Header("ETag", `W/"`+head.Meta.VersionID+`"`)
+		}
+		if t, err := time.Parse(time.RFC3339Nano, head.Meta.LastUpdated); err == nil {
+			c.Header("Last-Modified", t.UTC().Format(http.TimeFormat))
+		}
+	}
+	fhirOK(c, status, body)
+}
+
+// ifMatch reads an If-Match header ("W/\"3\"", "\"3\"" or "3") as the
+// version an update is made against; 0 when there is none or it is "*".
+func ifMatch(c *gin.Context) (int64, error) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	v := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, &mar.Error{Code: mar.EConflict, Field: "If-Match", Reason: "version_mismatch",
+			Message: fmt.Sprintf("If-Match %s names no version of this resource (versions are W/\"1\", W/\"2\", …)", h)}
+	}
+	return n, nil
 }
 
 // readResource reads a FHIR request body: size-limited, FHIR or plain JSON.
@@ -72,18 +107,24 @@ func (s *Server) readResource(c *gin.Context) ([]byte, error) {
 var fhirResources = []fhir.ResourceCapability{
 	{Type: "Patient", Interactions: []string{"read", "search-type", "create", "update"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "identifier", Type: "token", Doc: "MRN or wristband ([system|]value)"}, {Name: "family", Type: "string", Doc: "family name (starts with)"},
-		{Name: "name", Type: "string", Doc: "any part of the name (starts with)"}, {Name: "birthdate", Type: "date", Doc: "date of birth"}}},
+		{Name: "name", Type: "string", Doc: "any part of the name (starts with)"}, {Name: "birthdate", Type: "date", Doc: "date of birth"}},
+		Versioning: "versioned-update", ConditionalCreate: true},
 	{Type: "Medication", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "code", Type: "token", Doc: "NDC, GTIN, RxNorm or local code ([system|]code)"}}},
 	{Type: "MedicationRequest", Interactions: []string{"read", "search-type", "create", "update"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "patient", Type: "reference", Doc: "the resident"}, {Name: "status", Type: "token", Doc: "draft (pending verification), active, on-hold, stopped, completed, cancelled"},
-		{Name: "intent", Type: "token", Doc: "always order"}}},
+		{Name: "intent", Type: "token", Doc: "always order"}},
+		Versioning: "versioned-update", ConditionalCreate: true},
 	{Type: "MedicationAdministration", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "patient", Type: "reference", Doc: "the resident"}, {Name: "status", Type: "token", Doc: "completed, not-done, entered-in-error"},
 		{Name: "effective-time", Type: "date", Doc: "when it was given (ge, gt, le, lt, eq)"}, {Name: "performer", Type: "reference", Doc: "Practitioner who gave it"},
 		{Name: "request", Type: "reference", Doc: "the MedicationRequest"}}},
 	{Type: "MedicationDispense", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "patient", Type: "reference", Doc: "the resident"}, {Name: "status", Type: "token", Doc: "completed"}}},
+	{Type: "Practitioner", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
+		{Name: "_id", Type: "token", Doc: "logical id (the user id every performer, dispenser and agent reference carries)"},
+		{Name: "identifier", Type: "token", Doc: "sign-in name (" + fhir.SystemUsername + "|name)"}, {Name: "name", Type: "string", Doc: "any word of the name (starts with)"},
+		{Name: "active", Type: "token", Doc: "true or false"}}},
 	{Type: "AuditEvent", Interactions: []string{"read", "search-type"}, Search: []fhir.SearchParam{
 		{Name: "_id", Type: "token", Doc: "logical id"}, {Name: "patient", Type: "reference", Doc: "the resident the event concerns"}, {Name: "date", Type: "date", Doc: "when it was recorded (ge, gt, le, lt, eq)"},
 		{Name: "agent", Type: "reference", Doc: "who acted (Practitioner/<user id>)"}}},
@@ -190,16 +231,6 @@ func fhirPeriod(v string) (time.Time, time.Time, bool) {
 	return time.Time{}, time.Time{}, false
 }
 
-type fhirEntry = fhir.Entry
-
-func (s *Server) searchset(c *gin.Context, entries []fhirEntry) {
-	fhirOK(c, http.StatusOK, fhir.SearchSet(s.fhirSelf(c), len(entries), entries, s.svc.Clock.Now()))
-}
-
-func (s *Server) entry(c *gin.Context, typ, id string, body []byte) fhirEntry {
-	return fhirEntry{FullURL: s.fhirBase(c) + "/" + typ + "/" + id, Resource: body, Mode: "match"}
-}
-
 // ---- Patient
 
 func (s *Server) fhirReadPatient(c *gin.Context) {
@@ -219,7 +250,7 @@ func (s *Server) fhirSearchPatients(c *gin.Context) {
 		return
 	}
 	q := c.Request.URL.Query()
-	var entries []fhirEntry
+	var items []pageItem
 	for _, rw := range list {
 		r := rw.Resident
 		if v := q.Get("_id"); v != "" && v != r.ID {
@@ -245,14 +276,9 @@ func (s *Server) fhirSearchPatients(c *gin.Context) {
 				continue
 			}
 		}
-		b, err := fhir.Patient(r, rw.Unit)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "Patient", r.ID, b))
+		items = append(items, pageItem{"Patient", r.ID, func() ([]byte, error) { return fhir.Patient(r, rw.Unit) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 func (s *Server) fhirCreatePatient(c *gin.Context) { s.fhirWritePatient(c, "") }
@@ -283,8 +309,15 @@ func (s *Server) fhirWritePatient(c *gin.Context, id string) {
 			return
 		}
 		ep.Kind, ep.ResidentID = mar.PatientUpdate, id
+		if ep.IfVersion, err = ifMatch(c); err != nil {
+			s.respondOutcome(c, err, nil)
+			return
+		}
 	} else {
 		ep.Kind, ep.CreateOnly = mar.PatientAdmit, true
+		if done := s.ifNoneExist(c, "Patient", s.matchPatients); done {
+			return
+		}
 	}
 	r, created, err := s.svc.ApplyPatientEvent(c.Request.Context(), mustIdentity(c), ep)
 	if err != nil {
@@ -306,7 +339,7 @@ func (s *Server) fhirWritePatient(c *gin.Context, id string) {
 		status = http.StatusCreated
 		c.Header("Location", s.fhirBase(c)+"/Patient/"+r.ID)
 	}
-	fhirOK(c, status, b)
+	fhirResource(c, status, b)
 }
 
 func refusedFHIR(expr, msg string) error {
@@ -334,7 +367,7 @@ func (s *Server) fhirSearchMedications(c *gin.Context) {
 		return
 	}
 	q := c.Request.URL.Query()
-	var entries []fhirEntry
+	var items []pageItem
 	for _, p := range list {
 		if v := q.Get("_id"); v != "" && v != p.Product.ID {
 			continue
@@ -357,14 +390,9 @@ func (s *Server) fhirSearchMedications(c *gin.Context) {
 				continue
 			}
 		}
-		b, err := fhir.Medication(p.Product, p.Codes)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "Medication", p.Product.ID, b))
+		items = append(items, pageItem{"Medication", p.Product.ID, func() ([]byte, error) { return fhir.Medication(p.Product, p.Codes) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 func contains(list []string, v string) bool {
@@ -418,19 +446,14 @@ func (s *Server) fhirSearchRequests(c *gin.Context) {
 		s.respondOutcome(c, err, nil)
 		return
 	}
-	var entries []fhirEntry
+	var items []pageItem
 	for _, v := range list {
 		if id := q.Get("_id"); id != "" && id != v.Order.ID {
 			continue
 		}
-		b, err := s.requestJSON(v)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "MedicationRequest", v.Order.ID, b))
+		items = append(items, pageItem{"MedicationRequest", v.Order.ID, func() ([]byte, error) { return s.requestJSON(v) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 func firstNonEmptyStr(vals ...string) string {
@@ -482,6 +505,10 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 			return
 		}
 		eo.OrderID = id
+		if eo.IfVersion, err = ifMatch(c); err != nil {
+			s.respondOutcome(c, err, nil)
+			return
+		}
 		switch eo.Action {
 		case mar.ExternalNew:
 			eo.Action = mar.ExternalChange
@@ -494,7 +521,9 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 			eo.Codes, eo.ProductID = nil, ""
 		}
 	} else if eo.Action != mar.ExternalNew {
-		s.respondOutcome(c, refusedFHIR("MedicationRequest.status", "a new order must be active or draft"), nil)
+		s.respondOutcome(c, refusedFHIR("MedicationRequest.status", "a new order must be active or draft: a request that is already stopped, completed or cancelled has nothing to give, and one on hold is created first and then held (PUT with status on-hold)"), nil)
+		return
+	} else if done := s.ifNoneExist(c, "MedicationRequest", s.matchRequests); done {
 		return
 	}
 	res, err := s.svc.ApplyExternalOrders(ctx, by, []mar.ExternalOrder{eo})
@@ -517,7 +546,7 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 		status = http.StatusCreated
 		c.Header("Location", s.fhirBase(c)+"/MedicationRequest/"+v.Order.ID)
 	}
-	fhirOK(c, status, b)
+	fhirResource(c, status, b)
 }
 
 // ---- MedicationAdministration
@@ -554,7 +583,7 @@ func administrationStatus(a mar.Administration) string {
 func (s *Server) fhirSearchAdministrations(c *gin.Context) {
 	q := c.Request.URL.Query()
 	aq := mar.AdministrationQuery{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("subject")), "Patient"),
-		OrderID: refID(q.Get("request"), "MedicationRequest"), PerformerID: refID(q.Get("performer"), "Practitioner"), Limit: 1000}
+		OrderID: refID(q.Get("request"), "MedicationRequest"), PerformerID: refID(q.Get("performer"), "Practitioner")}
 	if vals := q["effective-time"]; len(vals) > 0 {
 		var err error
 		if aq.From, aq.To, err = dateRange(vals, "effective-time"); err != nil {
@@ -568,7 +597,7 @@ func (s *Server) fhirSearchAdministrations(c *gin.Context) {
 		return
 	}
 	statuses := q.Get("status")
-	var entries []fhirEntry
+	var items []pageItem
 	for _, r := range list {
 		if statuses != "" && !contains(strings.Split(statuses, ","), administrationStatus(r.Administration)) {
 			continue
@@ -576,14 +605,9 @@ func (s *Server) fhirSearchAdministrations(c *gin.Context) {
 		if id := q.Get("_id"); id != "" && id != r.Administration.ID {
 			continue
 		}
-		b, err := fhirAdministrationJSON(r)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "MedicationAdministration", r.Administration.ID, b))
+		items = append(items, pageItem{"MedicationAdministration", r.Administration.ID, func() ([]byte, error) { return fhirAdministrationJSON(r) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 // ---- MedicationDispense
@@ -608,25 +632,20 @@ func (s *Server) fhirSearchDispenses(c *gin.Context) {
 		s.searchset(c, nil)
 		return
 	}
-	f := mar.DispenseFilter{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("subject")), "Patient")}
+	f := mar.DispenseFilter{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("subject")), "Patient"), Limit: math.MaxInt32}
 	list, err := s.svc.DispenseViews(c.Request.Context(), mustIdentity(c), "", f)
 	if err != nil {
 		s.respondOutcome(c, err, nil)
 		return
 	}
-	var entries []fhirEntry
+	var items []pageItem
 	for _, v := range list {
 		if id := q.Get("_id"); id != "" && id != v.Dispense.ID {
 			continue
 		}
-		b, err := dispenseJSONFHIR(v)
-		if err != nil {
-			s.respondOutcome(c, err, nil)
-			return
-		}
-		entries = append(entries, s.entry(c, "MedicationDispense", v.Dispense.ID, b))
+		items = append(items, pageItem{"MedicationDispense", v.Dispense.ID, func() ([]byte, error) { return dispenseJSONFHIR(v) }})
 	}
-	s.searchset(c, entries)
+	s.searchset(c, items)
 }
 
 // fhirAnswer answers a FHIR read with the encoded resource, or with the
@@ -637,7 +656,7 @@ func (s *Server) fhirAnswer(c *gin.Context, encode func() ([]byte, error)) {
 		s.respondOutcome(c, err, nil)
 		return
 	}
-	fhirOK(c, http.StatusOK, b)
+	fhirResource(c, http.StatusOK, b)
 }
 
 // ---- AuditEvent
@@ -654,7 +673,7 @@ func (s *Server) fhirReadAudit(c *gin.Context) {
 
 func (s *Server) fhirSearchAudit(c *gin.Context) {
 	q := c.Request.URL.Query()
-	f := mar.AuditFilter{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("entity")), "Patient"), UserID: refID(q.Get("agent"), "Practitioner"), Limit: 1000}
+	f := mar.AuditFilter{ResidentID: refID(firstNonEmptyStr(q.Get("patient"), q.Get("entity")), "Patient"), UserID: refID(q.Get("agent"), "Practitioner"), Limit: auditBatch}
 	if vals := q["date"]; len(vals) > 0 {
 		var err error
 		if f.From, f.To, err = dateRange(vals, "date"); err != nil {
@@ -662,28 +681,125 @@ func (s *Server) fhirSearchAudit(c *gin.Context) {
 			return
 		}
 	}
-	list, err := s.svc.AuditReport(c.Request.Context(), mustIdentity(c), f)
-	if err != nil {
-		s.respondOutcome(c, err, nil)
-		return
-	}
-	var entries []fhirEntry
-	for _, e := range list {
-		if id := q.Get("_id"); id != "" && id != e.ID {
-			continue
-		}
-		b, err := fhir.AuditEvent(e)
+	// Every match, read in batches along the trail's sequence: no cap.
+	var list []mar.AuditEvent
+	for {
+		batch, err := s.svc.AuditReport(c.Request.Context(), mustIdentity(c), f)
 		if err != nil {
 			s.respondOutcome(c, err, nil)
 			return
 		}
-		entries = append(entries, s.entry(c, "AuditEvent", e.ID, b))
+		list = append(list, batch...)
+		if len(batch) < auditBatch {
+			break
+		}
+		f.AfterSeq = batch[len(batch)-1].Seq
 	}
-	s.searchset(c, entries)
+	var items []pageItem
+	for _, e := range list {
+		if id := q.Get("_id"); id != "" && id != e.ID {
+			continue
+		}
+		items = append(items, pageItem{"AuditEvent", e.ID, func() ([]byte, error) { return fhir.AuditEvent(e) }})
+	}
+	s.searchset(c, items)
 }
+
+// auditBatch is how many audit events a search reads at a time.
+const auditBatch = 5000
 
 func jsonUnmarshal(b []byte, v any) error {
 	return jsonDecoder(bytes.NewReader(b)).Decode(v)
 }
 
 func jsonDecoder(r io.Reader) *json.Decoder { return json.NewDecoder(r) }
+
+// ifNoneExist applies a conditional create (If-None-Exist: a search query):
+// no match lets the create go on (false); one match answers 200 with the
+// existing resource and several 412, as FHIR R4 specifies (true: answered).
+// The search parameters are those match understands.
+func (s *Server) ifNoneExist(c *gin.Context, typ string, match func(*gin.Context, url.Values) ([]pageItem, error)) bool {
+	h := strings.TrimSpace(c.GetHeader("If-None-Exist"))
+	if h == "" {
+		return false
+	}
+	h = strings.TrimPrefix(strings.TrimPrefix(h, typ), "?")
+	q, err := url.ParseQuery(h)
+	if err != nil || len(q) == 0 {
+		s.respondOutcome(c, mar.Invalid("If-None-Exist", "%q is not a search query (such as identifier=system|value)", h), nil)
+		return true
+	}
+	for k := range q {
+		if k != "identifier" && k != "_id" {
+			s.respondOutcome(c, refusedFHIR("If-None-Exist", fmt.Sprintf("search parameter %q is not supported in a conditional create: use identifier or _id", k)), nil)
+			return true
+		}
+	}
+	found, err := match(c, q)
+	if err != nil {
+		s.respondOutcome(c, err, nil)
+		return true
+	}
+	switch len(found) {
+	case 0:
+		return false
+	case 1:
+		b, err := found[0].encode()
+		if err != nil {
+			s.respondOutcome(c, err, nil)
+			return true
+		}
+		c.Header("Location", s.fhirBase(c)+"/"+typ+"/"+found[0].id)
+		fhirResource(c, http.StatusOK, b)
+	default:
+		s.respondOutcome(c, &mar.Error{Code: mar.EConflict, Field: "If-None-Exist", Reason: "precondition_failed",
+			Message: fmt.Sprintf("If-None-Exist %s matches %d resources: the create is not made", h, len(found))}, nil)
+	}
+	return true
+}
+
+// matchPatients is the residents matching _id and identifier (system|value).
+func (s *Server) matchPatients(c *gin.Context, q url.Values) ([]pageItem, error) {
+	list, err := s.svc.ResidentsWithUnits(c.Request.Context(), mustIdentity(c), "")
+	if err != nil {
+		return nil, err
+	}
+	var out []pageItem
+	for _, rw := range list {
+		if v := q.Get("_id"); v != "" && v != rw.Resident.ID {
+			continue
+		}
+		if v := q.Get("identifier"); v != "" && !patientHasIdentifier(rw.Resident, v) {
+			continue
+		}
+		out = append(out, pageItem{"Patient", rw.Resident.ID, func() ([]byte, error) { return fhir.Patient(rw.Resident, rw.Unit) }})
+	}
+	return out, nil
+}
+
+// matchRequests is the orders matching _id and identifier: the placer or
+// filler order number (system|value; the record keeps an order number's
+// value, so a system other than this service's placer and filler systems
+// is compared on the value).
+func (s *Server) matchRequests(c *gin.Context, q url.Values) ([]pageItem, error) {
+	list, err := s.svc.SearchOrders(c.Request.Context(), mustIdentity(c), "", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []pageItem
+	for _, v := range list {
+		if id := q.Get("_id"); id != "" && id != v.Order.ID {
+			continue
+		}
+		if tok := q.Get("identifier"); tok != "" {
+			system, value := tokenValue(tok)
+			placer := value == v.Order.ExternalID && system != fhir.SystemFiller
+			filler := value == v.Order.FillerID && (system == "" || system == fhir.SystemFiller)
+			if value == "" || !placer && !filler {
+				continue
+			}
+		}
+		out = append(out, pageItem{"MedicationRequest", v.Order.ID, func() ([]byte, error) { return s.requestJSON(v) }})
+	}
+	return out, nil
+}

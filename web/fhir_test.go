@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,24 +63,54 @@ type bundle struct {
 	} `json:"entry"`
 }
 
+// search runs a FHIR search and follows its next links to the end: the
+// returned Bundle holds every page's entries, and each page is checked
+// (searchset, self link first, total present and the same on every page).
 func search(t *testing.T, c *testenv.Client, v *fhirvalidate.Collector, path string) bundle {
 	t.Helper()
-	r := c.Do("GET", path, nil, fhirHeader)
-	if r.Status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+	var all bundle
+	first := path
+	for page := 0; path != ""; page++ {
+		r := c.Do("GET", path, nil, fhirHeader)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+		}
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") {
+			t.Fatalf("GET %s: content type %q", path, ct)
+		}
+		v.Add("search "+path, r.Body)
+		var b bundle
+		if err := json.Unmarshal(r.Body, &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.ResourceType != "Bundle" || b.Type != "searchset" || len(b.Link) == 0 || b.Link[0].Relation != "self" || !strings.Contains(string(r.Body), `"total":`) {
+			t.Fatalf("GET %s: not a searchset with total and self link: %s", path, r.Body)
+		}
+		if page == 0 {
+			all = b
+			all.Entry = nil
+		} else if b.Total != all.Total {
+			t.Fatalf("GET %s: total %d on page %d, %d on the first", path, b.Total, page, all.Total)
+		}
+		all.Entry = append(all.Entry, b.Entry...)
+		path = ""
+		for _, l := range b.Link {
+			if l.Relation == "next" {
+				u, err := url.Parse(l.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				path = u.RequestURI()
+			}
+		}
+		if page > 1000 {
+			t.Fatalf("GET %s: no end to the next links", path)
+		}
 	}
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") {
-		t.Fatalf("GET %s: content type %q", path, ct)
+	if all.Total != len(all.Entry) {
+		t.Fatalf("GET %s: total %d, %d entries over all pages", first, all.Total, len(all.Entry))
 	}
-	v.Add("search "+path, r.Body)
-	var b bundle
-	if err := json.Unmarshal(r.Body, &b); err != nil {
-		t.Fatal(err)
-	}
-	if b.ResourceType != "Bundle" || b.Type != "searchset" || b.Total != len(b.Entry) || len(b.Link) == 0 || b.Link[0].Relation != "self" {
-		t.Fatalf("GET %s: not a searchset with total and self link: %s", path, r.Body)
-	}
-	return b
+	return all
 }
 
 // The FHIR face end to end on realistic resources from other systems;
@@ -256,7 +287,7 @@ func TestFHIRPatientsOrdersAndTheirErrors(t *testing.T) {
 				{"proposal", bytes.Replace(fixtureFHIR(t, "medicationrequest-rxnorm-prn.json", vars), []byte(`"intent": "order"`), []byte(`"intent": "proposal"`), 1), 422, "MedicationRequest.intent"},
 				{"unknown patient", fixtureFHIR(t, "medicationrequest-rxnorm-prn.json", map[string]string{"PATIENT": "pat1", "DATE": vars["DATE"]}), 422, "MedicationRequest.subject"},
 				{"unknown drug", bytes.Replace(fixtureFHIR(t, "medicationrequest-rxnorm-prn.json", vars), []byte(`"198440"`), []byte(`"1049221"`), 1), 422, "MedicationRequest.medication"},
-				{"taper", bytes.Replace(fixtureFHIR(t, "medicationrequest-cerner-style.json", vars), []byte(`"dosageInstruction": [`), []byte(`"dosageInstruction": [{"text": "first"},`), 1), 422, "MedicationRequest.dosageInstruction[1]"},
+				{"two dosage instructions without a sequence (a split dose)", bytes.Replace(fixtureFHIR(t, "medicationrequest-cerner-style.json", vars), []byte(`"dosageInstruction": [`), []byte(`"dosageInstruction": [{"text": "first"},`), 1), 422, "MedicationRequest.dosageInstruction[0].sequence"},
 				{"unreadable timing", bytes.Replace(fixtureFHIR(t, "medicationrequest-cerner-style.json", vars), []byte(`"frequency": 2,`), []byte(`"frequency": 2, "countMax": 3,`), 1), 422, "MedicationRequest.dosageInstruction[0].timing.repeat.countMax"},
 				{"infusion rate", bytes.Replace(fixtureFHIR(t, "medicationrequest-cerner-style.json", vars), []byte(`"doseQuantity": {"value": 1, "unit": "tab", "system": "http://unitsofmeasure.org", "code": "{tbl}"}`), []byte(`"rateQuantity": {"value": 125, "unit": "mL/h"}`), 1), 422, "MedicationRequest.dosageInstruction[0].doseAndRate[0].rate[x]"},
 				{"wrong resource type", fixtureFHIR(t, "patient-example.json", nil), 400, "MedicationRequest.resourceType"},

@@ -13,6 +13,7 @@ var (
 func (s *Server) fhirRoutes() []Route {
 	return []Route{
 		{"GET", "/fhir/metadata", public, "FHIR CapabilityStatement", s.fhirMetadata},
+		{"POST", "/fhir", transactionRoles, "order intake: a transaction (all or nothing) or batch Bundle of Patient and MedicationRequest creates", s.fhirBundle},
 
 		{"GET", "/fhir/Patient", clinical, "search residents (_id, identifier, family, name, birthdate)", s.fhirSearchPatients},
 		{"GET", "/fhir/Patient/:id", clinical, "read a resident", s.fhirReadPatient},
@@ -32,6 +33,9 @@ func (s *Server) fhirRoutes() []Route {
 
 		{"GET", "/fhir/MedicationDispense", clinical, "search dispenses (patient, status)", s.fhirSearchDispenses},
 		{"GET", "/fhir/MedicationDispense/:id", clinical, "read a dispense", s.fhirReadDispense},
+
+		{"GET", "/fhir/Practitioner", anyone, "search the facility's users (_id, identifier, name, active)", s.fhirSearchPractitioners},
+		{"GET", "/fhir/Practitioner/:id", anyone, "read a user as Practitioner (performers, dispensers, audit agents)", s.fhirReadPractitioner},
 
 		{"GET", "/fhir/AuditEvent", auditors, "search the audit trail (patient, date, agent)", s.fhirSearchAudit},
 		{"GET", "/fhir/AuditEvent/:id", auditors, "read an audit event", s.fhirReadAudit},

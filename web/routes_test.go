@@ -35,7 +35,7 @@ func TestEveryProtectedRouteRefusesAnonymousCallers(t *testing.T) {
 						t.Errorf("%s %s as %s: status %d, want 401", r.Method, r.Path, name, resp.Status)
 						continue
 					}
-					if strings.HasPrefix(r.Path, "/fhir/") {
+					if r.Path == "/fhir" || strings.HasPrefix(r.Path, "/fhir/") {
 						// FHIR answers errors as an OperationOutcome.
 						if !strings.Contains(string(resp.Body), `"resourceType":"OperationOutcome"`) || !strings.Contains(string(resp.Body), `"code":"login"`) {
 							t.Errorf("%s %s: not an OperationOutcome with code login: %s", r.Method, r.Path, resp.Body)

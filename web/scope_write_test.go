@@ -238,6 +238,12 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 	"POST /fhir/MedicationRequest": func(f *scopeFixture, own bool) write {
 		return write{path: "/fhir/MedicationRequest", body: f.medicationRequest(pick(own, f.residentA, f.residentB), ""), header: fhirHeader}
 	},
+	"POST /fhir": func(f *scopeFixture, own bool) write {
+		mr := f.medicationRequest(pick(own, f.residentA, f.residentB), "")
+		b := append(append([]byte(`{"resourceType": "Bundle", "type": "transaction", "entry": [{"fullUrl": "urn:uuid:`+mar.NewID()+`", "resource": `), mr...),
+			[]byte(`, "request": {"method": "POST", "url": "MedicationRequest"}}]}`)...)
+		return write{path: "/fhir", body: b, header: fhirHeader}
+	},
 	"PUT /fhir/MedicationRequest/:id": func(f *scopeFixture, own bool) write {
 		o := f.order(pick(own, f.residentA, f.residentB), mar.OrderPending)
 		return write{path: "/fhir/MedicationRequest/" + o.ID, body: f.medicationRequest(pick(own, f.residentA, f.residentB), o.ID), header: fhirHeader}

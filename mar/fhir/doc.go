@@ -18,8 +18,9 @@
 // Input is read leniently where the standard lets a receiver be lenient
 // (unknown extensions, extra identifiers, codings in systems it does not
 // know beside one it does) and refused where honouring it would change the
-// meaning: a modifierExtension, an intent that is not an order, several
-// dosage instructions (a taper), a dose or timing the record cannot hold.
+// meaning: a modifierExtension, an intent that is not an order, dosage
+// instructions that apply together (a split dose), a dose or timing the
+// record cannot hold. Sequenced dosage instructions are one taper order.
 // Every refusal is an *mar.Error whose Field is the FHIRPath expression of
 // the element at fault, which the web layer returns as an
 // OperationOutcome issue.

@@ -82,8 +82,13 @@ func IssueFor(err error, fields map[string]string) (Issue, int) {
 		}
 	case mar.EConflict:
 		status, is.Code = 409, "conflict"
-		if me.Reason == "duplicate_order" || me.Reason == "duplicate" {
+		switch me.Reason {
+		case "duplicate_order", "duplicate":
 			is.Code = "duplicate"
+		case "version_mismatch", "precondition_failed":
+			// If-Match names an older version, or If-None-Exist matches
+			// several resources.
+			status = 412
 		}
 	case mar.ETooLarge:
 		status, is.Code = 413, "too-costly"
@@ -106,8 +111,15 @@ type Entry struct {
 	Mode     string // match or include (searchset); empty otherwise
 }
 
-// SearchSet renders a searchset Bundle with its total and self link.
-func SearchSet(self string, total int, entries []Entry, now time.Time) []byte {
+// Link is one Bundle.link.
+type Link struct {
+	Relation, URL string
+}
+
+// SearchSet renders a searchset Bundle: its links (self first, then
+// first, previous, next, last as the page has them), the total when it is
+// reported (nil for _total=none) and one page of entries.
+func SearchSet(links []Link, total *int, entries []Entry, now time.Time) []byte {
 	var list []any
 	for _, e := range entries {
 		en := map[string]any{"fullUrl": e.FullURL, "resource": json.RawMessage(e.Resource)}
@@ -116,9 +128,16 @@ func SearchSet(self string, total int, entries []Entry, now time.Time) []byte {
 		}
 		list = append(list, en)
 	}
-	b, _ := Marshal(map[string]any{"resourceType": "Bundle", "type": "searchset", "timestamp": instant(now), "total": total,
-		"link": []any{map[string]any{"relation": "self", "url": self}}, "entry": list}, nil)
-	return b
+	var ls []any
+	for _, l := range links {
+		ls = append(ls, map[string]any{"relation": l.Relation, "url": l.URL})
+	}
+	b := map[string]any{"resourceType": "Bundle", "type": "searchset", "timestamp": instant(now), "link": ls, "entry": list}
+	if total != nil {
+		b["total"] = *total
+	}
+	out, _ := Marshal(b, nil)
+	return out
 }
 
 // SearchParam describes one search parameter in the CapabilityStatement.
@@ -131,6 +150,10 @@ type ResourceCapability struct {
 	Type         string
 	Interactions []string // read, search-type, create, update
 	Search       []SearchParam
+	// Versioning is no-version, versioned or versioned-update (If-Match);
+	// ConditionalCreate is If-None-Exist support.
+	Versioning        string
+	ConditionalCreate bool
 }
 
 // CapabilityStatement describes the server.
@@ -144,8 +167,16 @@ func CapabilityStatement(baseURL, version string, date time.Time, resources []Re
 		for _, p := range r.Search {
 			sp = append(sp, map[string]any{"name": p.Name, "type": p.Type, "documentation": p.Doc})
 		}
-		rs = append(rs, map[string]any{"type": r.Type, "interaction": inter, "searchParam": sp,
-			"versioning": "no-version", "readHistory": false, "updateCreate": false})
+		versioning := r.Versioning
+		if versioning == "" {
+			versioning = "versioned"
+		}
+		res := map[string]any{"type": r.Type, "interaction": inter, "searchParam": sp,
+			"versioning": versioning, "readHistory": false, "updateCreate": false}
+		if r.ConditionalCreate {
+			res["conditionalCreate"] = true
+		}
+		rs = append(rs, res)
 	}
 	cs := map[string]any{
 		"resourceType": "CapabilityStatement",
@@ -162,7 +193,8 @@ func CapabilityStatement(baseURL, version string, date time.Time, resources []Re
 			"mode": "server",
 			"security": map[string]any{"cors": false,
 				"description": "Send the session token of the JSON API as Authorization: Bearer <token> (or the session cookie). Roles apply as in the JSON API; only /metadata is public."},
-			"resource": rs,
+			"resource":    rs,
+			"interaction": []any{map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}},
 		}},
 	}
 	b, _ := Marshal(cs, nil)

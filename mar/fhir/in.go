@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -322,9 +323,11 @@ func ParseMedicationRequest(raw []byte, ctx OrderContext) (mar.ExternalOrder, er
 	case n == 0 && eo.Action == mar.ExternalNew:
 		return eo, invalid(R+".dosageInstruction", "a dosage instruction is required")
 	case n > 1:
-		return eo, refused(R+".dosageInstruction[1]", "several dosage instructions (a taper or split dose) are not supported: send one MedicationRequest per step")
+		if err := readSteps(mr.DosageInstruction, &eo, ctx, &notes); err != nil {
+			return eo, err
+		}
 	case n == 1:
-		if err := readDosage(mr.DosageInstruction[0], &eo, ctx, &notes); err != nil {
+		if err := readDosage(mr.DosageInstruction[0], 0, &eo, ctx, &notes); err != nil {
 			return eo, err
 		}
 	}
@@ -426,8 +429,74 @@ func codesOf(cc fm.CodeableConcept) []mar.ProductCode {
 	return append(first, rest...)
 }
 
-func readDosage(d fm.Dosage, eo *mar.ExternalOrder, ctx OrderContext, notes *[]string) error {
-	const D = "MedicationRequest.dosageInstruction[0]"
+// readSteps reads several dosage instructions as the steps of one order,
+// in the order of their sequence: a taper ("40 mg daily for 3 days, then
+// 20 mg daily"), which the schedules language holds. Instructions that
+// apply together (the same sequence, or none: a split dose) are refused,
+// as is a step that is as needed, changes the route or the dose's unit,
+// or (but the last) does not say how long it lasts.
+func readSteps(ds []fm.Dosage, eo *mar.ExternalOrder, ctx OrderContext, notes *[]string) error {
+	const R = "MedicationRequest.dosageInstruction"
+	idx := make([]int, len(ds))
+	for i := range ds {
+		idx[i] = i
+		if ds[i].Sequence == nil {
+			return refused(fmt.Sprintf("%s[%d].sequence", R, i), "several dosage instructions without a sequence apply together (a split dose), which one order cannot hold: send one MedicationRequest per part")
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return *ds[idx[a]].Sequence < *ds[idx[b]].Sequence })
+	taper := schedules.Rule{Kind: schedules.KindTaper}
+	for k, i := range idx {
+		D := fmt.Sprintf("%s[%d]", R, i)
+		if k > 0 && *ds[i].Sequence == *ds[idx[k-1]].Sequence {
+			return refused(D+".sequence", "two dosage instructions with sequence %d apply together (a split dose), which one order cannot hold: send one MedicationRequest per part", *ds[i].Sequence)
+		}
+		var step mar.ExternalOrder
+		step.Action = eo.Action
+		if err := readDosage(ds[i], i, &step, ctx, notes); err != nil {
+			return err
+		}
+		switch {
+		case step.PRN:
+			return refused(D+".asNeeded[x]", "a step of a sequenced (taper) order cannot be as needed")
+		case step.Frequency == "" || step.DoseValue == 0:
+			return invalid(D, "each step of a sequenced order needs a dose and a timing")
+		case k > 0 && step.Route != eo.Route:
+			return refused(D+".route", "the steps of one order share a route (%s, not %s): send one MedicationRequest per route", eo.Route, step.Route)
+		case k > 0 && step.DoseUnit != eo.DoseUnit:
+			return refused(D+".doseAndRate[0].doseQuantity.unit", "the steps of one order dose in one unit (%s, not %s)", eo.DoseUnit, step.DoseUnit)
+		case k > 0 && step.StopAt != nil && !step.StartAt.IsZero():
+			return refused(D+".timing.repeat.boundsPeriod", "a later step starts where the one before ends: give its length (boundsDuration or count), not dates")
+		}
+		r, err := schedules.Parse(step.Frequency, ctx.Defaults)
+		if err != nil {
+			return refused(D+".timing", "%v", err)
+		}
+		st := schedules.Step{Rule: r, Count: r.Count, Dose: trimNum(step.DoseValue) + " " + step.DoseUnit}
+		if r.Duration > 0 {
+			if r.Duration%(24*time.Hour) != 0 {
+				return refused(D+".timing.repeat.boundsDuration", "a step lasts whole days or a number of doses (count), not %v", r.Duration)
+			}
+			st.Days = int(r.Duration / (24 * time.Hour))
+		}
+		st.Rule.Count, st.Rule.Duration, st.Rule.Text = 0, 0, ""
+		taper.Steps = append(taper.Steps, st)
+		if k == 0 {
+			eo.Route, eo.DoseValue, eo.DoseUnit, eo.StartAt, eo.StopAt = step.Route, step.DoseValue, step.DoseUnit, step.StartAt, step.StopAt
+		} else if step.StopAt != nil {
+			eo.StopAt = step.StopAt
+		}
+	}
+	text := taper.String()
+	if _, err := schedules.Parse(text, ctx.Defaults); err != nil {
+		return refused(fmt.Sprintf("%s[%d].timing", R, idx[0]), "the steps do not make one taper (%s): %v", text, err)
+	}
+	eo.Frequency = text
+	return nil
+}
+
+func readDosage(d fm.Dosage, i int, eo *mar.ExternalOrder, ctx OrderContext, notes *[]string) error {
+	D := fmt.Sprintf("MedicationRequest.dosageInstruction[%d]", i)
 	if len(d.ModifierExtension) > 0 {
 		return refused(D+".modifierExtension", "modifier extensions are not understood here")
 	}
@@ -565,6 +634,11 @@ func quantityValue(q fm.Quantity, expr string) (float64, string, error) {
 	u := firstNonEmpty(deref(q.Code), deref(q.Unit))
 	if u == "" {
 		return 0, "", invalid(expr+".unit", "a unit is required")
+	}
+	if strings.Contains(u, "/") {
+		// mg/m2, mg/kg: the dose to give depends on a measurement the
+		// order does not carry; the record gives doses, not formulas.
+		return 0, "", refused(expr+".unit", "a dose per body surface or weight (%s) is not a dose to give: send the calculated dose", u)
 	}
 	// A UCUM annotation such as {tbl} means the unit's own word.
 	return v, mar.NormalizeDoseUnit(firstNonEmpty(unitWord(u), deref(q.Unit))), nil

@@ -2,9 +2,13 @@ package fhir
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
+
+	fm "github.com/samply/golang-fhir-models/fhir-models/fhir"
 
 	"github.com/emar-project/emar/mar"
 )
@@ -119,6 +123,27 @@ func str(s string) *string {
 func num(f float64) *json.Number {
 	n := json.Number(strconv.FormatFloat(f, 'f', -1, 64))
 	return &n
+}
+
+// meta is Resource.meta: the version (from 1) and when it was made.
+func meta(version int64, last time.Time) *fm.Meta {
+	if version < 1 {
+		version = 1
+	}
+	m := &fm.Meta{VersionId: str(strconv.FormatInt(version, 10))}
+	if !last.IsZero() {
+		m.LastUpdated = str(instant(last))
+	}
+	return m
+}
+
+// contentMeta is the meta of a resource the record keeps no version
+// counter for (a catalogue product, a user): its versionId is a digest of
+// its content, so it changes exactly when the resource does.
+func contentMeta(v any) *fm.Meta {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return &fm.Meta{VersionId: str("c" + hex.EncodeToString(sum[:8]))}
 }
 
 func instant(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	fm "github.com/samply/golang-fhir-models/fhir-models/fhir"
 
@@ -57,6 +58,13 @@ func Patient(r mar.Resident, unit mar.Unit) ([]byte, error) {
 	if unit.ID != "" {
 		p.Extension = append(p.Extension, fm.Extension{Url: ExtUnit, ValueIdentifier: &fm.Identifier{System: str(SystemUnit), Value: str(unit.Code)}})
 	}
+	last := r.AdmittedAt
+	for _, t := range []*time.Time{r.DischargedAt, r.UpdatedAt} {
+		if t != nil && t.After(last) {
+			last = *t
+		}
+	}
+	p.Meta = meta(r.Version, last)
 	return Marshal(p, nil)
 }
 
@@ -128,6 +136,7 @@ func Medication(p mar.Product, codes map[string]string) ([]byte, error) {
 		m.Ingredient = append(m.Ingredient, fm.MedicationIngredient{ItemCodeableConcept: fm.CodeableConcept{Text: str(in.Name)}, IsActive: &active,
 			Strength: strength(in, p.Form)})
 	}
+	m.Meta = contentMeta(m)
 	return Marshal(m, nil)
 }
 
@@ -183,7 +192,7 @@ func RequestStatuses(s string) []mar.OrderStatus {
 
 // MedicationRequest is an order as FHIR MedicationRequest.
 func MedicationRequest(o mar.Order, r mar.Resident, p *mar.Product, rule *schedules.Rule) ([]byte, error) {
-	mr := fm.MedicationRequest{Id: str(o.ID), Status: requestStatus(o.Status), Intent: "order",
+	mr := fm.MedicationRequest{Id: str(o.ID), Meta: meta(o.Version, o.UpdatedAt), Status: requestStatus(o.Status), Intent: "order",
 		Subject: ref("Patient", r.ID, r.DisplayName()), AuthoredOn: str(dateTime(o.CreatedAt))}
 	if o.ExternalID != "" {
 		mr.Identifier = append(mr.Identifier, fm.Identifier{Use: identifierUse(fm.IdentifierUseOfficial), System: str(SystemPlacer), Value: str(o.ExternalID)})

@@ -54,11 +54,15 @@ func performerFunction(code, display string) *fm.CodeableConcept {
 // clinical time is effectiveDateTime; the time of charting and the
 // device's clock are extensions, kept apart.
 func MedicationAdministration(a mar.Administration, f AdministrationFacts) ([]byte, error) {
-	ma := fm.MedicationAdministration{Id: str(a.ID), Subject: ref("Patient", a.ResidentID, f.Resident.DisplayName()),
+	// A charted administration changes once at most: marked entered in error.
+	ma := fm.MedicationAdministration{Id: str(a.ID), Meta: meta(1, a.RecordedAt), Subject: ref("Patient", a.ResidentID, f.Resident.DisplayName()),
 		EffectiveDateTime: dateTime(a.PerformedAt), Request: refPtr("MedicationRequest", a.OrderID, "")}
 	switch {
 	case a.EnteredInError:
 		ma.Status = "entered-in-error"
+		if a.ErrorAt != nil {
+			ma.Meta = meta(2, *a.ErrorAt)
+		}
 	case a.Outcome == mar.OutcomeGiven:
 		ma.Status = "completed"
 	default:
@@ -164,7 +168,7 @@ func firstNonEmpty(vals ...string) string {
 
 // MedicationDispense is what pharmacy sent.
 func MedicationDispense(d mar.Dispense, p mar.Product, codes map[string]string, dispenser mar.User, resident *mar.Resident) ([]byte, error) {
-	md := fm.MedicationDispense{Id: str(d.ID), Status: "completed", Quantity: quantity(d.Quantity, p.Form),
+	md := fm.MedicationDispense{Id: str(d.ID), Meta: meta(1, d.RecordedAt), Status: "completed", Quantity: quantity(d.Quantity, p.Form),
 		WhenHandedOver: str(dateTime(d.DispensedAt)), Destination: nil}
 	if resident != nil {
 		md.Subject = refPtr("Patient", resident.ID, resident.DisplayName())
@@ -198,7 +202,7 @@ func AuditEvent(e mar.AuditEvent) ([]byte, error) {
 	case strings.HasPrefix(e.Action, "break_glass."):
 		typ = fm.Coding{System: str("http://dicom.nema.org/resources/ontology/DCM"), Code: str("110113"), Display: str("Security Alert")}
 	}
-	ae := fm.AuditEvent{Id: str(e.ID), Type: typ, Recorded: instant(e.At),
+	ae := fm.AuditEvent{Id: str(e.ID), Meta: meta(1, e.At), Type: typ, Recorded: instant(e.At),
 		Subtype: []fm.Coding{{System: str(SystemAction), Code: str(e.Action)}}}
 	act := auditAction(e.Action)
 	ae.Action = &act
@@ -265,4 +269,20 @@ func auditAction(action string) fm.AuditEventAction {
 		return fm.AuditEventActionR
 	}
 	return fm.AuditEventActionU
+}
+
+// SystemUsername is the identifier system of a user's sign-in name.
+const SystemUsername = base + "/sid/username"
+
+// Practitioner is a user of the record as FHIR Practitioner: what every
+// performer, dispenser and audit agent reference of this service points
+// at. Only the name and the sign-in name go out (no badge, no role: the
+// role is PractitionerRole's, and the badge is a credential).
+func Practitioner(u mar.User) ([]byte, error) {
+	active := u.Active
+	p := fm.Practitioner{Id: str(u.ID), Active: &active,
+		Identifier: []fm.Identifier{{Use: identifierUse(fm.IdentifierUseUsual), System: str(SystemUsername), Value: str(u.Username)}},
+		Name:       []fm.HumanName{{Text: str(firstNonEmpty(u.DisplayName, u.Username))}}}
+	p.Meta = contentMeta(p)
+	return Marshal(p, nil)
 }

@@ -184,15 +184,39 @@ func (t *tx) replaceAllergies(residentID string, allergies []mar.Allergy) error 
 	return nil
 }
 
+// UpdateResident writes the resident and raises its version; with
+// r.ExpectVersion set, only if the row is still at that version (see
+// UpdateOrder).
 func (t *tx) UpdateResident(r *mar.Resident) error {
 	row := residentToRow(r)
-	res := t.db.Model(&residentRow{}).Where("id = ?", r.ID).Select("*").Omit("id", "facility_id").Updates(&row)
+	q := t.db.Model(&residentRow{}).Where("id = ?", r.ID)
+	if r.ExpectVersion != 0 {
+		q = q.Where("version = ?", r.ExpectVersion)
+	}
+	omit := []string{"id", "facility_id"}
+	if r.UpdatedAt == nil {
+		omit = append(omit, "updated_at") // a writer that does not say when keeps the last change's time
+	}
+	res := q.Select("*").Omit(omit...).Updates(&row)
 	if res.Error != nil {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
+		if r.ExpectVersion != 0 {
+			var have residentRow
+			if err := t.db.Select("version").Take(&have, "id = ?", r.ID).Error; err == nil {
+				return mar.VersionMismatch("resident", r.ID, r.ExpectVersion, have.Version)
+			}
+		}
 		return mar.NotFound("resident", r.ID)
 	}
+	if err := t.db.Exec("UPDATE residents SET version = version + 1 WHERE id = ?", r.ID).Error; err != nil {
+		return err
+	}
+	if r.Version != 0 {
+		r.Version++
+	}
+	r.ExpectVersion = 0
 	return t.replaceAllergies(r.ID, r.Allergies)
 }
 

@@ -178,15 +178,36 @@ func (t *tx) ListOrders(f mar.OrderFilter) ([]mar.Order, error) {
 
 // UpdateOrder writes every column (Select("*")), so zero values such as
 // prn=false are not silently skipped.
+// UpdateOrder writes the order and raises its version; with
+// o.ExpectVersion set, only if the row is still at that version (the
+// condition is part of the UPDATE, so of two concurrent writers against
+// the same version one waits for the other's row lock and then fails).
 func (t *tx) UpdateOrder(o *mar.Order) error {
 	row := orderToRow(o)
-	res := t.db.Model(&orderRow{}).Where("id = ?", o.ID).Select("*").Omit("id", "facility_id", "created_at").Updates(&row)
+	q := t.db.Model(&orderRow{}).Where("id = ?", o.ID)
+	if o.ExpectVersion != 0 {
+		q = q.Where("version = ?", o.ExpectVersion)
+	}
+	res := q.Select("*").Omit("id", "facility_id", "created_at").Updates(&row)
 	if res.Error != nil {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
+		if o.ExpectVersion != 0 {
+			var have orderRow
+			if err := t.db.Select("version").Take(&have, "id = ?", o.ID).Error; err == nil {
+				return mar.VersionMismatch("order", o.ID, o.ExpectVersion, have.Version)
+			}
+		}
 		return mar.NotFound("order", o.ID)
 	}
+	if err := t.db.Exec("UPDATE orders SET version = version + 1 WHERE id = ?", o.ID).Error; err != nil {
+		return err
+	}
+	if o.Version != 0 {
+		o.Version++
+	}
+	o.ExpectVersion = 0 // the caller's further updates follow this one
 	return nil
 }
 

@@ -101,6 +101,10 @@ type residentRow struct {
 	Status       string
 	AdmittedAt   time.Time
 	DischargedAt *time.Time
+	// ChangedAt is updated_at, named so that gorm leaves it to the
+	// service's clock (migration 00016); Version is raised by the store.
+	ChangedAt *time.Time `gorm:"column:updated_at"`
+	Version   int64      `gorm:"->"`
 }
 
 func (residentRow) TableName() string { return "residents" }
@@ -112,13 +116,14 @@ func residentToRow(r *mar.Resident) residentRow {
 	}
 	return residentRow{ID: r.ID, FacilityID: r.FacilityID, UnitID: r.UnitID, MRNSystem: r.MRNSystem, MRN: r.MRN, WristbandID: r.WristbandID,
 		FamilyName: r.FamilyName, GivenName: r.GivenName, MiddleName: r.MiddleName, BirthDate: r.BirthDate, Sex: sex, Room: r.Room, Bed: r.Bed,
-		Status: string(r.Status), AdmittedAt: r.AdmittedAt.UTC(), DischargedAt: utcPtr(r.DischargedAt)}
+		Status: string(r.Status), AdmittedAt: r.AdmittedAt.UTC(), DischargedAt: utcPtr(r.DischargedAt), ChangedAt: utcPtr(r.UpdatedAt)}
 }
 
 func (r residentRow) domain(allergies []mar.Allergy) mar.Resident {
 	return mar.Resident{ID: r.ID, FacilityID: r.FacilityID, UnitID: r.UnitID, MRNSystem: r.MRNSystem, MRN: r.MRN, WristbandID: r.WristbandID,
 		FamilyName: r.FamilyName, GivenName: r.GivenName, MiddleName: r.MiddleName, BirthDate: r.BirthDate, Sex: r.Sex, Room: r.Room, Bed: r.Bed,
-		Status: mar.ResidentStatus(r.Status), AdmittedAt: r.AdmittedAt.UTC(), DischargedAt: utcPtr(r.DischargedAt), Allergies: allergies}
+		Status: mar.ResidentStatus(r.Status), AdmittedAt: r.AdmittedAt.UTC(), DischargedAt: utcPtr(r.DischargedAt), Allergies: allergies,
+		UpdatedAt: utcPtr(r.ChangedAt), Version: r.Version}
 }
 
 type allergyRow struct {
@@ -206,9 +211,13 @@ type orderRow struct {
 	VerifiedBy       *string
 	VerifiedAt       *time.Time
 	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ChangedAt is updated_at, named so that gorm does not overwrite it
+	// with the wall clock: it is the service clock's (FHIR lastUpdated).
+	ChangedAt time.Time `gorm:"column:updated_at"`
 	// MaterializedUntil is written only by SetMaterializedUntil.
 	MaterializedUntil *time.Time `gorm:"->"`
+	// Version is raised by UpdateOrder only (migration 00016).
+	Version int64 `gorm:"->"`
 }
 
 func (orderRow) TableName() string { return "orders" }
@@ -222,7 +231,7 @@ func orderToRow(o *mar.Order) orderRow {
 		Prescriber: o.Prescriber, Instructions: o.Instructions, DoseForm: o.DoseForm, WindowClass: o.WindowClass, HoldParams: string(hp),
 		SlidingScale: string(ss), Source: o.Source, ExternalID: o.ExternalID, FillerID: o.FillerID, StatusReason: o.StatusReason,
 		RegulatoryStopAt: utcPtr(o.RegulatoryStop), VerifiedBy: strPtr(o.VerifiedBy),
-		VerifiedAt: utcPtr(o.VerifiedAt), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+		VerifiedAt: utcPtr(o.VerifiedAt), CreatedAt: o.CreatedAt.UTC(), ChangedAt: o.UpdatedAt.UTC()}
 }
 
 func (r orderRow) domain() mar.Order {
@@ -232,7 +241,7 @@ func (r orderRow) domain() mar.Order {
 		Prescriber: r.Prescriber, Instructions: r.Instructions, DoseForm: r.DoseForm, WindowClass: r.WindowClass, Source: r.Source,
 		ExternalID: r.ExternalID, FillerID: r.FillerID, StatusReason: r.StatusReason, RegulatoryStop: utcPtr(r.RegulatoryStopAt),
 		VerifiedBy: deref(r.VerifiedBy), VerifiedAt: utcPtr(r.VerifiedAt),
-		MaterializedUntil: utcPtr(r.MaterializedUntil), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		MaterializedUntil: utcPtr(r.MaterializedUntil), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.ChangedAt.UTC(), Version: r.Version}
 	_ = json.Unmarshal([]byte(r.HoldParams), &o.HoldParams)
 	_ = json.Unmarshal([]byte(r.SlidingScale), &o.SlidingScale)
 	return o
