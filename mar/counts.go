@@ -222,9 +222,6 @@ func (s *Service) RecordControlledCount(ctx context.Context, by Identity, in Con
 	default:
 		return ControlledCount{}, Invalid("shift", "must be day, evening or night")
 	}
-	if len(in.Lines) == 0 {
-		return ControlledCount{}, Invalid("lines", "count every controlled product on the unit")
-	}
 	seen := map[string]bool{}
 	for i, l := range in.Lines {
 		field := fmt.Sprintf("lines[%d]", i)

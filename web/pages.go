@@ -131,7 +131,7 @@ func (p page) Nav() []navItem {
 	case mar.RoleNurse:
 		out = []navItem{{"bedside", "Bedside", "/bedside"}}
 	case mar.RoleChargeNurse:
-		out = []navItem{{"board", "Unit board", "/board"}, {"bedside", "Bedside", "/bedside"}, {"reports", "Reports", "/reports"}}
+		out = []navItem{{"board", "Unit board", "/board"}, {"handover", "Handover", "/handover"}, {"bedside", "Bedside", "/bedside"}, {"reports", "Reports", "/reports"}}
 	case mar.RolePharmacist:
 		out = []navItem{{"pharmacy", "Pharmacy", "/pharmacy"}}
 	case mar.RoleAdmin:
