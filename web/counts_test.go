@@ -2,10 +2,13 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/emar-project/emar/internal/testenv"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/store/storetest"
 )
@@ -299,6 +302,79 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 			if st := charge.JSON("GET", "/api/v1/controlled-counts?unit_id="+unit, nil, &counts); st != http.StatusOK || len(counts.Items) != 2 || counts.Items[0].ID != second.ID {
 				t.Errorf("counts: %d %+v", st, counts)
 			}
+		})
+	}
+}
+
+// Several people resolve the same discrepancy at once: exactly one
+// resolution is recorded, the others are told it was resolved, and the
+// alert is resolved once.
+func TestCountDiscrepancyIsResolvedOnceUnderConcurrency(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			rounds := 5
+			if engine == "postgres" {
+				rounds = 20
+			}
+			b := newBed(t, engine)
+			nurse, ph := b.login("nurse"), b.login("pharmacist")
+			resolvers := []*testenv.Client{b.login("charge"), ph, b.login("charge")}
+			unit := b.resident("Castillo").UnitID
+			oxy := b.product("Oxycodone")
+			if resp := ph.Do("POST", "/api/v1/dispenses", map[string]any{"product_id": oxy.ID, "quantity": 10, "lot": "OX1",
+				"expiry": b.env.Clock.Now().AddDate(1, 0, 0).Format("2006-01-02"), "unit_id": unit}, nil); resp.Status != http.StatusCreated {
+				t.Fatalf("dispense: %d %s", resp.Status, resp.Body)
+			}
+			for round := 0; round < rounds; round++ {
+				resp := nurse.Do("POST", "/api/v1/controlled-counts", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID, "counted": 9}},
+					"witness": map[string]string{"username": "nurse2", "password": "demo"}}, nil)
+				if resp.Status != http.StatusCreated {
+					t.Fatalf("count: %d %s", resp.Status, resp.Body)
+				}
+				line := decode[countResp](t, resp).line(oxy.ID)
+				statuses := make([]int, len(resolvers))
+				var wg sync.WaitGroup
+				for i, c := range resolvers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						statuses[i] = c.Do("POST", "/api/v1/count-discrepancies/"+line.ID+"/resolve", map[string]any{"reason": fmt.Sprintf("round %d by %d", round, i)}, nil).Status
+					}()
+				}
+				wg.Wait()
+				ok, conflict := 0, 0
+				for _, st := range statuses {
+					switch st {
+					case http.StatusOK:
+						ok++
+					case http.StatusConflict:
+						conflict++
+					}
+				}
+				if ok != 1 || conflict != len(resolvers)-1 {
+					t.Fatalf("round %d: statuses %v, want one 200 and 409 for the rest", round, statuses)
+				}
+				b.tx(func(tx mar.Tx) error {
+					evs, err := tx.ListAlertEvents(mar.AlertEventFilter{FacilityID: b.env.Demo.Facility.ID, Limit: 100000})
+					n := 0
+					for _, e := range evs {
+						if e.AlertID == line.AlertID && e.Type == mar.EventResolved {
+							n++
+						}
+					}
+					if n != 1 {
+						t.Errorf("round %d: the alert was resolved %d times", round, n)
+					}
+					return err
+				})
+			}
+			b.tx(func(tx mar.Tx) error {
+				evs, err := tx.ListAudit(mar.AuditFilter{Action: "controlled_count.resolve"})
+				if len(evs) != rounds {
+					t.Errorf("%d resolutions audited, want %d", len(evs), rounds)
+				}
+				return err
+			})
 		})
 	}
 }
