@@ -15,6 +15,7 @@ import (
 func (s *Server) handoverRoutes() []Route {
 	return []Route{
 		{"GET", "/api/v1/handover", nursing, "the shift handover of a unit (unit_id, shift=day|evening|night, date=YYYY-MM-DD; times in the unit's zone)", s.handoverJSON},
+		{"GET", "/counts", clinical, "the controlled-substance count page of a unit (unit_id): the blind count with the incoming nurse's signature, open discrepancies to resolve", s.pageCounts},
 		{"GET", "/handover", nursing, "the shift handover page of a unit (unit_id, shift, date), printable", s.pageHandover},
 		{"GET", "/api/v1/residents/:id/mar.csv", clinical, "a resident's MAR over a period as CSV for surveyors (from, to; at most 93 days)", s.marCSV},
 	}
@@ -173,7 +174,7 @@ func (s *Server) pageHandover(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	p := s.newPage(c, "Shift handover", "handover")
+	p := s.newPage(c, "Shift handover", "handover", "handover.js")
 	p.Data = handoverView{Units: units, Report: rep, Shifts: mar.Shifts, Date: rep.ShiftDate}
 	s.render(c, http.StatusOK, "handover", p)
 }
