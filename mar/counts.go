@@ -24,6 +24,12 @@ type CountTx interface {
 	// ResolveCountDiscrepancy closes an open discrepancy; false when it
 	// was no longer open.
 	ResolveCountDiscrepancy(id, by string, at time.Time, resolution string) (bool, error)
+
+	// CreateHandoverAck stores an acknowledgement of a shift handover; a
+	// second one by the same person for the same shift is EConflict.
+	CreateHandoverAck(a *HandoverAck) error
+	// ListHandoverAcks lists the acknowledgements of a unit's shift, oldest first.
+	ListHandoverAcks(unitID, shift, shiftDate string) ([]HandoverAck, error)
 }
 
 // AlertCountDiscrepancy is raised when a controlled-substance count does

@@ -73,6 +73,23 @@ type HandoverReport struct {
 	LastCount         *ControlledCount
 	CountDone         bool
 	OpenDiscrepancies []ControlledCountLine
+	// Acknowledgements are the incoming staff who acknowledged the
+	// handover, with their names in AckNames.
+	Acknowledgements []HandoverAck
+	AckNames         map[string]string
+}
+
+// HandoverAck is an incoming nurse's acknowledgement of a unit's shift
+// handover.
+type HandoverAck struct {
+	ID             string
+	FacilityID     string
+	UnitID         string
+	Shift          string
+	ShiftDate      string
+	UserID         string
+	AcknowledgedAt time.Time
+	Note           string
 }
 
 // HandoverQuery names the unit and shift; date empty means the latest
@@ -326,6 +343,13 @@ func (s *Service) Handover(ctx context.Context, by Identity, q HandoverQuery) (H
 		if rep.OpenDiscrepancies, err = tx.ListCountDiscrepancies(u.FacilityID, []string{u.ID}, true); err != nil {
 			return err
 		}
+		if rep.Acknowledgements, err = tx.ListHandoverAcks(u.ID, rep.Shift, rep.ShiftDate); err != nil {
+			return err
+		}
+		rep.AckNames = map[string]string{}
+		for _, a := range rep.Acknowledgements {
+			rep.AckNames[a.UserID] = name(a.UserID)
+		}
 		return s.audit(tx, by, AuditEntry{Action: "handover.read", ObjectType: "unit", ObjectID: u.ID, UnitID: u.ID,
 			Detail: map[string]any{"shift": rep.Shift, "shift_date": rep.ShiftDate, "residents": len(rep.Residents)}})
 	})
@@ -348,4 +372,49 @@ func (r HandoverReport) Local(t time.Time) string {
 func (r HandoverReport) Title() string {
 	from, to := r.From.In(r.Location), r.To.In(r.Location)
 	return fmt.Sprintf("%s%s shift, %s, %s–%s", strings.ToUpper(r.Shift[:1]), r.Shift[1:], from.Format("Mon 2 Jan 2006"), from.Format("15:04 MST"), to.Format("15:04 MST"))
+}
+
+// AcknowledgeHandover records that the caller (a nurse or charge nurse of
+// the unit, taking over) has received the handover of the unit's shift,
+// once per person and shift, with its audit event.
+func (s *Service) AcknowledgeHandover(ctx context.Context, by Identity, q HandoverQuery, note string) (HandoverAck, error) {
+	if !canDocument(by.User.Role) {
+		return HandoverAck{}, Forbidden("only nurses and charge nurses acknowledge a handover")
+	}
+	switch q.Shift {
+	case ShiftDay, ShiftEvening, ShiftNight:
+	default:
+		return HandoverAck{}, Invalid("shift", "must be day, evening or night")
+	}
+	note = strings.TrimSpace(note)
+	if len(note) > 2000 {
+		return HandoverAck{}, Invalid("note", "is longer than 2000 characters")
+	}
+	var a HandoverAck
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		u, loc, err := countUnit(tx, by, q.UnitID)
+		if err != nil {
+			return err
+		}
+		d, err := time.ParseInLocation(time.DateOnly, q.Date, loc)
+		if err != nil {
+			return Invalid("date", "must be a date YYYY-MM-DD")
+		}
+		from, _, err := s.shifts().Window(loc, d, q.Shift)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if from.After(now) {
+			return Invalid("date", "the shift has not begun")
+		}
+		a = HandoverAck{ID: NewID(), FacilityID: u.FacilityID, UnitID: u.ID, Shift: q.Shift, ShiftDate: d.Format(time.DateOnly),
+			UserID: by.User.ID, AcknowledgedAt: now, Note: note}
+		if err := tx.CreateHandoverAck(&a); err != nil {
+			return err
+		}
+		return s.audit(tx, by, AuditEntry{Action: "handover.acknowledge", ObjectType: "unit", ObjectID: u.ID, UnitID: u.ID,
+			Detail: map[string]any{"shift": a.Shift, "shift_date": a.ShiftDate, "note": a.Note}})
+	})
+	return a, err
 }

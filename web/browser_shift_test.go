@@ -88,5 +88,7 @@ func TestBrowserControlledCountAndHandover(t *testing.T) {
 	if txt := cb.pageText(); strings.Contains(txt, "count_discrepancy") {
 		t.Errorf("the resolved count alert is still open on the handover: %q", txt)
 	}
+	cb.do(chromedp.Click(chromedp.ID("acknowledge")))
+	cb.waitText("#acks", "Cora Charge at")
 	cb.screenshots("handover")
 }

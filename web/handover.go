@@ -15,6 +15,7 @@ import (
 func (s *Server) handoverRoutes() []Route {
 	return []Route{
 		{"GET", "/api/v1/handover", nursing, "the shift handover of a unit (unit_id, shift=day|evening|night, date=YYYY-MM-DD; times in the unit's zone)", s.handoverJSON},
+		{"POST", "/api/v1/handover/acknowledge", nursing, "acknowledge the handover of a unit's shift as the incoming nurse (unit_id, shift, date, note), once per person", s.acknowledgeHandover},
 		{"GET", "/counts", clinical, "the controlled-substance count page of a unit (unit_id): the blind count with the incoming nurse's signature, open discrepancies to resolve", s.pageCounts},
 		{"GET", "/handover", nursing, "the shift handover page of a unit (unit_id, shift, date), printable", s.pageHandover},
 		{"GET", "/api/v1/residents/:id/mar.csv", clinical, "a resident's MAR over a period as CSV for surveyors (from, to; at most 93 days)", s.marCSV},
@@ -84,6 +85,14 @@ type handoverJSON struct {
 	CountDone         bool                   `json:"count_done"`
 	LastCount         *controlledCountJSON   `json:"last_count"`
 	OpenDiscrepancies []countLineJSON        `json:"open_discrepancies"`
+	Acknowledgements  []handoverAckJSON      `json:"acknowledgements"`
+}
+
+type handoverAckJSON struct {
+	UserID         string    `json:"user_id"`
+	Name           string    `json:"name,omitempty"`
+	AcknowledgedAt time.Time `json:"acknowledged_at"`
+	Note           string    `json:"note,omitempty"`
 }
 
 func tallyMap(t mar.HandoverTally) map[string]int {
@@ -140,6 +149,10 @@ func toHandoverJSON(r mar.HandoverReport) handoverJSON {
 	}
 	for _, l := range r.OpenDiscrepancies {
 		out.OpenDiscrepancies = append(out.OpenDiscrepancies, toCountLineJSON(l))
+	}
+	out.Acknowledgements = []handoverAckJSON{}
+	for _, a := range r.Acknowledgements {
+		out.Acknowledgements = append(out.Acknowledgements, handoverAckJSON{UserID: a.UserID, Name: r.AckNames[a.UserID], AcknowledgedAt: in(a.AcknowledgedAt), Note: a.Note})
 	}
 	return out
 }
@@ -250,4 +263,23 @@ func (s *Server) marCSV(c *gin.Context) {
 		rows = append(rows, line)
 	}
 	writeCSV(c, "mar-"+r.MRN+"-"+first.Format("20060102")+"-"+last.Format("20060102")+".csv", rows)
+}
+
+func (s *Server) acknowledgeHandover(c *gin.Context) {
+	var req struct {
+		UnitID string `json:"unit_id"`
+		Shift  string `json:"shift"`
+		Date   string `json:"date"`
+		Note   string `json:"note"`
+	}
+	if _, err := readJSON(c, &req); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	a, err := s.svc.AcknowledgeHandover(c.Request.Context(), mustIdentity(c), mar.HandoverQuery{UnitID: req.UnitID, Shift: req.Shift, Date: req.Date}, req.Note)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": a.ID, "unit_id": a.UnitID, "shift": a.Shift, "shift_date": a.ShiftDate, "user_id": a.UserID, "acknowledged_at": a.AcknowledgedAt})
 }

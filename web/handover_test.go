@@ -82,7 +82,11 @@ type handoverResp struct {
 	Pending []struct {
 		Medication string `json:"medication"`
 	} `json:"pending_verifications"`
-	CountDone bool `json:"count_done"`
+	CountDone        bool `json:"count_done"`
+	Acknowledgements []struct {
+		Name string `json:"name"`
+		Note string `json:"note"`
+	} `json:"acknowledgements"`
 }
 
 // The night shift of the New York unit runs from 23:00 to 07:00 local time
@@ -180,6 +184,37 @@ func TestShiftHandoverAcrossDST(t *testing.T) {
 			}
 			if !pendingKCl {
 				t.Errorf("the order waiting for pharmacy is not handed over: %+v", h.Pending)
+			}
+
+			// The incoming nurse acknowledges the handover, once.
+			nurse2 := b.login("nurse2")
+			ack := map[string]any{"unit_id": unit, "shift": "night", "date": shiftFrom.Format(time.DateOnly), "note": "heard about the refusal"}
+			if resp := nurse2.Do("POST", "/api/v1/handover/acknowledge", ack, nil); resp.Status != http.StatusCreated {
+				t.Fatalf("acknowledge: %d %s", resp.Status, resp.Body)
+			}
+			if resp := nurse2.Do("POST", "/api/v1/handover/acknowledge", ack, nil); resp.Status != http.StatusConflict {
+				t.Errorf("acknowledged twice: %d %s", resp.Status, resp.Body)
+			}
+			for _, tc := range []struct {
+				name   string
+				body   map[string]any
+				status int
+				field  string
+			}{
+				{"a shift that has not begun", map[string]any{"unit_id": unit, "shift": "day", "date": day.AddDate(0, 0, 2).Format(time.DateOnly)}, 400, "date"},
+				{"no shift", map[string]any{"unit_id": unit, "date": day.Format(time.DateOnly)}, 400, "shift"},
+				{"no date", map[string]any{"unit_id": unit, "shift": "day"}, 400, "date"},
+			} {
+				t.Run("acknowledgement refused "+tc.name, func(t *testing.T) {
+					resp := nurse2.Do("POST", "/api/v1/handover/acknowledge", tc.body, nil)
+					if resp.Status != tc.status || resp.Err(t).Error.Field != tc.field {
+						t.Errorf("%d %s, want %d %s", resp.Status, resp.Body, tc.status, tc.field)
+					}
+				})
+			}
+			h = decode[handoverResp](t, charge.Do("GET", "/api/v1/handover?unit_id="+unit+"&shift=night&date="+shiftFrom.Format(time.DateOnly), nil, nil))
+			if len(h.Acknowledgements) != 1 || h.Acknowledgements[0].Name != "Wes Witness" || h.Acknowledgements[0].Note != "heard about the refusal" {
+				t.Errorf("acknowledgements: %+v", h.Acknowledgements)
 			}
 
 			// Later, the PRN's effect check is overdue.

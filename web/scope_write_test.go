@@ -232,6 +232,12 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 	"POST /api/v1/count-discrepancies/:id/resolve": func(f *scopeFixture, own bool) write {
 		return write{path: "/api/v1/count-discrepancies/" + f.countDiscrepancy(pick(own, f.unitA, f.unitB)) + "/resolve", body: map[string]any{"reason": "recounted"}}
 	},
+	"POST /api/v1/handover/acknowledge": func(f *scopeFixture, own bool) write {
+		u := pick(own, f.unitA, f.unitB)
+		loc, _ := u.Location()
+		return write{path: "/api/v1/handover/acknowledge", body: map[string]any{"unit_id": u.ID, "shift": "day",
+			"date": f.env.Clock.Now().In(loc).AddDate(0, 0, -1).Format(time.DateOnly)}}
+	},
 	"POST /api/v1/missing-dose-requests": func(f *scopeFixture, own bool) write {
 		o := f.order(pick(own, f.residentA, f.residentB), mar.OrderActive)
 		return write{path: "/api/v1/missing-dose-requests", body: map[string]any{"order_id": o.ID, "note": "not on the cart"}}

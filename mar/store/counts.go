@@ -182,3 +182,38 @@ func (t *tx) ResolveCountDiscrepancy(id, by string, at time.Time, resolution str
 		Updates(map[string]any{"status": mar.CountResolved, "resolved_by": by, "resolved_at": at.UTC(), "resolution": resolution})
 	return res.RowsAffected == 1, res.Error
 }
+
+type handoverAckRow struct {
+	ID             string
+	FacilityID     string
+	UnitID         string
+	Shift          string
+	ShiftDate      string
+	UserID         string
+	AcknowledgedAt time.Time
+	Note           string
+}
+
+func (handoverAckRow) TableName() string { return "handover_acknowledgements" }
+
+func (t *tx) CreateHandoverAck(a *mar.HandoverAck) error {
+	err := t.db.Create(&handoverAckRow{ID: a.ID, FacilityID: a.FacilityID, UnitID: a.UnitID, Shift: a.Shift, ShiftDate: a.ShiftDate,
+		UserID: a.UserID, AcknowledgedAt: a.AcknowledgedAt.UTC(), Note: a.Note}).Error
+	if err != nil && isUnique(err) {
+		return &mar.Error{Code: mar.EConflict, Reason: "already_acknowledged", Message: "you have already acknowledged this handover", Err: err}
+	}
+	return err
+}
+
+func (t *tx) ListHandoverAcks(unitID, shift, shiftDate string) ([]mar.HandoverAck, error) {
+	var rows []handoverAckRow
+	if err := t.db.Where("unit_id = ? AND shift = ? AND shift_date = ?", unitID, shift, shiftDate).Order("acknowledged_at, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]mar.HandoverAck, len(rows))
+	for i, r := range rows {
+		out[i] = mar.HandoverAck{ID: r.ID, FacilityID: r.FacilityID, UnitID: r.UnitID, Shift: r.Shift, ShiftDate: r.ShiftDate,
+			UserID: r.UserID, AcknowledgedAt: r.AcknowledgedAt.UTC(), Note: r.Note}
+	}
+	return out, nil
+}

@@ -73,3 +73,34 @@ func TestControlledCountRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// A handover is acknowledged once per person and shift: the second is a
+// conflict, listing returns the first.
+func TestHandoverAcknowledgedOncePerPerson(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := seed(t, s)
+		at := time.Date(2026, 3, 8, 23, 10, 0, 0, time.UTC)
+		ack := func(shift, date string) error {
+			return s.InTx(ctx, func(tx mar.Tx) error {
+				return tx.CreateHandoverAck(&mar.HandoverAck{ID: mar.NewID(), FacilityID: f.fac.ID, UnitID: f.unit.ID, Shift: shift, ShiftDate: date, UserID: f.user.ID, AcknowledgedAt: at})
+			})
+		}
+		if err := ack(mar.ShiftNight, "2026-03-08"); err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := mar.AsError(ack(mar.ShiftNight, "2026-03-08")); !ok || e.Code != mar.EConflict {
+			t.Errorf("second acknowledgement: %v", e)
+		}
+		if err := ack(mar.ShiftDay, "2026-03-08"); err != nil {
+			t.Errorf("another shift: %v", err)
+		}
+		_ = s.InTx(ctx, func(tx mar.Tx) error {
+			list, err := tx.ListHandoverAcks(f.unit.ID, mar.ShiftNight, "2026-03-08")
+			if err != nil || len(list) != 1 || list[0].UserID != f.user.ID || !list[0].AcknowledgedAt.Equal(at) {
+				t.Errorf("acknowledgements: %+v %v", list, err)
+			}
+			return nil
+		})
+	})
+}
