@@ -49,10 +49,14 @@ type HandoverTally struct {
 	Due, Given, Late, Held, Refused, NotGiven, Missed, Open int
 }
 
-// HandoverOrder is an order of the unit still waiting for pharmacy.
+// HandoverOrder is an order of the unit waiting for pharmacy, or one that
+// began, changed or ended in the shift (Change: new, changed, on_hold,
+// discontinued, completed, rejected).
 type HandoverOrder struct {
 	Order    Order
 	Resident Resident
+	Change   string
+	At       time.Time // when it was entered or last changed
 }
 
 // HandoverReport is what the charge nurse hands over for a unit and shift.
@@ -67,6 +71,7 @@ type HandoverReport struct {
 	Residents   []HandoverResident // those with something in the shift
 	Alerts      []Alert            // open and acknowledged alerts of the unit
 	Pending     []HandoverOrder    // orders waiting for pharmacy verification
+	Changes     []HandoverOrder    // orders entered, changed or ended in the shift
 	// LastCount is the unit's latest controlled count; CountDone tells
 	// whether one was made for this shift (counted from its start to an
 	// hour after its end).
@@ -328,9 +333,29 @@ func (s *Service) Handover(ctx context.Context, by Identity, q HandoverQuery) (H
 		}
 		for _, o := range pending {
 			if r, ok := onUnit[o.ResidentID]; ok {
-				rep.Pending = append(rep.Pending, HandoverOrder{Order: o, Resident: r})
+				rep.Pending = append(rep.Pending, HandoverOrder{Order: o, Resident: r, At: o.CreatedAt})
 			}
 		}
+		all, err := tx.ListOrders(OrderFilter{FacilityID: u.FacilityID})
+		if err != nil {
+			return err
+		}
+		inShift := func(t time.Time) bool { return !t.Before(rep.From) && t.Before(rep.To) }
+		for _, o := range all {
+			r, ok := onUnit[o.ResidentID]
+			if !ok {
+				continue
+			}
+			switch {
+			case inShift(o.CreatedAt):
+				rep.Changes = append(rep.Changes, HandoverOrder{Order: o, Resident: r, Change: "new", At: o.CreatedAt})
+			case inShift(o.UpdatedAt) && o.Status != OrderActive && o.Status != OrderPending:
+				rep.Changes = append(rep.Changes, HandoverOrder{Order: o, Resident: r, Change: string(o.Status), At: o.UpdatedAt})
+			case inShift(o.UpdatedAt):
+				rep.Changes = append(rep.Changes, HandoverOrder{Order: o, Resident: r, Change: "changed", At: o.UpdatedAt})
+			}
+		}
+		sort.SliceStable(rep.Changes, func(i, j int) bool { return rep.Changes[i].At.Before(rep.Changes[j].At) })
 
 		counts, err := tx.ListControlledCounts(u.ID, time.Time{}, time.Time{}, 1)
 		if err != nil {

@@ -66,7 +66,10 @@ type handoverOrderJSON struct {
 	ResidentID string    `json:"resident_id"`
 	Resident   string    `json:"resident"`
 	Medication string    `json:"medication"`
-	CreatedAt  time.Time `json:"created_at"`
+	Status     string    `json:"status"`
+	Change     string    `json:"change,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	At         time.Time `json:"at"`
 }
 
 type handoverJSON struct {
@@ -82,6 +85,7 @@ type handoverJSON struct {
 	Residents         []handoverResidentJSON `json:"residents"`
 	Alerts            []alertJSON            `json:"alerts"`
 	Pending           []handoverOrderJSON    `json:"pending_verifications"`
+	Changes           []handoverOrderJSON    `json:"order_changes"`
 	CountDone         bool                   `json:"count_done"`
 	LastCount         *controlledCountJSON   `json:"last_count"`
 	OpenDiscrepancies []countLineJSON        `json:"open_discrepancies"`
@@ -138,9 +142,16 @@ func toHandoverJSON(r mar.HandoverReport) handoverJSON {
 	for _, a := range r.Alerts {
 		out.Alerts = append(out.Alerts, toAlertJSON(a))
 	}
+	order := func(p mar.HandoverOrder) handoverOrderJSON {
+		return handoverOrderJSON{OrderID: p.Order.ID, ResidentID: p.Resident.ID, Resident: p.Resident.DisplayName(), Medication: medicationOf(p.Order),
+			Status: string(p.Order.Status), Change: p.Change, Reason: p.Order.StatusReason, At: in(p.At)}
+	}
 	for _, p := range r.Pending {
-		out.Pending = append(out.Pending, handoverOrderJSON{OrderID: p.Order.ID, ResidentID: p.Resident.ID, Resident: p.Resident.DisplayName(),
-			Medication: medicationOf(p.Order), CreatedAt: in(p.Order.CreatedAt)})
+		out.Pending = append(out.Pending, order(p))
+	}
+	out.Changes = []handoverOrderJSON{}
+	for _, p := range r.Changes {
+		out.Changes = append(out.Changes, order(p))
 	}
 	if r.LastCount != nil {
 		lc := toControlledCountJSON(*r.LastCount)

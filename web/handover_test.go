@@ -82,6 +82,12 @@ type handoverResp struct {
 	Pending []struct {
 		Medication string `json:"medication"`
 	} `json:"pending_verifications"`
+	Changes []struct {
+		Medication string `json:"medication"`
+		Change     string `json:"change"`
+		Reason     string `json:"reason"`
+		At         string `json:"at"`
+	} `json:"order_changes"`
 	CountDone        bool `json:"count_done"`
 	Acknowledgements []struct {
 		Name string `json:"name"`
@@ -129,6 +135,16 @@ func TestShiftHandoverAcrossDST(t *testing.T) {
 			b.env.Clock.Advance(45 * time.Minute)
 			if resp := nurse.Do("POST", "/api/v1/controlled-counts", map[string]any{"unit_id": unit, "lines": []any{}, "witness": map[string]string{"username": "nurse2", "password": "demo"}}, nil); resp.Status != http.StatusCreated {
 				t.Fatalf("count: %d %s", resp.Status, resp.Body)
+			}
+
+			// An order entered and one discontinued during the night.
+			if resp := charge.Do("POST", "/api/v1/orders", map[string]any{"resident_id": r.ID, "product_id": b.product("Amlodipine").ID,
+				"dose_value": 5, "dose_unit": "mg", "route": "oral", "frequency": "daily"}, nil); resp.Status != http.StatusCreated {
+				t.Fatalf("new order: %d %s", resp.Status, resp.Body)
+			}
+			statin := b.order(r, "atorvastatin", false)
+			if resp := ph.Do("POST", "/api/v1/orders/"+statin.ID+"/discontinue", map[string]any{"reason": "myalgia"}, nil); resp.Status != http.StatusOK {
+				t.Fatalf("discontinue: %d %s", resp.Status, resp.Body)
 			}
 
 			resp := charge.Do("GET", "/api/v1/handover?unit_id="+unit+"&shift=night", nil, nil)
@@ -184,6 +200,16 @@ func TestShiftHandoverAcrossDST(t *testing.T) {
 			}
 			if !pendingKCl {
 				t.Errorf("the order waiting for pharmacy is not handed over: %+v", h.Pending)
+			}
+			changes := map[string]string{}
+			for _, c := range h.Changes {
+				changes[strings.Fields(c.Medication)[0]] = c.Change + " " + c.Reason
+				if !strings.HasSuffix(c.At, shiftTo.Format("-07:00")) {
+					t.Errorf("order change time %s is not in the unit's offset after the change", c.At)
+				}
+			}
+			if len(h.Changes) != 2 || changes["amlodipine"] != "new " || changes["atorvastatin"] != "discontinued myalgia" {
+				t.Errorf("order changes: %+v", h.Changes)
 			}
 
 			// The incoming nurse acknowledges the handover, once.

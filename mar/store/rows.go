@@ -205,7 +205,7 @@ type orderRow struct {
 	VerifiedBy       *string
 	VerifiedAt       *time.Time
 	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"` // the service clock sets it, not gorm's wall clock
 	// MaterializedUntil is written only by SetMaterializedUntil.
 	MaterializedUntil *time.Time `gorm:"->"`
 }
