@@ -334,27 +334,41 @@ func (s *Service) RecordControlledCount(ctx context.Context, by Identity, in Con
 	return c, err
 }
 
-// ControlledCounts lists a unit's counts in [from, to), newest first.
-func (s *Service) ControlledCounts(ctx context.Context, by Identity, unitID string, from, to time.Time) ([]ControlledCount, error) {
+// ControlledCounts lists a unit's counts in [from, to), newest first, with
+// the names of the staff who counted and resolved (by user id).
+func (s *Service) ControlledCounts(ctx context.Context, by Identity, unitID string, from, to time.Time) ([]ControlledCount, map[string]string, error) {
 	if !HasClinicalAccess(by.User.Role) {
-		return nil, Forbidden("the %s role may not see controlled counts", by.User.Role)
+		return nil, nil, Forbidden("the %s role may not see controlled counts", by.User.Role)
 	}
 	if !from.IsZero() && !to.IsZero() && !to.After(from) {
-		return nil, Invalid("to", "must be after from")
+		return nil, nil, Invalid("to", "must be after from")
 	}
 	var out []ControlledCount
+	names := map[string]string{}
 	err := s.Store.InTx(ctx, func(tx Tx) error {
 		u, _, err := countUnit(tx, by, unitID)
 		if err != nil {
 			return err
 		}
-		if out, err = tx.ListControlledCounts(u.ID, from, to, 500); err != nil {
+		if out, err = tx.ListControlledCounts(u.ID, from, to, 2000); err != nil {
 			return err
+		}
+		for _, c := range out {
+			for _, id := range []string{c.OutgoingBy, c.IncomingBy} {
+				if _, ok := names[id]; !ok {
+					names[id] = actorName(tx, id)
+				}
+			}
+			for _, l := range c.Lines {
+				if _, ok := names[l.ResolvedBy]; !ok && l.ResolvedBy != "" {
+					names[l.ResolvedBy] = actorName(tx, l.ResolvedBy)
+				}
+			}
 		}
 		return s.audit(tx, by, AuditEntry{Action: "controlled_count.list", ObjectType: "unit", ObjectID: u.ID, UnitID: u.ID,
 			Detail: map[string]any{"count": len(out)}})
 	})
-	return out, err
+	return out, names, err
 }
 
 // CountDiscrepancies lists the discrepancies the caller may see: a unit's

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -18,7 +20,7 @@ func (s *Server) countRoutes() []Route {
 	return []Route{
 		{"GET", "/api/v1/controlled-counts/sheet", clinical, "the controlled products to count on a unit (unit_id), without the expected quantities (a blind count)", s.countSheet},
 		{"POST", "/api/v1/controlled-counts", nursing, "record a shift-change count of every controlled product on a unit, signed by the incoming nurse (witness); mismatches open discrepancies and alert", s.recordControlledCount},
-		{"GET", "/api/v1/controlled-counts", clinical, "a unit's shift-change counts (unit_id, from, to)", s.listControlledCounts},
+		{"GET", "/api/v1/controlled-counts", clinical, "a unit's shift-change counts (unit_id, from, to, format=json|csv: the count report, one row per product counted)", s.listControlledCounts},
 		{"GET", "/api/v1/count-discrepancies", clinical, "count discrepancies (unit_id, status=open|all)", s.listCountDiscrepancies},
 		{"POST", "/api/v1/count-discrepancies/:id/resolve", countResolvers, "resolve a count discrepancy with a reason (someone who did not count)", s.resolveCountDiscrepancy},
 	}
@@ -142,9 +144,39 @@ func (s *Server) listControlledCounts(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	list, err := s.svc.ControlledCounts(c.Request.Context(), mustIdentity(c), c.Query("unit_id"), from, to)
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "csv" {
+		s.respondError(c, mar.Invalid("format", "must be json or csv"))
+		return
+	}
+	list, names, err := s.svc.ControlledCounts(c.Request.Context(), mustIdentity(c), c.Query("unit_id"), from, to)
 	if err != nil {
 		s.respondError(c, err)
+		return
+	}
+	if format == "csv" {
+		// The month's (or any period's) count report: one row per product
+		// counted, oldest first, with product and staff names.
+		products := map[string]string{}
+		if ps, err := s.svc.ListProducts(c.Request.Context(), mustIdentity(c)); err == nil {
+			for _, p := range ps {
+				products[p.ID] = p.Name
+			}
+		}
+		num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+		rows := [][]string{{"counted_at", "shift", "shift_date", "outgoing", "incoming", "product_id", "product", "expected", "counted", "difference", "status", "resolved_by", "resolved_at", "resolution"}}
+		for i := len(list) - 1; i >= 0; i-- {
+			cnt := list[i]
+			for _, l := range cnt.Lines {
+				resolvedAt := ""
+				if l.ResolvedAt != nil {
+					resolvedAt = l.ResolvedAt.Format(time.RFC3339)
+				}
+				rows = append(rows, []string{cnt.CountedAt.Format(time.RFC3339), cnt.Shift, cnt.ShiftDate, names[cnt.OutgoingBy], names[cnt.IncomingBy],
+					l.ProductID, products[l.ProductID], num(l.Expected), num(l.Counted), num(l.Difference()), l.Status, names[l.ResolvedBy], resolvedAt, l.Resolution})
+			}
+		}
+		writeCSVNumbers(c, "controlled-counts.csv", rows)
 		return
 	}
 	out := make([]controlledCountJSON, len(list))
@@ -190,4 +222,24 @@ func (s *Server) resolveCountDiscrepancy(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toCountLineJSON(l))
+}
+
+// writeCSVNumbers is writeCSV for tables with signed numbers: a cell that
+// is a number (a shortfall of -1) is written as it is, since a number is no
+// formula; every other cell gets writeCSV's guard against formulas.
+func writeCSVNumbers(c *gin.Context, filename string, rows [][]string) {
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w := csv.NewWriter(c.Writer)
+	for _, r := range rows {
+		safe := make([]string, len(r))
+		for i, cell := range r {
+			if _, err := strconv.ParseFloat(cell, 64); err != nil && cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				cell = "'" + cell
+			}
+			safe[i] = cell
+		}
+		_ = w.Write(safe)
+	}
+	w.Flush()
 }

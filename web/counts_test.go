@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -301,6 +303,33 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 			}
 			if st := charge.JSON("GET", "/api/v1/controlled-counts?unit_id="+unit, nil, &counts); st != http.StatusOK || len(counts.Items) != 2 || counts.Items[0].ID != second.ID {
 				t.Errorf("counts: %d %+v", st, counts)
+			}
+			// The count report as CSV: one row per product counted, oldest first.
+			rep := ph.Do("GET", "/api/v1/controlled-counts?format=csv&unit_id="+unit, nil, nil)
+			recs, err := csv.NewReader(bytes.NewReader(rep.Body)).ReadAll()
+			if rep.Status != http.StatusOK || err != nil || len(recs) != 5 {
+				t.Fatalf("count report: %d %v %s", rep.Status, err, rep.Body)
+			}
+			want := [][]string{
+				{"Nora Nurse", "Wes Witness", oxy.Name, "8", "7", "-1", "resolved", "Cora Charge"},
+				{"Nora Nurse", "Wes Witness", lz.Name, "4", "4", "0", "matched", ""},
+				{"Cora Charge", "Wes Witness", oxy.Name, "8", "8", "0", "matched", ""},
+				{"Cora Charge", "Wes Witness", lz.Name, "4", "3", "-1", "resolved", "Phil Pharmacist"},
+			}
+			// Lines of a count are in product-id order; compare as sets per count.
+			for i := 1; i < len(recs); i += 2 {
+				got := map[string][]string{}
+				for _, rec := range recs[i : i+2] {
+					got[rec[6]] = []string{rec[3], rec[4], rec[6], rec[7], rec[8], rec[9], rec[10], rec[11]}
+				}
+				for _, w := range want[i-1 : i+1] {
+					if g := got[w[2]]; strings.Join(g, "|") != strings.Join(w, "|") {
+						t.Errorf("report row for %s: %v, want %v", w[2], g, w)
+					}
+				}
+			}
+			if resp := ph.Do("GET", "/api/v1/controlled-counts?format=pdf&unit_id="+unit, nil, nil); resp.Status != http.StatusBadRequest || resp.Err(t).Error.Field != "format" {
+				t.Errorf("format=pdf: %d %s", resp.Status, resp.Body)
 			}
 		})
 	}
