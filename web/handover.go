@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -273,7 +274,13 @@ func (s *Server) marCSV(c *gin.Context) {
 		}
 		rows = append(rows, line)
 	}
-	writeCSV(c, "mar-"+r.MRN+"-"+first.Format("20060102")+"-"+last.Format("20060102")+".csv", rows)
+	safeMRN := strings.Map(func(c rune) rune {
+		if c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-' {
+			return c
+		}
+		return '_'
+	}, r.MRN)
+	writeCSV(c, "mar-"+safeMRN+"-"+first.Format("20060102")+"-"+last.Format("20060102")+".csv", rows)
 }
 
 func (s *Server) acknowledgeHandover(c *gin.Context) {
