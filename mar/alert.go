@@ -23,7 +23,7 @@ const (
 )
 
 // AlertKinds lists every kind.
-var AlertKinds = []AlertKind{AlertMissed, AlertLate, AlertDueSoon, AlertPRNFollowupOverdue, AlertVerificationOverdue, AlertVitalsMissing, AlertBreakGlass, AlertLimitCrossed}
+var AlertKinds = []AlertKind{AlertMissed, AlertLate, AlertDueSoon, AlertPRNFollowupOverdue, AlertVerificationOverdue, AlertVitalsMissing, AlertBreakGlass, AlertLimitCrossed, AlertCountDiscrepancy}
 
 // AlertSeverity tells the board how loudly to show an alert.
 type AlertSeverity string

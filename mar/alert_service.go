@@ -311,7 +311,7 @@ func alertScope(by Identity, unitID string) (units []string, kinds []AlertKind, 
 		if unitID != "" {
 			units = []string{unitID}
 		}
-		return units, []AlertKind{AlertVerificationOverdue}, nil
+		return units, []AlertKind{AlertVerificationOverdue, AlertCountDiscrepancy}, nil
 	}
 	return nil, nil, Forbidden("the %s role may not see alerts", by.User.Role)
 }
@@ -466,6 +466,11 @@ func (s *Service) ResolveAlert(ctx context.Context, by Identity, id, note string
 		a, err := loadAlertForCharge(tx, by, id)
 		if err != nil {
 			return err
+		}
+		if a.Kind == AlertCountDiscrepancy {
+			// The alert closes with its discrepancy, which a second person
+			// resolves with a reason (ResolveCountDiscrepancy).
+			return Conflict("count_discrepancy_open", "resolve the count discrepancy itself (POST /api/v1/count-discrepancies/%s/resolve)", a.SubjectID)
 		}
 		now := s.now()
 		ok, err := tx.ResolveAlert(a.ID, by.User.ID, now, ResolvedManually, note)

@@ -24,6 +24,7 @@ type Tx interface {
 	AlertTx
 	PharmacyTx
 	TrustTx
+	CountTx
 
 	// Facilities and units
 	CreateFacility(f *Facility) error

@@ -129,11 +129,11 @@ func (p page) Nav() []navItem {
 	var out []navItem
 	switch p.User.Role {
 	case mar.RoleNurse:
-		out = []navItem{{"bedside", "Bedside", "/bedside"}}
+		out = []navItem{{"bedside", "Bedside", "/bedside"}, {"counts", "Count", "/counts"}}
 	case mar.RoleChargeNurse:
-		out = []navItem{{"board", "Unit board", "/board"}, {"bedside", "Bedside", "/bedside"}, {"reports", "Reports", "/reports"}}
+		out = []navItem{{"board", "Unit board", "/board"}, {"handover", "Handover", "/handover"}, {"counts", "Count", "/counts"}, {"bedside", "Bedside", "/bedside"}, {"reports", "Reports", "/reports"}}
 	case mar.RolePharmacist:
-		out = []navItem{{"pharmacy", "Pharmacy", "/pharmacy"}}
+		out = []navItem{{"pharmacy", "Pharmacy", "/pharmacy"}, {"counts", "Counts", "/counts"}}
 	case mar.RoleAdmin:
 		out = []navItem{{"reports", "Reports", "/reports"}, {"audit", "Audit trail", "/audit"}}
 	}

@@ -106,6 +106,62 @@ func (f *scopeFixture) medicationRequest(r mar.Resident, id string) []byte {
 	return b
 }
 
+// controlled is a controlled product of the demo formulary.
+func (f *scopeFixture) controlled() mar.Product {
+	f.t.Helper()
+	var out mar.Product
+	f.tx(func(tx mar.Tx) error {
+		ps, err := tx.ListProducts("")
+		for _, p := range ps {
+			if strings.HasPrefix(p.Name, "Oxycodone") {
+				out = p
+			}
+		}
+		return err
+	})
+	return out
+}
+
+// countDiscrepancy puts a controlled product on the unit's records and has
+// the charge nurse of both units count one less (nurse2 signing), so the
+// unit has an open discrepancy; it returns the discrepancy's id.
+func (f *scopeFixture) countDiscrepancy(u mar.Unit) string {
+	f.t.Helper()
+	p := f.controlled()
+	f.tx(func(tx mar.Tx) error {
+		return tx.AddStockMovement(u.FacilityID, u.ID, p.ID, 2, mar.StockDispensed, "", f.env.Clock.Now().Add(-time.Hour), f.chargeOfBothID)
+	})
+	var sheet struct {
+		Lines []struct {
+			ProductID string `json:"product_id"`
+		} `json:"lines"`
+	}
+	if st := f.chargeOfBoth.JSON("GET", "/api/v1/controlled-counts/sheet?unit_id="+u.ID, nil, &sheet); st != http.StatusOK {
+		f.t.Fatalf("count sheet: %d", st)
+	}
+	var lines []map[string]any
+	for _, l := range sheet.Lines {
+		lines = append(lines, map[string]any{"product_id": l.ProductID, "counted": 0})
+	}
+	var cnt struct {
+		Lines []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"lines"`
+	}
+	if st := f.chargeOfBoth.JSON("POST", "/api/v1/controlled-counts", map[string]any{"unit_id": u.ID, "lines": lines,
+		"witness": map[string]string{"username": "nurse2", "password": "demo"}}, &cnt); st != http.StatusCreated {
+		f.t.Fatalf("count: %d", st)
+	}
+	for _, l := range cnt.Lines {
+		if l.Status == "open" {
+			return l.ID
+		}
+	}
+	f.t.Fatal("the count opened no discrepancy")
+	return ""
+}
+
 // write is one request on an object of unit B (or, for own, of unit A).
 type write struct {
 	path   string
@@ -202,6 +258,19 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 	"POST /api/v1/returns": stockWrite("/api/v1/returns"),
 	"POST /api/v1/stock/counts": func(f *scopeFixture, own bool) write {
 		return write{path: "/api/v1/stock/counts", body: map[string]any{"unit_id": pick(own, f.unitA, f.unitB).ID, "product_id": f.product.ID, "counted": 3}}
+	},
+	"POST /api/v1/controlled-counts": func(f *scopeFixture, own bool) write {
+		return write{path: "/api/v1/controlled-counts", body: map[string]any{"unit_id": pick(own, f.unitA, f.unitB).ID,
+			"lines": []map[string]any{{"product_id": f.controlled().ID, "counted": 1}}, "witness": map[string]string{"username": "nurse2", "password": "demo"}}}
+	},
+	"POST /api/v1/count-discrepancies/:id/resolve": func(f *scopeFixture, own bool) write {
+		return write{path: "/api/v1/count-discrepancies/" + f.countDiscrepancy(pick(own, f.unitA, f.unitB)) + "/resolve", body: map[string]any{"reason": "recounted"}}
+	},
+	"POST /api/v1/handover/acknowledge": func(f *scopeFixture, own bool) write {
+		u := pick(own, f.unitA, f.unitB)
+		loc, _ := u.Location()
+		return write{path: "/api/v1/handover/acknowledge", body: map[string]any{"unit_id": u.ID, "shift": "day",
+			"date": f.env.Clock.Now().In(loc).AddDate(0, 0, -1).Format(time.DateOnly)}}
 	},
 	"POST /api/v1/missing-dose-requests": func(f *scopeFixture, own bool) write {
 		o := f.order(pick(own, f.residentA, f.residentB), mar.OrderActive)

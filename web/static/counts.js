@@ -1,0 +1,69 @@
+// The controlled-substance count page: the two nurses' count (blind: the
+// records' numbers come back only after both signed) and the resolution of
+// open discrepancies.
+'use strict';
+
+(() => {
+  const { api, errorText, el } = emar;
+
+  function fmt(n) {
+    return String(Math.round(n * 1e6) / 1e6);
+  }
+
+  async function submitCount(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    const state = document.getElementById('count-state');
+    const inputs = [...form.querySelectorAll('input[data-product]')];
+    const names = Object.fromEntries(inputs.map((i) => [i.dataset.product, i.dataset.name]));
+    const body = {
+      unit_id: form.dataset.unit,
+      lines: inputs.map((i) => ({ product_id: i.dataset.product, counted: i.value === '' ? null : Number(i.value) })),
+      witness: { username: form.elements['witness-username'].value, password: form.elements['witness-password'].value },
+    };
+    state.className = '';
+    state.textContent = 'Recording…';
+    const r = await api('POST', '/api/v1/controlled-counts', body);
+    form.elements['witness-password'].value = '';
+    if (!r.ok) {
+      state.className = 'error-text';
+      state.textContent = errorText(r);
+      return;
+    }
+    const n = r.data.discrepancies;
+    state.className = n ? 'error-text' : '';
+    state.textContent = n
+      ? `Recorded with ${n} discrepancy(ies): the charge nurse and pharmacy are alerted.`
+      : 'Recorded: every count matches the records.';
+    const tbody = document.querySelector('#count-result tbody');
+    tbody.replaceChildren(...r.data.lines.map((l) => el('tr', {},
+      el('th', { scope: 'row', text: names[l.product_id] || l.product_id }),
+      el('td', { text: fmt(l.counted) }),
+      el('td', { text: fmt(l.expected) }),
+      el('td', { text: (l.difference > 0 ? '+' : '') + fmt(l.difference) }),
+      el('td', { class: l.status === 'matched' ? '' : 'error-text', text: l.status === 'matched' ? 'Matches' : 'Discrepancy: open' }))));
+    document.getElementById('count-result').hidden = false;
+    for (const b of form.querySelectorAll('button, input')) b.disabled = true;
+  }
+
+  async function resolve(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    const state = form.querySelector('.resolve-state');
+    state.className = 'resolve-state';
+    const r = await api('POST', `/api/v1/count-discrepancies/${form.dataset.line}/resolve`, { reason: form.elements.reason.value });
+    if (!r.ok) {
+      state.className = 'resolve-state error-text';
+      state.textContent = errorText(r);
+      return;
+    }
+    state.textContent = 'Resolved: ' + r.data.resolution;
+    for (const b of form.querySelectorAll('button, textarea')) b.disabled = true;
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    const form = document.getElementById('count-form');
+    if (form) form.addEventListener('submit', submitCount);
+    for (const f of document.querySelectorAll('form.resolve-form')) f.addEventListener('submit', resolve);
+  });
+})();
