@@ -166,7 +166,7 @@ func (d *decoder) notePanic(err error) {
 func (d *decoder) notFound() error {
 	switch {
 	case d.pdf417:
-		return fmt.Errorf("scanning: %w: the image shows a PDF417 symbol, which this decoder cannot read; use a hardware scanner", ErrUnsupportedSymbology)
+		return fmt.Errorf("scanning: %w: the image shows a PDF417 symbol that could not be read (damaged beyond its error correction, or distorted); use a hardware scanner", ErrUnsupportedSymbology)
 	case d.panicErr != nil:
 		return fmt.Errorf("scanning: %w (a reader failed: %v)", ErrNoBarcode, d.panicErr)
 	}

@@ -58,7 +58,7 @@ func blot(img *image.Gray, x0, y0, x1, y1 float64) {
 
 func TestDamagedSymbolsCorrected(t *testing.T) {
 	for _, tc := range []struct {
-		name, file string
+		name, file     string
 		x0, y0, x1, y1 float64
 		ok             bool
 	}{
