@@ -48,7 +48,7 @@ type DecodeOptions struct {
 // Result is one decoded symbol.
 type Result struct {
 	// Format is gozxing's name of the symbology: "DATA_MATRIX", "CODE_128",
-	// "QR_CODE", "EAN_13", "UPC_A" or "ITF".
+	// "QR_CODE", "EAN_13", "UPC_A", "ITF" or "PDF_417".
 	Format string
 	// Text is the data with group separators as ASCII 29, without
 	// symbology identifier or the leading FNC1 of GS1 symbols.
@@ -61,7 +61,8 @@ type Result struct {
 }
 
 // Decode finds and reads one barcode in an image. It returns ErrNoBarcode
-// when nothing is found, and ErrUnsupportedSymbology for a PDF417 symbol.
+// when nothing is found, and ErrUnsupportedSymbology for a PDF417 symbol
+// it sees but cannot read.
 func Decode(img image.Image, opts DecodeOptions) (Result, error) {
 	return DecodeContext(context.Background(), img, opts)
 }
