@@ -83,13 +83,14 @@ type lineRead struct {
 
 // readLine finds the start and stop patterns on a line and reads the
 // codewords between them.
-func readLine(l *line, out *lineRead) bool {
+func readLine(l *line, out *lineRead) (started, ok bool) {
 	n := len(l.edges) - 1
 	for i := 0; i+8 < n; i++ {
 		us, ok := l.match(i, startWidths, 17)
 		if !ok {
 			continue
 		}
+		started = true
 		begin := l.edges[i+8]
 		// The stop pattern: the first one after the start whose module
 		// size agrees.
@@ -109,10 +110,10 @@ func readLine(l *line, out *lineRead) bool {
 			}
 			out.x0, out.x1 = l.edges[i], l.edges[j+9]
 			readCodewords(l, begin, end, ncw, out)
-			return true
+			return true, true
 		}
 	}
-	return false
+	return started, false
 }
 
 // readCodewords reads ncw symbol characters between pixel begin and end.
@@ -226,13 +227,14 @@ func lookup(p uint32) (int, int) {
 
 // grid collects the votes of all lines of one orientation.
 type grid struct {
-	votes  map[[2]int]map[int]int // (row, column) → value → lines
-	rowsHi map[int]int            // (rows-1) div 3
-	rowsLo map[int]int            // (rows-1) mod 3
-	level  map[int]int
-	cols   map[int]int
-	lines  int
-
+	votes    map[[2]int]map[int]int // (row, column) → value → lines
+	rowsHi   map[int]int            // (rows-1) div 3
+	rowsLo   map[int]int            // (rows-1) mod 3
+	level    map[int]int
+	cols     map[int]int
+	lines    int    // lines whose row indicators were read
+	found    int    // lines with start and stop patterns
+	starts   int    // lines with a start pattern
 	first    [2]int // (line, x) of the first and last line read
 	last     [2]int
 	firstSet bool
@@ -361,24 +363,41 @@ func (o orientation) point(m *gozxing.BitMatrix, lineNo, x int) gozxing.ResultPo
 	return gozxing.NewResultPoint(float64(x), float64(lineNo))
 }
 
-// scan reads every line of m in orientation o.
-func scan(m *gozxing.BitMatrix, o orientation) *grid {
+// scan reads every line of m in orientation o. With a slope, the lines
+// are sheared (line ln at position i is pixel line ln + slope×i), which
+// follows a symbol turned by a few degrees.
+func scan(m *gozxing.BitMatrix, o orientation, slope float64) *grid {
 	lines, length := o.dims(m)
 	g := newGrid()
 	var l line
 	var r lineRead
-	for ln := 0; ln < lines; ln++ {
+	lo, hi := 0, lines
+	if slope < 0 {
+		hi = lines - int(slope*float64(length))
+	} else {
+		lo = -int(slope * float64(length))
+	}
+	for ln := lo; ln < hi; ln++ {
 		get := func(i int) bool {
+			k := ln + int(math.Round(slope*float64(i)))
+			if k < 0 || k >= lines {
+				return false
+			}
 			if o.reversed {
 				i = length - 1 - i
 			}
 			if o.transposed {
-				return m.Get(ln, i)
+				return m.Get(k, i)
 			}
-			return m.Get(i, ln)
+			return m.Get(i, k)
 		}
 		newLine(length, get, &l)
-		if readLine(&l, &r) {
+		started, ok := readLine(&l, &r)
+		if started {
+			g.starts++
+		}
+		if ok {
+			g.found++
 			g.add(&r, ln)
 		}
 	}

@@ -17,6 +17,10 @@ func NewReader() gozxing.Reader { return &Reader{} }
 // ErrNotFound: no readable PDF417 symbol.
 var ErrNotFound = errors.New("pdf417: no symbol found")
 
+// slopes are the shears tried (tan of about 0°, ±4°, ±8°, ±12°) once a
+// straight scan found start and stop patterns but could not read.
+var slopes = []float64{0, 0.07, -0.07, 0.14, -0.14, 0.21, -0.21}
+
 var orientations = []orientation{{false, false}, {false, true}, {true, false}, {true, true}}
 
 // DecodeWithoutHints reads the symbol in img.
@@ -45,17 +49,25 @@ func (r *Reader) Reset() {}
 func DecodeMatrix(m *gozxing.BitMatrix) (*gozxing.Result, error) {
 	var firstErr error
 	for _, o := range orientations {
-		g := scan(m, o)
-		if g.lines == 0 {
-			continue
-		}
-		res, err := g.decode()
-		if err == nil {
-			res.ResultPoints = []gozxing.ResultPoint{o.point(m, g.first[0], g.first[1]), o.point(m, g.last[0], g.last[1]), o.point(m, g.last[0], g.lastX1-1)}
-			return res.toGozxing(), nil
-		}
-		if firstErr == nil {
-			firstErr = err
+		for _, slope := range slopes {
+			g := scan(m, o, slope)
+			if slope == 0 && g.starts == 0 {
+				// Nothing of a symbol along this orientation.
+				break
+			}
+			if g.lines == 0 {
+				continue
+			}
+			res, err := g.decode()
+			if err == nil {
+				// Points along the start pattern's edge and the stop
+				// pattern's end, in line coordinates (sheared lines: approximate).
+				res.ResultPoints = []gozxing.ResultPoint{o.point(m, g.first[0], g.first[1]), o.point(m, g.last[0], g.last[1]), o.point(m, g.last[0], g.lastX1-1)}
+				return res.toGozxing(), nil
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
 		}
 	}
 	if firstErr != nil {
