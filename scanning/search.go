@@ -137,9 +137,10 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// 2D first: a GS1 DataMatrix carries more than the linear code next to
 	// it, and a 2D read needs no confirmation. Then 1D, then light-on-dark.
 	add("2d", d.twoD(p, false, modeFull))
-	add("1d", d.oneD(p, false, rowsPrimary)...)
-	// PDF417, when its start and stop patterns show on sampled rows.
+	// PDF417, when its start and stop patterns show on sampled rows (a
+	// cheap check; the reader follows up to about 12° of turn itself).
 	add("pdf417", d.pdf417Step(p, false))
+	add("1d", d.oneD(p, false, rowsPrimary)...)
 	// DataMatrix detection grows from the image centre; a symbol off to
 	// one side of a photo is found in a crop around a textured region.
 	add("regions", d.regions(p))
@@ -192,6 +193,11 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// symbol is upright.
 	r45 := newLevel("r45", func() *lumImage { return small().rotated(45) })
 	add("r45-2d", d.twoD(r45, false, modeFast), d.twoD(r45, true, modeFast))
+	// PDF417 at any angle: the reader covers ±12° around each quarter
+	// turn, copies turned by 45° and ±22.5° the rest.
+	r22 := newLevel("r22", func() *lumImage { return small().rotated(22.5) })
+	rm22 := newLevel("rm22", func() *lumImage { return small().rotated(-22.5) })
+	add("pdf417-turned", d.pdf417Step(r45, false), d.pdf417Step(r22, false), d.pdf417Step(rm22, false))
 	// Row scans along turned lines cross a linear symbol held diagonally
 	// (45°, 135°) or, if long like GS1-128, tilted by more than a few
 	// degrees (±10°, ±20° and the same from vertical).
