@@ -2,6 +2,7 @@ package pdf417
 
 import (
 	"math"
+	"sort"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -79,6 +80,7 @@ type lineRead struct {
 	cw      []int // per column from the left row indicator: value or -1
 	cluster []int // per column: cluster index 0–2, or -1
 	x0, x1  int   // start of the start pattern, end of the stop pattern
+	startX  int   // start of the first start pattern, even without a stop pattern
 }
 
 // readLine finds the start and stop patterns on a line and reads the
@@ -89,6 +91,9 @@ func readLine(l *line, out *lineRead) (started, ok bool) {
 		us, ok := l.match(i, startWidths, 17)
 		if !ok {
 			continue
+		}
+		if !started {
+			out.startX = l.edges[i]
 		}
 		started = true
 		begin := l.edges[i+8]
@@ -232,10 +237,11 @@ type grid struct {
 	rowsLo   map[int]int            // (rows-1) mod 3
 	level    map[int]int
 	cols     map[int]int
-	lines    int    // lines whose row indicators were read
-	found    int    // lines with start and stop patterns
-	starts   int    // lines with a start pattern
-	first    [2]int // (line, x) of the first and last line read
+	lines    int      // lines whose row indicators were read
+	found    int      // lines with start and stop patterns
+	starts   int      // lines with a start pattern
+	startAt  [][2]int // (line, x) of start patterns
+	first    [2]int   // (line, x) of the first and last line read
 	last     [2]int
 	firstSet bool
 	lastX1   int
@@ -395,6 +401,9 @@ func scan(m *gozxing.BitMatrix, o orientation, slope float64) *grid {
 		started, ok := readLine(&l, &r)
 		if started {
 			g.starts++
+			if len(g.startAt) < 4096 {
+				g.startAt = append(g.startAt, [2]int{ln, r.startX})
+			}
 		}
 		if ok {
 			g.found++
@@ -402,4 +411,29 @@ func scan(m *gozxing.BitMatrix, o orientation, slope float64) *grid {
 		}
 	}
 	return g
+}
+
+// skew estimates the slope (rows' dy/dx) of a symbol turned by a few
+// degrees from where its start pattern lies on successive lines: the
+// start column runs at dx/dy = -slope. It returns false with too few
+// points.
+func (g *grid) skew() (float64, bool) {
+	p := g.startAt
+	h := len(p) / 2
+	if h < 4 {
+		return 0, false
+	}
+	var est []float64
+	for i := 0; i+h < len(p); i++ {
+		dy := float64(p[i+h][0] - p[i][0])
+		if dy < 4 {
+			continue
+		}
+		est = append(est, -float64(p[i+h][1]-p[i][1])/dy)
+	}
+	if len(est) < 4 {
+		return 0, false
+	}
+	sort.Float64s(est)
+	return est[len(est)/2], true
 }

@@ -3,6 +3,7 @@ package pdf417
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -49,11 +50,20 @@ func (r *Reader) Reset() {}
 func DecodeMatrix(m *gozxing.BitMatrix) (*gozxing.Result, error) {
 	var firstErr error
 	for _, o := range orientations {
-		for _, slope := range slopes {
+		try := slopes
+		for k := 0; k < len(try); k++ {
+			slope := try[k]
 			g := scan(m, o, slope)
-			if slope == 0 && g.starts == 0 {
-				// Nothing of a symbol along this orientation.
-				break
+			if k == 0 {
+				if g.starts == 0 {
+					// Nothing of a symbol along this orientation.
+					break
+				}
+				// Where the start pattern lies on successive lines
+				// suggests the skew: that slope is tried first.
+				if est, ok := g.skew(); ok && math.Abs(est) >= 0.02 && math.Abs(est) < 0.25 {
+					try = append([]float64{0, est}, slopes[1:]...)
+				}
 			}
 			if g.lines == 0 {
 				continue
