@@ -48,7 +48,7 @@ type DecodeOptions struct {
 // Result is one decoded symbol.
 type Result struct {
 	// Format is gozxing's name of the symbology: "DATA_MATRIX", "CODE_128",
-	// "QR_CODE", "EAN_13", "UPC_A" or "ITF".
+	// "QR_CODE", "EAN_13", "UPC_A", "ITF" or "PDF_417".
 	Format string
 	// Text is the data with group separators as ASCII 29, without
 	// symbology identifier or the leading FNC1 of GS1 symbols.
@@ -61,7 +61,8 @@ type Result struct {
 }
 
 // Decode finds and reads one barcode in an image. It returns ErrNoBarcode
-// when nothing is found, and ErrUnsupportedSymbology for a PDF417 symbol.
+// when nothing is found, and ErrUnsupportedSymbology for a PDF417 symbol
+// it sees but cannot read.
 func Decode(img image.Image, opts DecodeOptions) (Result, error) {
 	return DecodeContext(context.Background(), img, opts)
 }
@@ -166,7 +167,7 @@ func (d *decoder) notePanic(err error) {
 func (d *decoder) notFound() error {
 	switch {
 	case d.pdf417:
-		return fmt.Errorf("scanning: %w: the image shows a PDF417 symbol, which this decoder cannot read; use a hardware scanner", ErrUnsupportedSymbology)
+		return fmt.Errorf("scanning: %w: the image shows a PDF417 symbol that could not be read (damaged beyond its error correction, or distorted); use a hardware scanner", ErrUnsupportedSymbology)
 	case d.panicErr != nil:
 		return fmt.Errorf("scanning: %w (a reader failed: %v)", ErrNoBarcode, d.panicErr)
 	}

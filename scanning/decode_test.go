@@ -244,7 +244,7 @@ func TestPDF417HeuristicIsSpecific(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := looksLikePDF417(m), fx.outcome == "unsupported"; got != want {
+		if got, want := looksLikePDF417(m), fx.format == "PDF_417"; got != want {
 			t.Errorf("%s: looksLikePDF417 = %v, want %v", fx.file, got, want)
 		}
 	}

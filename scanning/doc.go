@@ -50,12 +50,15 @@
 // copies, an upscaled copy of small frames, and a grid of crops. Large
 // frames are box-filtered to at most 2048 pixels a side first. A 1D read is
 // trusted only when a second, independent attempt (another row, binariser,
-// scale or angle) reads the same text and no rival text comes close. After
-// everything failed, PDF417 start and stop patterns are looked for, so that
-// a PDF417 image is answered with ErrUnsupportedSymbology rather than
-// ErrNoBarcode. Panics inside gozxing are recovered.
+// scale or angle) reads the same text and no rival text comes close. PDF417
+// is read by internal/pdf417 (gozxing has none) after the first 1D pass,
+// when sampled rows show its start and stop patterns, and once more from
+// the global binarisation when everything else failed; a PDF417 symbol
+// that is seen but cannot be read is answered with ErrUnsupportedSymbology
+// rather than ErrNoBarcode. Panics inside gozxing are recovered.
 //
-// The package is a leaf: it imports only the standard library and gozxing,
+// The package is a leaf: it imports only the standard library, gozxing and
+// its own internal/pdf417,
 // so that the rules about what a scan means can be tested without a database
 // or a web server. Domain types carry no JSON tags; Report is the one wire
 // shape, shared by the command line and the HTTP API.

@@ -15,7 +15,8 @@ var (
 	// ErrTooLarge: the image exceeds DecodeOptions.MaxBytes or MaxPixels.
 	ErrTooLarge = errors.New("image too large")
 	// ErrUnsupportedSymbology: the image holds a barcode this decoder cannot
-	// read (PDF417: gozxing has no PDF417 reader).
+	// read (a PDF417 symbol seen but not readable: damaged beyond its error
+	// correction, distorted, or a compact/Micro PDF417).
 	ErrUnsupportedSymbology = errors.New("unsupported symbology")
 
 	// ErrEmpty: the scan carried no data.

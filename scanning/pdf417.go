@@ -4,11 +4,11 @@ import (
 	"github.com/makiuchi-d/gozxing"
 )
 
-// gozxing has no PDF417 reader, and PDF417 is common on wristbands and
-// shipping labels. Rather than answer "no barcode" for a PDF417 image, the
-// decoder recognises PDF417's start and stop patterns, which every row of
-// the symbol repeats, and reports ErrUnsupportedSymbology. It runs only after
-// every reader failed.
+// gozxing has no PDF417 reader; internal/pdf417 is this project's. Its
+// start and stop patterns, which every row of the symbol repeats, are
+// looked for first on sampled rows (cheap), so that the reader runs only on
+// images that show them, and so that a PDF417 symbol that cannot be read is
+// answered ErrUnsupportedSymbology rather than "no barcode".
 
 // Module widths of the PDF417 start (bar first: 8 1 1 1 1 1 1 3) and stop
 // (7 1 1 3 1 1 1 2 1) patterns.

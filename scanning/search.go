@@ -5,6 +5,8 @@ import (
 	"image"
 
 	"github.com/makiuchi-d/gozxing"
+
+	"github.com/emar-project/emar/scanning/internal/pdf417"
 )
 
 // The search tries a fixed list of attempts, cheapest and most likely
@@ -135,6 +137,9 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// 2D first: a GS1 DataMatrix carries more than the linear code next to
 	// it, and a 2D read needs no confirmation. Then 1D, then light-on-dark.
 	add("2d", d.twoD(p, false, modeFull))
+	// PDF417, when its start and stop patterns show on sampled rows (a
+	// cheap check; the reader follows up to about 12° of turn itself).
+	add("pdf417", d.pdf417Step(p, false))
 	add("1d", d.oneD(p, false, rowsPrimary)...)
 	// DataMatrix detection grows from the image centre; a symbol off to
 	// one side of a photo is found in a crop around a textured region.
@@ -188,6 +193,11 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// symbol is upright.
 	r45 := newLevel("r45", func() *lumImage { return small().rotated(45) })
 	add("r45-2d", d.twoD(r45, false, modeFast), d.twoD(r45, true, modeFast))
+	// PDF417 at any angle: the reader covers ±12° around each quarter
+	// turn, copies turned by 45° and ±22.5° the rest.
+	r22 := newLevel("r22", func() *lumImage { return small().rotated(22.5) })
+	rm22 := newLevel("rm22", func() *lumImage { return small().rotated(-22.5) })
+	add("pdf417-turned", d.pdf417Step(r45, false), d.pdf417Step(r22, false), d.pdf417Step(rm22, false))
 	// Row scans along turned lines cross a linear symbol held diagonally
 	// (45°, 135°) or, if long like GS1-128, tilted by more than a few
 	// degrees (±10°, ±20° and the same from vertical).
@@ -224,7 +234,14 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	if err := d.ctx.Err(); err != nil {
 		return read{}, false, err
 	}
-	// Only now, with every reader failed: is it a PDF417?
+	// Only now, with every reader failed: a PDF417 the hybrid binariser
+	// spoilt may read from the global one.
+	if r, ok := d.pdf417Step(p, true)(); ok {
+		if d.trace != nil {
+			d.trace("pdf417-global")
+		}
+		return r, true, nil
+	}
 	d.pdf417 = d.checkPDF417(p)
 	return read{}, false, nil
 }
@@ -435,6 +452,27 @@ func cropMatrix(m *gozxing.BitMatrix, x0, y0, w, h int) *gozxing.BitMatrix {
 		out.SetRow(y, dst)
 	}
 	return out
+}
+
+// pdf417Step reads a PDF417 symbol from the hybrid (or global)
+// binarisation of a level, when looksLikePDF417 finds its start and stop
+// patterns.
+func (d *decoder) pdf417Step(lv *level, global bool) step {
+	return func() (read, bool) {
+		m := lv.hybridMatrix(false)
+		if global {
+			m = lv.globalMatrix(false)
+		}
+		if m == nil || !looksLikePDF417(m) {
+			return read{}, false
+		}
+		res, err := safeDecode(func() (*gozxing.Result, error) { return pdf417.DecodeMatrix(m) })
+		d.notePanic(err)
+		if err != nil {
+			return read{}, false
+		}
+		return fromResult(res), true
+	}
 }
 
 func (d *decoder) checkPDF417(lv *level) bool {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite drives for real: PostgreSQL (the store
-# tests), Chromium (the browser tests), and Node.js with the pinned FHIR
-# schema validator (tools/fhir-validate, from the npm registry).
+# tests), Chromium (the browser tests), zint and zxing-cpp (the scanning
+# tests), and Node.js with the pinned FHIR schema validator (tools/fhir-validate, from the npm registry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -9,6 +9,10 @@ ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# zint draws the PDF417 table generator's and test symbols; ZXingReader is
+# the reference decoder the scanning tests compare with.
+command -v zint >/dev/null 2>&1 || need+=(zint)
+command -v ZXingReader >/dev/null 2>&1 || need+=(zxing-cpp-tools)
 if [ ${#need[@]} -gt 0 ]; then
     echo "ensure-tools: installing ${need[*]}"
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

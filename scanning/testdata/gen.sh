@@ -22,9 +22,7 @@ PACK='[01]00312345678906[17]270131[10]LOT123A[21]SN0001'
 PACK_TEXT='01003123456789061727013110LOT123A<GS>21SN0001'
 
 # sym NAME FORMAT EXPECTED VARIANTS ZINT-ARGS...
-#   FORMAT/EXPECTED: what Decode must return (<GS> stands for ASCII 29);
-#   for PDF_417, which gozxing cannot read, Decode must return
-#   ErrUnsupportedSymbology and EXPECTED is what other decoders should read.
+#   FORMAT/EXPECTED: what Decode must return (<GS> stands for ASCII 29).
 #   VARIANTS: comma-separated transformations for fixturegen ("-" none);
 #   "+" chains steps, e.g. rot7+blur0.8+noise8.
 printf 'name\tformat\texpected\tvariants\n' > "$base/manifest.tsv"
@@ -69,7 +67,7 @@ sym upca_m3 UPC_A '312345678906' "rot8+blur1+noise10,jpeg25" -b UPCA --scale=1.5
 sym itf14_m2 ITF '10312345678903' "rot90,blur1,noise20,inverted" -b ITF14 --scale=1 -d '1031234567890'
 sym itf14_m3 ITF '10312345678903' "rot180,contrast100-160" -b ITF14 --scale=1.5 -d '1031234567890'
 
-# PDF417 wristband: gozxing cannot read it; Decode must say so.
+# PDF417 wristband (read by internal/pdf417).
 sym pdf417_wristband PDF_417 'MRN:00123456|DOE^JANE|DOB:19800101' "rot90,blur0.6" -b PDF417 --scale=1.5 -d 'MRN:00123456|DOE^JANE|DOB:19800101'
 
 cd ..

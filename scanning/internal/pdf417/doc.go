@@ -1,0 +1,35 @@
+// Package pdf417 reads PDF417 symbols (ISO/IEC 15438) from a gozxing
+// BitMatrix or BinaryBitmap and returns a gozxing.Result, so that it could
+// be offered to gozxing, which has no PDF417 reader (its issue #28).
+//
+// What it follows: the standard's rules — start pattern 81111113 and stop
+// pattern 711311121, 17-module symbol characters of 4 bars and 4 spaces in
+// three clusters ((b1-b2+b3-b4+9) mod 9 = 0, 3, 6; row r uses 3×(r mod 3)),
+// left and right row indicators carrying rows, columns and error
+// correction level, modulo-929 Reed–Solomon with generator powers of 3,
+// and the high-level encodation: text compaction (alpha, lower, mixed and
+// punctuation submodes, latches and shifts, byte shift 913), byte
+// compaction (901, 924: five base-900 codewords per six bytes), numeric
+// compaction (902: base 900 to decimal with a leading 1), ECIs (927
+// character sets through gozxing's CharacterSetECI; 926 and 925 skipped)
+// and the Macro PDF417 control block (928, 923 optional fields, 922).
+// The general structure — scan lines for start/stop patterns, read row
+// indicators for the symbol's shape, let lines vote per (row, column),
+// then error correction and high-level decoding — is the usual one of
+// open-source decoders (zxing, zxing-cpp); the code and the tests are this
+// package's own. The symbol-character table is not copied from any
+// decoder: gen/main.go derives it from symbols drawn by zint and checks it
+// (see table.go's header).
+//
+// Error correction is as strict as the standard: erasures + 2×errors ≤
+// k-2 for k error correction codewords, so that two codewords remain to
+// detect a miscorrection; level 0 symbols are only checked, never
+// corrected.
+//
+// Limits: symbols must be upright, upside down or turned by 90° (a skew of
+// a few degrees is followed along each line, since a change of cluster
+// tells a line moved to the next row); there is no perspective correction,
+// no reading at other angles, and no Compact (truncated) or Micro PDF417.
+//
+//go:generate go run ./gen
+package pdf417
