@@ -12,7 +12,7 @@ scripts/ensure-tools.sh
 # EMAR_TEST_LONG=1: the full 1,000-round race test on PostgreSQL (a few
 # minutes); set EMAR_TEST_LONG=0 for a quicker local run.
 export EMAR_TEST_LONG=${EMAR_TEST_LONG:-1}
-export EMAR_TEST_REQUIRE_PG=1 EMAR_TEST_CHROMIUM=1 EMAR_TEST_REQUIRE_FHIR_VALIDATOR=1
+export EMAR_TEST_REQUIRE_PG=1 EMAR_TEST_CHROMIUM=1 EMAR_TEST_REQUIRE_FHIR_VALIDATOR=1 EMAR_TEST_REQUIRE_ZXING=1
 go build -o /tmp/emar-testsummary ./internal/testsummary
 
 echo "== tests on SQLite and PostgreSQL"
