@@ -63,29 +63,8 @@ func (s *Service) ExportMAR(ctx context.Context, by Identity, residentID string,
 		for _, a := range admins {
 			byID[a.ID] = a
 		}
-		orders := map[string]Order{}
-		order := func(id string) Order {
-			if o, ok := orders[id]; ok {
-				return o
-			}
-			o, err := tx.GetOrder(id)
-			if err != nil {
-				o = Order{ID: id}
-			}
-			orders[id] = o
-			return o
-		}
-		names := map[string]string{}
-		name := func(id string) string {
-			if id == "" {
-				return ""
-			}
-			if n, ok := names[id]; ok {
-				return n
-			}
-			names[id] = actorName(tx, id)
-			return names[id]
-		}
+		lk := newReportLookup(tx)
+		order, name := lk.order, lk.name
 		used := map[string]bool{}
 		for i := range doses {
 			d := doses[i]

@@ -199,29 +199,8 @@ func (s *Service) Handover(ctx context.Context, by Identity, q HandoverQuery) (H
 			order = append(order, id)
 			return byID[id]
 		}
-		orders := map[string]Order{}
-		getOrder := func(id string) Order {
-			if o, ok := orders[id]; ok {
-				return o
-			}
-			o, err := tx.GetOrder(id)
-			if err != nil {
-				o = Order{ID: id}
-			}
-			orders[id] = o
-			return o
-		}
-		names := map[string]string{}
-		name := func(id string) string {
-			if id == "" {
-				return ""
-			}
-			if n, ok := names[id]; ok {
-				return n
-			}
-			names[id] = actorName(tx, id)
-			return names[id]
-		}
+		lk := newReportLookup(tx)
+		getOrder, name := lk.order, lk.name
 
 		admins, err := tx.ExportAdministrations(u.FacilityID, AdministrationQuery{UnitID: u.ID, From: rep.From, To: rep.To})
 		if err != nil {
@@ -442,4 +421,39 @@ func (s *Service) AcknowledgeHandover(ctx context.Context, by Identity, q Handov
 			Detail: map[string]any{"shift": a.Shift, "shift_date": a.ShiftDate, "note": a.Note}})
 	})
 	return a, err
+}
+
+// reportLookup caches, within one transaction, the orders and the people a
+// report names (an order that cannot be read stays an id).
+type reportLookup struct {
+	tx     Tx
+	orders map[string]Order
+	names  map[string]string
+}
+
+func newReportLookup(tx Tx) *reportLookup {
+	return &reportLookup{tx: tx, orders: map[string]Order{}, names: map[string]string{}}
+}
+
+func (l *reportLookup) order(id string) Order {
+	if o, ok := l.orders[id]; ok {
+		return o
+	}
+	o, err := l.tx.GetOrder(id)
+	if err != nil {
+		o = Order{ID: id}
+	}
+	l.orders[id] = o
+	return o
+}
+
+func (l *reportLookup) name(id string) string {
+	if id == "" {
+		return ""
+	}
+	if n, ok := l.names[id]; ok {
+		return n
+	}
+	l.names[id] = actorName(l.tx, id)
+	return l.names[id]
 }
