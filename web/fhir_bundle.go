@@ -171,6 +171,9 @@ func (s *Server) bundleItem(i int, e bundleEntry, by mar.Identity, oc fhir.Order
 	if url := e.Request.URL; head.ResourceType == "" || url != head.ResourceType && !strings.HasSuffix(url, "/fhir/"+head.ResourceType) {
 		return item, mar.Invalid(at+".request.url", "%q does not create a %s", e.Request.URL, head.ResourceType)
 	}
+	if err := mar.CheckScope(by, head.ResourceType, 'c'); err != nil {
+		return item, prefixed(err, at)
+	}
 	switch head.ResourceType {
 	case "Patient":
 		if !slices.Contains(admissionWrite, by.User.Role) {
