@@ -67,7 +67,21 @@ func TestFHIROnHoldOrderOnCreate(t *testing.T) {
 			}
 			bundled := strings.Split(strings.TrimPrefix(tr.Entry[0].Response.Location, env.URL+"/fhir/"), "/")[1]
 
-			for _, id := range []string{mr.ID, bundled} {
+			// A draft (pending) order put on hold with PUT is marked the same way.
+			active := bytes.Replace(fixtureFHIR(t, "medicationrequest-contained-ndc.json", vars), []byte(`"12345689"`), []byte(`"12345691"`), 1)
+			resp = charge.Do("POST", "/fhir/MedicationRequest", active, fhirHeader)
+			var draft struct {
+				ID string `json:"id"`
+			}
+			if _ = json.Unmarshal(resp.Body, &draft); resp.Status != http.StatusCreated {
+				t.Fatalf("POST active: %d %s", resp.Status, resp.Body)
+			}
+			put := bytes.Replace(bytes.Replace(active, []byte(`"status": "active"`), []byte(`"status": "on-hold"`), 1), []byte(`"id": "medrx0301"`), []byte(`"id": "`+draft.ID+`"`), 1)
+			if resp = charge.Do("PUT", "/fhir/MedicationRequest/"+draft.ID, put, fhirHeader); resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), "held when verified") {
+				t.Fatalf("PUT on-hold on a pending order: %d %s", resp.Status, resp.Body)
+			}
+
+			for _, id := range []string{mr.ID, bundled, draft.ID} {
 				var list struct {
 					Items []struct {
 						ID           string `json:"id"`
