@@ -328,6 +328,10 @@ func (s *Service) IssueClientToken(ctx context.Context, clientID, secret, scope 
 		}
 		token, _ := newToken()
 		now := s.now()
+		// The client's expired tokens go as it asks for a new one.
+		if err := tx.DeleteExpiredAPITokens(cl.ID, now); err != nil {
+			return err
+		}
 		t := APIToken{TokenHash: TokenHash(ClientTokenPrefix + token), ClientID: cl.ID, Scopes: granted, IssuedAt: now, ExpiresAt: now.Add(ClientTokenLifetime)}
 		if err := tx.CreateAPIToken(&t); err != nil {
 			return err

@@ -57,6 +57,7 @@ type Tx interface {
 	CreateAPIToken(t *APIToken) error
 	GetAPIToken(hash string) (APIToken, error)
 	DeleteAPITokens(clientID string) (int64, error)
+	DeleteExpiredAPITokens(clientID string, at time.Time) error
 
 	// Residents
 	CreateResident(r *Resident) error

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emar-project/emar/internal/fhirvalidate"
 	"github.com/emar-project/emar/internal/testenv"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/store/storetest"
@@ -49,6 +50,32 @@ func TestSMARTConfiguration(t *testing.T) {
 		if doc.AuthorizeEndpoint != nil {
 			t.Errorf("%s: an authorization endpoint is advertised but there is none", path)
 		}
+	}
+	// The CapabilityStatement names SMART and the token endpoint (R4 valid).
+	md := anon.Do("GET", "/fhir/metadata", nil, nil)
+	fhirvalidate.New(t).Add("metadata", md.Body)
+	var cs struct {
+		Rest []struct {
+			Security struct {
+				Service []struct {
+					Coding []struct {
+						Code string `json:"code"`
+					} `json:"coding"`
+				} `json:"service"`
+				Extension []struct {
+					URL       string `json:"url"`
+					Extension []struct {
+						URL      string `json:"url"`
+						ValueURI string `json:"valueUri"`
+					} `json:"extension"`
+				} `json:"extension"`
+			} `json:"security"`
+		} `json:"rest"`
+	}
+	if err := json.Unmarshal(md.Body, &cs); err != nil || len(cs.Rest) != 1 || len(cs.Rest[0].Security.Service) != 1 ||
+		cs.Rest[0].Security.Service[0].Coding[0].Code != "SMART-on-FHIR" || len(cs.Rest[0].Security.Extension) != 1 ||
+		cs.Rest[0].Security.Extension[0].Extension[0].ValueURI != env.URL+"/fhir/auth/token" {
+		t.Errorf("CapabilityStatement security: %s", md.Body)
 	}
 }
 

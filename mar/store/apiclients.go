@@ -95,3 +95,7 @@ func (t *tx) DeleteAPITokens(clientID string) (int64, error) {
 	res := t.db.Where("client_id = ?", clientID).Delete(&apiTokenRow{})
 	return res.RowsAffected, res.Error
 }
+
+func (t *tx) DeleteExpiredAPITokens(clientID string, at time.Time) error {
+	return t.db.Where("client_id = ? AND expires_at <= ?", clientID, at.UTC()).Delete(&apiTokenRow{}).Error
+}
