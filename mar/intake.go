@@ -64,6 +64,10 @@ type ExternalOrder struct {
 	// Instructions are free text for the nurse.
 	Instructions string
 	Reason       string // why it was discontinued or held
+	// HoldOnCreate: a new order sent on hold. It is created pending
+	// verification and held when verified (or held at once when external
+	// orders are verified automatically): never givable until resumed.
+	HoldOnCreate bool
 	Source       string // hl7 or fhir
 	// ReportedAllergies are allergies the sender lists with the order
 	// (HL7 AL1): any the record lacks are added, so the verification
@@ -141,7 +145,19 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 		if o.StartAt.IsZero() {
 			o.StartAt = s.now()
 		}
+		hold := ""
+		if eo.HoldOnCreate {
+			if hold = strings.TrimSpace(eo.Reason); hold == "" {
+				hold = "sent on hold by " + eo.Source + " message"
+			}
+			o.HoldOnVerify = hold
+		}
 		created, err := s.createOrderTx(tx, by, o, s.Config.Pharmacy.AutoVerifyExternal)
+		if err == nil && hold != "" && created.Status == OrderActive {
+			// Verified at once: held at once, before any dose is givable.
+			created.HoldOnVerify = ""
+			created, err = s.changeOrderStatusTx(tx, by, created, ActionHold, hold)
+		}
 		if err != nil {
 			if e, ok := AsError(err); ok && e.Code == EConflict && e.Reason == "duplicate" {
 				return IntakeResult{}, &Error{Code: EConflict, Field: "order_number", Reason: "duplicate_order", Message: fmt.Sprintf("an order with number %q already exists", eo.PlacerID), Err: err}
@@ -201,7 +217,12 @@ func (s *Service) applyExternalOrder(tx Tx, by Identity, eo ExternalOrder) (Inta
 			o, err = s.changeOrderStatusTx(tx, by, o, ActionDiscontinue, reason)
 		}
 	case ExternalHold:
-		o, err = s.changeOrderStatusTx(tx, by, o, ActionHold, reason)
+		if o.Status == OrderPending {
+			// Not yet verified: it will be held when it is.
+			o, err = s.holdOnVerify(tx, by, o, reason)
+		} else {
+			o, err = s.changeOrderStatusTx(tx, by, o, ActionHold, reason)
+		}
 	case ExternalRelease:
 		o, err = s.changeOrderStatusTx(tx, by, o, ActionResume, reason)
 	case ExternalChange:
@@ -503,4 +524,15 @@ func NDCOut(ndc string) string {
 		return ""
 	}
 	return ndc
+}
+
+// holdOnVerify marks an order pending verification to be held when it is
+// verified (an on-hold message for an order not yet verified).
+func (s *Service) holdOnVerify(tx Tx, by Identity, o Order, reason string) (Order, error) {
+	o.HoldOnVerify, o.UpdatedAt = reason, s.now()
+	if err := tx.UpdateOrder(&o); err != nil {
+		return o, err
+	}
+	return o, s.audit(tx, by, AuditEntry{Action: "order.hold", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
+		Detail: map[string]any{"from": o.Status, "to": o.Status, "reason": reason, "held_when_verified": true}})
 }

@@ -49,6 +49,10 @@ type Order struct {
 	ExternalID   string // placer order number from the EHR (ORC-2, a FHIR identifier)
 	FillerID     string // the pharmacy system's order number (ORC-3)
 	StatusReason string // why the order was rejected, held or stopped
+	// HoldOnVerify, on an order pending verification, is the reason it
+	// was sent on hold (FHIR status on-hold on create): verification
+	// holds it instead of making it givable. Empty otherwise.
+	HoldOnVerify string
 	// RegulatoryStop is the 14-day limit of a PRN psychotropic order in
 	// long-term care (42 CFR 483.45(e)); renewals move it. StopAt is kept
 	// at or before it so the bedside refuses doses past the limit.

@@ -252,8 +252,18 @@ func (s *Service) VerifyOrder(ctx context.Context, by Identity, orderID, note st
 		if o, n, err = s.materializeOrderTx(tx, o); err != nil {
 			return err
 		}
-		return s.audit(tx, by, AuditEntry{Action: "order.verify", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
-			Detail: map[string]any{"note": note, "doses_scheduled": n}})
+		hold := o.HoldOnVerify
+		if err := s.audit(tx, by, AuditEntry{Action: "order.verify", ObjectType: "order", ObjectID: o.ID, ResidentID: o.ResidentID,
+			Detail: map[string]any{"note": note, "doses_scheduled": n, "held": hold != ""}}); err != nil {
+			return err
+		}
+		if hold != "" {
+			// Sent on hold: verified, and held in the same transaction, so
+			// no dose is givable until someone resumes it.
+			o.HoldOnVerify = ""
+			o, err = s.changeOrderStatusTx(tx, by, o, ActionHold, hold)
+		}
+		return err
 	})
 	return o, err
 }

@@ -49,6 +49,16 @@ type Tx interface {
 	RevokeSession(id string, at time.Time) error
 	RevokeUserSessions(userID string, at time.Time) (int64, error)
 
+	// API clients (SMART client credentials) and their access tokens
+	CreateAPIClient(c *APIClient) error
+	GetAPIClient(id string) (APIClient, error)
+	ListAPIClients(facilityID string) ([]APIClient, error)
+	DisableAPIClient(id string, at time.Time) error
+	CreateAPIToken(t *APIToken) error
+	GetAPIToken(hash string) (APIToken, error)
+	DeleteAPITokens(clientID string) (int64, error)
+	DeleteExpiredAPITokens(clientID string, at time.Time) error
+
 	// Residents
 	CreateResident(r *Resident) error
 	UpdateResident(r *Resident) error

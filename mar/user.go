@@ -57,6 +57,10 @@ type Identity struct {
 	// BreakGlass is set while the user acts under an emergency grant;
 	// every audit event they cause is flagged.
 	BreakGlass bool
+	// ClientID is set when an API client acts (SMART client credentials):
+	// User is its account, and Scopes are what its access token allows.
+	ClientID string
+	Scopes   []string
 }
 
 // Session is a signed-in user on a browser or a device.

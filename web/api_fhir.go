@@ -520,11 +520,17 @@ func (s *Server) fhirWriteRequest(c *gin.Context, id string) {
 			// A status change carries the rest of the order unchanged.
 			eo.Codes, eo.ProductID = nil, ""
 		}
+	} else if eo.Action == mar.ExternalHold {
+		// A new order on hold: pending verification, held when verified.
+		eo.Action, eo.HoldOnCreate = mar.ExternalNew, true
 	} else if eo.Action != mar.ExternalNew {
-		s.respondOutcome(c, refusedFHIR("MedicationRequest.status", "a new order must be active or draft: a request that is already stopped, completed or cancelled has nothing to give, and one on hold is created first and then held (PUT with status on-hold)"), nil)
+		s.respondOutcome(c, refusedFHIR("MedicationRequest.status", "a new order must be active, draft or on-hold: a request that is already stopped, completed or cancelled has nothing to give"), nil)
 		return
-	} else if done := s.ifNoneExist(c, "MedicationRequest", s.matchRequests); done {
-		return
+	}
+	if eo.OrderID == "" {
+		if done := s.ifNoneExist(c, "MedicationRequest", s.matchRequests); done {
+			return
+		}
 	}
 	res, err := s.svc.ApplyExternalOrders(ctx, by, []mar.ExternalOrder{eo})
 	if err != nil {

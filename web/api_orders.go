@@ -48,6 +48,8 @@ type orderJSON struct {
 	ExternalID   string          `json:"external_id,omitempty"`
 	VerifiedBy   string          `json:"verified_by,omitempty"`
 	VerifiedAt   *time.Time      `json:"verified_at,omitempty"`
+	// HoldOnVerify: the order was sent on hold; verifying it holds it.
+	HoldOnVerify string `json:"hold_on_verify,omitempty"`
 }
 
 func toOrderJSON(o mar.Order) orderJSON {
@@ -55,7 +57,7 @@ func toOrderJSON(o mar.Order) orderJSON {
 		DoseUnit: o.DoseUnit, MaxDose: o.MaxDose, Route: o.Route, Frequency: o.Frequency, PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt,
 		StopAt: o.StopAt, Status: string(o.Status), Prescriber: o.Prescriber, Instructions: o.Instructions, DoseForm: o.DoseForm, WindowClass: o.WindowClass,
 		HoldParams: toHoldParamsJSON(o.HoldParams), SlidingScale: toScaleJSON(o.SlidingScale), Source: o.Source, ExternalID: o.ExternalID,
-		VerifiedBy: o.VerifiedBy, VerifiedAt: o.VerifiedAt}
+		VerifiedBy: o.VerifiedBy, VerifiedAt: o.VerifiedAt, HoldOnVerify: o.HoldOnVerify}
 	return out
 }
 

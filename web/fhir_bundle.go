@@ -171,6 +171,9 @@ func (s *Server) bundleItem(i int, e bundleEntry, by mar.Identity, oc fhir.Order
 	if url := e.Request.URL; head.ResourceType == "" || url != head.ResourceType && !strings.HasSuffix(url, "/fhir/"+head.ResourceType) {
 		return item, mar.Invalid(at+".request.url", "%q does not create a %s", e.Request.URL, head.ResourceType)
 	}
+	if err := mar.CheckScope(by, head.ResourceType, 'c'); err != nil {
+		return item, prefixed(err, at)
+	}
 	switch head.ResourceType {
 	case "Patient":
 		if !slices.Contains(admissionWrite, by.User.Role) {
@@ -211,8 +214,12 @@ func (s *Server) bundleItem(i int, e bundleEntry, by mar.Identity, oc fhir.Order
 		if err != nil {
 			return item, prefixed(err, at)
 		}
+		if eo.Action == mar.ExternalHold {
+			// A new order on hold: pending verification, held when verified.
+			eo.Action, eo.HoldOnCreate = mar.ExternalNew, true
+		}
 		if eo.Action != mar.ExternalNew {
-			return item, prefixed(refusedFHIR("MedicationRequest.status", "a new order must be active or draft"), at)
+			return item, prefixed(refusedFHIR("MedicationRequest.status", "a new order must be active, draft or on-hold"), at)
 		}
 		item.Order = &eo
 	default:

@@ -135,6 +135,10 @@ func safeMethod(m string) bool {
 func (s *Server) requireRoles(roles []mar.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, fromCookie := credential(c)
+		if !fromCookie && strings.HasPrefix(token, mar.ClientTokenPrefix) {
+			s.requireClient(c, token, roles)
+			return
+		}
 		id, sess, err := s.svc.Authenticate(c.Request.Context(), token)
 		if err != nil {
 			s.respondError(c, err)

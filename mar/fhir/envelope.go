@@ -192,7 +192,10 @@ func CapabilityStatement(baseURL, version string, date time.Time, resources []Re
 		"rest": []any{map[string]any{
 			"mode": "server",
 			"security": map[string]any{"cors": false,
-				"description": "Send the session token of the JSON API as Authorization: Bearer <token> (or the session cookie). Roles apply as in the JSON API; only /metadata is public."},
+				"service": []any{map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR"}}}},
+				"extension": []any{map[string]any{"url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+					"extension": []any{map[string]any{"url": "token", "valueUri": baseURL + "/auth/token"}}}},
+				"description": "People send the session token of the JSON API as Authorization: Bearer <token> (or the session cookie); roles apply as in the JSON API. Systems take a bearer token with SMART client credentials (see " + baseURL + "/.well-known/smart-configuration), limited to its system/ scopes. Only /metadata and the SMART discovery are public."},
 			"resource":    rs,
 			"interaction": []any{map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}},
 		}},

@@ -202,6 +202,8 @@ func MedicationRequest(o mar.Order, r mar.Resident, p *mar.Product, rule *schedu
 	}
 	if o.StatusReason != "" && (o.Status == mar.OrderRejected || o.Status == mar.OrderDiscontinued || o.Status == mar.OrderOnHold || o.Status == mar.OrderCompleted) {
 		mr.StatusReason = text(o.StatusReason)
+	} else if o.Status == mar.OrderPending && o.HoldOnVerify != "" {
+		mr.StatusReason = text("sent on hold: held when verified (" + o.HoldOnVerify + ")")
 	}
 	if mar.IsStatOrder(o) {
 		pr := fm.RequestPriorityStat

@@ -206,6 +206,7 @@ type orderRow struct {
 	ExternalID   string
 	FillerID     string
 	StatusReason string
+	HoldOnVerify string // migration 00022
 	// RegulatoryStopAt is the PRN psychotropic limit (migration 00004).
 	RegulatoryStopAt *time.Time
 	VerifiedBy       *string
@@ -229,7 +230,7 @@ func orderToRow(o *mar.Order) orderRow {
 		Ingredient: o.Ingredient, DoseValue: o.DoseValue, DoseUnit: o.DoseUnit, MaxDose: o.MaxDose, Route: o.Route, Frequency: o.Frequency,
 		PRN: o.PRN, PRNReason: o.PRNReason, StartAt: o.StartAt.UTC(), StopAt: utcPtr(o.StopAt), Status: string(o.Status),
 		Prescriber: o.Prescriber, Instructions: o.Instructions, DoseForm: o.DoseForm, WindowClass: o.WindowClass, HoldParams: string(hp),
-		SlidingScale: string(ss), Source: o.Source, ExternalID: o.ExternalID, FillerID: o.FillerID, StatusReason: o.StatusReason,
+		SlidingScale: string(ss), Source: o.Source, ExternalID: o.ExternalID, FillerID: o.FillerID, StatusReason: o.StatusReason, HoldOnVerify: o.HoldOnVerify,
 		RegulatoryStopAt: utcPtr(o.RegulatoryStop), VerifiedBy: strPtr(o.VerifiedBy),
 		VerifiedAt: utcPtr(o.VerifiedAt), CreatedAt: o.CreatedAt.UTC(), ChangedAt: o.UpdatedAt.UTC()}
 }
@@ -239,7 +240,7 @@ func (r orderRow) domain() mar.Order {
 		Ingredient: r.Ingredient, DoseValue: r.DoseValue, DoseUnit: r.DoseUnit, MaxDose: r.MaxDose, Route: r.Route, Frequency: r.Frequency,
 		PRN: r.PRN, PRNReason: r.PRNReason, StartAt: r.StartAt.UTC(), StopAt: utcPtr(r.StopAt), Status: mar.OrderStatus(r.Status),
 		Prescriber: r.Prescriber, Instructions: r.Instructions, DoseForm: r.DoseForm, WindowClass: r.WindowClass, Source: r.Source,
-		ExternalID: r.ExternalID, FillerID: r.FillerID, StatusReason: r.StatusReason, RegulatoryStop: utcPtr(r.RegulatoryStopAt),
+		ExternalID: r.ExternalID, FillerID: r.FillerID, StatusReason: r.StatusReason, HoldOnVerify: r.HoldOnVerify, RegulatoryStop: utcPtr(r.RegulatoryStopAt),
 		VerifiedBy: deref(r.VerifiedBy), VerifiedAt: utcPtr(r.VerifiedAt),
 		MaterializedUntil: utcPtr(r.MaterializedUntil), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.ChangedAt.UTC(), Version: r.Version}
 	_ = json.Unmarshal([]byte(r.HoldParams), &o.HoldParams)
