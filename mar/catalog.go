@@ -30,6 +30,8 @@ type Product struct {
 	Splitting Splitting
 	Crushable *bool
 	Packages  []Package
+	// Version counts the product's changes from 1 (migration 00027).
+	Version int64
 }
 
 // Ingredient is one active ingredient with its strength per unit of use.

@@ -36,12 +36,9 @@ func (p Product) Validate() error {
 			return Invalid("ingredients", "each ingredient needs a name, a positive strength and a unit")
 		}
 	}
-	for _, pk := range p.Packages {
-		if !ValidGTIN(pk.GTIN) {
-			return Invalid("packages", "GTIN %q must be 14 digits with a valid check digit", pk.GTIN)
-		}
-		if pk.Quantity <= 0 {
-			return Invalid("packages", "quantity of GTIN %s must be positive", pk.GTIN)
+	for i, pk := range p.Packages {
+		if err := pk.Validate(fmt.Sprintf("packages[%d].", i)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -71,6 +68,7 @@ func ValidGTIN(s string) bool {
 func (s *Service) CreateProduct(ctx context.Context, by Identity, p Product) (Product, error) {
 	p.ID = NewID()
 	p.FacilityID = by.User.FacilityID
+	p.Version = 1
 	if p.HighAlert == "" {
 		p.HighAlert = HighAlertNone
 	}
@@ -78,12 +76,13 @@ func (s *Service) CreateProduct(ctx context.Context, by Identity, p Product) (Pr
 		p.Ingredients[i].Name = NormalizeIngredient(p.Ingredients[i].Name)
 	}
 	for i, pk := range p.Packages {
+		p.Packages[i].GTIN = CanonicalGTIN(pk.GTIN)
 		if strings.TrimSpace(pk.NDC) == "" {
 			continue
 		}
 		ndc, err := CanonicalNDC(pk.NDC)
 		if err != nil {
-			return Product{}, Invalid("packages", "NDC %q of GTIN %s is not an NDC (10 digits hyphenated 4-4-2, 5-3-2 or 5-4-1, or 11 digits 5-4-2)", pk.NDC, pk.GTIN)
+			return Product{}, Invalid(fmt.Sprintf("packages[%d].ndc", i), "NDC %q of GTIN %s is not an NDC (10 digits hyphenated 4-4-2, 5-3-2 or 5-4-1, or 11 digits 5-4-2)", pk.NDC, pk.GTIN)
 		}
 		p.Packages[i].NDC = ndc
 	}
@@ -118,6 +117,7 @@ func (s *Service) SetProductDoseForm(ctx context.Context, by Identity, productID
 			return fmt.Errorf("set dose form of product %s: %w", p.ID, err)
 		}
 		p.Splitting, p.Crushable = split, crushable
+		p.Version++
 		return s.audit(tx, by, AuditEntry{Action: "product.dose_form", ObjectType: "product", ObjectID: p.ID,
 			Detail: map[string]any{"before": before, "after": map[string]any{"splitting": p.SplitRule(), "crushable": p.MayCrush(), "stated": split != "" && crushable != nil}}})
 	})

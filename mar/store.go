@@ -71,6 +71,11 @@ type Tx interface {
 	GetProduct(id string) (Product, error)
 	ListProducts(facilityID string) ([]Product, error)
 	FindProductByCode(gtin, ndc string) (Product, Package, error)
+	// UpdateProduct writes the product's own fields and ingredients and
+	// raises its version, only if the row is still at expectVersion.
+	UpdateProduct(p *Product, expectVersion int64) error
+	// AddPackage adds a package to a product and raises its version.
+	AddPackage(pk *Package) error
 
 	// Orders and doses
 	CreateOrder(o *Order) error

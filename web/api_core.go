@@ -250,6 +250,14 @@ func (s *Server) createProduct(c *gin.Context) {
 		s.respondError(c, mar.Invalid("id", "is assigned by the server"))
 		return
 	}
+	if len(req.DrugClasses) > 0 {
+		s.respondError(c, mar.Invalid("drug_classes", "follow from the ingredients: leave them out"))
+		return
+	}
+	if req.Version != 0 {
+		s.respondError(c, mar.Invalid("version", "is assigned by the server"))
+		return
+	}
 	p, err := s.svc.CreateProduct(c.Request.Context(), mustIdentity(c), req.domain())
 	if err != nil {
 		s.respondError(c, err)

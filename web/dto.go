@@ -101,12 +101,16 @@ type productJSON struct {
 	Crushable        *bool         `json:"crushable,omitempty"`
 	DoseFormInferred bool          `json:"dose_form_inferred,omitempty"`
 	Packages         []packageJSON `json:"packages"`
+	// DrugClasses are derived from the ingredients (answers only);
+	// Version counts the product's changes (answers only).
+	DrugClasses []string `json:"drug_classes,omitempty"`
+	Version     int64    `json:"version,omitempty"`
 }
 
 func toProductJSON(p mar.Product) productJSON {
 	out := productJSON{ID: p.ID, Name: p.Name, Form: p.Form, Routes: p.Routes, HighAlert: string(p.HighAlert),
 		Controlled: p.Controlled, TimeCritical: p.TimeCritical, Psychotropic: p.Psychotropic, Antipsychotic: p.Antipsychotic,
-		Ingredients: []ingredientJSON{}, Packages: []packageJSON{}}
+		Ingredients: []ingredientJSON{}, Packages: []packageJSON{}, DrugClasses: p.DrugClasses(), Version: p.Version}
 	crush := p.MayCrush()
 	out.Splitting, out.Crushable = string(p.SplitRule()), &crush
 	out.DoseFormInferred = p.Splitting == "" || p.Crushable == nil

@@ -137,7 +137,7 @@ func (p page) Nav() []navItem {
 	case mar.RoleAdmin:
 		out = []navItem{{"reports", "Reports", "/reports"}, {"audit", "Audit trail", "/audit"}}
 	}
-	return out
+	return append(out, adminNav(p.User.Role)...)
 }
 
 // newPage starts the data of a page for the signed-in caller.

@@ -337,6 +337,8 @@ var unitless = map[string]string{
 	"POST /api/v1/products":                "the facility's catalogue",
 	"POST /api/v1/products/:id/codes":      "the facility's catalogue",
 	"PUT /api/v1/products/:id/dose-form":   "the facility's catalogue",
+	"PATCH /api/v1/products/:id":           "the facility's catalogue",
+	"POST /api/v1/products/:id/packages":   "the facility's catalogue",
 	"POST /api/v1/break-glass":             "a grant to the caller (administrators only)",
 	"DELETE /api/v1/break-glass":           "a grant to the caller (administrators only)",
 	"POST /api/v1/scans/parse":             "parses text, stores nothing",

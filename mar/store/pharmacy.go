@@ -214,7 +214,7 @@ func (t *tx) AddProductCode(facilityID, productID, system, code string) error {
 }
 
 func (t *tx) SetProductDoseForm(productID string, split mar.Splitting, crushable *bool) error {
-	res := t.db.Exec("UPDATE products SET splitting = ?, crushable = ? WHERE id = ?", string(split), crushable, productID)
+	res := t.db.Exec("UPDATE products SET splitting = ?, crushable = ?, version = version + 1 WHERE id = ?", string(split), crushable, productID)
 	if res.Error != nil {
 		return res.Error
 	}

@@ -70,7 +70,7 @@ func (t *tx) products(rows []productRow) ([]mar.Product, error) {
 		out[i] = mar.Product{ID: r.ID, FacilityID: r.FacilityID, Name: r.Name, Form: r.Form, Routes: splitList(r.Routes),
 			HighAlert: mar.HighAlert(r.HighAlert), Controlled: r.Controlled, TimeCritical: r.TimeCritical,
 			Psychotropic: r.Psychotropic, Antipsychotic: r.Antipsychotic, Splitting: mar.Splitting(r.Splitting), Crushable: r.Crushable,
-			Ingredients: byIn[r.ID], Packages: byPk[r.ID]}
+			Ingredients: byIn[r.ID], Packages: byPk[r.ID], Version: r.Version}
 	}
 	return out, nil
 }

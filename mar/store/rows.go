@@ -151,6 +151,8 @@ type productRow struct {
 	// from the form).
 	Splitting string
 	Crushable *bool
+	// Version is raised by the store (migration 00027).
+	Version int64 `gorm:"->"`
 }
 
 func (productRow) TableName() string { return "products" }
