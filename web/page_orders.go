@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -112,6 +113,16 @@ func (s *Server) pageResidentOrders(c *gin.Context) {
 	for _, p := range products {
 		byID[p.ID] = p
 	}
+	// Orders in force first (pending, active, on hold), newest first.
+	closed := func(o mar.Order) bool {
+		return o.Status == mar.OrderDiscontinued || o.Status == mar.OrderCompleted || o.Status == mar.OrderRejected
+	}
+	sort.SliceStable(orders, func(i, j int) bool {
+		if ci, cj := closed(orders[i]), closed(orders[j]); ci != cj {
+			return cj
+		}
+		return orders[i].CreatedAt.After(orders[j].CreatedAt)
+	})
 	pharmacist := by.User.Role == mar.RolePharmacist
 	v := residentOrdersView{Resident: r, Unit: unit, Pharmacist: pharmacist}
 	const when = "Mon 2 Jan 2006 15:04 MST"
