@@ -20,6 +20,15 @@ func (b *browser) setSelect(id, value string) {
 	b.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.getElementById(%q); s.value = %q; s.dispatchEvent(new Event('change', { bubbles: true })); })()`, id, value)))
 }
 
+// shots saves the page at 360 px (a phone) and at 1280 px wide.
+func (b *browser) shots(name string) {
+	b.t.Helper()
+	b.viewport(phoneW, phoneH)
+	b.screenshot(name + "-phone")
+	b.viewport(1280, desktopH)
+	b.screenshot(name + "-1280")
+}
+
 // clearField empties a text field as selecting its text and deleting it
 // would, and tells the page.
 func (b *browser) clearField(id string) {
@@ -62,7 +71,7 @@ func TestBrowserOrderEntryAndCatalogue(t *testing.T) {
 	b.signIn("pharmacist", "/pharmacy")
 	b.visit("/orders?unit_id=" + res.UnitID)
 	b.waitText("#order-residents", "Eriksen, Ingrid")
-	b.screenshots("orders-residents")
+	b.shots("orders-residents")
 	b.do(chromedp.Click(chromedp.CSS(`a[href="/residents/` + res.ID + `/orders/new"]`)))
 	b.waitPath("/residents/" + res.ID + "/orders/new")
 
@@ -90,12 +99,13 @@ func TestBrowserOrderEntryAndCatalogue(t *testing.T) {
 	first := start.Format("2006-01-02") + " 10:00"
 	b.waitText("#preview-doses", first)
 	clock := b.waitText("#preview-clock", "clocks went")
+	b.waitText("#frequency-next", "A clock change moves a dose")
 	after := change.In(ny).Format("2006-01-02")
 	if !strings.Contains(b.text("#preview-doses"), after) {
 		t.Errorf("the preview does not reach the day of the clock change %s", after)
 	}
 	t.Logf("clock-change warning: %s", strings.Join(strings.Fields(clock), " "))
-	b.screenshots("order-entry")
+	b.shots("order-entry")
 
 	b.do(chromedp.Click(chromedp.CSS(`#order-form button[type="submit"]`)))
 	b.waitPath("/residents/" + res.ID + "/orders")
@@ -118,7 +128,7 @@ func TestBrowserOrderEntryAndCatalogue(t *testing.T) {
 	)
 	b.waitText(card+" [data-status]", "On hold")
 	b.waitText(card+" .order-state", "Held")
-	b.screenshots("resident-orders")
+	b.shots("resident-orders")
 	b.do(
 		chromedp.SendKeys(chromedp.CSS(card+` input[name="reason"]`), "seen by the doctor"),
 		chromedp.Click(chromedp.CSS(card+` button[data-action="resume"]`)),
@@ -158,7 +168,7 @@ func TestBrowserOrderEntryAndCatalogue(t *testing.T) {
 	if inv := evalJS[string](b, `document.getElementById('gtin').getAttribute('aria-invalid') || ''`); inv != "true" {
 		t.Errorf("the GTIN field is not marked invalid")
 	}
-	b.screenshots("catalogue")
+	b.shots("catalogue")
 	b.clearField("gtin")
 	b.do(
 		chromedp.SendKeys(chromedp.ID("gtin"), gtin),
@@ -174,7 +184,7 @@ func TestBrowserOrderEntryAndCatalogue(t *testing.T) {
 	b.setSelect("high_alert", string(mar.HighAlertWitnessRequired))
 	b.do(chromedp.Click(chromedp.CSS(`#product-form button[type="submit"]`)))
 	b.waitText("#product-state", "Saved: version 2")
-	b.screenshots("product")
+	b.shots("product")
 	var p mar.Product
 	_ = env.Store.InTx(context.Background(), func(tx mar.Tx) error {
 		var err error

@@ -45,7 +45,7 @@
     }
     const onField = emarFields.show(form, r, fieldOf);
     state.className = 'error-text';
-    state.textContent = onField ? words.fix + ' ' + errorText(r) : errorText(r);
+    state.textContent = onField ? `${words.fix} ${onField}: ${errorText(r)}` : errorText(r);
   }
 
   async function saveProduct(ev) {

@@ -10,14 +10,14 @@ const emarFields = (() => {
   }
 
   // show puts the API's error under its field; map turns the API's field
-  // name into the form's ("packages[0].gtin" → "gtin"). It reports
-  // whether a field took the message.
+  // name into the form's ("packages[0].gtin" → "gtin"). It answers the
+  // field's label, or "" when no field of the form took the message.
   function show(form, r, map) {
     const e = r && r.data && r.data.error;
-    if (!e || !e.field) return false;
+    if (!e || !e.field) return '';
     const name = map ? map(e.field) : e.field;
     const box = form.querySelector('#err-' + CSS.escape(name));
-    if (!box) return false;
+    if (!box) return '';
     box.textContent = e.message;
     const input = form.querySelector('#' + CSS.escape(name)) || box.closest('fieldset');
     if (input) {
@@ -25,7 +25,8 @@ const emarFields = (() => {
       const focusable = input.matches('input, select, textarea') ? input : input.querySelector('input, select, textarea');
       if (focusable) focusable.focus();
     }
-    return true;
+    const label = form.querySelector('label[for="' + CSS.escape(name) + '"]') || box.closest('fieldset')?.querySelector('legend');
+    return label ? label.textContent.trim() : name;
   }
 
   // words reads a page's words from a <template> of data-key spans.

@@ -81,7 +81,9 @@
     const clock = document.getElementById('preview-clock');
     const more = document.getElementById('preview-more');
     const ferr = document.getElementById('err-frequency');
+    const next = document.getElementById('frequency-next');
     if (inFlight) inFlight.abort();
+    fill(next);
     if (!freq) {
       rule.className = 'hint';
       rule.textContent = rule.dataset.empty || rule.textContent;
@@ -126,6 +128,9 @@
     const notes = doses.filter((d) => d.clock_change);
     fill(document.getElementById('preview-clock-list'), notes.map((d) => el('li', {}, el('strong', {}, d.local), ': ', d.clock_change)));
     clock.hidden = notes.length === 0;
+    // Beside the field, for a phone where the list is further down.
+    fill(next, doses.length ? [words.next, doses.slice(0, 3).map((d) => d.local.replace(/ \(.*\)$/, '')).join(', '), doses.length > 3 ? ' …' : ''] : null,
+      notes.length ? el('strong', { class: 'clock-note' }, words.clockSoon) : null);
   }
 
   async function submit(ev) {
@@ -164,7 +169,7 @@
     if (!r.ok) {
       const onField = emarFields.show(form, r);
       state.className = 'error-text';
-      state.textContent = onField ? words.fix + ' ' + errorText(r) : errorText(r);
+      state.textContent = onField ? `${words.fix} ${onField}: ${errorText(r)}` : errorText(r);
       return;
     }
     location.assign(`/residents/${form.dataset.resident}/orders#order-${r.data.id}`);
