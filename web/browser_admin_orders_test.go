@@ -184,6 +184,7 @@ func TestBrowserOrderEntryAndCatalogue(t *testing.T) {
 	b.setSelect("high_alert", string(mar.HighAlertWitnessRequired))
 	b.do(chromedp.Click(chromedp.CSS(`#product-form button[type="submit"]`)))
 	b.waitText("#product-state", "Saved: version 2")
+	b.waitText("#high-alert-now", "witness required")
 	b.shots("product")
 	var p mar.Product
 	_ = env.Store.InTx(context.Background(), func(tx mar.Tx) error {

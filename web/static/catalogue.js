@@ -74,6 +74,10 @@
         form.dataset.version = String(r.data.version);
         document.getElementById('product-version').textContent = String(r.data.version);
         state.textContent = words.saved + r.data.version;
+        const chip = document.getElementById('high-alert-now');
+        const ha = form.elements.high_alert;
+        chip.hidden = r.data.high_alert === 'none';
+        chip.textContent = ha.options[ha.selectedIndex].textContent;
         return;
       }
     }
