@@ -134,6 +134,17 @@ func (s *Service) ChangeOrderStatus(ctx context.Context, by Identity, orderID st
 		if o, err = s.orderInFacility(tx, by, orderID); err != nil {
 			return err
 		}
+		// The unit scope first: staff of another unit learn nothing of
+		// the order, not even that it is already closed.
+		if ScopedToUnits(by.User.Role) {
+			r, err := tx.GetResident(o.ResidentID)
+			if err != nil {
+				return err
+			}
+			if err := CanSeeResident(by.User, r); err != nil {
+				return err
+			}
+		}
 		o, err = s.changeOrderStatusTx(tx, by, o, action, reason)
 		return err
 	})

@@ -131,6 +131,34 @@ func TestOrderEntryAndActionsThroughTheAPI(t *testing.T) {
 				}
 			}
 
+			// A charge nurse of the other unit sees none of it.
+			other := ""
+			for id := range b.units {
+				if id != r.UnitID {
+					other = id
+				}
+			}
+			if st := b.login("admin").JSON("POST", "/api/v1/users", map[string]any{"username": "cora", "display_name": "Cora Other", "role": "charge_nurse",
+				"password": "correct horse battery", "unit_ids": []string{other}}, nil); st != http.StatusCreated {
+				t.Fatalf("create a charge nurse of the other unit: %d", st)
+			}
+			cora := b.env.Anonymous(t)
+			var tok struct {
+				Token string `json:"token"`
+			}
+			if st := cora.JSON("POST", "/api/v1/auth/login", map[string]string{"username": "cora", "password": "correct horse battery"}, &tok); st != http.StatusOK {
+				t.Fatalf("cora signs in: %d", st)
+			}
+			cora.Token = tok.Token
+			for _, path := range []string{"/residents/" + r.ID + "/orders", "/residents/" + r.ID + "/orders/new", "/orders?unit_id=" + r.UnitID} {
+				if resp := cora.Do("GET", path, nil, htmlAccept); resp.Status != http.StatusForbidden || strings.Contains(string(resp.Body), "Eriksen") {
+					t.Errorf("a charge nurse of the other unit GET %s: %d, want 403 without the resident", path, resp.Status)
+				}
+			}
+			if resp := cora.Do("POST", path+"/hold", map[string]any{"reason": "not mine"}, nil); resp.Status != http.StatusForbidden {
+				t.Errorf("a charge nurse of the other unit holds the closed order: %d %s, want 403 before anything about the order", resp.Status, resp.Body)
+			}
+
 			// The pages: for those who may enter orders, in their units.
 			for _, tc := range []struct {
 				who    string
