@@ -80,7 +80,17 @@ func TestBrowserOrderEntryAndCatalogue(t *testing.T) {
 	b.waitText("#err-frequency", "")
 	waitFor(b, func() bool { return b.text("#err-frequency") != "" }, "the frequency's error under the field")
 
+	// A high-alert product says so, with what it asks of the nurse.
+	var digoxin string
+	for _, o := range evalJS[[]string](b, `[...document.querySelectorAll('#product_id option')].map((o) => o.value + '|' + o.textContent)`) {
+		if strings.Contains(o, "|Digoxin") {
+			digoxin = strings.SplitN(o, "|", 2)[0]
+		}
+	}
+	b.setSelect("product_id", digoxin)
+	b.waitText("#product-info", "High-alert: a second nurse's check is recommended")
 	b.setSelect("product_id", prod.ID)
+	waitFor(b, func() bool { return !strings.Contains(b.text("#product-info"), "High-alert") }, "the high-alert note to go with the product")
 	b.do(
 		chromedp.SendKeys(chromedp.ID("dose_value"), "500"),
 	)
