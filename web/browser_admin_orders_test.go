@@ -94,6 +94,14 @@ func TestBrowserOrderEntryAndCatalogue(t *testing.T) {
 	b.do(
 		chromedp.SendKeys(chromedp.ID("dose_value"), "500"),
 	)
+	// An as-needed frequency makes the order PRN and asks for its reason.
+	b.clearField("frequency")
+	b.do(chromedp.SendKeys(chromedp.ID("frequency"), "q6h PRN max 4 doses/24h"))
+	b.waitText("#preview-doses", "No dose is scheduled")
+	if !evalJS[bool](b, `document.getElementById('prn').checked && !document.getElementById('prn-fields').hidden`) {
+		t.Errorf("a PRN frequency did not tick the PRN box and show its reason")
+	}
+	b.do(chromedp.Click(chromedp.ID("prn")))
 	b.clearField("frequency")
 	b.do(
 		chromedp.SendKeys(chromedp.ID("frequency"), "q8h"),

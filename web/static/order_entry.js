@@ -118,11 +118,20 @@
     form.elements.frequency.removeAttribute('aria-invalid');
     const p = r.data;
     rule.textContent = words.rule + p.canonical;
+    if (p.kind === 'prn') {
+      // As needed by its frequency: the order is PRN whatever the box says.
+      const prn = form.elements.prn;
+      if (!prn.checked) {
+        prn.checked = true;
+        document.getElementById('prn-fields').hidden = false;
+      }
+      rule.textContent = words.rule + p.canonical + ' · ' + words.prn;
+    }
     const stop = instant(form.elements.stop_at.value);
     const doses = p.doses.filter((d) => !stop || Date.parse(d.at) < Date.parse(stop));
     fill(list, doses.length ? doses.slice(0, MAX_LISTED).map((d) => el('li', { class: d.clock_change ? 'clock' : '' },
       el('span', { class: 'when' }, d.local), d.dose ? ' · ' + d.dose : null,
-      d.clock_change ? el('strong', { class: 'clock-note' }, d.clock_change) : null)) : el('li', {}, words.none));
+      d.clock_change ? el('strong', { class: 'clock-note' }, d.clock_change) : null)) : el('li', {}, p.kind === 'prn' ? words.prnNone : words.none));
     more.hidden = doses.length <= MAX_LISTED;
     more.textContent = words.more;
     const notes = doses.filter((d) => d.clock_change);
