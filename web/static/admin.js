@@ -84,6 +84,9 @@
     }
   }
 
+  // fullName is a resident's name as the page says it ("Hazel Birch").
+  const fullName = (r) => [r.given_name, r.family_name].filter(Boolean).join(' ');
+
   const val = (form, name) => (form.elements[name] ? form.elements[name].value.trim() : '');
   const checked = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 
@@ -164,13 +167,13 @@
       const body = {};
       for (const n of ['family_name', 'given_name', 'birth_date', 'sex', 'mrn_system', 'mrn', 'wristband_id', 'unit_id', 'room', 'bed']) body[n] = val(form, n);
       const r = await api('POST', '/api/v1/residents', body);
-      return [r, r.ok && T.admitted(r.data.display_name), r.ok && r.data.id];
+      return [r, r.ok && T.admitted(fullName(r.data)), r.ok && r.data.id];
     },
     'resident-edit': async (form, id) => {
       const body = { version: Number(form.dataset.version) };
       for (const n of ['family_name', 'given_name', 'birth_date', 'sex', 'mrn_system', 'mrn', 'wristband_id', 'room', 'bed']) body[n] = val(form, n);
       const r = await api('PATCH', `/api/v1/residents/${id}`, body);
-      return [r, r.ok && T.residentSaved(r.data.display_name), id];
+      return [r, r.ok && T.residentSaved(fullName(r.data)), id];
     },
     'resident-photo': async (form, id) => {
       const file = form.elements.photo.files[0];
