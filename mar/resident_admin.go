@@ -126,7 +126,7 @@ func CheckPhoto(data []byte) (contentType string, width, height int, err error) 
 		return "", 0, 0, &Error{Code: EInvalid, Field: "photo", Reason: "not_an_image", Message: fmt.Sprintf("is a %s image; send a JPEG or PNG", format)}
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPhotoPixels {
-		return "", 0, 0, Invalid("photo", "the image is %d×%d pixels; at most 40 megapixels", cfg.Width, cfg.Height)
+		return "", 0, 0, &Error{Code: EInvalid, Field: "photo", Reason: "too_many_pixels", Message: fmt.Sprintf("the image is %d×%d pixels; at most 40 megapixels", cfg.Width, cfg.Height)}
 	}
 	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
 		return "", 0, 0, &Error{Code: EInvalid, Field: "photo", Reason: "not_an_image", Message: "the image is damaged: " + err.Error()}
