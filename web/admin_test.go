@@ -357,3 +357,50 @@ func TestResidentPhotoUploadAndScope(t *testing.T) {
 		})
 	}
 }
+
+// The residents page lists only the caller's units: a charge nurse of one
+// unit sees its residents, and asking for another unit is refused.
+func TestResidentsPageKeepsToTheCallersUnits(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			b := newBed(t, engine)
+			admin := b.login("admin")
+			quinn := b.resident("Quinn")
+			other := ""
+			for id := range b.units {
+				if id != quinn.UnitID {
+					other = id
+				}
+			}
+			if st := admin.JSON("POST", "/api/v1/users", map[string]any{"username": "cleo", "display_name": "Cleo One-Unit", "role": "charge_nurse",
+				"password": "correct horse battery staple", "unit_ids": []string{quinn.UnitID}}, nil); st != http.StatusCreated {
+				t.Fatalf("create cleo: %d", st)
+			}
+			cleo := loginAs(t, b.env, "cleo", "correct horse battery staple")
+			html := map[string]string{"Accept": "text/html"}
+			page := cleo.Do("GET", "/admin/residents", nil, html)
+			if page.Status != http.StatusOK || !bytes.Contains(page.Body, []byte(quinn.FamilyName+", "+quinn.GivenName)) {
+				t.Fatalf("own unit's page: %d, Quinn listed: %v", page.Status, bytes.Contains(page.Body, []byte(quinn.FamilyName)))
+			}
+			for _, r := range b.residents {
+				if r.UnitID == other && r.Status == mar.Admitted && bytes.Contains(page.Body, []byte(`data-resident="`+r.ID+`"`)) {
+					t.Errorf("%s of the other unit is listed", r.FamilyName)
+				}
+			}
+			if resp := cleo.Do("GET", "/admin/residents?unit_id="+other, nil, html); resp.Status != http.StatusForbidden {
+				t.Errorf("the other unit's residents: %d", resp.Status)
+			}
+			for _, path := range []string{"/admin/staff", "/admin/units"} {
+				if resp := cleo.Do("GET", path, nil, html); resp.Status != http.StatusForbidden {
+					t.Errorf("a charge nurse opens %s: %d", path, resp.Status)
+				}
+				if resp := admin.Do("GET", path, nil, html); resp.Status != http.StatusOK {
+					t.Errorf("an administrator opens %s: %d", path, resp.Status)
+				}
+			}
+			if resp := admin.Do("GET", "/admin/residents?status=discharged", nil, html); resp.Status != http.StatusOK {
+				t.Errorf("discharged residents: %d", resp.Status)
+			}
+		})
+	}
+}
