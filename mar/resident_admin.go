@@ -194,3 +194,27 @@ func (s *Service) ResidentPhoto(ctx context.Context, by Identity, residentID str
 	})
 	return out, err
 }
+
+// ValidatePIN checks a staff badge's PIN as an administrator sets it: 4 to
+// 8 digits, not one digit repeated and not a run such as 1234 or 4321
+// (the first guesses). A PIN needs a badge: it is only ever typed after one
+// is scanned, and wrong PINs count towards the account's lock.
+func ValidatePIN(badgeID, pin string) error {
+	if strings.TrimSpace(badgeID) == "" {
+		return Invalid("pin", "a PIN needs a badge number (badge_id)")
+	}
+	if len(pin) < 4 || len(pin) > 8 || strings.Trim(pin, "0123456789") != "" {
+		return Invalid("pin", "must be 4 to 8 digits")
+	}
+	same, up, down := true, true, true
+	for i := 1; i < len(pin); i++ {
+		d := int(pin[i]) - int(pin[i-1])
+		same = same && d == 0
+		up = up && (d == 1 || d == -9)
+		down = down && (d == -1 || d == 9)
+	}
+	if same || up || down {
+		return &Error{Code: EInvalid, Field: "pin", Reason: "common_pin", Message: "is one of the first PINs anyone tries: choose another"}
+	}
+	return nil
+}

@@ -404,3 +404,46 @@ func TestResidentsPageKeepsToTheCallersUnits(t *testing.T) {
 		})
 	}
 }
+
+// An account made on the staff page can have a badge and a PIN, and then
+// signs in at the bedside with them; weak PINs and a PIN without a badge
+// are refused.
+func TestNewAccountWithBadgeAndPIN(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			b := newBed(t, engine)
+			admin := b.login("admin")
+			user := func(name, badge, pin string) map[string]any {
+				return map[string]any{"username": name, "display_name": "Pat " + name, "role": "nurse", "password": "correct horse battery staple",
+					"badge_id": badge, "pin": pin, "unit_ids": []string{b.resident("Quinn").UnitID}}
+			}
+			for _, tc := range []struct{ name, badge, pin, reason string }{
+				{"no badge", "", "4071", ""},
+				{"too short", "EMP09001", "407", ""},
+				{"letters", "EMP09001", "40a1", ""},
+				{"a run", "EMP09001", "123456", "common_pin"},
+				{"a run down", "EMP09001", "9876", "common_pin"},
+				{"one digit", "EMP09001", "0000", "common_pin"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					resp := admin.Do("POST", "/api/v1/users", user("pat"+strings.ReplaceAll(tc.name, " ", ""), tc.badge, tc.pin), nil)
+					if resp.Status != http.StatusBadRequest || resp.Err(t).Error.Field != "pin" || (tc.reason != "" && resp.Err(t).Error.Reason != tc.reason) {
+						t.Errorf("%d %s, want 400 naming pin", resp.Status, resp.Body)
+					}
+				})
+			}
+			if st := admin.JSON("POST", "/api/v1/users", user("patpin", "EMP09001", "40718"), nil); st != http.StatusCreated {
+				t.Fatalf("create with badge and PIN: %d", st)
+			}
+			if r := b.env.Anonymous(t).Do("POST", "/api/v1/auth/badge", map[string]string{"scan": "EMP09001", "pin": "40719"}, nil); r.Status != http.StatusUnauthorized {
+				t.Errorf("wrong PIN: %d", r.Status)
+			}
+			var out struct {
+				Token string `json:"token"`
+			}
+			if st := b.env.Anonymous(t).JSON("POST", "/api/v1/auth/badge", map[string]string{"scan": "EMP09001", "pin": "40718"}, &out); st != http.StatusOK || out.Token == "" {
+				t.Errorf("badge sign-in: %d", st)
+			}
+		})
+	}
+}

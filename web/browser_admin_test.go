@@ -67,6 +67,8 @@ func TestBrowserAdministrationPages(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("nu-display"), "Rita Rose"),
 		chromedp.SendKeys(chromedp.ID("nu-username"), "rita"),
 		chromedp.SetValue(chromedp.ID("nu-role"), "nurse"),
+		chromedp.SendKeys(chromedp.ID("nu-badge"), "EMP09002"),
+		chromedp.SendKeys(chromedp.ID("nu-pin"), "40718"),
 		chromedp.Click(chromedp.CSS(`#user-new input[value="`+rose.ID+`"]`)),
 		chromedp.SendKeys(chromedp.ID("nu-password"), "rose wing nurse 2024\r"),
 	)
@@ -78,7 +80,7 @@ func TestBrowserAdministrationPages(t *testing.T) {
 		var err error
 		rita, err = tx.GetUserByUsername("rita")
 		return err
-	}); err != nil || rita.Role != mar.RoleNurse || len(rita.UnitIDs) != 1 || rita.UnitIDs[0] != rose.ID {
+	}); err != nil || rita.Role != mar.RoleNurse || len(rita.UnitIDs) != 1 || rita.UnitIDs[0] != rose.ID || rita.BadgeID != "EMP09002" || rita.PINHash == "" {
 		t.Fatalf("the nurse was not stored as entered: %+v %v", rita, err)
 	}
 

@@ -137,7 +137,7 @@
     'user-create': async (form) => {
       const r = await api('POST', '/api/v1/users', {
         display_name: val(form, 'display_name'), username: val(form, 'username'), role: val(form, 'role'),
-        password: form.elements.password.value, badge_id: val(form, 'badge_id'), unit_ids: checked(form, 'unit_ids'),
+        password: form.elements.password.value, badge_id: val(form, 'badge_id'), pin: form.elements.pin.value, unit_ids: checked(form, 'unit_ids'),
       });
       return [r, r.ok && T.userCreated(r.data.display_name), r.ok && r.data.id];
     },
