@@ -21,8 +21,10 @@ import (
 // UnitChange is an edit of a unit; nil fields stay as they are.
 type UnitChange struct {
 	Code, Name, TimeZone *string
-	// PassTimes, when not nil, replaces the unit's own times (abbreviation
-	// to "HH:MM, HH:MM"); an empty map goes back to the facility's.
+	// PassTimes, when not nil, sets the unit's own times for the
+	// abbreviations it names ("BID": "08:00, 20:00"); an empty value returns
+	// that abbreviation to the facility's times; abbreviations not named
+	// keep theirs.
 	PassTimes *map[string]string
 	// Windows, when not nil, replaces the unit's window widths (zero: the
 	// facility's).
@@ -156,7 +158,19 @@ func (s *Service) ChangeUnit(ctx context.Context, by Identity, unitID string, ch
 			u.TimeZone = *ch.TimeZone
 		}
 		if ch.PassTimes != nil {
-			d, err := ParseUnitPassTimes("pass_times", *ch.PassTimes)
+			// The abbreviations sent replace the unit's; an empty value
+			// returns one to the facility's; the others stay.
+			merged := UnitPassTimesText(u.PassTimes)
+			sent := map[string]bool{}
+			for k, v := range *ch.PassTimes {
+				key := strings.ToUpper(strings.TrimSpace(k))
+				if sent[key] {
+					return Invalid("pass_times."+key, "%s is given twice", key)
+				}
+				sent[key] = true
+				merged[key] = v
+			}
+			d, err := ParseUnitPassTimes("pass_times", merged)
 			if err != nil {
 				return err
 			}

@@ -94,8 +94,17 @@ func TestUnitsAreSetUpThroughTheAPI(t *testing.T) {
 			if st := admin.JSON("PATCH", "/api/v1/units/"+u.ID, map[string]any{"name": "Fourth East (rehab)", "pass_times": map[string]string{"QHS": "22:00"}}, &got); st != http.StatusOK {
 				t.Fatalf("patch: %d", st)
 			}
-			if got.Name != "Fourth East (rehab)" || got.TimeZone != "America/Chicago" || got.PassTimes["QHS"] != "22:00" || got.PassTimes["BID"] != "" || got.Windows.Daily != 90 {
+			if got.Name != "Fourth East (rehab)" || got.TimeZone != "America/Chicago" || got.PassTimes["QHS"] != "22:00" || got.PassTimes["BID"] != "08:00, 20:00" || got.Windows.Daily != 90 {
 				t.Errorf("patched %+v", got)
+			}
+			// An empty value returns an abbreviation to the facility's times.
+			var back unitAnswer
+			if st := admin.JSON("PATCH", "/api/v1/units/"+u.ID, map[string]any{"pass_times": map[string]string{"BID": ""}}, &back); st != http.StatusOK ||
+				back.PassTimes["BID"] != "" || back.PassTimes["QHS"] != "22:00" {
+				t.Errorf("BID back to the facility's: %d %+v", st, back.PassTimes)
+			}
+			if resp := admin.Do("PATCH", "/api/v1/units/"+u.ID, map[string]any{"pass_times": map[string]string{"TID": "08:00, 20:00"}}, nil); resp.Status != http.StatusBadRequest || resp.Err(t).Error.Field != "pass_times.TID" {
+				t.Errorf("TID with two times: %d %s", resp.Status, resp.Body)
 			}
 			if resp := admin.Do("PATCH", "/api/v1/units/"+u.ID, map[string]any{"time_zone": "Europe/Nowhere"}, nil); resp.Status != http.StatusBadRequest || resp.Err(t).Error.Field != "time_zone" {
 				t.Errorf("bad zone: %d %s", resp.Status, resp.Body)
@@ -120,7 +129,7 @@ func TestUnitsAreSetUpThroughTheAPI(t *testing.T) {
 				}
 				return err
 			})
-			if strings.Join(actions, ",") != "unit.create:success,unit.change:success" {
+			if strings.Join(actions, ",") != "unit.create:success,unit.change:success,unit.change:success" {
 				t.Errorf("audit of the unit: %v", actions)
 			}
 		})
