@@ -168,7 +168,7 @@ func (s *Service) projectDoses(sh DoseSheet, u Unit, loc *time.Location, from, t
 		}
 		class := WindowClassFor(o, rule, sh.Products[o.ProductID])
 		for _, d := range schedules.Expand(rule, o.StartAt, stop, lo, to, loc) {
-			ws, we := s.Schedule.Windows.Window(class, d.At)
+			ws, we := s.windowsFor(u).Window(class, d.At)
 			out = append(out, ScheduledDose{FacilityID: o.FacilityID, OrderID: o.ID, ResidentID: o.ResidentID, UnitID: u.ID,
 				DueAt: d.At, WindowStart: ws, WindowEnd: we, Status: DoseScheduled, Step: d.Step, StepDose: d.Dose})
 		}

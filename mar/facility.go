@@ -3,6 +3,8 @@ package mar
 import (
 	"fmt"
 	"time"
+
+	"github.com/emar-project/emar/schedules"
 )
 
 // Facility is a care home or hospital: the tenant every row belongs to.
@@ -20,6 +22,18 @@ type Unit struct {
 	Code       string
 	Name       string
 	TimeZone   string
+	// PassTimes are the unit's own med-pass times by abbreviation (BID,
+	// TID, …); an abbreviation it does not set has the facility's times.
+	PassTimes schedules.Defaults
+	// Windows are the unit's ISMP window widths; a zero width is the
+	// facility's.
+	Windows UnitWindows
+}
+
+// UnitWindows are a unit's ISMP window half-widths (± around the due time)
+// per class; zero means the facility's setting.
+type UnitWindows struct {
+	TimeCritical, Frequent, Daily time.Duration
 }
 
 // Location loads the unit's IANA zone.

@@ -79,3 +79,16 @@ func (r Resident) Validate() error {
 	}
 	return nil
 }
+
+// ResidentPhoto is a resident's identification photo, shown wherever the
+// resident is selected. Data is a JPEG or PNG that was decoded on upload.
+type ResidentPhoto struct {
+	ResidentID    string
+	FacilityID    string
+	ContentType   string // image/jpeg or image/png
+	Data          []byte
+	SHA256        string // hex, the image's ETag
+	Width, Height int
+	UpdatedAt     time.Time
+	UpdatedBy     string
+}

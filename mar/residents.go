@@ -73,6 +73,7 @@ func (s *Service) CreateResident(ctx context.Context, by Identity, r Resident) (
 		if err := tx.CreateResident(&r); err != nil {
 			return err
 		}
+		r.Version = 1 // a new row's (migration 00016)
 		return s.audit(tx, by, AuditEntry{Action: "resident.create", ObjectType: "resident", ObjectID: r.ID, ResidentID: r.ID})
 	})
 	return r, err

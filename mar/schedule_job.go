@@ -24,10 +24,15 @@ func DefaultScheduleSettings() ScheduleSettings {
 }
 
 func (s *Service) timesFor(u Unit) schedules.Defaults {
-	if d, ok := s.Schedule.UnitTimes[u.Code]; ok {
-		return d
+	d := s.Schedule.Times
+	if ud, ok := s.Schedule.UnitTimes[u.Code]; ok {
+		d = ud
 	}
-	return s.Schedule.Times
+	// The unit's own times, set on the administration page, come first.
+	for k, ts := range u.PassTimes.Times {
+		d = d.With(k, ts...)
+	}
+	return d
 }
 
 // ParseFrequency reads an order's frequency text with the unit's default
@@ -268,7 +273,7 @@ func (s *Service) expandOrder(lk *lookups, o Order, now, until time.Time) ([]Sch
 	class := WindowClassFor(o, rule, product)
 	var doses []ScheduledDose
 	for _, d := range schedules.Expand(rule, start, stop, from, until, loc) {
-		ws, we := s.Schedule.Windows.Window(class, d.At)
+		ws, we := s.windowsFor(unit).Window(class, d.At)
 		doses = append(doses, ScheduledDose{ID: NewID(), FacilityID: o.FacilityID, OrderID: o.ID, ResidentID: o.ResidentID,
 			UnitID: res.UnitID, DueAt: d.At, WindowStart: ws, WindowEnd: we, Status: DoseScheduled, Step: d.Step, StepDose: d.Dose})
 	}

@@ -34,7 +34,13 @@ type Tx interface {
 	FacilityScanSettings(facilityID string) (string, error)
 	SetFacilityScanSettings(facilityID, settings string) error
 	CreateUnit(u *Unit) error
+	// UpdateUnit replaces a unit's code, name, zone, times and windows.
+	UpdateUnit(u Unit) error
 	GetUnit(id string) (Unit, error)
+	// ResidentPhoto is a resident's photo (ENotFound when none);
+	// SetResidentPhoto stores or replaces it.
+	ResidentPhoto(residentID string) (ResidentPhoto, error)
+	SetResidentPhoto(p ResidentPhoto) error
 	ListUnits(facilityID string) ([]Unit, error)
 
 	// Users and sessions

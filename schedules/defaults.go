@@ -161,3 +161,10 @@ func normTimes(ts []ClockTime) []ClockTime {
 	slices.SortFunc(out, func(a, b ClockTime) int { return a.Minutes() - b.Minutes() })
 	return slices.CompactFunc(out, func(a, b ClockTime) bool { return a.Minutes() == b.Minutes() })
 }
+
+// KnownAbbreviation reports whether key (upper case) is an abbreviation a
+// unit may set times for.
+func KnownAbbreviation(key string) bool {
+	_, ok := perDayOf[key]
+	return ok
+}

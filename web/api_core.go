@@ -149,6 +149,7 @@ type createUserRequest struct {
 	Role        string   `json:"role"`
 	Password    string   `json:"password"`
 	BadgeID     string   `json:"badge_id"`
+	PIN         string   `json:"pin"` // optional: the badge's PIN for the bedside sign-in
 	UnitIDs     []string `json:"unit_ids"`
 }
 
@@ -159,6 +160,18 @@ func (s *Server) createUser(c *gin.Context) {
 		return
 	}
 	u := mar.User{Username: req.Username, DisplayName: req.DisplayName, Role: mar.Role(req.Role), BadgeID: req.BadgeID, UnitIDs: req.UnitIDs}
+	if req.PIN != "" {
+		if err := mar.ValidatePIN(req.BadgeID, req.PIN); err != nil {
+			s.respondError(c, err)
+			return
+		}
+		hash, err := mar.HashPassword(req.PIN)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		u.PINHash = hash
+	}
 	by := mustIdentity(c)
 	u.FacilityID = by.User.FacilityID
 	created, err := s.svc.CreateUser(c.Request.Context(), by, u, req.Password)

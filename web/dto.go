@@ -30,10 +30,23 @@ type unitJSON struct {
 	Code     string `json:"code"`
 	Name     string `json:"name"`
 	TimeZone string `json:"time_zone"`
+	// PassTimes are the unit's own med-pass times ("BID": "08:00, 20:00");
+	// an abbreviation absent has the facility's.
+	PassTimes map[string]string `json:"pass_times"`
+	Windows   unitWindowsJSON   `json:"windows"`
+}
+
+// unitWindowsJSON are a unit's ISMP window half-widths in minutes; 0 is
+// the facility's.
+type unitWindowsJSON struct {
+	TimeCritical int `json:"time_critical_minutes"`
+	Frequent     int `json:"frequent_minutes"`
+	Daily        int `json:"daily_minutes"`
 }
 
 func toUnitJSON(u mar.Unit) unitJSON {
-	return unitJSON{ID: u.ID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone}
+	return unitJSON{ID: u.ID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, PassTimes: mar.UnitPassTimesText(u.PassTimes),
+		Windows: unitWindowsJSON{int(u.Windows.TimeCritical / time.Minute), int(u.Windows.Frequent / time.Minute), int(u.Windows.Daily / time.Minute)}}
 }
 
 type allergyJSON struct {
@@ -58,6 +71,7 @@ type residentJSON struct {
 	Status      string        `json:"status"`
 	AdmittedAt  time.Time     `json:"admitted_at"`
 	Allergies   []allergyJSON `json:"allergies"`
+	Version     int64         `json:"version"` // send it back with a PATCH
 }
 
 func toResidentJSON(r mar.Resident) residentJSON {
@@ -67,7 +81,7 @@ func toResidentJSON(r mar.Resident) residentJSON {
 	}
 	return residentJSON{ID: r.ID, MRNSystem: r.MRNSystem, MRN: r.MRN, WristbandID: r.WristbandID, FamilyName: r.FamilyName, GivenName: r.GivenName,
 		DisplayName: r.DisplayName(), BirthDate: r.BirthDate, Sex: r.Sex, UnitID: r.UnitID, Room: r.Room, Bed: r.Bed,
-		Status: string(r.Status), AdmittedAt: r.AdmittedAt, Allergies: al}
+		Status: string(r.Status), AdmittedAt: r.AdmittedAt, Allergies: al, Version: r.Version}
 }
 
 type ingredientJSON struct {

@@ -99,6 +99,13 @@ func TestUnitScopeHoldsOnEveryResidentRoute(t *testing.T) {
 					other.ID, other.Wristband = r.ID, r.WristbandID
 				}
 			}
+			// Both residents have a photo, so the photo's route answers on
+			// the nurse's own unit.
+			for _, id := range []string{own.ID, other.ID} {
+				if r := admin.Do("PUT", "/api/v1/residents/"+id+"/photo", testPNG(t), map[string]string{"Content-Type": "image/png"}); r.Status != http.StatusOK {
+					t.Fatalf("photo: %d %s", r.Status, clip(r.Body))
+				}
+			}
 			var list struct {
 				Items []struct {
 					UnitID string `json:"unit_id"`

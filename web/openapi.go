@@ -54,6 +54,10 @@ func (s *Server) openAPIDocument() map[string]any {
 		if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
 			op["parameters"] = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false, "schema": map[string]any{"type": "string"}})
 			op["requestBody"] = map[string]any{"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+			if strings.HasSuffix(r.Path, "/photo") {
+				bin := map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+				op["requestBody"] = map[string]any{"content": map[string]any{"image/jpeg": bin, "image/png": bin}}
+			}
 		}
 		item[strings.ToLower(r.Method)] = op
 	}

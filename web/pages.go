@@ -131,11 +131,11 @@ func (p page) Nav() []navItem {
 	case mar.RoleNurse:
 		out = []navItem{{"bedside", "Bedside", "/bedside"}, {"counts", "Count", "/counts"}}
 	case mar.RoleChargeNurse:
-		out = []navItem{{"board", "Unit board", "/board"}, {"handover", "Handover", "/handover"}, {"counts", "Count", "/counts"}, {"bedside", "Bedside", "/bedside"}, {"reports", "Reports", "/reports"}}
+		out = []navItem{{"board", "Unit board", "/board"}, {"handover", "Handover", "/handover"}, {"counts", "Count", "/counts"}, {"bedside", "Bedside", "/bedside"}, {"reports", "Reports", "/reports"}, {"residents", "Residents", "/admin/residents"}}
 	case mar.RolePharmacist:
 		out = []navItem{{"pharmacy", "Pharmacy", "/pharmacy"}, {"counts", "Counts", "/counts"}}
 	case mar.RoleAdmin:
-		out = []navItem{{"reports", "Reports", "/reports"}, {"audit", "Audit trail", "/audit"}}
+		out = []navItem{{"reports", "Reports", "/reports"}, {"audit", "Audit trail", "/audit"}, {"staff", "Staff", "/admin/staff"}, {"units", "Units", "/admin/units"}, {"residents", "Residents", "/admin/residents"}}
 	}
 	return append(out, adminNav(p.User.Role)...)
 }

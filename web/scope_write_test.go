@@ -218,6 +218,14 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 		r := f.freshResident(pick(own, f.unitA, f.unitB), mar.Admitted)
 		return write{path: "/api/v1/residents/" + r.ID + "/allergies", body: map[string]any{"allergies": []map[string]string{{"substance": "penicillin", "reaction": "rash", "severity": "moderate"}}}}
 	},
+	"PATCH /api/v1/residents/:id": func(f *scopeFixture, own bool) write {
+		r := f.freshResident(pick(own, f.unitA, f.unitB), mar.Admitted)
+		return write{path: "/api/v1/residents/" + r.ID, body: map[string]any{"version": 1, "room": "14"}}
+	},
+	"PUT /api/v1/residents/:id/photo": func(f *scopeFixture, own bool) write {
+		r := f.freshResident(pick(own, f.unitA, f.unitB), mar.Admitted)
+		return write{path: "/api/v1/residents/" + r.ID + "/photo", body: testPNG(f.t), header: map[string]string{"Content-Type": "image/png"}}
+	},
 	"POST /api/v1/residents/:id/vitals": func(f *scopeFixture, own bool) write {
 		return write{path: "/api/v1/residents/" + pick(own, f.residentA, f.residentB).ID + "/vitals", body: map[string]any{"kind": "heart_rate", "value": 72}}
 	},
@@ -328,6 +336,8 @@ var unitless = map[string]string{
 	"POST /api/v1/auth/totp/confirm":       "the caller's own factor",
 	"POST /api/v1/users":                   "accounts (administrators only)",
 	"PUT /api/v1/settings/scanning":        "the facility's scanner settings (administrators only)",
+	"POST /api/v1/units":                   "the facility's units (administrators only)",
+	"PATCH /api/v1/units/:id":              "the facility's units (administrators only)",
 	"PATCH /api/v1/users/:id":              "accounts (administrators only)",
 	"POST /api/v1/users/:id/password":      "accounts (administrators only)",
 	"POST /api/v1/users/:id/disable":       "accounts (administrators only)",
@@ -525,6 +535,8 @@ func TestOwnUnitWritesSucceedForChargeNurses(t *testing.T) {
 				{"POST /api/v1/residents/:id/readmit", http.StatusOK},
 				{"POST /api/v1/residents/:id/transfer", http.StatusOK},
 				{"PUT /api/v1/residents/:id/allergies", http.StatusOK},
+				{"PATCH /api/v1/residents/:id", http.StatusOK},
+				{"PUT /api/v1/residents/:id/photo", http.StatusOK},
 				{"POST /api/v1/stock/counts", http.StatusCreated},
 				{"POST /api/v1/missing-dose-requests", http.StatusCreated},
 				{"POST /fhir/Patient", http.StatusCreated},

@@ -25,7 +25,22 @@ func (t *tx) ListFacilities() ([]mar.Facility, error) {
 }
 
 func (t *tx) CreateUnit(u *mar.Unit) error {
-	return t.db.Create(&unitRow{ID: u.ID, FacilityID: u.FacilityID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone}).Error
+	row := toUnitRow(*u)
+	return t.db.Create(&row).Error
+}
+
+func (t *tx) UpdateUnit(u mar.Unit) error {
+	row := toUnitRow(u)
+	res := t.db.Model(&unitRow{}).Where("id = ? AND facility_id = ?", u.ID, u.FacilityID).Updates(map[string]any{
+		"code": row.Code, "name": row.Name, "time_zone": row.TimeZone, "pass_times": row.PassTimes,
+		"window_time_critical_min": row.WindowTimeCriticalMin, "window_frequent_min": row.WindowFrequentMin, "window_daily_min": row.WindowDailyMin})
+	if res.Error != nil {
+		return fmt.Errorf("update unit: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return mar.NotFound("unit", u.ID)
+	}
+	return nil
 }
 
 func (t *tx) GetUnit(id string) (mar.Unit, error) {
@@ -346,6 +361,50 @@ func (t *tx) SetFacilityScanSettings(facilityID, settings string) error {
 	}
 	if res.RowsAffected == 0 {
 		return mar.NotFound("facility", facilityID)
+	}
+	return nil
+}
+
+type residentPhotoRow struct {
+	ResidentID  string `gorm:"primaryKey"`
+	FacilityID  string
+	ContentType string
+	Data        []byte
+	Sha256      string `gorm:"column:sha256"`
+	Width       int
+	Height      int
+	UpdatedAt   time.Time
+	UpdatedBy   string
+}
+
+func (residentPhotoRow) TableName() string { return "resident_photos" }
+
+func (t *tx) ResidentPhoto(residentID string) (mar.ResidentPhoto, error) {
+	if !mar.ValidID(residentID) {
+		return mar.ResidentPhoto{}, mar.NotFound("photo of resident", residentID)
+	}
+	var r residentPhotoRow
+	if err := t.db.Take(&r, "resident_id = ?", residentID).Error; err != nil {
+		return mar.ResidentPhoto{}, notFound(err, "photo of resident", residentID)
+	}
+	return mar.ResidentPhoto{ResidentID: r.ResidentID, FacilityID: r.FacilityID, ContentType: r.ContentType, Data: r.Data, SHA256: r.Sha256,
+		Width: r.Width, Height: r.Height, UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy}, nil
+}
+
+func (t *tx) SetResidentPhoto(p mar.ResidentPhoto) error {
+	row := residentPhotoRow{ResidentID: p.ResidentID, FacilityID: p.FacilityID, ContentType: p.ContentType, Data: p.Data, Sha256: p.SHA256,
+		Width: p.Width, Height: p.Height, UpdatedAt: p.UpdatedAt.UTC(), UpdatedBy: p.UpdatedBy}
+	res := t.db.Model(&residentPhotoRow{}).Where("resident_id = ?", p.ResidentID).Updates(map[string]any{
+		"content_type": row.ContentType, "data": row.Data, "sha256": row.Sha256, "width": row.Width, "height": row.Height,
+		"updated_at": row.UpdatedAt, "updated_by": row.UpdatedBy})
+	if res.Error != nil {
+		return fmt.Errorf("replace resident photo: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	if err := t.db.Create(&row).Error; err != nil {
+		return fmt.Errorf("store resident photo: %w", err)
 	}
 	return nil
 }

@@ -20,17 +20,56 @@ type facilityRow struct {
 func (facilityRow) TableName() string { return "facilities" }
 
 type unitRow struct {
-	ID         string
-	FacilityID string
-	Code       string
-	Name       string
-	TimeZone   string
+	ID                    string
+	FacilityID            string
+	Code                  string
+	Name                  string
+	TimeZone              string
+	PassTimes             string // JSON: abbreviation to "HH:MM, …"; "" none
+	WindowTimeCriticalMin *int
+	WindowFrequentMin     *int
+	WindowDailyMin        *int
 }
 
 func (unitRow) TableName() string { return "units" }
 
 func (r unitRow) domain() mar.Unit {
-	return mar.Unit{ID: r.ID, FacilityID: r.FacilityID, Code: r.Code, Name: r.Name, TimeZone: r.TimeZone}
+	u := mar.Unit{ID: r.ID, FacilityID: r.FacilityID, Code: r.Code, Name: r.Name, TimeZone: r.TimeZone}
+	if r.PassTimes != "" {
+		var m map[string]string
+		// Written by toUnitRow from validated times; a row that no
+		// longer reads falls back to the facility's times.
+		if json.Unmarshal([]byte(r.PassTimes), &m) == nil {
+			if d, err := mar.ParseUnitPassTimes("pass_times", m); err == nil && len(d.Times) > 0 {
+				u.PassTimes = d
+			}
+		}
+	}
+	mins := func(p *int) time.Duration {
+		if p == nil {
+			return 0
+		}
+		return time.Duration(*p) * time.Minute
+	}
+	u.Windows = mar.UnitWindows{TimeCritical: mins(r.WindowTimeCriticalMin), Frequent: mins(r.WindowFrequentMin), Daily: mins(r.WindowDailyMin)}
+	return u
+}
+
+func toUnitRow(u mar.Unit) unitRow {
+	r := unitRow{ID: u.ID, FacilityID: u.FacilityID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone}
+	if len(u.PassTimes.Times) > 0 {
+		b, _ := json.Marshal(mar.UnitPassTimesText(u.PassTimes))
+		r.PassTimes = string(b)
+	}
+	mins := func(d time.Duration) *int {
+		if d <= 0 {
+			return nil
+		}
+		m := int(d / time.Minute)
+		return &m
+	}
+	r.WindowTimeCriticalMin, r.WindowFrequentMin, r.WindowDailyMin = mins(u.Windows.TimeCritical), mins(u.Windows.Frequent), mins(u.Windows.Daily)
+	return r
 }
 
 type userRow struct {
