@@ -1,8 +1,10 @@
 package mar
 
 import (
+	"context"
 	"crypto/rand"
 	"strings"
+	"time"
 )
 
 // labelSerialAlphabet is Crockford's base 32: digits and capitals without
@@ -29,4 +31,86 @@ func NewLabelSerial() string {
 		sb.WriteByte(labelSerialAlphabet[c&31])
 	}
 	return sb.String()
+}
+
+// Label is what a patient-specific label prints: who the pack is for, what
+// it holds and how it is given, and the GS1 element string of its
+// DataMatrix (AI 01 GTIN, 17 expiry, 10 lot, 21 serial).
+type Label struct {
+	Dispense   Dispense
+	Resident   Resident
+	Unit       Unit
+	Product    Product
+	Order      *Order // nil for a dispense not tied to an order
+	Directions string // dose, route and frequency, as the MAR prints the order
+	OrderRef   string // the placer order number when there is one, else the order's id
+	GS1        string // the element string, GS after a variable-length field that is not last
+}
+
+// DispenseLabel assembles the label of a dispense for a resident. Reading
+// it is an audited read of the resident's record; pharmacists, charge
+// nurses (of the resident's unit) and admins may print it.
+func (s *Service) DispenseLabel(ctx context.Context, by Identity, dispenseID string) (Label, error) {
+	var l Label
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		d, err := tx.GetDispense(dispenseID)
+		if err != nil || d.FacilityID != by.User.FacilityID {
+			return NotFound("dispense", dispenseID)
+		}
+		if d.ResidentID == "" || d.Serial == "" {
+			return &Error{Code: ERefused, Field: "id", Reason: "not_patient_specific",
+				Message: "this dispense is ward stock or has no GTIN: it has no patient-specific label"}
+		}
+		if ScopedToUnits(by.User.Role) && !by.User.WorksOnUnit(d.UnitID) {
+			return Forbidden("you are not assigned to this dispense's unit")
+		}
+		l.Dispense = d
+		if l.Resident, err = tx.GetResident(d.ResidentID); err != nil {
+			return err
+		}
+		if l.Unit, err = tx.GetUnit(l.Resident.UnitID); err != nil {
+			return err
+		}
+		if l.Product, err = tx.GetProduct(d.ProductID); err != nil {
+			return err
+		}
+		if d.OrderID != "" {
+			o, err := tx.GetOrder(d.OrderID)
+			if err != nil {
+				return err
+			}
+			l.Order = &o
+			l.Directions = orderText(o, map[string]Product{l.Product.ID: l.Product})
+			if o.Instructions != "" {
+				l.Directions += ". " + o.Instructions
+			}
+			l.OrderRef = o.ExternalID
+			if l.OrderRef == "" {
+				l.OrderRef = o.ID
+			}
+		}
+		l.GS1 = LabelElementString(d)
+		return s.audit(tx, by, AuditEntry{Action: "dispense.label", ObjectType: "dispense", ObjectID: d.ID, ResidentID: d.ResidentID})
+	})
+	return l, err
+}
+
+// LabelElementString is a dispense's GS1 element string: 01 GTIN, then 17
+// expiry (YYMMDD) when known, 10 lot when known (followed by GS), and 21
+// the dispense's serial last.
+func LabelElementString(d Dispense) string {
+	var b strings.Builder
+	gtin := d.GTIN
+	for len(gtin) < 14 {
+		gtin = "0" + gtin // GTIN-8, -12 and -13 are carried as 14 digits
+	}
+	b.WriteString("01" + gtin)
+	if t, err := time.Parse(time.DateOnly, d.Expiry); err == nil {
+		b.WriteString("17" + t.Format("060102"))
+	}
+	if d.Lot != "" {
+		b.WriteString("10" + d.Lot + "\x1d")
+	}
+	b.WriteString("21" + d.Serial)
+	return b.String()
 }

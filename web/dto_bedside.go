@@ -288,6 +288,15 @@ type wristbandResponse struct {
 	ServerTime time.Time    `json:"server_time"`
 	Resident   residentJSON `json:"resident"`
 	Due        dueListJSON  `json:"due"`
+	// Manual is set when the resident was selected by hand: the reason and
+	// the identifiers confirmed; every administration in this context is
+	// flagged patient_keyed.
+	Manual *manualSelectionJSON `json:"manual,omitempty"`
+}
+
+type manualSelectionJSON struct {
+	Reason      string   `json:"reason"`
+	Identifiers []string `json:"identifiers"`
 }
 
 type checkJSON struct {
