@@ -80,10 +80,7 @@ func (s *Service) DispenseLabel(ctx context.Context, by Identity, dispenseID str
 				return err
 			}
 			l.Order = &o
-			l.Directions = orderText(o, map[string]Product{l.Product.ID: l.Product})
-			if o.Instructions != "" {
-				l.Directions += ". " + o.Instructions
-			}
+			l.Directions = labelDirections(o)
 			l.OrderRef = o.ExternalID
 			if l.OrderRef == "" {
 				l.OrderRef = o.ID
@@ -113,4 +110,21 @@ func LabelElementString(d Dispense) string {
 	}
 	b.WriteString("21" + d.Serial)
 	return b.String()
+}
+
+// labelDirections is the order's dose, route and frequency, as needed with
+// its indication, then the prescriber's instructions.
+func labelDirections(o Order) string {
+	dose := fmtNum(o.DoseValue) + " " + o.DoseUnit
+	if len(o.SlidingScale) > 0 {
+		dose = "sliding scale (" + o.DoseUnit + ")"
+	}
+	out := strings.TrimSpace(dose + " " + o.Route + " " + o.Frequency)
+	if o.PRN && o.PRNReason != "" {
+		out += " for " + o.PRNReason
+	}
+	if t := strings.TrimSpace(o.Instructions); t != "" {
+		out += ". " + t
+	}
+	return out
 }

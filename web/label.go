@@ -64,7 +64,9 @@ func renderLabelPDF(l mar.Label, stock labelStock) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "L", UnitStr: "mm", Size: fpdf.SizeType{Wd: stock.W, Ht: stock.H}})
+	// "P" keeps Size as given (fpdf's "L" swaps width and height, which for
+	// a wide label would make it tall).
+	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", Size: fpdf.SizeType{Wd: stock.W, Ht: stock.H}})
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetTitle("Label "+l.Dispense.Serial, true)
@@ -95,8 +97,8 @@ func renderLabelPDF(l mar.Label, stock labelStock) ([]byte, error) {
 		pdf.SetXY(x, y)
 		if wrap {
 			lines := pdf.SplitText(tr(text), w)
-			if len(lines) > 3 {
-				lines = lines[:3]
+			if len(lines) > 2 {
+				lines = lines[:2]
 			}
 			for _, ln := range lines {
 				pdf.SetXY(x, y)
@@ -109,23 +111,25 @@ func renderLabelPDF(l mar.Label, stock labelStock) ([]byte, error) {
 		y += lineH(pt)
 	}
 	r := l.Resident
-	line("B", 12*scale, r.DisplayName(), false)
+	line("B", 14*scale, r.DisplayName(), false)
 	room := r.Room
 	if r.Bed != "" {
 		room += "-" + r.Bed
 	}
-	line("", 8*scale, fmt.Sprintf("%s %s   %s %s   %s %s", labelTexts.DOB, r.BirthDate, labelTexts.Room, orDash(room), labelTexts.Unit, l.Unit.Code), false)
+	line("", 9*scale, fmt.Sprintf("%s %s   %s %s", labelTexts.DOB, r.BirthDate, labelTexts.Room, orDash(room)), false)
+	line("", 9*scale, fmt.Sprintf("%s %s", labelTexts.Unit, l.Unit.Name), false)
 	y += 0.8 * scale
-	line("B", 9.5*scale, l.Product.Name, true)
+	line("B", 11*scale, l.Product.Name, true)
 	dir := l.Directions
 	if dir == "" {
 		dir = labelTexts.NoDirections
 	}
-	line("", 8*scale, dir, true)
+	line("", 9.5*scale, dir, true)
 	d := l.Dispense
+	y = max(y, stock.H-margin-2*lineH(7*scale))
 	meta := fmt.Sprintf("%s %s   %s %s", labelTexts.Qty, fmtQty(d.Quantity), labelTexts.Order, orDash(l.OrderRef))
-	line("", 6.5*scale, meta, false)
-	line("", 6.5*scale, fmt.Sprintf("%s %s   %s %s   %s %s", labelTexts.Lot, orDash(d.Lot), labelTexts.Expiry, orDash(d.Expiry), labelTexts.Serial, d.Serial), false)
+	line("", 7*scale, meta, false)
+	line("", 7*scale, fmt.Sprintf("%s %s   %s %s   %s %s", labelTexts.Lot, orDash(d.Lot), labelTexts.Expiry, orDash(d.Expiry), labelTexts.Serial, d.Serial), false)
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
 		return nil, err
