@@ -132,7 +132,7 @@ func TestDispenseLabelPDFIsSizedForTheStock(t *testing.T) {
 	ph := b.login("pharmacist")
 	d := dispenseFor(t, b, ph, b.resident("Petrov"), "atorvastatin", "AT-77")
 	for _, tc := range []struct {
-		stock  string
+		stock    string
 		wPt, hPt float64
 	}{{"", 288, 144}, {"4x2in", 288, 144}, {"89x36mm", 252.28, 102.05}} {
 		t.Run("stock "+tc.stock, func(t *testing.T) {
