@@ -199,3 +199,51 @@ func (s *Server) dispenseLabelPNG(c *gin.Context) {
 	}
 	c.Data(http.StatusOK, "image/png", buf.Bytes())
 }
+
+// labelJSON is what the label prints, for the browser's preview.
+type labelJSON struct {
+	DispenseID  string           `json:"dispense_id"`
+	Resident    string           `json:"resident"`
+	BirthDate   string           `json:"birth_date"`
+	Room        string           `json:"room"`
+	Unit        string           `json:"unit"`
+	Product     string           `json:"product"`
+	Directions  string           `json:"directions"`
+	OrderRef    string           `json:"order_ref,omitempty"`
+	Quantity    float64          `json:"quantity"`
+	Lot         string           `json:"lot,omitempty"`
+	Expiry      string           `json:"expiry,omitempty"`
+	Serial      string           `json:"serial"`
+	ElementText string           `json:"element_string"` // GS1 element string, GS as ASCII 29
+	ImageURL    string           `json:"image_url"`
+	PDFURL      string           `json:"pdf_url"`
+	Stocks      []labelStockJSON `json:"stocks"`
+}
+
+type labelStockJSON struct {
+	Name        string  `json:"name"`
+	Description string  `json:"description"`
+	WidthMM     float64 `json:"width_mm"`
+	HeightMM    float64 `json:"height_mm"`
+}
+
+// dispenseLabel answers what the label prints, for the preview.
+func (s *Server) dispenseLabel(c *gin.Context) {
+	l, err := s.svc.DispenseLabel(c.Request.Context(), mustIdentity(c), c.Param("id"))
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	r, d := l.Resident, l.Dispense
+	room := r.Room
+	if r.Bed != "" {
+		room += "-" + r.Bed
+	}
+	out := labelJSON{DispenseID: d.ID, Resident: r.DisplayName(), BirthDate: r.BirthDate, Room: room, Unit: l.Unit.Name, Product: l.Product.Name,
+		Directions: l.Directions, OrderRef: l.OrderRef, Quantity: d.Quantity, Lot: d.Lot, Expiry: d.Expiry, Serial: d.Serial, ElementText: l.GS1,
+		ImageURL: "/api/v1/dispenses/" + d.ID + "/label.png", PDFURL: "/api/v1/dispenses/" + d.ID + "/label.pdf"}
+	for _, st := range labelStocks {
+		out.Stocks = append(out.Stocks, labelStockJSON{st.Name, st.Description, st.W, st.H})
+	}
+	c.JSON(http.StatusOK, out)
+}
