@@ -253,15 +253,19 @@
     if (reason.options.length <= 1) {
       for (const o of (state.reasons && state.reasons.manual) || []) reason.append(el('option', { value: o.code }, o.label));
     }
+    const sel = $('select-resident');
+    delete sel.dataset.loaded;
     const r = await emar.api('GET', '/api/v1/residents?status=admitted').catch(() => null);
     if (r && r.ok) {
       picked.list = (r.data.items || []).filter((x) => x.status !== 'discharged');
-      const sel = $('select-resident');
+      const keep = sel.value;
       sel.replaceChildren(sel.options[0]);
       for (const x of picked.list) {
         sel.append(el('option', { value: x.id }, `${x.display_name} · ${SELECT_TEXT.roomPrefix} ${x.room}${x.bed || ''}`));
       }
+      sel.value = keep;
     }
+    sel.dataset.loaded = '1';
     $('select-resident').focus();
   }
 
