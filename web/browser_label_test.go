@@ -78,7 +78,9 @@ func TestBrowserLabelAndSelectionWithoutWristband(t *testing.T) {
 	selectByHand := func(name, birth string) {
 		t.Helper()
 		nb.do(chromedp.Click(chromedp.ID("select-open")))
-		waitFor(nb, func() bool { return evalJS[bool](nb, `document.getElementById('select-resident').dataset.loaded === '1'`) }, "the residents")
+		waitFor(nb, func() bool {
+			return evalJS[bool](nb, `document.getElementById('select-resident').dataset.loaded === '1'`)
+		}, "the residents")
 		pick(nb, "#select-resident", name)
 		nb.waitText("#select-identifiers", birth)
 		nb.do(
@@ -89,7 +91,9 @@ func TestBrowserLabelAndSelectionWithoutWristband(t *testing.T) {
 	}
 	// One identifier is not enough: the page says so and opens nothing.
 	nb.do(chromedp.Click(chromedp.ID("select-open")))
-	waitFor(nb, func() bool { return evalJS[bool](nb, `document.getElementById('select-resident').dataset.loaded === '1'`) }, "the residents")
+	waitFor(nb, func() bool {
+		return evalJS[bool](nb, `document.getElementById('select-resident').dataset.loaded === '1'`)
+	}, "the residents")
 	pick(nb, "#select-resident", abbott.Name)
 	nb.do(chromedp.Click(chromedp.CSS(`#select-identifiers input[value="name"]`)), chromedp.Click(chromedp.ID("select-submit")))
 	nb.waitText("#select-error", "Tick two identifiers")
