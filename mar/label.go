@@ -105,7 +105,7 @@ func LabelElementString(d Dispense) string {
 	if t, err := time.Parse(time.DateOnly, d.Expiry); err == nil {
 		b.WriteString("17" + t.Format("060102"))
 	}
-	if d.Lot != "" {
+	if gs1Lot(d.Lot) {
 		b.WriteString("10" + d.Lot + "\x1d")
 	}
 	b.WriteString("21" + d.Serial)
@@ -127,4 +127,22 @@ func labelDirections(o Order) string {
 		out += ". " + t
 	}
 	return out
+}
+
+// gs1Lot reports whether a lot can be carried in AI 10: 1 to 20 characters
+// of GS1's character set 82. A lot that cannot (several lots of one HL7
+// dispense, "LOT-A7, LOT-A8", or a space) is left out of the symbol and
+// only printed: the serial still ties the pack to its dispense, whose
+// record holds every lot.
+func gs1Lot(lot string) bool {
+	if lot == "" || len(lot) > 20 {
+		return false
+	}
+	for i := 0; i < len(lot); i++ {
+		c := lot[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || strings.IndexByte("!\"%&'()*+,-./:;<=>?_", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
