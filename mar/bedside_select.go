@@ -96,7 +96,7 @@ func (s *Service) SelectResident(ctx context.Context, by Identity, in ManualSele
 		return WristbandResult{Context: bc, Due: due}, nil
 	})
 	if err != nil {
-		s.auditRefusal(ctx, by, "bedside.select", in.ResidentID, err, map[string]string{"reason": in.Reason})
+		s.auditRefusal(ctx, by, "bedside.select", in.ResidentID, err, map[string]string{"manual_reason": in.Reason, "field": fieldOf(err)})
 	}
 	return res, err
 }
@@ -158,4 +158,11 @@ func identifierMatches(r Resident, kind, value string) error {
 			Message: fmt.Sprintf("The %s confirmed (%s) does not match the record of the resident selected. Do not proceed: check who this is and select again.", what, value)}
 	}
 	return nil
+}
+
+func fieldOf(err error) string {
+	if e, ok := AsError(err); ok {
+		return e.Field
+	}
+	return ""
 }

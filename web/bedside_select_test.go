@@ -147,6 +147,31 @@ func TestSelectResidentByHand(t *testing.T) {
 			if units := get("unit"); len(units.Lines) == 0 || units.Total.SelectedByHand != 1 {
 				t.Errorf("units: %+v", units)
 			}
+			// The selection is in the audit trail with its reason and the
+			// identifier kinds (never their values).
+			var trail struct {
+				Items []struct {
+					Action  string `json:"action"`
+					Outcome string `json:"outcome"`
+					Detail  string `json:"detail"`
+				} `json:"items"`
+			}
+			if st := admin.JSON("GET", "/api/v1/audit?action=bedside.select&resident_id="+r.ID, nil, &trail); st != http.StatusOK || len(trail.Items) == 0 {
+				t.Fatalf("audit: %d %+v", st, trail)
+			}
+			found, mismatch := false, false
+			for _, e := range trail.Items {
+				found = found || e.Outcome == "success" && strings.Contains(e.Detail, `"reason":"no_wristband"`) && strings.Contains(e.Detail, `"manual":true`)
+				mismatch = mismatch || e.Outcome == "refused" && strings.Contains(e.Detail, `"reason":"identifier_mismatch"`) && strings.Contains(e.Detail, `"field":"identifiers.birth_date"`)
+			}
+			if !found || !mismatch {
+				t.Errorf("the audit trail lacks the selection (%v) or the refused mismatch (%v): %+v", found, mismatch, trail.Items)
+			}
+			for _, e := range trail.Items {
+				if strings.Contains(e.Detail, "1946-02-14") {
+					t.Errorf("the audit trail keeps an identifier's value: %s", e.Detail)
+				}
+			}
 			if st := admin.JSON("GET", "/api/v1/reports/wristband-scans?group=shift", nil, nil); st != http.StatusBadRequest {
 				t.Errorf("group=shift: %d", st)
 			}
