@@ -45,27 +45,30 @@ type Administration struct {
 	ScannedProduct string
 	Keyed          bool   // product keyed by hand ("unable to scan")
 	KeyedReason    string // damaged label, no barcode, scanner failure …
-	GTIN           string
-	Lot            string
-	Expiry         string  // YYYY-MM-DD
-	Quantity       float64 // in QuantityUnit
-	QuantityUnit   string  // the product's unit of use: tablet, mL, patch … ('' on rows from before it was kept)
-	Amount         float64 // in Unit
-	Unit           string  // the order's dose unit: mg, units …
-	Route          string
-	Site           string
-	Outcome        Outcome
-	ReasonCode     string
-	ReasonText     string
-	PRNIndication  string
-	PainScore      *int
-	Late, Early    bool
-	Overrides      []Override // soft stops the nurse overrode, each with its reason
-	IdempotencyKey string
-	EnteredInError bool
-	ErrorReason    string
-	ErrorBy        string
-	ErrorAt        *time.Time
+	// PatientKeyedReason is set when the resident was selected by hand
+	// (no wristband scanned): why, from BedsideConfig.ManualReasons.
+	PatientKeyedReason string
+	GTIN               string
+	Lot                string
+	Expiry             string  // YYYY-MM-DD
+	Quantity           float64 // in QuantityUnit
+	QuantityUnit       string  // the product's unit of use: tablet, mL, patch … ('' on rows from before it was kept)
+	Amount             float64 // in Unit
+	Unit               string  // the order's dose unit: mg, units …
+	Route              string
+	Site               string
+	Outcome            Outcome
+	ReasonCode         string
+	ReasonText         string
+	PRNIndication      string
+	PainScore          *int
+	Late, Early        bool
+	Overrides          []Override // soft stops the nurse overrode, each with its reason
+	IdempotencyKey     string
+	EnteredInError     bool
+	ErrorReason        string
+	ErrorBy            string
+	ErrorAt            *time.Time
 
 	UnitID               string // the resident's unit when it was given
 	ContextID            string // the wristband scan it was documented under

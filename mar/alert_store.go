@@ -53,4 +53,7 @@ type AlertTx interface {
 	// ReportDoses lists the doses due in [f.From, f.To) with what the
 	// report needs about their documentation.
 	ReportDoses(f DoseReportFilter) ([]DoseReportRow, error)
+	// ReportWristbandScans reads the live administrations charted in the
+	// period with how the resident was identified.
+	ReportWristbandScans(f DoseReportFilter) ([]WristbandScanRow, error)
 }

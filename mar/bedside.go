@@ -20,6 +20,7 @@ type BedsideConfig struct {
 	BackDocumentLead   time.Duration // and not earlier than the window opens minus this
 	OutcomeReasons     map[Outcome][]ReasonOption
 	KeyedReasons       []ReasonOption
+	ManualReasons      []ReasonOption // why a resident may be selected by hand
 	EffectivenessTexts []ReasonOption
 }
 
@@ -38,6 +39,7 @@ func DefaultBedsideConfig() BedsideConfig {
 		BackDocumentLead: 2 * time.Hour,
 		OutcomeReasons:   DefaultOutcomeReasons(),
 		KeyedReasons:     DefaultKeyedReasons(),
+		ManualReasons:    DefaultManualReasons(),
 		EffectivenessTexts: []ReasonOption{
 			{"effective", "Effective"},
 			{"partially_effective", "Partially effective"},
@@ -56,6 +58,11 @@ type BedsideContext struct {
 	ScannedCode string
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+	// ManualReason is set when the nurse selected the resident by hand
+	// instead of scanning a wristband (one of BedsideConfig.ManualReasons);
+	// ManualIdentifiers names the two identifiers confirmed on screen.
+	ManualReason      string
+	ManualIdentifiers []string
 }
 
 // Right names one check of a verification.

@@ -774,6 +774,23 @@ func (s *Service) resolveProduct(tx Tx, f *facts) error {
 			return err
 		}
 		f.product, f.pkg = &p, &pk
+		if c.Serial != "" && pk.GTIN != "" {
+			// A patient-specific label: its serial names a dispense.
+			d, err := tx.FindDispenseBySerial(f.resident.FacilityID, pk.GTIN, c.Serial)
+			switch {
+			case err == nil:
+				f.label = &d
+				if d.ResidentID != "" && d.ResidentID != f.resident.ID {
+					if other, err := tx.GetResident(d.ResidentID); err == nil {
+						f.labelResident = other.DisplayName()
+					}
+				}
+			case ErrorCodeOf(err) != ENotFound:
+				return err
+			}
+			// An unknown serial is a manufacturer's serial (DSCSA, EU FMD):
+			// the pack is an ordinary pack.
+		}
 	}
 	return nil
 }
@@ -939,7 +956,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 		result.Message = fmt.Sprintf("HELD, NOT GIVEN: %s %s is %s %s. The dose was documented as held.", strings.ReplaceAll(v.Hold.Param.Vital, "_", " "), fmtNum(v.Hold.Reading), opWords(v.Hold.Param.Op), fmtNum(v.Hold.Param.Value))
 	}
 	a := Administration{ID: NewID(), FacilityID: f.resident.FacilityID, ResidentID: f.resident.ID, UnitID: f.resident.UnitID, OrderID: order.ID,
-		PerformerID: by.User.ID, PerformedAt: f.at, RecordedAt: now, ScannedWrist: f.bctx.ScannedCode, ContextID: f.bctx.ID,
+		PerformerID: by.User.ID, PerformedAt: f.at, RecordedAt: now, ScannedWrist: f.bctx.ScannedCode, ContextID: f.bctx.ID, PatientKeyedReason: f.bctx.ManualReason,
 		Outcome: outcome, ReasonCode: reasonCode, ReasonText: strings.TrimSpace(reasonText), PRN: order.PRN,
 		Route: order.Route, IdempotencyKey: key, Early: v.Early, Late: v.Late, Overrides: in.Overrides}
 	if dose != nil {
@@ -993,7 +1010,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	for _, flag := range []struct {
 		on   bool
 		name string
-	}{{a.Late, ReasonTooLate}, {a.Early, ReasonTooEarly}, {a.Keyed, ReasonKeyedEntry}, {a.BackDocumented, "back_documented"}, {len(a.Overrides) > 0, "overridden"},
+	}{{a.Late, ReasonTooLate}, {a.Early, ReasonTooEarly}, {a.Keyed, ReasonKeyedEntry}, {a.PatientKeyedReason != "", ReasonPatientKeyed}, {a.BackDocumented, "back_documented"}, {len(a.Overrides) > 0, "overridden"},
 		{len(a.LimitCrossings) > 0, ReasonLimitCrossed}} {
 		if flag.on {
 			result.Flags = append(result.Flags, flag.name)

@@ -98,6 +98,11 @@ func (s *Service) dispenseTx(tx Tx, by Identity, in DispenseInput) (Dispense, er
 	if p.Controlled != "" && d.Lot == "" {
 		return d, Invalid("lot", "the lot of a controlled substance is required")
 	}
+	if d.ResidentID != "" && d.GTIN != "" {
+		// A dispense for a resident gets the serial its patient-specific
+		// label carries (AI 21); the unique index keeps it one dispense's.
+		d.Serial = NewLabelSerial()
+	}
 	if err := tx.CreateDispense(&d); err != nil {
 		return d, err
 	}
@@ -105,7 +110,7 @@ func (s *Service) dispenseTx(tx Tx, by Identity, in DispenseInput) (Dispense, er
 		return d, err
 	}
 	return d, s.audit(tx, by, AuditEntry{Action: "dispense.record", ObjectType: "dispense", ObjectID: d.ID, ResidentID: d.ResidentID,
-		Detail: map[string]any{"product_id": d.ProductID, "quantity": d.Quantity, "lot": d.Lot, "expiry": d.Expiry, "unit_id": d.UnitID, "order_id": d.OrderID}})
+		Detail: map[string]any{"product_id": d.ProductID, "quantity": d.Quantity, "lot": d.Lot, "expiry": d.Expiry, "unit_id": d.UnitID, "order_id": d.OrderID, "serial": d.Serial}})
 }
 
 // resolveStockProduct finds a product by id or by GTIN.

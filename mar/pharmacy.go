@@ -57,6 +57,9 @@ type Dispense struct {
 	RecordedAt  time.Time
 	DispensedBy string
 	Note        string
+	// Serial is the GS1 serial (AI 21) printed on the dispense's
+	// patient-specific label; set for dispenses to a resident.
+	Serial string
 }
 
 // StockAdjustment is waste at the bedside or a return to pharmacy.

@@ -29,6 +29,9 @@ type PharmacyTx interface {
 
 	CreateDispense(d *Dispense) error
 	GetDispense(id string) (Dispense, error)
+	// FindDispenseBySerial finds the dispense whose patient-specific label
+	// carries this GTIN and serial; ENotFound when none does.
+	FindDispenseBySerial(facilityID, gtin, serial string) (Dispense, error)
 	ListDispenses(f DispenseFilter) ([]Dispense, error)
 	CreateStockAdjustment(a *StockAdjustment) error
 	ListStockAdjustments(unitID string, from, to time.Time) ([]StockAdjustment, error)

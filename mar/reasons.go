@@ -11,6 +11,15 @@ const (
 	ReasonResidentDischarged = "resident_discharged"
 	ReasonResidentNotFound   = "resident_not_found"
 	ReasonNotAWristband      = "not_a_wristband"
+	// ReasonPatientKeyed warns that the resident was selected by hand, not
+	// by a wristband scan (counted for compliance like a keyed pack).
+	ReasonPatientKeyed = "patient_keyed"
+	// ReasonIdentifierMismatch refuses a selection by hand whose confirmed
+	// identifiers differ from the record.
+	ReasonIdentifierMismatch = "identifier_mismatch"
+	// ReasonLabelOtherResident refuses a pack whose patient-specific label
+	// (its GS1 serial) belongs to a dispense for another resident.
+	ReasonLabelOtherResident = "labelled_for_another_resident"
 
 	// Right drug.
 	ReasonBarcodeUnreadable = "barcode_unreadable"
@@ -127,6 +136,9 @@ var Reasons = []ReasonInfo{
 	{ReasonResidentDischarged, RightPatient, true, false, "the resident is discharged"},
 	{ReasonResidentNotFound, RightPatient, true, false, "no resident carries the scanned wristband"},
 	{ReasonNotAWristband, RightPatient, true, false, "the scanned code is not a wristband (for example a medication pack)"},
+	{ReasonPatientKeyed, RightPatient, false, false, "warning: the resident was selected by hand with two identifiers, not by a wristband scan (counted for compliance)"},
+	{ReasonIdentifierMismatch, RightPatient, true, false, "a selection by hand: a confirmed identifier differs from the resident's record (the field names which)"},
+	{ReasonLabelOtherResident, RightPatient, true, false, "the pack's patient-specific label (its serial) was dispensed for another resident, even if this resident has an order for the same drug"},
 	{ReasonBarcodeUnreadable, RightDrug, true, false, "the barcode text could not be parsed"},
 	{ReasonNotAMedication, RightDrug, true, false, "the scanned code is not a medication barcode (for example a wristband)"},
 	{ReasonProductUnknown, RightDrug, true, false, "no product in the catalogue carries the scanned GTIN or NDC"},

@@ -56,6 +56,12 @@ type facts struct {
 	witnessMsg      string
 	witnessFailedID string // a witness whose password was wrong
 
+	// label is the dispense whose patient-specific label was scanned (its
+	// GTIN and serial), and labelResident the name of the resident it was
+	// dispensed for when that is another resident.
+	label         *Dispense
+	labelResident string
+
 	// productFail is why the scanned code names no usable product.
 	productFail *Check
 	// documented is the named dose when it was documented already: the
@@ -274,8 +280,29 @@ func (vr *verifier) checkPatient() bool {
 	case f.resident.Status == Discharged:
 		vr.fail(RightPatient, ReasonResidentDischarged, f.resident.DisplayName()+" is discharged. Medications cannot be documented.")
 	default:
+		if f.bctx.ManualReason != "" {
+			vr.warn(RightPatient, ReasonPatientKeyed, fmt.Sprintf("%s was selected by hand (%s), not by a wristband scan; %s confirmed. Compare the photo and ask the resident's name before giving.",
+				f.resident.DisplayName(), strings.ReplaceAll(f.bctx.ManualReason, "_", " "), strings.ReplaceAll(strings.Join(f.bctx.ManualIdentifiers, " and "), "_", " ")))
+		}
+		return vr.checkLabel()
+	}
+	return false
+}
+
+// checkLabel refuses a pack whose patient-specific label was dispensed for
+// another resident, before any order is matched: that this resident has an
+// order for the same drug does not make another resident's pack theirs.
+func (vr *verifier) checkLabel() bool {
+	f := vr.f
+	if f.label == nil || f.label.ResidentID == "" || f.label.ResidentID == f.resident.ID {
 		return true
 	}
+	who := f.labelResident
+	if who == "" {
+		who = "another resident"
+	}
+	vr.fail(RightPatient, ReasonLabelOtherResident, fmt.Sprintf("WRONG PATIENT: this pack's label is for %s (dispensed %s), not %s. Do not give it. Set the pack aside, tell pharmacy, and give from %s's own supply.",
+		who, f.label.DispensedAt.In(f.loc).Format("2 Jan 2006"), f.resident.DisplayName(), f.resident.DisplayName()))
 	return false
 }
 

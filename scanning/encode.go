@@ -22,6 +22,10 @@ const (
 	FormatQR         = "QR_CODE"     // any text
 	FormatGS1QR      = "GS1_QR"      // a GS1 element string as GS1 QR Code (FNC1 in first position)
 	FormatDataMatrix = "DATA_MATRIX" // text only: gozxing's writer cannot mark GS1 data (no FNC1)
+	// FormatGS1DataMatrix is a GS1 element string as GS1 DataMatrix (ECC 200
+	// with FNC1 in first position, FNC1 as separator); it decodes as
+	// DATA_MATRIX with the symbology identifier ]d2.
+	FormatGS1DataMatrix = "GS1_DATA_MATRIX"
 )
 
 // ErrEncode: the text cannot be drawn in the requested symbology.
@@ -75,6 +79,14 @@ func Encode(format, text string, w, h int) (image.Image, error) {
 			return nil, fmt.Errorf("scanning: %w: this DataMatrix writer has no FNC1 for GS1 data; use GS1_128 or GS1_QR", ErrEncode)
 		}
 		m, err = datamatrix.NewDataMatrixWriter().Encode(text, gozxing.BarcodeFormat_DATA_MATRIX, 0, 0, hints)
+		if err == nil {
+			return scaleMatrix(m, w, h, 2), nil
+		}
+	case FormatGS1DataMatrix:
+		if err := checkGS1Text(text); err != nil {
+			return nil, err
+		}
+		m, err = encodeGS1DataMatrix(text)
 		if err == nil {
 			return scaleMatrix(m, w, h, 2), nil
 		}

@@ -24,6 +24,9 @@ func TestEncodeDecodesBack(t *testing.T) {
 		{"pack as GS1 QR", FormatGS1QR, "0100399100010003" + "10LOT-4711" + gs + "17271231", "QR_CODE", "]Q3", KindGS1},
 		{"wristband as QR", FormatQR, "MRN00100001", "QR_CODE", "]Q1", KindWristband},
 		{"wristband as DataMatrix", FormatDataMatrix, "MRN00100001", "DATA_MATRIX", "]d1", KindWristband},
+		{"patient-specific label as GS1 DataMatrix", FormatGS1DataMatrix, "0100399100010003" + "17271231" + "10LOT-4711" + gs + "21RX0A1B2C3D4E5F6G", "DATA_MATRIX", "]d2", KindGS1},
+		{"GS1 DataMatrix with an odd run of digits", FormatGS1DataMatrix, "0100399100010003" + "21123", "DATA_MATRIX", "]d2", KindGS1},
+		{"GS1 DataMatrix that needs a bigger symbol", FormatGS1DataMatrix, "0100399100010003" + "17271231" + "10ABCDEFGHIJKLMNOPQRST" + gs + "21ABCDEFGHIJKLMNOPQRST", "DATA_MATRIX", "]d2", KindGS1},
 	}
 	opts := DecodeOptions{Parse: DefaultParseOptions()}
 	opts.Parse.Now = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -58,6 +61,8 @@ func TestEncodeRefusesWhatItCannotDraw(t *testing.T) {
 		{"GS1 data without an AI", FormatGS1_128, "LOT"},
 		{"GS1 data in DataMatrix", FormatDataMatrix, "0100399100010003" + "10LOT\x1d17271231"},
 		{"non-ASCII in GS1 data", FormatGS1QR, "10LÖT"},
+		{"GS1 DataMatrix without an AI", FormatGS1DataMatrix, "LOT"},
+		{"non-ASCII in GS1 DataMatrix", FormatGS1DataMatrix, "10LÖT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

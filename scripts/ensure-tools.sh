@@ -13,6 +13,9 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 # the reference decoder the scanning tests compare with.
 command -v zint >/dev/null 2>&1 || need+=(zint)
 command -v ZXingReader >/dev/null 2>&1 || need+=(zxing-cpp-tools)
+# pdftoppm rasterises the patient-specific label PDF so the test reads its
+# DataMatrix back from the printed page.
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
     echo "ensure-tools: installing ${need[*]}"
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -67,11 +67,7 @@ func (s *Server) bedsideWristband(c *gin.Context) {
 		scan = s.parseScan(c, req.Scan, stepWristband)
 	}
 	by := mustIdentity(c)
-	serveWrite(s, c, content, func(r mar.WristbandResult) (int, any) {
-		return http.StatusOK, wristbandResponse{ContextID: r.Context.ID, ContextExpiresAt: r.Context.ExpiresAt,
-			ContextExpiresIn: int(r.Context.ExpiresAt.Sub(r.Context.CreatedAt) / time.Second), ServerTime: r.Context.CreatedAt,
-			Resident: toResidentJSON(r.Due.Resident), Due: toDueListJSON(r.Due)}
-	}, func(ctx context.Context) (mar.WristbandResult, error) {
+	serveWrite(s, c, content, toWristbandResponse, func(ctx context.Context) (mar.WristbandResult, error) {
 		return s.svc.ScanWristband(ctx, by, *scan)
 	})
 }
@@ -371,12 +367,48 @@ type reasonInfoJSON struct {
 	Description string `json:"description"`
 }
 
+func toWristbandResponse(r mar.WristbandResult) (int, any) {
+	out := wristbandResponse{ContextID: r.Context.ID, ContextExpiresAt: r.Context.ExpiresAt,
+		ContextExpiresIn: int(r.Context.ExpiresAt.Sub(r.Context.CreatedAt) / time.Second), ServerTime: r.Context.CreatedAt,
+		Resident: toResidentJSON(r.Due.Resident), Due: toDueListJSON(r.Due)}
+	if r.Context.ManualReason != "" {
+		out.Manual = &manualSelectionJSON{Reason: r.Context.ManualReason, Identifiers: r.Context.ManualIdentifiers}
+	}
+	return http.StatusOK, out
+}
+
+// selectRequest is a resident selected by hand: the identifiers the nurse
+// confirmed (kind → the value the screen showed) and why there was no scan.
+type selectRequest struct {
+	ResidentID  string            `json:"resident_id"`
+	Identifiers map[string]string `json:"identifiers"`
+	Reason      string            `json:"reason"`
+	Text        string            `json:"text"`
+}
+
+// bedsideSelect opens a bedside context for a resident selected by hand
+// (no wristband): two identifiers confirmed and a reason.
+func (s *Server) bedsideSelect(c *gin.Context) {
+	var req selectRequest
+	body, err := readJSON(c, &req)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	by := mustIdentity(c)
+	serveWrite(s, c, body, toWristbandResponse, func(ctx context.Context) (mar.WristbandResult, error) {
+		return s.svc.SelectResident(ctx, by, mar.ManualSelection{ResidentID: req.ResidentID, Identifiers: req.Identifiers, Reason: req.Reason, Text: req.Text})
+	})
+}
+
 type reasonsResponse struct {
-	Outcomes      map[string][]reasonOptionJSON `json:"outcomes"`
-	Keyed         []reasonOptionJSON            `json:"keyed"`
-	Effectiveness []reasonOptionJSON            `json:"effectiveness"`
-	Overridable   []string                      `json:"overridable"`
-	Codes         []reasonInfoJSON              `json:"codes"`
+	Outcomes map[string][]reasonOptionJSON `json:"outcomes"`
+	Keyed    []reasonOptionJSON            `json:"keyed"`
+	// Manual lists why a resident may be selected without a wristband scan.
+	Manual        []reasonOptionJSON `json:"manual"`
+	Effectiveness []reasonOptionJSON `json:"effectiveness"`
+	Overridable   []string           `json:"overridable"`
+	Codes         []reasonInfoJSON   `json:"codes"`
 }
 
 func optionsJSON(opts []mar.ReasonOption) []reasonOptionJSON {
@@ -390,7 +422,7 @@ func optionsJSON(opts []mar.ReasonOption) []reasonOptionJSON {
 // bedsideReasons serves the pick lists and every reason code.
 func (s *Server) bedsideReasons(c *gin.Context) {
 	cfg := s.svc.Config.Bedside
-	out := reasonsResponse{Outcomes: map[string][]reasonOptionJSON{}, Keyed: optionsJSON(cfg.KeyedReasons), Effectiveness: optionsJSON(cfg.EffectivenessTexts)}
+	out := reasonsResponse{Outcomes: map[string][]reasonOptionJSON{}, Keyed: optionsJSON(cfg.KeyedReasons), Manual: optionsJSON(cfg.ManualReasons), Effectiveness: optionsJSON(cfg.EffectivenessTexts)}
 	for o, opts := range cfg.OutcomeReasons {
 		out.Outcomes[string(o)] = optionsJSON(opts)
 	}

@@ -266,11 +266,23 @@ type dispenseJSON struct {
 	RecordedAt  time.Time `json:"recorded_at"`
 	DispensedBy string    `json:"dispensed_by"`
 	Note        string    `json:"note,omitempty"`
+	// Serial is the GS1 serial (AI 21) of the patient-specific label;
+	// LabelURL prints it (absent for ward stock).
+	Serial   string `json:"serial,omitempty"`
+	LabelURL string `json:"label_url,omitempty"`
 }
 
 func toDispenseJSON(d mar.Dispense) dispenseJSON {
 	return dispenseJSON{ID: d.ID, UnitID: d.UnitID, ResidentID: d.ResidentID, OrderID: d.OrderID, ProductID: d.ProductID, GTIN: d.GTIN,
-		Quantity: d.Quantity, Lot: d.Lot, Expiry: d.Expiry, DispensedAt: d.DispensedAt, RecordedAt: d.RecordedAt, DispensedBy: d.DispensedBy, Note: d.Note}
+		Quantity: d.Quantity, Lot: d.Lot, Expiry: d.Expiry, DispensedAt: d.DispensedAt, RecordedAt: d.RecordedAt, DispensedBy: d.DispensedBy, Note: d.Note,
+		Serial: d.Serial, LabelURL: labelURL(d)}
+}
+
+func labelURL(d mar.Dispense) string {
+	if d.Serial == "" {
+		return ""
+	}
+	return "/api/v1/dispenses/" + d.ID + "/label.pdf"
 }
 
 func (s *Server) createDispense(c *gin.Context) {

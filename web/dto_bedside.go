@@ -159,54 +159,58 @@ func toRemovalJSON(r mar.PatchRemoval) removalJSON {
 }
 
 type administrationJSON struct {
-	ID                   string         `json:"id"`
-	ResidentID           string         `json:"resident_id"`
-	OrderID              string         `json:"order_id"`
-	OrderText            string         `json:"order_text,omitempty"`
-	DoseID               string         `json:"dose_id,omitempty"`
-	ProductID            string         `json:"product_id,omitempty"`
-	ProductName          string         `json:"product_name,omitempty"`
-	Outcome              string         `json:"outcome"`
-	ReasonCode           string         `json:"reason_code,omitempty"`
-	ReasonText           string         `json:"reason_text,omitempty"`
-	PerformedAt          time.Time      `json:"performed_at"`
-	RecordedAt           time.Time      `json:"recorded_at"`
-	DeviceTime           *time.Time     `json:"device_time,omitempty"`
-	ClockSkewed          bool           `json:"clock_skewed"`
-	BackDocumented       bool           `json:"back_documented"`
-	BackDocumentedReason string         `json:"back_documented_reason,omitempty"`
-	PerformedBy          string         `json:"performed_by"`
-	PerformedByName      string         `json:"performed_by_name"`
-	WitnessID            string         `json:"witness_id,omitempty"`
-	WitnessName          string         `json:"witness_name,omitempty"`
-	Quantity             float64        `json:"quantity,omitempty"`
-	QuantityUnit         string         `json:"quantity_unit,omitempty"`
-	Amount               float64        `json:"amount,omitempty"`
-	Unit                 string         `json:"unit,omitempty"`
-	DoseText             string         `json:"dose_text,omitempty"`
-	Route                string         `json:"route,omitempty"`
-	Site                 string         `json:"site,omitempty"`
-	GTIN                 string         `json:"gtin,omitempty"`
-	Lot                  string         `json:"lot,omitempty"`
-	LotUncertain         bool           `json:"lot_uncertain"`
-	SerialUncertain      bool           `json:"serial_uncertain"`
-	Expiry               string         `json:"expiry,omitempty"`
-	Keyed                bool           `json:"keyed"`
-	KeyedReason          string         `json:"keyed_reason,omitempty"`
-	PRN                  bool           `json:"prn"`
-	PRNIndication        string         `json:"prn_indication,omitempty"`
-	PainScore            *int           `json:"pain_score,omitempty"`
-	Patch                bool           `json:"patch,omitempty"`
-	Early                bool           `json:"early"`
-	Late                 bool           `json:"late"`
-	Overrides            []overrideJSON `json:"overrides"`
-	LimitCrossings       []crossingJSON `json:"limit_crossings,omitempty"`
-	EnteredInError       bool           `json:"entered_in_error"`
-	ErrorReason          string         `json:"error_reason,omitempty"`
-	ErrorBy              string         `json:"error_by,omitempty"`
-	ErrorAt              *time.Time     `json:"error_at,omitempty"`
-	Followup             *followupJSON  `json:"followup,omitempty"`
-	Removal              *removalJSON   `json:"removal,omitempty"`
+	ID                   string     `json:"id"`
+	ResidentID           string     `json:"resident_id"`
+	OrderID              string     `json:"order_id"`
+	OrderText            string     `json:"order_text,omitempty"`
+	DoseID               string     `json:"dose_id,omitempty"`
+	ProductID            string     `json:"product_id,omitempty"`
+	ProductName          string     `json:"product_name,omitempty"`
+	Outcome              string     `json:"outcome"`
+	ReasonCode           string     `json:"reason_code,omitempty"`
+	ReasonText           string     `json:"reason_text,omitempty"`
+	PerformedAt          time.Time  `json:"performed_at"`
+	RecordedAt           time.Time  `json:"recorded_at"`
+	DeviceTime           *time.Time `json:"device_time,omitempty"`
+	ClockSkewed          bool       `json:"clock_skewed"`
+	BackDocumented       bool       `json:"back_documented"`
+	BackDocumentedReason string     `json:"back_documented_reason,omitempty"`
+	PerformedBy          string     `json:"performed_by"`
+	PerformedByName      string     `json:"performed_by_name"`
+	WitnessID            string     `json:"witness_id,omitempty"`
+	WitnessName          string     `json:"witness_name,omitempty"`
+	Quantity             float64    `json:"quantity,omitempty"`
+	QuantityUnit         string     `json:"quantity_unit,omitempty"`
+	Amount               float64    `json:"amount,omitempty"`
+	Unit                 string     `json:"unit,omitempty"`
+	DoseText             string     `json:"dose_text,omitempty"`
+	Route                string     `json:"route,omitempty"`
+	Site                 string     `json:"site,omitempty"`
+	GTIN                 string     `json:"gtin,omitempty"`
+	Lot                  string     `json:"lot,omitempty"`
+	LotUncertain         bool       `json:"lot_uncertain"`
+	SerialUncertain      bool       `json:"serial_uncertain"`
+	Expiry               string     `json:"expiry,omitempty"`
+	Keyed                bool       `json:"keyed"`
+	KeyedReason          string     `json:"keyed_reason,omitempty"`
+	// PatientKeyed: the resident was selected by hand (no wristband scan),
+	// for PatientKeyedReason.
+	PatientKeyed       bool           `json:"patient_keyed"`
+	PatientKeyedReason string         `json:"patient_keyed_reason,omitempty"`
+	PRN                bool           `json:"prn"`
+	PRNIndication      string         `json:"prn_indication,omitempty"`
+	PainScore          *int           `json:"pain_score,omitempty"`
+	Patch              bool           `json:"patch,omitempty"`
+	Early              bool           `json:"early"`
+	Late               bool           `json:"late"`
+	Overrides          []overrideJSON `json:"overrides"`
+	LimitCrossings     []crossingJSON `json:"limit_crossings,omitempty"`
+	EnteredInError     bool           `json:"entered_in_error"`
+	ErrorReason        string         `json:"error_reason,omitempty"`
+	ErrorBy            string         `json:"error_by,omitempty"`
+	ErrorAt            *time.Time     `json:"error_at,omitempty"`
+	Followup           *followupJSON  `json:"followup,omitempty"`
+	Removal            *removalJSON   `json:"removal,omitempty"`
 }
 
 func toAdministrationJSON(v mar.AdministrationView) administrationJSON {
@@ -216,7 +220,7 @@ func toAdministrationJSON(v mar.AdministrationView) administrationJSON {
 		RecordedAt: a.RecordedAt, DeviceTime: a.DeviceTime, ClockSkewed: a.ClockSkewed, BackDocumented: a.BackDocumented,
 		BackDocumentedReason: a.BackDocumentedReason, PerformedBy: a.PerformerID, PerformedByName: v.PerformerName, WitnessID: a.WitnessID,
 		WitnessName: v.WitnessName, Quantity: a.Quantity, QuantityUnit: a.QuantityUnit, Amount: a.Amount, Unit: a.Unit, Route: a.Route, Site: a.Site, GTIN: a.GTIN, Lot: a.Lot,
-		Expiry: a.Expiry, Keyed: a.Keyed, KeyedReason: a.KeyedReason, PRN: a.PRN, PRNIndication: a.PRNIndication, PainScore: a.PainScore,
+		Expiry: a.Expiry, Keyed: a.Keyed, KeyedReason: a.KeyedReason, PatientKeyed: a.PatientKeyedReason != "", PatientKeyedReason: a.PatientKeyedReason, PRN: a.PRN, PRNIndication: a.PRNIndication, PainScore: a.PainScore,
 		Patch: a.Patch, Early: a.Early, Late: a.Late, Overrides: []overrideJSON{}, EnteredInError: a.EnteredInError, ErrorReason: a.ErrorReason,
 		ErrorBy: a.ErrorBy, ErrorAt: a.ErrorAt}
 	out.LotUncertain, out.SerialUncertain = a.LotUncertain, a.SerialUncertain
@@ -288,6 +292,15 @@ type wristbandResponse struct {
 	ServerTime time.Time    `json:"server_time"`
 	Resident   residentJSON `json:"resident"`
 	Due        dueListJSON  `json:"due"`
+	// Manual is set when the resident was selected by hand: the reason and
+	// the identifiers confirmed; every administration in this context is
+	// flagged patient_keyed.
+	Manual *manualSelectionJSON `json:"manual,omitempty"`
+}
+
+type manualSelectionJSON struct {
+	Reason      string   `json:"reason"`
+	Identifiers []string `json:"identifiers"`
 }
 
 type checkJSON struct {

@@ -65,6 +65,8 @@ func TestHL7DispenseMessageFeedsTheReconciliation(t *testing.T) {
 				Expiry      string    `json:"expiry"`
 				DispensedAt time.Time `json:"dispensed_at"`
 				Note        string    `json:"note"`
+				ID          string    `json:"id"`
+				Serial      string    `json:"serial"`
 			}
 			dispenses := func(t *testing.T) []dispense {
 				t.Helper()
@@ -95,6 +97,15 @@ func TestHL7DispenseMessageFeedsTheReconciliation(t *testing.T) {
 				if d.OrderID == "" || d.Quantity != 60 || d.Lot != "LOT-A7, LOT-A8" || d.Expiry != "2027-06-30" ||
 					!d.DispensedAt.Equal(time.Date(2026, 3, 14, 12, 40, 0, 0, time.UTC)) || !strings.Contains(d.Note, "Blister card") {
 					t.Fatalf("dispense = %+v", d)
+				}
+				// Its patient-specific label carries the serial; the two lots
+				// (not one AI 10 value) are printed, not encoded.
+				if !strings.HasPrefix(d.Serial, mar.LabelSerialPrefix) {
+					t.Fatalf("no label serial: %+v", d)
+				}
+				_, res := labelScan(t, ph, dispenseAnswer{ID: d.ID})
+				if res.Code == nil || res.Code.Serial != d.Serial || res.Code.Lot != "" || res.Code.Expiry == nil || res.Code.Expiry.String() != "2027-06-30" {
+					t.Fatalf("label reads %q (%v)", res.Text, res.ParseErr)
 				}
 				var rep struct {
 					Products []struct {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,6 +33,15 @@ type reportsView struct {
 	Total            mar.DoseReportLine
 	Charts           []barChart
 	CSVDay, CSVNurse string
+	// Wristband: how residents were identified (scanned or selected by
+	// hand), with the reasons for selections by hand.
+	Wristband        mar.WristbandScanLine
+	WristbandReasons []reasonCount
+}
+
+type reasonCount struct {
+	Reason string
+	Count  int
 }
 
 func (s *Server) pageReports(c *gin.Context) {
@@ -114,7 +124,30 @@ func (s *Server) reportsFor(c *gin.Context) (reportsView, error) {
 		onTimeChart("ontime-nurse", "On time, per nurse", "Nurse", nurseLabels, byNurse.Lines),
 		scanChart("scan-nurse", "Scanning compliance, per nurse", "Nurse", scannedLabels, scanned),
 	}
+	q.Group = mar.GroupNurse
+	wb, err := s.svc.WristbandScanReport(ctx, by, q)
+	if err != nil {
+		return reportsView{}, err
+	}
+	v.Wristband = wb.Total
+	for r, n := range wb.Total.ByReason {
+		v.WristbandReasons = append(v.WristbandReasons, reasonCount{r, n})
+	}
+	slices.SortFunc(v.WristbandReasons, func(a, b reasonCount) int { return strings.Compare(a.Reason, b.Reason) })
+	v.Charts = append(v.Charts, wristbandChart(wb.Lines))
 	return v, nil
+}
+
+// wristbandChart: of the administrations charted, the share whose resident
+// was identified by a wristband scan rather than selected by hand.
+func wristbandChart(lines []mar.WristbandScanLine) barChart {
+	c := barChart{ID: "wristband-nurse", Title: "Wristband scanned, per nurse", GroupLabel: "Nurse", Target: scanningTarget, EmptyText: "none charted",
+		Summary: fmt.Sprintf("Share of administrations whose resident was identified by a wristband scan, not selected by hand, by nurse; target %d %%.", scanningTarget)}
+	for _, l := range lines {
+		c.Bars = append(c.Bars, chartBar{Label: l.Key, Value: l.ScanPct, Empty: l.Administrations == 0,
+			Note: fmt.Sprintf("%d of %d", l.Scanned, l.Administrations)})
+	}
+	return c.layout(560)
 }
 
 // onTimeChart: of the doses that are settled (given, held, refused, not

@@ -20,6 +20,9 @@ func (s *Server) pharmacyRoutes() []Route {
 		{"GET", "/api/v1/pharmacy/reviews", pharmacy, "administrations given before verification (STAT override), awaiting review", s.listReviews},
 
 		{"POST", "/api/v1/dispenses", pharmacy, "record what pharmacy sent to a unit or resident", s.createDispense},
+		{"GET", "/api/v1/dispenses/:id/label", pharmacyAndCharge, "what a dispense's patient-specific label prints, with its image and PDF links and the label stocks (audited read)", s.dispenseLabel},
+		{"GET", "/api/v1/dispenses/:id/label.pdf", pharmacyAndCharge, "the patient-specific label of a dispense for a resident (GS1 DataMatrix: GTIN, expiry, lot, serial), sized for the label stock (stock=4x2in|89x36mm; audited read)", s.dispenseLabelPDF},
+		{"GET", "/api/v1/dispenses/:id/label.png", pharmacyAndCharge, "the label's GS1 DataMatrix as an image, for the preview (audited read)", s.dispenseLabelPNG},
 		{"GET", "/api/v1/dispenses", pharmacyAndCharge, "dispenses of a unit or resident (unit_id, resident_id, from, to)", s.listDispenses},
 		{"POST", "/api/v1/waste", clinical, "record waste (controlled substances need a witness's credentials)", s.adjustStock(mar.StockWasted)},
 		{"POST", "/api/v1/returns", clinical, "return stock from a unit to pharmacy", s.adjustStock(mar.StockReturned)},

@@ -233,6 +233,11 @@ var crossUnitWrites = map[string]func(f *scopeFixture, own bool) write{
 		return write{path: "/api/v1/bedside/wristband", body: map[string]any{"scan": pick(own, f.residentA, f.residentB).WristbandID},
 			header: map[string]string{"Idempotency-Key": newKey()}}
 	},
+	"POST /api/v1/bedside/select": func(f *scopeFixture, own bool) write {
+		r := pick(own, f.residentA, f.residentB)
+		return write{path: "/api/v1/bedside/select", body: map[string]any{"resident_id": r.ID, "identifiers": map[string]string{"name": r.DisplayName(), "mrn": r.MRN},
+			"reason": "no_wristband"}, header: map[string]string{"Idempotency-Key": newKey()}}
+	},
 	"POST /api/v1/bedside/verify": func(f *scopeFixture, own bool) write {
 		ctx := scanWristband(f.t, f.chargeOfBoth, pick(own, f.residentA, f.residentB))
 		return write{path: "/api/v1/bedside/verify", body: map[string]any{"context_id": ctx, "scan": f.product.Packages[0].GTIN}}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -19,6 +20,9 @@ type bedsideContextRow struct {
 	ScannedCode string
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+	// Set when the resident was selected by hand (no wristband scan).
+	ManualReason      string
+	ManualIdentifiers string
 }
 
 func (bedsideContextRow) TableName() string { return "bedside_contexts" }
@@ -44,6 +48,7 @@ type administrationRow struct {
 	ScannedProduct       string
 	Keyed                bool
 	KeyedReason          string
+	PatientKeyedReason   string
 	GTIN                 string `gorm:"column:gtin"`
 	Lot                  string
 	Expiry               string
@@ -103,7 +108,7 @@ func administrationToRow(a *mar.Administration) administrationRow {
 		DoseID: strPtr(a.DoseID), ProductID: strPtr(a.ProductID), ContextID: strPtr(a.ContextID), PerformerID: a.PerformerID,
 		WitnessID: strPtr(a.WitnessID), PerformedAt: a.PerformedAt.UTC(), RecordedAt: a.RecordedAt.UTC(), DeviceTime: utcPtr(a.DeviceTime),
 		ClockSkewed: a.ClockSkewed, BackDocumented: a.BackDocumented, BackDocumentedReason: a.BackDocumentedReason,
-		ScannedWrist: a.ScannedWrist, ScannedProduct: a.ScannedProduct, Keyed: a.Keyed, KeyedReason: a.KeyedReason,
+		ScannedWrist: a.ScannedWrist, ScannedProduct: a.ScannedProduct, Keyed: a.Keyed, KeyedReason: a.KeyedReason, PatientKeyedReason: a.PatientKeyedReason,
 		GTIN: a.GTIN, Lot: a.Lot, Expiry: a.Expiry, Serial: a.Serial, LotUncertain: a.LotUncertain, SerialUncertain: a.SerialUncertain,
 		Quantity: a.Quantity, QuantityUnit: a.QuantityUnit, Amount: a.Amount, Unit: a.Unit,
 		Route: a.Route, Site: a.Site, Patch: a.Patch, PRN: a.PRN, Outcome: string(a.Outcome), ReasonCode: a.ReasonCode,
@@ -117,7 +122,7 @@ func (r administrationRow) domain() mar.Administration {
 		DoseID: deref(r.DoseID), ProductID: deref(r.ProductID), ContextID: deref(r.ContextID), PerformerID: r.PerformerID,
 		WitnessID: deref(r.WitnessID), PerformedAt: r.PerformedAt.UTC(), RecordedAt: r.RecordedAt.UTC(), DeviceTime: utcPtr(r.DeviceTime),
 		ClockSkewed: r.ClockSkewed, BackDocumented: r.BackDocumented, BackDocumentedReason: r.BackDocumentedReason,
-		ScannedWrist: r.ScannedWrist, ScannedProduct: r.ScannedProduct, Keyed: r.Keyed, KeyedReason: r.KeyedReason,
+		ScannedWrist: r.ScannedWrist, ScannedProduct: r.ScannedProduct, Keyed: r.Keyed, KeyedReason: r.KeyedReason, PatientKeyedReason: r.PatientKeyedReason,
 		GTIN: r.GTIN, Lot: r.Lot, Expiry: r.Expiry, Serial: r.Serial, LotUncertain: r.LotUncertain, SerialUncertain: r.SerialUncertain,
 		Quantity: r.Quantity, QuantityUnit: r.QuantityUnit, Amount: r.Amount, Unit: r.Unit,
 		Route: r.Route, Site: r.Site, Patch: r.Patch, PRN: r.PRN, Outcome: mar.Outcome(r.Outcome), ReasonCode: r.ReasonCode,
@@ -260,7 +265,8 @@ func (t *tx) CompleteIdempotencyKey(userID, key string, status int, body []byte)
 
 func (t *tx) CreateBedsideContext(c *mar.BedsideContext) error {
 	return t.db.Create(&bedsideContextRow{ID: c.ID, FacilityID: c.FacilityID, UserID: c.UserID, ResidentID: c.ResidentID,
-		ScannedCode: c.ScannedCode, CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()}).Error
+		ScannedCode: c.ScannedCode, CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
+		ManualReason: c.ManualReason, ManualIdentifiers: strings.Join(c.ManualIdentifiers, ",")}).Error
 }
 
 func (t *tx) GetBedsideContext(id string) (mar.BedsideContext, error) {
@@ -272,7 +278,8 @@ func (t *tx) GetBedsideContext(id string) (mar.BedsideContext, error) {
 		return mar.BedsideContext{}, notFound(err, "bedside context", id)
 	}
 	return mar.BedsideContext{ID: r.ID, FacilityID: r.FacilityID, UserID: r.UserID, ResidentID: r.ResidentID,
-		ScannedCode: r.ScannedCode, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}, nil
+		ScannedCode: r.ScannedCode, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+		ManualReason: r.ManualReason, ManualIdentifiers: splitList(r.ManualIdentifiers)}, nil
 }
 
 // LockResident takes the resident row's lock for the transaction. SQLite

@@ -69,6 +69,7 @@ type dispenseRow struct {
 	RecordedAt  time.Time
 	DispensedBy string
 	Note        string
+	Serial      string
 }
 
 func (dispenseRow) TableName() string { return "dispenses" }
@@ -76,7 +77,7 @@ func (dispenseRow) TableName() string { return "dispenses" }
 func (r dispenseRow) domain() mar.Dispense {
 	return mar.Dispense{ID: r.ID, FacilityID: r.FacilityID, UnitID: r.UnitID, ResidentID: deref(r.ResidentID), OrderID: deref(r.OrderID),
 		ProductID: r.ProductID, GTIN: r.GTIN, Quantity: r.Quantity, Lot: r.Lot, Expiry: r.Expiry, DispensedAt: r.DispensedAt.UTC(),
-		RecordedAt: r.RecordedAt.UTC(), DispensedBy: r.DispensedBy, Note: r.Note}
+		RecordedAt: r.RecordedAt.UTC(), DispensedBy: r.DispensedBy, Note: r.Note, Serial: r.Serial}
 }
 
 type adjustmentRow struct {
@@ -302,7 +303,7 @@ func (t *tx) ListRenewals(orderID string) ([]mar.Renewal, error) {
 func (t *tx) CreateDispense(d *mar.Dispense) error {
 	return t.db.Create(&dispenseRow{ID: d.ID, FacilityID: d.FacilityID, UnitID: d.UnitID, ResidentID: strPtr(d.ResidentID), OrderID: strPtr(d.OrderID),
 		ProductID: d.ProductID, GTIN: d.GTIN, Quantity: d.Quantity, Lot: d.Lot, Expiry: d.Expiry, DispensedAt: d.DispensedAt.UTC(),
-		RecordedAt: d.RecordedAt.UTC(), DispensedBy: d.DispensedBy, Note: d.Note}).Error
+		RecordedAt: d.RecordedAt.UTC(), DispensedBy: d.DispensedBy, Note: d.Note, Serial: d.Serial}).Error
 }
 
 func (t *tx) GetDispense(id string) (mar.Dispense, error) {
@@ -312,6 +313,19 @@ func (t *tx) GetDispense(id string) (mar.Dispense, error) {
 	var r dispenseRow
 	if err := t.db.Take(&r, "id = ?", id).Error; err != nil {
 		return mar.Dispense{}, notFound(err, "dispense", id)
+	}
+	return r.domain(), nil
+}
+
+// FindDispenseBySerial finds the dispense whose label carries this GTIN
+// and serial (AI 01 + AI 21), in one facility.
+func (t *tx) FindDispenseBySerial(facilityID, gtin, serial string) (mar.Dispense, error) {
+	if !mar.ValidID(facilityID) || serial == "" {
+		return mar.Dispense{}, mar.NotFound("dispense", serial)
+	}
+	var r dispenseRow
+	if err := t.db.Take(&r, "facility_id = ? AND gtin = ? AND serial = ?", facilityID, gtin, serial).Error; err != nil {
+		return mar.Dispense{}, notFound(err, "dispense", serial)
 	}
 	return r.domain(), nil
 }

@@ -26,6 +26,18 @@
     notGiven: null,  // the due item documented without a scan
   };
 
+  // Every sentence of the selection without a wristband, in one place.
+  const SELECT_TEXT = {
+    chooseResident: 'Choose a resident.',
+    twoIdentifiers: 'Tick two identifiers you checked with the resident or the chart.',
+    chooseReason: 'Choose why there is no wristband scan.',
+    explainOther: 'Say why the wristband could not be scanned.',
+    cannotReach: 'The server cannot be reached. Try again.',
+    opened: (name) => `Selected by hand: ${name}. Scan a medication.`,
+    notAccepted: 'Selection not accepted',
+    roomPrefix: 'Room',
+  };
+
   // The five rights and the safety checks, in the nurse's words.
   const RIGHTS = {
     patient: 'Right patient',
@@ -198,10 +210,105 @@
     const box = $('resident-allergies');
     box.classList.toggle('none', allergies.length === 0);
     box.textContent = allergies.length ? 'Allergies: ' + allergies.join('; ') : 'Allergies: none recorded';
+    showPhoto($('resident-photo'), r);
+    const manual = data.manual || null;
+    $('resident-manual').hidden = !manual;
+    if (manual) $('resident-manual-why').textContent = reasonLabel(manual.reason);
+    $('select').hidden = true;
     $('resident').hidden = false;
     renderDue();
     setScanLabel();
-    say(`Wristband: ${r.display_name}. Scan a medication.`);
+    say(manual ? SELECT_TEXT.opened(r.display_name) : `Wristband: ${r.display_name}. Scan a medication.`);
+  }
+
+  // showPhoto shows the resident's photo from the moment the resident is
+  // known, or "No photo on file" when the record has none. The photo is
+  // read from the resident's photo route; a resident without a photo (or a
+  // service without photo storage) answers 404 and the placeholder stays.
+  function showPhoto(fig, r) {
+    const img = fig.querySelector('img');
+    const none = fig.querySelector('.no-photo');
+    img.hidden = true;
+    none.hidden = false;
+    img.onload = () => { img.hidden = false; none.hidden = true; };
+    img.onerror = () => { img.hidden = true; none.hidden = false; };
+    img.src = r && r.id ? `/api/v1/residents/${encodeURIComponent(r.id)}/photo` : '';
+  }
+
+  function reasonLabel(code) {
+    const opts = (state.reasons && state.reasons.manual) || [];
+    const o = opts.find((x) => x.code === code);
+    return o ? o.label : code;
+  }
+
+  // Identification without a wristband: pick the resident, see the photo,
+  // tick two identifiers, give a reason.
+  const picked = { list: [] };
+
+  async function openSelect() {
+    hideVerdict();
+    $('select').hidden = false;
+    $('select-error').textContent = '';
+    const reason = $('select-reason');
+    if (reason.options.length <= 1) {
+      for (const o of (state.reasons && state.reasons.manual) || []) reason.append(el('option', { value: o.code }, o.label));
+    }
+    const sel = $('select-resident');
+    delete sel.dataset.loaded;
+    const r = await emar.api('GET', '/api/v1/residents?status=admitted').catch(() => null);
+    if (r && r.ok) {
+      picked.list = (r.data.items || []).filter((x) => x.status !== 'discharged');
+      const keep = sel.value;
+      sel.replaceChildren(sel.options[0]);
+      for (const x of picked.list) {
+        sel.append(el('option', { value: x.id }, `${x.display_name} · ${SELECT_TEXT.roomPrefix} ${x.room}${x.bed || ''}`));
+      }
+      sel.value = keep;
+    }
+    sel.dataset.loaded = '1';
+    $('select-resident').focus();
+  }
+
+  function pickResident() {
+    const r = picked.list.find((x) => x.id === $('select-resident').value);
+    $('select-who').hidden = !r;
+    for (const cb of document.querySelectorAll('#select-identifiers input')) cb.checked = false;
+    if (!r) return;
+    const values = { name: r.display_name, birth_date: r.birth_date, mrn: r.mrn };
+    for (const s of document.querySelectorAll('#select-identifiers [data-identifier]')) s.textContent = values[s.dataset.identifier] || '';
+    showPhoto($('select-photo'), r);
+  }
+
+  async function submitSelect(e) {
+    e.preventDefault();
+    const err = $('select-error');
+    const r = picked.list.find((x) => x.id === $('select-resident').value);
+    if (!r) { err.textContent = SELECT_TEXT.chooseResident; return; }
+    const identifiers = {};
+    for (const cb of document.querySelectorAll('#select-identifiers input:checked')) {
+      identifiers[cb.value] = document.querySelector(`#select-identifiers [data-identifier="${cb.value}"]`).textContent;
+    }
+    if (Object.keys(identifiers).length < 2) { err.textContent = SELECT_TEXT.twoIdentifiers; return; }
+    const reason = $('select-reason').value;
+    if (!reason) { err.textContent = SELECT_TEXT.chooseReason; return; }
+    const text = $('select-text').value.trim();
+    if (reason === 'other' && !text) { err.textContent = SELECT_TEXT.explainOther; return; }
+    let resp;
+    try {
+      resp = await emar.api('POST', '/api/v1/bedside/select', { resident_id: r.id, identifiers, reason, text },
+        { headers: { 'Idempotency-Key': emar.uuid() } });
+    } catch (_) {
+      err.textContent = SELECT_TEXT.cannotReach;
+      return;
+    }
+    if (!resp.ok) {
+      err.textContent = emar.errorText(resp);
+      showStop(SELECT_TEXT.notAccepted, [{ right: 'patient', status: 'fail', message: emar.errorText(resp) }], '');
+      return;
+    }
+    err.textContent = '';
+    openResident(resp.data);
+    focusScan();
   }
 
   function closeResident() {
@@ -782,6 +889,10 @@
     }, true);
     $('camera').addEventListener('change', fromCamera);
     $('done').addEventListener('click', closeResident);
+    $('select-open').addEventListener('click', openSelect);
+    $('select-resident').addEventListener('change', pickResident);
+    $('select-form').addEventListener('submit', submitSelect);
+    $('select-cancel').addEventListener('click', () => { $('select').hidden = true; focusScan(); });
     $('document-form').addEventListener('submit', submitDocument);
     $('document-form').addEventListener('change', (e) => { if (e.target.name === 'outcome') fillReasons(); });
     $('cancel-document').addEventListener('click', () => { hideDocument(); hideVerdict(); say('Cancelled. Scan a medication.'); focusScan(); });

@@ -215,6 +215,60 @@
 
   // ---- Dispensing -----------------------------------------------------
 
+  // Every sentence of the label preview, in one place.
+  const LABEL_TEXT = {
+    label: 'Label',
+    noLabel: 'The label could not be loaded: ',
+    unitStock: 'Unit stock (no label)',
+    noOrder: 'No order',
+  };
+
+  // The residents of the chosen unit, for a dispense with a label.
+  function fillDispenseResidents() {
+    const unit = $('dispense-unit').value;
+    const sel = $('dispense-resident');
+    sel.replaceChildren(el('option', { value: '' }, LABEL_TEXT.unitStock));
+    for (const r of residents.values()) {
+      if (r.unit_id === unit) sel.append(el('option', { value: r.id }, `${r.display_name} · ${r.room}${r.bed || ''}`));
+    }
+    fillDispenseOrders();
+  }
+
+  async function fillDispenseOrders() {
+    const sel = $('dispense-order');
+    sel.replaceChildren(el('option', { value: '' }, LABEL_TEXT.noOrder));
+    const id = $('dispense-resident').value;
+    if (!id) return;
+    const r = await emar.api('GET', `/api/v1/residents/${encodeURIComponent(id)}/orders`).catch(() => null);
+    if (!r || !r.ok) return;
+    for (const o of r.data.items || []) {
+      if (o.status !== 'active' && o.status !== 'on_hold') continue;
+      sel.append(el('option', { value: o.id, 'data-product': o.product_id || '' }, `${o.product_name || o.ingredient} ${o.dose_text || ''} ${o.route} ${o.frequency}`));
+    }
+  }
+
+  // showLabel previews what the label prints and links its PDF.
+  async function showLabel(id) {
+    const r = await emar.api('GET', `/api/v1/dispenses/${encodeURIComponent(id)}/label`).catch(() => null);
+    const box = $('label-preview');
+    if (!r || !r.ok) {
+      $('dispense-error').textContent = LABEL_TEXT.noLabel + (r ? emar.errorText(r) : '');
+      return;
+    }
+    const l = r.data;
+    const set = (k, v) => { $(k).textContent = v || '–'; };
+    set('label-resident', l.resident); set('label-dob', l.birth_date); set('label-room', l.room); set('label-unit', l.unit);
+    set('label-product', l.product); set('label-directions', l.directions); set('label-qty', String(l.quantity));
+    set('label-order', l.order_ref); set('label-lot', l.lot); set('label-expiry', l.expiry); set('label-serial', l.serial);
+    $('label-symbol').src = l.image_url;
+    const stock = $('label-stock');
+    stock.replaceChildren(...l.stocks.map((s) => el('option', { value: s.name }, s.description)));
+    const link = () => { $('label-pdf').href = `${l.pdf_url}?stock=${encodeURIComponent(stock.value)}`; };
+    stock.onchange = link;
+    link();
+    box.hidden = false;
+  }
+
   async function refreshDispenses() {
     const unit = $('dispense-unit').value;
     const now = Date.parse($('pharmacy').dataset.now) || Date.now();
@@ -232,7 +286,9 @@
     const items = r.data.items || [];
     fill($('dispenses'), items.length ? items.map((d) => {
       const res = residents.get(d.resident_id);
-      return el('li', { class: 'queue-item' },
+      const label = d.label_url ? el('button', { type: 'button', class: 'button small', 'data-label': d.id }, LABEL_TEXT.label) : '';
+      if (label) label.addEventListener('click', () => showLabel(d.id));
+      return el('li', { class: 'queue-item' }, label,
         el('strong', {}, `${d.quantity} × ${products.get(d.product_id) || d.product_id}`),
         el('div', { class: 'due-meta' }, [emar.dayTime(d.dispensed_at, tzOf(d.unit_id)), res ? 'for ' + res.display_name : 'unit stock',
           d.lot ? 'lot ' + d.lot : '', d.expiry ? 'expires ' + d.expiry : ''].filter(Boolean).join(' · ')));
@@ -251,6 +307,8 @@
     if (f.lot.value.trim()) body.lot = f.lot.value.trim();
     if (f.expiry.value) body.expiry = f.expiry.value;
     if (f.note.value.trim()) body.note = f.note.value.trim();
+    if (f.resident_id.value) body.resident_id = f.resident_id.value;
+    if (f.order_id.value) body.order_id = f.order_id.value;
     $('dispense-error').textContent = '';
     let r;
     try {
@@ -267,7 +325,9 @@
     const unit = f.unit_id.value;
     f.reset();
     f.unit_id.value = unit;
+    fillDispenseResidents();
     refreshDispenses();
+    if (r.data.label_url) showLabel(r.data.id);
   }
 
   // ---- Reconciliation -------------------------------------------------
@@ -355,7 +415,14 @@
     $('recon-form').addEventListener('submit', reconcile);
     $('dispense-form').addEventListener('submit', submitDispense);
     $('dispense-unit').addEventListener('change', refreshDispenses);
+    $('dispense-unit').addEventListener('change', fillDispenseResidents);
+    $('dispense-resident').addEventListener('change', fillDispenseOrders);
+    $('dispense-order').addEventListener('change', () => {
+      const p = $('dispense-order').selectedOptions[0].dataset.product;
+      if (p) $('dispense-product').value = p;
+    });
     await loadResidents();
+    fillDispenseResidents();
     refreshQueue();
     refreshMissing();
     refreshDispenses();
