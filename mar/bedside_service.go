@@ -81,6 +81,12 @@ func truncate(s string, n int) string {
 
 // residentForWristband finds the resident a wristband names.
 func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) {
+	return wristbandResident(scan, tx.FindResident)
+}
+
+// wristbandResident finds the resident a wristband names with find (the
+// store's, or an offline snapshot's: one rule for both).
+func wristbandResident(scan ScanInput, find func(identifier string) (Resident, error)) (Resident, error) {
 	if scan.Err != nil {
 		return Resident{}, &Error{Code: ERefused, Reason: ReasonBarcodeUnreadable, Message: "The wristband could not be read: " + scan.Err.Error() + ". Scan it again.", Err: scan.Err}
 	}
@@ -117,7 +123,7 @@ func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) 
 			continue
 		}
 		seen[id] = true
-		r, err := tx.FindResident(id)
+		r, err := find(id)
 		if err == nil {
 			if dob := c.Identifiers["dob"]; dob != "" && r.BirthDate != "" && dob != r.BirthDate {
 				return Resident{}, &Error{Code: ERefused, Reason: ReasonWrongPatient, Message: "The wristband's date of birth does not match the record for this MRN. Do not proceed; check the wristband."}
@@ -722,6 +728,12 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 
 // resolveProduct turns the scan (or keyed entry) into a catalogue product.
 func (s *Service) resolveProduct(tx Tx, f *facts) error {
+	return resolveProductWith(f, tx.GetProduct, tx.FindProductByCode)
+}
+
+// resolveProductWith resolves the product with the catalogue's lookups (the
+// store's, or an offline snapshot's: one rule for both).
+func resolveProductWith(f *facts, getProduct func(id string) (Product, error), findByCode func(gtin, ndc string) (Product, Package, error)) error {
 	in := f.in
 	failWith := func(reason, msg string) error {
 		f.productFail = &Check{Right: RightDrug, Status: CheckFail, Reason: reason, Message: msg}
@@ -729,7 +741,7 @@ func (s *Service) resolveProduct(tx Tx, f *facts) error {
 	}
 	switch {
 	case in.Keyed != nil:
-		p, err := tx.GetProduct(in.Keyed.ProductID)
+		p, err := getProduct(in.Keyed.ProductID)
 		if ErrorCodeOf(err) == ENotFound || err == nil && p.FacilityID != f.resident.FacilityID {
 			return failWith(ReasonProductUnknown, "The keyed product is not in the catalogue.")
 		} else if err != nil {
@@ -763,7 +775,7 @@ func (s *Service) resolveProduct(tx Tx, f *facts) error {
 		if gtin == "" && ndc == "" {
 			return failWith(ReasonProductUnknown, "This barcode carries no GTIN or NDC. Scan the medication's barcode, or key it in with a reason.")
 		}
-		p, pk, err := tx.FindProductByCode(gtin, ndc)
+		p, pk, err := findByCode(gtin, ndc)
 		if ErrorCodeOf(err) == ENotFound || err == nil && p.FacilityID != f.resident.FacilityID {
 			code := gtin
 			if code == "" {
