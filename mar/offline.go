@@ -274,6 +274,12 @@ func OfflineVerify(snap Snapshot, in OfflineInput) (Verdict, error) {
 		return Verdict{}, Invalid("scan", "scan the resident's wristband")
 	}
 	res, err := wristbandResident(band, func(id string) (Resident, error) { return snapshotFindResident(snap, id) })
+	if e, ok := AsError(err); ok && e.Reason == ReasonResidentNotFound {
+		// Not in the snapshot is not "nobody wears it": the snapshot
+		// holds the admitted residents of one unit.
+		return Verdict{}, &Error{Code: ERefused, Reason: ReasonOfflineUndecidable, Field: "scan",
+			Message: "This wristband is not in the offline data of " + snap.Unit.Name + " on this device, so it cannot be checked offline. Do not give medications to this resident until the server is back; use the paper record."}
+	}
 	if err != nil {
 		return Verdict{}, err
 	}
@@ -392,8 +398,7 @@ func snapshotFindResident(snap Snapshot, id string) (Resident, error) {
 	}
 	switch {
 	case len(found) == 0:
-		return Resident{}, &Error{Code: ERefused, Reason: ReasonOfflineUndecidable, Field: "scan",
-			Message: "This wristband is not in the offline data of " + snap.Unit.Name + " on this device, so it cannot be checked offline. Do not give medications to this resident until the server is back; use the paper record."}
+		return Resident{}, NotFound("resident with wristband", id)
 	case len(found) > 1:
 		return Resident{}, &Error{Code: ERefused, Reason: ReasonWrongPatient, Field: "scan",
 			Message: "This wristband value belongs to more than one admitted resident (the same number under two identifier systems). Do not proceed; print a wristband that carries the identifier system, or ask the charge nurse."}

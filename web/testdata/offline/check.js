@@ -5,9 +5,8 @@
 'use strict';
 const fs = require('fs');
 const [wasmExec, wasmFile, casesFile] = process.argv.slice(2);
-globalThis.require = require;
-globalThis.fs = fs;
-globalThis.path = require('path');
+// No globalThis.fs: Go's loader then stands in for the file system as in a
+// browser (the zones come from the build's embedded time/tzdata).
 globalThis.TextEncoder = require('util').TextEncoder;
 globalThis.TextDecoder = require('util').TextDecoder;
 globalThis.performance ??= require('perf_hooks').performance;

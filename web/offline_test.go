@@ -1,0 +1,282 @@
+package web_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emar-project/emar/internal/testenv"
+	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/mar/offline"
+	"github.com/emar-project/emar/web"
+)
+
+// The offline bedside's WebAssembly build, made once per test binary with
+// the repository's own script (as make build makes it).
+var wasmBuild struct {
+	once sync.Once
+	dir  string
+	err  error
+	out  []byte
+}
+
+func offlineWasm(t testing.TB) string {
+	t.Helper()
+	wasmBuild.once.Do(func() {
+		wasmBuild.dir, wasmBuild.err = os.MkdirTemp("", "emar-wasm-test-")
+		if wasmBuild.err != nil {
+			return
+		}
+		cmd := exec.Command("../scripts/build-wasm.sh", wasmBuild.dir)
+		wasmBuild.out, wasmBuild.err = cmd.CombinedOutput()
+	})
+	if wasmBuild.err != nil {
+		t.Fatalf("build the WebAssembly checks: %v: %s", wasmBuild.err, wasmBuild.out)
+	}
+	t.Logf("%s", bytes.TrimSpace(wasmBuild.out))
+	return wasmBuild.dir
+}
+
+// offlineBed is a service whose snapshots the test can open.
+type offlineBed struct {
+	*bed
+	key ed25519.PrivateKey
+}
+
+func newOfflineBed(t *testing.T, engine string, wasmDir string) offlineBed {
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testenv.Start(t, engine, testenv.Options{Now: bedsideStart, Offline: web.OfflineConfig{Key: key, WasmDir: wasmDir}})
+	b := &bed{t: t, env: env, residents: map[string]mar.Resident{}, products: map[string]mar.Product{}, units: map[string]mar.Unit{}}
+	b.tx(func(tx mar.Tx) error {
+		rs, err := tx.ListResidents(mar.ResidentFilter{})
+		for _, r := range rs {
+			b.residents[r.FamilyName] = r
+		}
+		if err != nil {
+			return err
+		}
+		ps, err := tx.ListProducts("")
+		for _, p := range ps {
+			b.products[p.Name] = p
+		}
+		if err != nil {
+			return err
+		}
+		us, err := tx.ListUnits("")
+		for _, u := range us {
+			b.units[u.ID] = u
+		}
+		return err
+	})
+	return offlineBed{bed: b, key: key}
+}
+
+func (ob offlineBed) pub() string {
+	return base64.StdEncoding.EncodeToString(ob.key.Public().(ed25519.PublicKey))
+}
+
+// snapshot fetches the unit's signed snapshot over HTTP.
+func (ob offlineBed) snapshot(c *testenv.Client, unitID string) (offline.Envelope, []byte) {
+	ob.t.Helper()
+	resp := c.Do("GET", "/api/v1/bedside/snapshot?unit="+unitID, nil, nil)
+	if resp.Status != 200 {
+		ob.t.Fatalf("snapshot: %d %s", resp.Status, resp.Body)
+	}
+	var env offline.Envelope
+	if err := json.Unmarshal(resp.Body, &env); err != nil {
+		ob.t.Fatal(err)
+	}
+	return env, resp.Body
+}
+
+// runWasm checks every request with the WebAssembly build in Node.
+func runWasm(t *testing.T, dir string, env offline.Envelope, key string, reqs []any) []offline.Result {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("EMAR_TEST_REQUIRE_NODE") == "1" {
+			t.Fatal("node is needed to run the WebAssembly checks")
+		}
+		t.Skip("node is not installed: the WebAssembly checks are compared in the browser test only")
+	}
+	cases, err := json.Marshal(map[string]any{"envelope": env, "key": key, "requests": reqs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "cases.json")
+	if err := os.WriteFile(file, cases, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node, "testdata/offline/check.js", filepath.Join(dir, "wasm_exec.js"), filepath.Join(dir, "emar.wasm"), file).Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("node: %v: %s", err, stderr)
+	}
+	var res []offline.Result
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("node's answer: %v: %.500s", err, out)
+	}
+	return res
+}
+
+// The same table of verdicts, checked by the Go build of the offline
+// checks, by their WebAssembly build (in Node), and, where the snapshot can
+// decide, by the server's own verify: all agree case for case.
+func TestOfflineVerdictsAgreeGoAndWasm(t *testing.T) {
+	dir := offlineWasm(t)
+	ob := newOfflineBed(t, "sqlite", dir)
+	b := ob.bed
+	nurse := b.login("nurse")
+	k := b.resident("Kowalski")
+	m := b.resident("Moreau")
+	other := b.resident("Lindqvist")
+	if k.UnitID != m.UnitID || k.UnitID == other.UnitID {
+		t.Fatalf("demo units moved: Kowalski %s, Moreau %s, Lindqvist %s", k.UnitID, m.UnitID, other.UnitID)
+	}
+	now := b.env.Clock.Now()
+	donepezil := b.product("Donepezil 5")
+	sertraline := b.product("Sertraline 50")
+	ondansetron := b.product("Ondansetron 4")
+	glargine := b.product("Insulin glargine")
+	nitro := b.product("Nitroglycerin 0.4")
+	dOrder := b.addOrder(mar.Order{ResidentID: k.ID, ProductID: donepezil.ID, Ingredient: "donepezil", DoseValue: 5, DoseUnit: "mg", Route: "oral", Frequency: "daily at 10:00"})
+	dDose := b.dose(dOrder, now, time.Hour)
+	b.addOrder(mar.Order{ResidentID: m.ID, ProductID: sertraline.ID, Ingredient: "sertraline", DoseValue: 50, DoseUnit: "mg", Route: "oral", Frequency: "daily at 09:00"})
+	oK := b.addOrder(mar.Order{ResidentID: k.ID, ProductID: ondansetron.ID, Ingredient: "ondansetron", DoseValue: 4, DoseUnit: "mg", Route: "oral", Frequency: "PRN every 8 hours", PRN: true, PRNReason: "nausea"})
+	oM := b.addOrder(mar.Order{ResidentID: m.ID, ProductID: ondansetron.ID, Ingredient: "ondansetron", DoseValue: 4, DoseUnit: "mg", Route: "oral", Frequency: "PRN every 8 hours", PRN: true, PRNReason: "nausea"})
+	gOrder := b.addOrder(mar.Order{ResidentID: k.ID, ProductID: glargine.ID, Ingredient: "insulin glargine", DoseValue: 10, DoseUnit: "units", Route: "subcutaneous", Frequency: "daily at 10:00"})
+	gDose := b.dose(gOrder, now, time.Hour)
+	earlyDose := b.dose(dOrder, now.Add(3*time.Hour), time.Hour)
+	// One ondansetron given an hour ago: the next is too soon.
+	b.env.Clock.Set(now.Add(-time.Hour))
+	if resp := post(nurse, "/api/v1/administrations", body{"context_id": scanWristband(t, nurse, k), "scan": b.pack(ondansetron), "order_id": oK.ID, "prn_indication": "nausea"}); resp.Status != 201 {
+		t.Fatalf("ondansetron: %d %s", resp.Status, resp.Body)
+	}
+	b.env.Clock.Set(now)
+
+	env, raw := ob.snapshot(nurse, k.UnitID)
+	t.Logf("snapshot of unit %s: %d bytes", b.units[k.UnitID].Name, len(raw))
+	snap, err := offline.Open(env, ob.key.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range snap.Products {
+		if p.ID == nitro.ID {
+			t.Fatalf("nitroglycerin is ordered on the unit: choose another product for the undecidable case")
+		}
+	}
+	for _, u := range snap.Users {
+		if u.PasswordHash != "" || u.PINHash != "" {
+			t.Fatalf("the snapshot carries %s's credentials", u.Username)
+		}
+	}
+	tampered := env
+	tampered.Payload = strings.Replace(env.Payload, `"Kowalski"`, `"Kowalsky"`, 1)
+	if tampered.Payload == env.Payload {
+		t.Fatal("nothing to tamper with")
+	}
+
+	at := now.Add(time.Minute)
+	qty := func(v float64) *float64 { return &v }
+	type tc struct {
+		name       string
+		req        offline.Request
+		envelope   *offline.Envelope
+		allowed    bool
+		reason     string // the first failure's reason
+		online     bool   // the server's verify must agree
+		onlineBody body
+	}
+	cases := []tc{
+		{name: "the right pack for a dose due now passes", req: offline.Request{Now: at, Wristband: wristband(k), Scan: b.pack(donepezil)}, allowed: true, online: true,
+			onlineBody: body{"scan": b.pack(donepezil)}},
+		{name: "a drug ordered for another resident is refused", req: offline.Request{Now: at, Wristband: wristband(k), Scan: b.pack(sertraline)}, reason: mar.ReasonNoMatchingOrder, online: true,
+			onlineBody: body{"scan": b.pack(sertraline)}},
+		{name: "a PRN an hour after the last is too soon", req: offline.Request{Now: at, Wristband: wristband(k), Scan: b.pack(ondansetron), OrderID: oK.ID}, reason: mar.ReasonPRNTooSoon, online: true,
+			onlineBody: body{"scan": b.pack(ondansetron), "order_id": oK.ID}},
+		{name: "a high-alert dose previews with a witness asked for", req: offline.Request{Now: at, Wristband: wristband(k), Scan: b.pack(glargine), DoseID: gDose.ID, Quantity: qty(10), QuantityUnit: "units"}, allowed: true, online: true,
+			onlineBody: body{"scan": b.pack(glargine), "dose_id": gDose.ID, "quantity": 10, "quantity_unit": "units"}},
+		{name: "a high-alert dose is not documented without a witness", req: offline.Request{Now: at, Wristband: wristband(k), Document: true, Scan: b.pack(glargine), DoseID: gDose.ID, Quantity: qty(10), QuantityUnit: "units"}, reason: mar.ReasonWitnessRequired},
+		{name: "a high-alert dose with a second nurse as witness is documented", req: offline.Request{Now: at, Wristband: wristband(k), Document: true, Scan: b.pack(glargine), DoseID: gDose.ID, Quantity: qty(10), QuantityUnit: "units", WitnessUsername: "nurse2"}, allowed: true},
+		{name: "the nurse cannot witness their own dose", req: offline.Request{Now: at, Wristband: wristband(k), Document: true, Scan: b.pack(glargine), DoseID: gDose.ID, Quantity: qty(10), QuantityUnit: "units", WitnessUsername: "nurse"}, reason: mar.ReasonWitnessSamePerson},
+		{name: "a pharmacist cannot witness", req: offline.Request{Now: at, Wristband: wristband(k), Document: true, Scan: b.pack(glargine), DoseID: gDose.ID, Quantity: qty(10), QuantityUnit: "units", WitnessUsername: "pharmacist"}, reason: mar.ReasonWitnessInvalid},
+		{name: "a PRN without its indication is not documented", req: offline.Request{Now: at, Wristband: wristband(m), Document: true, Scan: b.pack(ondansetron), OrderID: oM.ID}, reason: mar.ReasonPRNIndicationRequired},
+		{name: "a PRN with its indication is documented", req: offline.Request{Now: at, Wristband: wristband(m), Document: true, Scan: b.pack(ondansetron), OrderID: oM.ID, PRNIndication: "nausea"}, allowed: true},
+		{name: "a product not in the snapshot cannot be decided", req: offline.Request{Now: at, Wristband: wristband(k), Scan: b.pack(nitro)}, reason: mar.ReasonOfflineUndecidable},
+		{name: "a dose not in the snapshot cannot be decided", req: offline.Request{Now: at, Wristband: wristband(k), Scan: b.pack(donepezil), DoseID: mar.NewID()}, reason: mar.ReasonOfflineUndecidable},
+		{name: "a resident of another unit cannot be decided", req: offline.Request{Now: at, Wristband: wristband(other), Scan: b.pack(donepezil)}, reason: mar.ReasonOfflineUndecidable},
+		{name: "an unreadable wristband is refused", req: offline.Request{Now: at, Wristband: "hello", Scan: b.pack(donepezil)}, reason: mar.ReasonBarcodeUnreadable},
+		{name: "a wristband scanned as the medication is refused", req: offline.Request{Now: at, Wristband: wristband(k), Scan: wristband(m)}, reason: mar.ReasonNotAMedication},
+		{name: "a snapshot past its limit decides nothing", req: offline.Request{Now: snap.ExpiresAt, Wristband: wristband(k), Scan: b.pack(donepezil)}, reason: mar.ReasonOfflineSnapshotStale},
+		{name: "a snapshot from the device's future decides nothing", req: offline.Request{Now: snap.IssuedAt.Add(-time.Hour), Wristband: wristband(k), Scan: b.pack(donepezil)}, reason: mar.ReasonOfflineSnapshotStale},
+		{name: "an edited snapshot decides nothing", req: offline.Request{Now: at, Wristband: wristband(k), Scan: b.pack(donepezil)}, envelope: &tampered, reason: mar.ReasonOfflineSnapshotStale},
+		{name: "a dose too early is a soft stop", req: offline.Request{Now: at, Wristband: wristband(k), Document: true, Scan: b.pack(donepezil), DoseID: earlyDose.ID}, reason: mar.ReasonTooEarly},
+	}
+	_ = dDose
+	reqs := make([]any, len(cases))
+	for i, c := range cases {
+		reqs[i] = map[string]any{"request": c.req}
+		if c.envelope != nil {
+			reqs[i] = map[string]any{"request": c.req, "envelope": c.envelope}
+		}
+	}
+	wasm := runWasm(t, dir, env, ob.pub(), reqs)
+	if len(wasm) != len(cases) {
+		t.Fatalf("%d answers from the WebAssembly build for %d cases", len(wasm), len(cases))
+	}
+	b.env.Clock.Set(at)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := env
+			if c.envelope != nil {
+				e = *c.envelope
+			}
+			goRes := offline.Check(e, ob.key.Public().(ed25519.PublicKey), c.req)
+			gj, _ := json.Marshal(goRes)
+			wj, _ := json.Marshal(wasm[i])
+			if !bytes.Equal(gj, wj) {
+				t.Fatalf("Go and WebAssembly disagree:\nGo:   %s\nwasm: %s", gj, wj)
+			}
+			if goRes.Allowed != c.allowed || goRes.Reason != c.reason && !(c.allowed && goRes.Reason == "") {
+				t.Fatalf("allowed %v reason %q, want %v %q: %s", goRes.Allowed, goRes.Reason, c.allowed, c.reason, gj)
+			}
+			if !c.online {
+				return
+			}
+			resp := post(nurse, "/api/v1/bedside/verify", c.onlineBody.with("context_id", scanWristband(t, nurse, residentOfBand(b, c.req.Wristband))))
+			onlineReason := ""
+			if resp.Status == 422 {
+				onlineReason = resp.Err(t).Error.Reason
+			} else if resp.Status != 200 {
+				t.Fatalf("server verify: %d %s", resp.Status, resp.Body)
+			}
+			if (resp.Status == 200) != goRes.Allowed || onlineReason != goRes.Reason {
+				t.Fatalf("the server says %d %q, the device %v %q: %s", resp.Status, onlineReason, goRes.Allowed, goRes.Reason, resp.Body)
+			}
+		})
+	}
+}
+
+func residentOfBand(b *bed, band string) mar.Resident {
+	for _, r := range b.residents {
+		if strings.EqualFold(r.WristbandID, band) {
+			return r
+		}
+	}
+	b.t.Fatalf("no resident wears %s", band)
+	return mar.Resident{}
+}
