@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/emar-project/emar/mar"
@@ -82,10 +83,12 @@ type CheckJSON struct {
 
 // ResidentRef names the resident.
 type ResidentRef struct {
-	ID   string `json:"id"`
-	Name string `json:"display_name"`
-	MRN  string `json:"mrn"`
-	Room string `json:"room,omitempty"`
+	ID        string   `json:"id"`
+	Name      string   `json:"display_name"`
+	MRN       string   `json:"mrn"`
+	BirthDate string   `json:"birth_date,omitempty"`
+	Room      string   `json:"room,omitempty"`
+	Allergies []string `json:"allergies"` // "substance (reaction, severity)"
 }
 
 // OrderRef names the order.
@@ -185,7 +188,11 @@ func toResult(v mar.Verdict, err error) Result {
 			Overridable: c.Overridable, Overridden: c.Overridden})
 	}
 	if v.Resident.ID != "" {
-		out.Resident = &ResidentRef{ID: v.Resident.ID, Name: v.Resident.DisplayName(), MRN: v.Resident.MRN, Room: v.Resident.Room}
+		out.Resident = &ResidentRef{ID: v.Resident.ID, Name: v.Resident.DisplayName(), MRN: v.Resident.MRN, BirthDate: v.Resident.BirthDate,
+			Room: v.Resident.Room + v.Resident.Bed, Allergies: []string{}}
+		for _, a := range v.Resident.Allergies {
+			out.Resident.Allergies = append(out.Resident.Allergies, allergyWords(a))
+		}
 	}
 	if o := v.Order; o != nil {
 		out.Order = &OrderRef{ID: o.ID, Ingredient: o.Ingredient, DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency, PRN: o.PRN, PRNReason: o.PRNReason}
@@ -212,6 +219,19 @@ func toResult(v mar.Verdict, err error) Result {
 		}
 	}
 	return out
+}
+
+func allergyWords(a mar.Allergy) string {
+	var extra []string
+	for _, x := range []string{a.Reaction, a.Severity} {
+		if x != "" {
+			extra = append(extra, x)
+		}
+	}
+	if len(extra) == 0 {
+		return a.Substance
+	}
+	return a.Substance + " (" + strings.Join(extra, ", ") + ")"
 }
 
 func nonNil(s []string) []string {

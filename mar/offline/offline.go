@@ -20,13 +20,13 @@ import (
 // it. Payload is the snapshot's JSON text, signed as it stands (Ed25519);
 // it is a string so that no JSON parser on the way reformats what was signed.
 type Envelope struct {
-	Payload   string          `json:"payload"`
-	Signature string          `json:"signature"` // base64 of Ed25519 over Payload
-	KeyID     string          `json:"key_id"`    // base64 of the public key
-	IssuedAt  time.Time       `json:"issued_at"`
-	ExpiresAt time.Time       `json:"expires_at"`
-	UnitID    string          `json:"unit_id"`
-	UserID    string          `json:"user_id"`
+	Payload   string    `json:"payload"`
+	Signature string    `json:"signature"` // base64 of Ed25519 over Payload
+	KeyID     string    `json:"key_id"`    // base64 of the public key
+	IssuedAt  time.Time `json:"issued_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UnitID    string    `json:"unit_id"`
+	UserID    string    `json:"user_id"`
 }
 
 // Seal signs a snapshot.
