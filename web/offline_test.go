@@ -51,12 +51,12 @@ type offlineBed struct {
 	key ed25519.PrivateKey
 }
 
-func newOfflineBed(t *testing.T, engine string, wasmDir string) offlineBed {
+func newOfflineBed(t *testing.T, engine string, wasmDir string, at time.Time) offlineBed {
 	_, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := testenv.Start(t, engine, testenv.Options{Now: bedsideStart, Offline: web.OfflineConfig{Key: key, WasmDir: wasmDir}})
+	env := testenv.Start(t, engine, testenv.Options{Now: at, Offline: web.OfflineConfig{Key: key, WasmDir: wasmDir}})
 	b := &bed{t: t, env: env, residents: map[string]mar.Resident{}, products: map[string]mar.Product{}, units: map[string]mar.Unit{}}
 	b.tx(func(tx mar.Tx) error {
 		rs, err := tx.ListResidents(mar.ResidentFilter{})
@@ -138,7 +138,7 @@ func runWasm(t *testing.T, dir string, env offline.Envelope, key string, reqs []
 // decide, by the server's own verify: all agree case for case.
 func TestOfflineVerdictsAgreeGoAndWasm(t *testing.T) {
 	dir := offlineWasm(t)
-	ob := newOfflineBed(t, "sqlite", dir)
+	ob := newOfflineBed(t, "sqlite", dir, bedsideStart)
 	b := ob.bed
 	nurse := b.login("nurse")
 	k := b.resident("Kowalski")

@@ -25,6 +25,7 @@
     records: [],     // documentation attempts on this device
     notGiven: null,  // the due item documented without a scan
     offlineBand: null, // the wristband scanned while offline (offline.js)
+    band: null,        // the wristband scan of the open resident
   };
 
   // The five rights and the safety checks, in the nurse's words.
@@ -120,6 +121,7 @@
       return false;
     }
     openResident(r.data);
+    state.band = text;
     return true;
   }
 
@@ -131,11 +133,13 @@
     try {
       r = await emar.api('POST', '/api/v1/bedside/verify', body);
     } catch (_) {
-      say('The server cannot be reached. Scan the wristband again: the scans are then checked on this device.');
-      if (window.emarOffline) {
+      if (window.emarOffline && state.band) {
+        // Go on offline with the wristband scanned online.
         emarOffline.goOffline();
-        closeResident();
+        state.offlineBand = state.band;
+        return offlineMedication(text, extra);
       }
+      say('The server cannot be reached. Scan the medication again.');
       return;
     }
     const err = r.data && r.data.error ? r.data.error : null;
@@ -178,6 +182,7 @@
       return false;
     }
     state.offlineBand = text;
+    state.band = text;
     const r = res.resident;
     openResident({
       context_id: 'offline', context_expires_in: 0,
@@ -237,10 +242,10 @@
     const banner = $('offline-banner');
     banner.hidden = !s.offline;
     if (s.offline) {
-      const lines = [el('strong', {}, T.offlineSince(emar.time(s.since.toISOString())))];
+      const lines = [el('strong', {}, T.offlineSince(s.fmt(s.since)))];
       if (!s.expiresAt) lines.push(' ', T.noData);
-      else if (Date.now() >= Date.parse(s.expiresAt)) lines.push(' ', T.expired(emar.time(s.expiresAt)));
-      else lines.push(' ', T.checkedHere(emar.time(s.issuedAt)));
+      else if (s.now.getTime() >= Date.parse(s.expiresAt)) lines.push(' ', T.expired(s.fmt(s.expiresAt)));
+      else lines.push(' ', T.checkedHere(s.fmt(s.issuedAt)));
       const waiting = s.queue.filter((q) => q.state === 'queued').length;
       if (waiting) lines.push(' ', T.queued(waiting));
       fill(banner, lines);
@@ -310,6 +315,7 @@
   function closeResident() {
     state.context = null;
     state.offlineBand = null;
+    state.band = null;
     state.resident = null;
     state.due = null;
     $('resident').hidden = true;

@@ -20,7 +20,7 @@ window.emarOffline = (() => {
     noData: 'There is no offline data on this device: nothing can be checked or charted. Use the paper record until the server is back.',
     queued: (n) => (n === 1 ? '1 document waiting to be sent.' : `${n} documents waiting to be sent.`),
     syncing: 'Back online: sending the documents charted offline…',
-    replayReason: (t) => `Charted offline on this device at ${t}; sent when the connection came back.`,
+    replayReason: (t, device) => `Charted offline on this device at ${t} (device clock ${device}); sent when the connection came back.`,
     queuedMessage: (t) => `Charted offline at ${t}: NOT yet on the server. It is sent when the connection is back.`,
     synced: (t, msg) => `Sent: recorded on the server at ${t}` + (msg ? ` — ${msg}` : ''),
     flagged: (flags) => ` FLAGGED: ${flags.join(', ')} — the charge nurse is alerted.`,
@@ -42,6 +42,12 @@ window.emarOffline = (() => {
     since: null, // Date the connection was lost
     unit: root && root.dataset.unit ? root.dataset.unit : '',
     envelope: null, // the newest snapshot (signed envelope, as received)
+    // The server's clock, estimated: the snapshot's issue time plus the
+    // time elapsed on this device since it arrived (monotonic while the
+    // page lives; from the stored offset after a reload). The device's own
+    // clock may be wrong; the server's is the one the rules use.
+    clock: null, // {issued: ms, perf: performance.now()} or {offset: ms}
+    tz: undefined, // the unit's time zone, from the snapshot
     wasm: null, // Promise of the loaded checks
     listeners: [],
     syncing: false,
@@ -74,8 +80,27 @@ window.emarOffline = (() => {
     });
   }
 
-  const putSnapshot = (env) => tx('snapshot', 'readwrite', (s) => s.put(env, userID));
-  const getSnapshot = () => tx('snapshot', 'readonly', (s) => s.get(userID));
+  const putSnapshot = (env, offset) => tx('snapshot', 'readwrite', (s) => s.put({ envelope: env, offset }, userID));
+  async function getSnapshot() {
+    const v = await tx('snapshot', 'readonly', (s) => s.get(userID));
+    if (!v) return null;
+    if (!st.clock) st.clock = { offset: v.offset };
+    return v.envelope;
+  }
+
+  function serverNow() {
+    const c = st.clock;
+    if (c && c.perf !== undefined) return new Date(c.issued + (performance.now() - c.perf));
+    return new Date(Date.now() + (c ? c.offset : 0));
+  }
+
+  function learn(env) {
+    const issued = Date.parse(env.issued_at);
+    st.clock = { issued, perf: performance.now() };
+    try { st.tz = JSON.parse(env.payload).Unit.TimeZone || undefined; } catch (_) { st.tz = undefined; }
+    return issued - Date.now();
+  }
+  const fmt = (d) => emar.time(d instanceof Date ? d.toISOString() : d, st.tz);
   const queueAll = async () => ((await tx('queue', 'readonly', (s) => s.getAll())) || []).filter((r) => r.user_id === userID);
   const queuePut = (rec) => tx('queue', 'readwrite', (s) => s.put(rec));
   const queueDelete = (seq) => tx('queue', 'readwrite', (s) => s.delete(seq));
@@ -121,7 +146,7 @@ window.emarOffline = (() => {
     } catch (_) {
       return { allowed: false, code: 'refused', reason: 'offline_undecidable', message: TEXT.wasmMissing, checks: [], candidates: [] };
     }
-    const req = Object.assign({ now: new Date().toISOString() }, request);
+    const req = Object.assign({ now: serverNow().toISOString() }, request);
     return JSON.parse(window.emarOfflineCheck(JSON.stringify(env), publicKey, JSON.stringify(req)));
   }
 
@@ -133,7 +158,7 @@ window.emarOffline = (() => {
       const r = await emar.api('GET', '/api/v1/bedside/snapshot?unit=' + encodeURIComponent(st.unit), undefined, { keepOn401: true });
       if (r.ok && r.data && r.data.payload) {
         st.envelope = r.data;
-        await putSnapshot(r.data);
+        await putSnapshot(r.data, learn(r.data));
         notify();
       }
     } catch (_) {
@@ -155,7 +180,7 @@ window.emarOffline = (() => {
   function goOffline() {
     if (st.offline) return;
     st.offline = true;
-    st.since = new Date();
+    st.since = serverNow();
     notify();
     probe();
   }
@@ -193,8 +218,10 @@ window.emarOffline = (() => {
   // enqueue keeps a document charted offline: its idempotency key, the
   // device's time, the wristband scanned and the document request.
   async function enqueue(doc) {
-    const rec = Object.assign({ user_id: userID, unit_id: st.unit, key: emar.uuid(), device_time: new Date().toISOString(), state: 'queued' }, doc);
-    rec.message = TEXT.queuedMessage(emar.time(rec.device_time));
+    // charted_at is the server's clock as estimated here (sent as the
+    // performed time); device_time is this device's own clock.
+    const rec = Object.assign({ user_id: userID, unit_id: st.unit, key: emar.uuid(), charted_at: serverNow().toISOString(), device_time: new Date().toISOString(), state: 'queued' }, doc);
+    rec.message = TEXT.queuedMessage(fmt(rec.charted_at));
     rec.seq = await queuePut(rec);
     notify();
     return rec;
@@ -238,8 +265,8 @@ window.emarOffline = (() => {
     if (!w.ok) return settle(rec, false, emar.errorText(w));
     const body = Object.assign({}, rec.body, {
       context_id: w.data.context_id,
-      performed_at: rec.device_time,
-      back_documented_reason: TEXT.replayReason(emar.time(rec.device_time)),
+      performed_at: rec.charted_at,
+      back_documented_reason: TEXT.replayReason(fmt(rec.charted_at), rec.device_time),
       device_time: new Date().toISOString(),
     });
     let r;
@@ -253,7 +280,7 @@ window.emarOffline = (() => {
     const held = r.status === 422 && r.data && r.data.error && r.data.error.details && r.data.error.details.documented;
     if (r.ok || held) {
       const admin = r.ok ? r.data.administration : r.data.error.details.administration;
-      let msg = TEXT.synced(emar.time(admin.recorded_at), r.ok ? r.data.message : r.data.error.message);
+      let msg = TEXT.synced(fmt(admin.recorded_at), r.ok ? r.data.message : r.data.error.message);
       const flags = (r.ok && r.data.flags) || [];
       const alerted = flags.filter((f) => f === 'limit_crossed');
       if (alerted.length) msg += TEXT.flagged(alerted);
@@ -285,6 +312,8 @@ window.emarOffline = (() => {
     const env = st.envelope || await getSnapshot().catch(() => null);
     const queue = await queueAll().catch(() => []);
     return {
+      now: serverNow(),
+      fmt,
       offline: st.offline,
       since: st.since,
       issuedAt: env ? env.issued_at : null,
@@ -312,5 +341,5 @@ window.emarOffline = (() => {
     notify();
   }
 
-  return { TEXT, start, check, enqueue, sync, status, onChange, setUnit, failed, goOffline, isOffline: () => st.offline };
+  return { TEXT, now: serverNow, start, check, enqueue, sync, status, onChange, setUnit, failed, goOffline, isOffline: () => st.offline };
 })();
