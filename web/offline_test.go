@@ -280,3 +280,95 @@ func residentOfBand(b *bed, band string) mar.Resident {
 	b.t.Fatalf("no resident wears %s", band)
 	return mar.Resident{}
 }
+
+// The snapshot route: signed by the server's key, expiring after a med
+// pass, limited to the units a nurse works on, free of credentials, and
+// audited as a read of each resident's record in it.
+func TestOfflineSnapshotIsScopedSignedAndAudited(t *testing.T) {
+	ob := newOfflineBed(t, "sqlite", "", bedsideStart)
+	b := ob.bed
+	env := b.env
+	unitA, unitB := env.Demo.Units[0], env.Demo.Units[1]
+	admin := b.login("admin")
+	if st := admin.JSON("POST", "/api/v1/users", map[string]any{"username": "nina", "display_name": "Nina A", "role": "nurse", "password": "correct horse battery", "unit_ids": []string{unitA.ID}}, nil); st != 201 {
+		t.Fatalf("create nina: %d", st)
+	}
+	nina := env.Anonymous(t)
+	var login struct {
+		Token string `json:"token"`
+	}
+	if st := nina.JSON("POST", "/api/v1/auth/login", map[string]string{"username": "nina", "password": "correct horse battery"}, &login); st != 200 {
+		t.Fatalf("login nina: %d", st)
+	}
+	nina.Token = login.Token
+
+	t.Run("a nurse gets her unit's snapshot, signed and expiring after a med pass", func(t *testing.T) {
+		resp := nina.Do("GET", "/api/v1/bedside/snapshot", nil, nil) // her only unit, by default
+		if resp.Status != 200 {
+			t.Fatalf("%d %s", resp.Status, resp.Body)
+		}
+		var e offline.Envelope
+		if err := json.Unmarshal(resp.Body, &e); err != nil {
+			t.Fatal(err)
+		}
+		snap, err := offline.Open(e, ob.key.Public().(ed25519.PublicKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Unit.ID != unitA.ID || e.UnitID != unitA.ID || !snap.IssuedAt.Equal(env.Clock.Now()) || snap.ExpiresAt.Sub(snap.IssuedAt) != mar.DefaultSnapshotLifetime {
+			t.Fatalf("unit %s, issued %v, expires %v", snap.Unit.ID, snap.IssuedAt, snap.ExpiresAt)
+		}
+		for _, r := range snap.Residents {
+			if r.Resident.UnitID != unitA.ID || r.Resident.Status != mar.Admitted {
+				t.Errorf("%s of unit %s (%s) in unit %s's snapshot", r.Resident.FamilyName, r.Resident.UnitID, r.Resident.Status, unitA.ID)
+			}
+		}
+		if len(snap.Residents) == 0 {
+			t.Fatal("no residents")
+		}
+		if strings.Contains(e.Payload, "$2") || strings.Contains(e.Payload, "argon") {
+			t.Fatal("the snapshot carries a password hash")
+		}
+		t.Logf("unit %s: %d residents, %d products, %d bytes", unitA.Name, len(snap.Residents), len(snap.Products), len(resp.Body))
+
+		var audit struct {
+			Items []struct {
+				ResidentID string `json:"resident_id"`
+			} `json:"items"`
+		}
+		admin.JSON("GET", "/api/v1/audit?action=bedside.snapshot", nil, &audit)
+		seen := map[string]bool{}
+		for _, a := range audit.Items {
+			seen[a.ResidentID] = true
+		}
+		for _, r := range snap.Residents {
+			if !seen[r.Resident.ID] {
+				t.Errorf("the read of %s's record is not audited", r.Resident.FamilyName)
+			}
+		}
+	})
+	t.Run("another unit's snapshot is refused", func(t *testing.T) {
+		if resp := nina.Do("GET", "/api/v1/bedside/snapshot?unit="+unitB.ID, nil, nil); resp.Status != 403 {
+			t.Fatalf("%d %s", resp.Status, resp.Body)
+		}
+	})
+	t.Run("a nurse on two units names the unit", func(t *testing.T) {
+		resp := b.login("nurse").Do("GET", "/api/v1/bedside/snapshot", nil, nil)
+		if resp.Status != 400 || resp.Err(t).Error.Field != "unit" {
+			t.Fatalf("%d %s", resp.Status, resp.Body)
+		}
+	})
+	t.Run("a malformed or unknown unit is refused", func(t *testing.T) {
+		if resp := b.login("nurse").Do("GET", "/api/v1/bedside/snapshot?unit=nope", nil, nil); resp.Status != 400 {
+			t.Fatalf("malformed: %d %s", resp.Status, resp.Body)
+		}
+		if resp := b.login("charge").Do("GET", "/api/v1/bedside/snapshot?unit="+mar.NewID(), nil, nil); resp.Status != 404 && resp.Status != 403 {
+			t.Fatalf("unknown: %d %s", resp.Status, resp.Body)
+		}
+	})
+	t.Run("the page works online only when the checks are not built", func(t *testing.T) {
+		if resp := nina.Do("GET", "/offline/emar.wasm", nil, nil); resp.Status != 404 {
+			t.Fatalf("%d", resp.Status)
+		}
+	})
+}
