@@ -86,13 +86,17 @@ func TestBrowserBedsideOfflineMedPass(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("witness-password"), demo.Password),
 		chromedp.Click(chromedp.ID("record")),
 	)
-	waitFor(b, func() bool { return evalJS[int](b, `document.querySelectorAll('#offline-list li[data-state="queued"]').length`) == 2 }, "the witnessed dose queued")
+	waitFor(b, func() bool {
+		return evalJS[int](b, `document.querySelectorAll('#offline-list li[data-state="queued"]').length`) == 2
+	}, "the witnessed dose queued")
 
 	// A PRN, as needed for pain.
 	b.typeScan(ob.pack(acet))
 	b.waitText("#document-title", "Acetaminophen")
 	b.do(chromedp.SetValue(chromedp.ID("prn-indication"), "pain"), chromedp.Click(chromedp.ID("record")))
-	waitFor(b, func() bool { return evalJS[int](b, `document.querySelectorAll('#offline-list li[data-state="queued"]').length`) == 3 }, "the PRN queued")
+	waitFor(b, func() bool {
+		return evalJS[int](b, `document.querySelectorAll('#offline-list li[data-state="queued"]').length`) == 3
+	}, "the PRN queued")
 	b.waitText("#offline-banner", "3 documents waiting")
 	b.screenshots("bedside-offline")
 
@@ -106,7 +110,9 @@ func TestBrowserBedsideOfflineMedPass(t *testing.T) {
 	// The network is back: the queue is sent in order.
 	env.Clock.Set(t0.Add(10 * time.Minute))
 	setOffline(b, false)
-	waitFor(b, func() bool { return evalJS[int](b, `document.querySelectorAll('#offline-list li[data-state="sent"]').length`) == 3 }, "the queue sent")
+	waitFor(b, func() bool {
+		return evalJS[int](b, `document.querySelectorAll('#offline-list li[data-state="sent"]').length`) == 3
+	}, "the queue sent")
 	b.waitText("#offline-list", "FLAGGED")
 	if evalJS[bool](b, `!document.getElementById('offline-banner').hidden`) {
 		t.Fatalf("the banner stays after reconnecting: %s", b.text("#offline-banner"))
