@@ -76,6 +76,19 @@ func (s *Server) bedsideSnapshot(c *gin.Context) {
 	c.JSON(http.StatusOK, env)
 }
 
+// offlineBuilt reports whether the WebAssembly checks can be served.
+func (s *Server) offlineBuilt() bool {
+	if s.offline.WasmDir == "" {
+		return false
+	}
+	for _, f := range []string{"emar.wasm", "wasm_exec.js"} {
+		if _, err := os.Stat(filepath.Join(s.offline.WasmDir, f)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // offlineFile serves the WebAssembly build of the checks and Go's loader
 // for it (build artefacts of make build, not in the repository).
 func (s *Server) offlineFile(c *gin.Context) {

@@ -16,7 +16,7 @@ func (s *Server) pageBedside(c *gin.Context) {
 	if p.User != nil && len(p.User.UnitIDs) == 1 {
 		unit = p.User.UnitIDs[0]
 	}
-	p.Data = bedsidePageData{OfflineKey: s.offlinePublicKey(), Unit: unit}
+	p.Data = bedsidePageData{OfflineKey: s.offlinePublicKey(), Unit: unit, Offline: s.offlineBuilt()}
 	// The offline checks are WebAssembly: compiling it is allowed on this
 	// page (and only it), still from this origin only.
 	c.Header("Content-Security-Policy", strings.Replace(contentSecurityPolicy, "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1))
@@ -24,9 +24,10 @@ func (s *Server) pageBedside(c *gin.Context) {
 }
 
 // bedsidePageData is what the bedside page needs besides the user: the key
-// its offline snapshots are signed with, and the user's unit when they
-// work on one.
+// its offline snapshots are signed with, the user's unit when they work on
+// one, and whether the offline checks are there at all.
 type bedsidePageData struct {
 	OfflineKey string
 	Unit       string
+	Offline    bool // the WebAssembly checks are built and served
 }

@@ -236,14 +236,16 @@
   }
 
   // renderOffline shows the banner and the documents charted offline.
-  async function renderOffline() {
+  async function renderOffline(note) {
     const T = emarOffline.TEXT;
+    if (note) say(note);
     const s = await emarOffline.status();
     const banner = $('offline-banner');
     banner.hidden = !s.offline;
     if (s.offline) {
       const lines = [el('strong', {}, T.offlineSince(s.fmt(s.since)))];
-      if (!s.expiresAt) lines.push(' ', T.noData);
+      if (!s.available) lines.push(' ', T.wasmMissing);
+      else if (!s.expiresAt) lines.push(' ', T.noData);
       else if (s.now.getTime() >= Date.parse(s.expiresAt)) lines.push(' ', T.expired(s.fmt(s.expiresAt)));
       else lines.push(' ', T.checkedHere(s.fmt(s.issuedAt)));
       const waiting = s.queue.filter((q) => q.state === 'queued').length;

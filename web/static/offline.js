@@ -36,6 +36,8 @@ window.emarOffline = (() => {
   const root = document.getElementById('bedside');
   const userID = root ? root.dataset.userId : '';
   const publicKey = root ? root.dataset.offlineKey : '';
+  // The server says whether it serves the checks (make build builds them).
+  const available = !!root && root.dataset.offline === 'on';
 
   const st = {
     offline: false,
@@ -139,6 +141,7 @@ window.emarOffline = (() => {
   // check runs the server's rules on this device. The answer has the
   // shape of mar/offline.Result.
   async function check(request) {
+    if (!available) return { allowed: false, code: 'refused', reason: 'offline_undecidable', message: TEXT.wasmMissing, checks: [], candidates: [] };
     const env = st.envelope || await getSnapshot();
     if (!env) return { allowed: false, code: 'refused', reason: 'offline_snapshot_stale', message: TEXT.noData, checks: [], candidates: [] };
     try {
@@ -153,7 +156,7 @@ window.emarOffline = (() => {
   // ---- The snapshot --------------------------------------------------------
 
   async function refresh() {
-    if (!st.unit || st.offline) return;
+    if (!available || !st.unit || st.offline) return;
     try {
       const r = await emar.api('GET', '/api/v1/bedside/snapshot?unit=' + encodeURIComponent(st.unit), undefined, { keepOn401: true });
       if (r.ok && r.data && r.data.payload) {
@@ -256,7 +259,10 @@ window.emarOffline = (() => {
   async function sendOne(rec) {
     let w;
     try {
-      w = await emar.api('POST', '/api/v1/bedside/wristband', { scan: rec.wristband }, { headers: { 'Idempotency-Key': rec.key + '.wristband' }, keepOn401: true });
+      // A fresh wristband scan per attempt (repeating one only adds an
+      // audit event): a context replayed from an old attempt could have
+      // expired.
+      w = await emar.api('POST', '/api/v1/bedside/wristband', { scan: rec.wristband }, { headers: { 'Idempotency-Key': emar.uuid() }, keepOn401: true });
     } catch (_) {
       return 'offline';
     }
@@ -312,6 +318,7 @@ window.emarOffline = (() => {
     const env = st.envelope || await getSnapshot().catch(() => null);
     const queue = await queueAll().catch(() => []);
     return {
+      available,
       now: serverNow(),
       fmt,
       offline: st.offline,
@@ -330,6 +337,7 @@ window.emarOffline = (() => {
   function onChange(fn) { st.listeners.push(fn); }
 
   async function start() {
+    if (!available) return; // online only; going offline says so
     st.envelope = await getSnapshot().catch(() => null);
     if (st.envelope && !st.unit) st.unit = st.envelope.unit_id;
     loadChecks().catch(() => {});
