@@ -16,6 +16,7 @@ import (
 	"github.com/emar-project/emar/internal/testenv"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/offline"
+	"github.com/emar-project/emar/mar/store/storetest"
 	"github.com/emar-project/emar/web"
 )
 
@@ -285,7 +286,13 @@ func residentOfBand(b *bed, band string) mar.Resident {
 // pass, limited to the units a nurse works on, free of credentials, and
 // audited as a read of each resident's record in it.
 func TestOfflineSnapshotIsScopedSignedAndAudited(t *testing.T) {
-	ob := newOfflineBed(t, "sqlite", "", bedsideStart)
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) { testOfflineSnapshot(t, engine) })
+	}
+}
+
+func testOfflineSnapshot(t *testing.T, engine string) {
+	ob := newOfflineBed(t, engine, "", bedsideStart)
 	b := ob.bed
 	env := b.env
 	unitA, unitB := env.Demo.Units[0], env.Demo.Units[1]
