@@ -873,6 +873,11 @@ func (s *Service) Document(ctx context.Context, by Identity, in MedicationInput)
 		key = idem.Key
 	}
 	res, err := runWrite(ctx, s, by, func(tx Tx) (DocumentResult, error) { return s.document(tx, by, in, key) })
+	if err == nil && res.Verdict.witnessFailedID != "" {
+		// Charted offline with a wrong witness password: charted and
+		// flagged, and the wrong password still counts towards the lock.
+		s.witnessFailed(ctx, res.Verdict.witnessFailedID)
+	}
 	if err != nil {
 		var rep *Replayed
 		if errors.As(err, &rep) {

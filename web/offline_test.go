@@ -379,3 +379,94 @@ func testOfflineSnapshot(t *testing.T, engine string) {
 		}
 	})
 }
+
+// A high-alert dose charted offline names a witness whose password the
+// server does not accept when it is sent: the dose was given, so it is
+// charted without a witness, flagged and alerted; the wrong password counts
+// towards the witness's lock. Online, or not back-charted, it is refused.
+func TestOfflineReplayWithAnUnverifiedWitness(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			ob := newOfflineBed(t, engine, "", bedsideStart)
+			b := ob.bed
+			b.env.Svc.Config.LockAfterFailures = 3
+			nurse := b.login("nurse")
+			k := b.resident("Kowalski")
+			glargine := b.product("Insulin glargine")
+			now := b.env.Clock.Now()
+			o := b.addOrder(mar.Order{ResidentID: k.ID, ProductID: glargine.ID, Ingredient: "insulin glargine", DoseValue: 10, DoseUnit: "units", Route: "subcutaneous", Frequency: "daily at 10:00"})
+			d := b.dose(o, now, time.Hour)
+			given := now.Add(-10 * time.Minute)
+			doc := func(extra ...any) testenv.Response {
+				bd := body{"context_id": scanWristband(t, nurse, k), "scan": b.pack(glargine), "dose_id": d.ID, "quantity": 10, "quantity_unit": "units",
+					"witness": map[string]string{"username": "nurse2", "password": "not the password"}}
+				return post(nurse, "/api/v1/administrations", bd.with(extra...))
+			}
+			if resp := doc(); resp.Status != 422 || resp.Err(t).Error.Reason != mar.ReasonWitnessInvalid {
+				t.Fatalf("online: %d %s", resp.Status, resp.Body)
+			}
+			if resp := doc("offline", true); resp.Status != 422 || resp.Err(t).Error.Reason != mar.ReasonWitnessInvalid {
+				t.Fatalf("offline but charted now: %d %s", resp.Status, resp.Body)
+			}
+			resp := doc("offline", true, "performed_at", given, "back_documented_reason", "Charted offline on this device")
+			if resp.Status != 201 {
+				t.Fatalf("sent from offline: %d %s", resp.Status, resp.Body)
+			}
+			var out struct {
+				Administration struct {
+					ID             string `json:"id"`
+					WitnessID      string `json:"witness_id"`
+					LimitCrossings []struct {
+						Limit  string `json:"limit"`
+						Reason string `json:"reason"`
+					} `json:"limit_crossings"`
+				} `json:"administration"`
+				Flags []string `json:"flags"`
+			}
+			if err := json.Unmarshal(resp.Body, &out); err != nil {
+				t.Fatal(err)
+			}
+			a := out.Administration
+			if a.WitnessID != "" || len(a.LimitCrossings) != 1 || a.LimitCrossings[0].Limit != mar.LimitWitnessUnverified || !slicesContains(out.Flags, mar.ReasonLimitCrossed) {
+				t.Fatalf("not flagged: %s", resp.Body)
+			}
+			var alerts struct {
+				Items []struct {
+					Kind      string `json:"kind"`
+					SubjectID string `json:"subject_id"`
+				} `json:"items"`
+			}
+			b.login("charge").JSON("GET", "/api/v1/alerts?status=all&unit="+k.UnitID, nil, &alerts)
+			found := false
+			for _, al := range alerts.Items {
+				found = found || al.Kind == string(mar.AlertLimitCrossed) && al.SubjectID == a.ID
+			}
+			if !found {
+				t.Fatalf("no alert for the unverified witness: %+v", alerts.Items)
+			}
+			// Three wrong passwords (two refused, one flagged) lock the
+			// witness at a threshold of three.
+			var until time.Time
+			b.tx(func(tx mar.Tx) error {
+				u, err := tx.GetUserByUsername("nurse2")
+				if err != nil {
+					return err
+				}
+				until, err = tx.LockedUntil(u.ID)
+				return err
+			})
+			if !until.After(b.env.Clock.Now()) {
+				t.Fatalf("the witness is not locked after three wrong passwords (locked until %v)", until)
+			}
+		})
+	}
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -274,6 +274,7 @@ window.emarOffline = (() => {
       performed_at: rec.charted_at,
       back_documented_reason: TEXT.replayReason(fmt(rec.charted_at), rec.device_time),
       device_time: new Date().toISOString(),
+      offline: true,
     });
     let r;
     try {
