@@ -7,13 +7,18 @@ DB      ?= sqlite:emar.db
 ADDR    ?= localhost:8080
 FUZZTIME ?= 10s
 
-.PHONY: run build test test-short lint fuzz bench faults faults-long clean tools
+.PHONY: run build wasm test test-short lint fuzz bench faults faults-long clean tools
 
-run:
-	$(GO) run ./cmd/emar serve --demo --db '$(DB)' --addr '$(ADDR)'
+run: wasm
+	$(GO) run ./cmd/emar serve --demo --db '$(DB)' --addr '$(ADDR)' --wasm-dir bin/wasm
 
-build:
+build: wasm
 	$(GO) build -o bin/emar ./cmd/emar
+
+# The offline bedside's checks (the server's rules as WebAssembly) and Go's
+# wasm_exec.js, in bin/wasm: built, never committed. Prints the size.
+wasm:
+	GO=$(GO) scripts/build-wasm.sh bin/wasm
 
 test:
 	scripts/test.sh

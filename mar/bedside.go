@@ -177,6 +177,11 @@ type MedicationInput struct {
 	BackDocumentedReason string
 	DeviceTime           *time.Time
 	Witness              *WitnessCredentials
+	// Offline says the dose was charted on a device without the server and
+	// is sent now (docs/offline.md): back-charted, a witness whose
+	// credentials the server does not accept no longer refuses it — the
+	// dose was given — but flags it and alerts the charge nurse.
+	Offline bool
 }
 
 // DueItem is a dose, or an order without a dose (PRN, on hold, pending).

@@ -81,6 +81,12 @@ func truncate(s string, n int) string {
 
 // residentForWristband finds the resident a wristband names.
 func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) {
+	return wristbandResident(scan, tx.FindResident)
+}
+
+// wristbandResident finds the resident a wristband names with find (the
+// store's, or an offline snapshot's: one rule for both).
+func wristbandResident(scan ScanInput, find func(identifier string) (Resident, error)) (Resident, error) {
 	if scan.Err != nil {
 		return Resident{}, &Error{Code: ERefused, Reason: ReasonBarcodeUnreadable, Message: "The wristband could not be read: " + scan.Err.Error() + ". Scan it again.", Err: scan.Err}
 	}
@@ -117,7 +123,7 @@ func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) 
 			continue
 		}
 		seen[id] = true
-		r, err := tx.FindResident(id)
+		r, err := find(id)
 		if err == nil {
 			if dob := c.Identifiers["dob"]; dob != "" && r.BirthDate != "" && dob != r.BirthDate {
 				return Resident{}, &Error{Code: ERefused, Reason: ReasonWrongPatient, Message: "The wristband's date of birth does not match the record for this MRN. Do not proceed; check the wristband."}
@@ -722,6 +728,25 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 
 // resolveProduct turns the scan (or keyed entry) into a catalogue product.
 func (s *Service) resolveProduct(tx Tx, f *facts) error {
+	return resolveProductWith(f, tx.GetProduct, tx.FindProductByCode, func(gtin, serial string) (Dispense, string, error) {
+		d, err := tx.FindDispenseBySerial(f.resident.FacilityID, gtin, serial)
+		if err != nil || d.ResidentID == "" || d.ResidentID == f.resident.ID {
+			return d, "", err
+		}
+		name := ""
+		if other, err := tx.GetResident(d.ResidentID); err == nil {
+			name = other.DisplayName()
+		}
+		return d, name, nil
+	})
+}
+
+// resolveProductWith resolves the product with the catalogue's lookups (the
+// store's, or an offline snapshot's: one rule for both). findLabel finds the
+// dispense whose patient-specific label carries a serial, with the name of
+// the resident it is for when that is not f's resident.
+func resolveProductWith(f *facts, getProduct func(id string) (Product, error), findByCode func(gtin, ndc string) (Product, Package, error),
+	findLabel func(gtin, serial string) (Dispense, string, error)) error {
 	in := f.in
 	failWith := func(reason, msg string) error {
 		f.productFail = &Check{Right: RightDrug, Status: CheckFail, Reason: reason, Message: msg}
@@ -729,7 +754,7 @@ func (s *Service) resolveProduct(tx Tx, f *facts) error {
 	}
 	switch {
 	case in.Keyed != nil:
-		p, err := tx.GetProduct(in.Keyed.ProductID)
+		p, err := getProduct(in.Keyed.ProductID)
 		if ErrorCodeOf(err) == ENotFound || err == nil && p.FacilityID != f.resident.FacilityID {
 			return failWith(ReasonProductUnknown, "The keyed product is not in the catalogue.")
 		} else if err != nil {
@@ -763,7 +788,7 @@ func (s *Service) resolveProduct(tx Tx, f *facts) error {
 		if gtin == "" && ndc == "" {
 			return failWith(ReasonProductUnknown, "This barcode carries no GTIN or NDC. Scan the medication's barcode, or key it in with a reason.")
 		}
-		p, pk, err := tx.FindProductByCode(gtin, ndc)
+		p, pk, err := findByCode(gtin, ndc)
 		if ErrorCodeOf(err) == ENotFound || err == nil && p.FacilityID != f.resident.FacilityID {
 			code := gtin
 			if code == "" {
@@ -776,15 +801,11 @@ func (s *Service) resolveProduct(tx Tx, f *facts) error {
 		f.product, f.pkg = &p, &pk
 		if c.Serial != "" && pk.GTIN != "" {
 			// A patient-specific label: its serial names a dispense.
-			d, err := tx.FindDispenseBySerial(f.resident.FacilityID, pk.GTIN, c.Serial)
+			d, name, err := findLabel(pk.GTIN, c.Serial)
 			switch {
 			case err == nil:
 				f.label = &d
-				if d.ResidentID != "" && d.ResidentID != f.resident.ID {
-					if other, err := tx.GetResident(d.ResidentID); err == nil {
-						f.labelResident = other.DisplayName()
-					}
-				}
+				f.labelResident = name
 			case ErrorCodeOf(err) != ENotFound:
 				return err
 			}
@@ -878,6 +899,11 @@ func (s *Service) Document(ctx context.Context, by Identity, in MedicationInput)
 		key = idem.Key
 	}
 	res, err := runWrite(ctx, s, by, func(tx Tx) (DocumentResult, error) { return s.document(tx, by, in, key) })
+	if err == nil && res.Verdict.witnessFailedID != "" {
+		// Charted offline with a wrong witness password: charted and
+		// flagged, and the wrong password still counts towards the lock.
+		s.witnessFailed(ctx, res.Verdict.witnessFailedID)
+	}
 	if err != nil {
 		var rep *Replayed
 		if errors.As(err, &rep) {

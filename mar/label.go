@@ -17,6 +17,22 @@ const labelSerialAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 // taken for one of ours and the labels are recognisable in an audit.
 const LabelSerialPrefix = "RX"
 
+// IsLabelSerial reports whether a GS1 serial has the shape of the serials
+// NewLabelSerial makes: a pack carrying one is one of pharmacy's
+// patient-specific labels, not a manufacturer's serialised pack.
+func IsLabelSerial(serial string) bool {
+	rest, ok := strings.CutPrefix(serial, LabelSerialPrefix)
+	if !ok || len(rest) != 14 {
+		return false
+	}
+	for _, c := range []byte(rest) {
+		if strings.IndexByte(labelSerialAlphabet, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // NewLabelSerial returns a fresh serial for a patient-specific label:
 // "RX" and 14 random Crockford base-32 characters (70 bits), 16 characters
 // in all, within AI 21's 20.

@@ -13,6 +13,9 @@ const (
 	LimitMaxDoses    = "max_doses"    // PRN: more doses of the ingredient in a period than allowed
 	LimitMaxAmount   = "max_amount"   // PRN: more of the ingredient in a period than allowed
 	LimitSameWindow  = "same_window"  // scheduled: another dose of the ingredient given in the dose's window
+	// LimitWitnessUnverified: a high-alert dose charted offline whose
+	// witness's credentials the server did not accept when it was sent.
+	LimitWitnessUnverified = "witness_unverified"
 )
 
 // LimitCrossing is a limit a dose crosses together with doses already on

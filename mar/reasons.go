@@ -197,6 +197,8 @@ var Reasons = []ReasonInfo{
 	{ReasonNotAPatch, RightPatch, true, false, "the administration is not a patch that was applied"},
 	{ReasonAlreadyRemoved, RightPatch, true, false, "the patch is already documented as removed"},
 	{ReasonNotPRN, RightPRN, true, false, "the administration is not an as-needed dose"},
+	{ReasonOfflineSnapshotStale, "", true, false, "offline only: the device's snapshot is past its limit, from the future, edited or missing; nothing is charted offline (docs/offline.md)"},
+	{ReasonOfflineUndecidable, "", true, false, "offline only: the snapshot does not hold what the check needs (a resident of another unit, a product not ordered on the unit, a dose or order it does not list); refused, not guessed (docs/offline.md)"},
 }
 
 // ReasonOption is one entry of a pick list.

@@ -1117,6 +1117,24 @@ func (vr *verifier) checkScheduledAgainstPRN() {
 	vr.warn(RightPRN, ReasonScheduledCrossesPRNLimit, what+": "+strings.Join(msgs, " ")+" Consider holding this dose and asking the prescriber; if it is given it is charted and flagged, and the charge nurse is alerted.")
 }
 
+// offlineWitnessUnverified tells whether a dose charted offline, sent now,
+// names a witness whose credentials the server does not accept. The dose
+// was given: it is charted, flagged and alerted rather than refused (a
+// witness who is the performer, decidable offline, still refuses).
+func (f *facts) offlineWitnessUnverified() bool {
+	return f.in.Offline && f.mode == modeDocument && f.in.Witness != nil && f.witnessReason == ReasonWitnessInvalid && f.backCharted()
+}
+
+func (vr *verifier) witnessUnverified() {
+	name := vr.f.in.Witness.Username
+	if name == "" {
+		name = "badge " + vr.f.in.Witness.Badge
+	}
+	msg := "CHARTED OFFLINE: the witness named on the device (" + name + ") was not accepted when the dose was sent to the server. The dose was given: it is charted and flagged, and the charge nurse is alerted."
+	vr.v.Crossings = append(vr.v.Crossings, LimitCrossing{Limit: LimitWitnessUnverified, Reason: ReasonWitnessInvalid, Message: msg})
+	vr.warn(RightHighAlert, ReasonWitnessInvalid, msg)
+}
+
 func (vr *verifier) checkHighAlert() {
 	f := vr.f
 	if f.product == nil {
@@ -1126,6 +1144,8 @@ func (vr *verifier) checkHighAlert() {
 	case HighAlertWitnessRequired:
 		vr.v.Requires.Witness = true
 		switch {
+		case f.offlineWitnessUnverified():
+			vr.witnessUnverified()
 		case f.witnessReason != "":
 			vr.fail(RightHighAlert, f.witnessReason, f.witnessMsg)
 		case f.witness != nil:
@@ -1138,6 +1158,8 @@ func (vr *verifier) checkHighAlert() {
 	case HighAlertWitnessRecommended:
 		vr.v.Requires.WitnessRecommended = true
 		switch {
+		case f.offlineWitnessUnverified():
+			vr.witnessUnverified()
 		case f.witnessReason != "":
 			vr.fail(RightHighAlert, f.witnessReason, f.witnessMsg)
 		case f.witness != nil:

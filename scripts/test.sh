@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-tools.sh
+# The offline bedside's WebAssembly build (its tests build their own copy;
+# this reports the size and fails early if it does not compile).
+scripts/build-wasm.sh bin/wasm
 
 # EMAR_TEST_LONG=1: the full 1,000-round race test on PostgreSQL (a few
 # minutes); set EMAR_TEST_LONG=0 for a quicker local run.

@@ -164,13 +164,14 @@ type documentRequest struct {
 	BackDocumentedReason string       `json:"back_documented_reason"`
 	DeviceTime           *time.Time   `json:"device_time"`
 	Witness              *witnessJSON `json:"witness"`
+	Offline              bool         `json:"offline"` // charted offline, sent now (docs/offline.md)
 }
 
 func (s *Server) documentInput(c *gin.Context, req documentRequest) mar.MedicationInput {
 	in := s.medicationInput(c, req.medicationRequest)
 	in.Outcome = mar.Outcome(req.Outcome)
 	in.ReasonCode, in.ReasonText, in.PRNIndication, in.PainScore = req.ReasonCode, req.ReasonText, req.PRNIndication, req.PainScore
-	in.PerformedAt, in.BackDocumentedReason, in.DeviceTime = req.PerformedAt, req.BackDocumentedReason, req.DeviceTime
+	in.PerformedAt, in.BackDocumentedReason, in.DeviceTime, in.Offline = req.PerformedAt, req.BackDocumentedReason, req.DeviceTime, req.Offline
 	if w := req.Witness; w != nil {
 		in.Witness = &mar.WitnessCredentials{Username: w.Username, Password: w.Password, Badge: w.Badge, PIN: w.PIN}
 	}

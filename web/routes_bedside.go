@@ -9,6 +9,8 @@ func (s *Server) bedsideRoutes() []Route {
 		{"POST", "/api/v1/bedside/wristband", nursing, "scan a wristband (JSON {scan} or multipart image): opens a 30-minute bedside context and returns the resident's due list", s.bedsideWristband},
 		{"POST", "/api/v1/bedside/select", nursing, "select a resident by hand without a wristband: two identifiers confirmed (name, birth_date, mrn) and a reason; opens a bedside context whose administrations are flagged patient_keyed", s.bedsideSelect},
 		{"POST", "/api/v1/bedside/verify", nursing, "check a medication scan against the five rights and the safety rules; 422 with every check on a hard stop", s.bedsideVerify},
+		{"GET", "/api/v1/bedside/snapshot", nursing, "the signed, expiring offline snapshot of a unit's med pass (?unit=ID; docs/offline.md); audited as a read of each resident's record", s.bedsideSnapshot},
+		{"GET", "/offline/*file", public, "the offline checks: emar.wasm (the server's rules as WebAssembly) and Go's wasm_exec.js", s.offlineFile},
 		{"GET", "/api/v1/bedside/reasons", clinical, "pick lists (held, refused, not-given, keyed-entry reasons) and every bedside reason code", s.bedsideReasons},
 		{"GET", "/api/v1/residents/:id/due", clinical, "a resident's due list without a scan: due now, overdue, upcoming, PRN availability, held, recent (audited read)", s.residentDue},
 		{"GET", "/api/v1/residents/:id/administrations", clinical, "a resident's administrations, newest first (audited read)", s.listAdministrations},

@@ -49,6 +49,9 @@ type Deps struct {
 	RequestTimeout, ReportTimeout time.Duration
 	// Version is the build's version, reported by /healthz.
 	Version string
+	// Offline configures the offline bedside (snapshot key and lifetime,
+	// the WebAssembly build's folder).
+	Offline OfflineConfig
 }
 
 // Server holds the handlers' dependencies.
@@ -70,6 +73,7 @@ type Server struct {
 	// requestTimeout and reportTimeout bound handlers' work.
 	requestTimeout, reportTimeout time.Duration
 	version                       string
+	offline                       OfflineConfig
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -97,6 +101,11 @@ func New(d Deps) (*Server, error) {
 	})
 	s.demo = d.Demo
 	s.version = d.Version
+	offlineCfg, err := d.Offline.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s.offline = offlineCfg
 	pages, err := loadPages()
 	if err != nil {
 		return nil, err

@@ -37,8 +37,22 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	pharm := addPharmacyFlags(f)
 	weightMaxAge := f.Duration("weight-max-age", mar.DefaultWeightMaxAge, "how old a resident's weight may be for a weight-based (mg/kg) dose; older is refused until a weight is recorded")
 	scanConfig := f.String("scan-config", "", "JSON file with the default wristband and badge formats and GS substitutes of facilities that saved none (see docs/scanning.md); checked at start")
+	wasmDir := f.String("wasm-dir", "bin/wasm", "folder of the offline bedside's WebAssembly build (emar.wasm, wasm_exec.js; make build writes bin/wasm)")
+	offlineLifetime := f.Duration("offline-lifetime", mar.DefaultSnapshotLifetime, "how long a bedside's offline snapshot may be charted against (default: a med pass)")
+	offlineKey := f.String("offline-key", "", "file with the Ed25519 key (as written by emar audit keygen) that signs offline snapshots; replicas behind one address need the same; empty: a key per process")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	offlineCfg := web.OfflineConfig{WasmDir: *wasmDir, Lifetime: *offlineLifetime}
+	if *offlineKey != "" {
+		k, err := readSigningKey(*offlineKey)
+		if err != nil {
+			return fmt.Errorf("--offline-key: %w", err)
+		}
+		offlineCfg.Key = k
+	}
+	if *offlineLifetime <= 0 {
+		return fmt.Errorf("--offline-lifetime must be positive, not %s", *offlineLifetime)
 	}
 	scanDefault, err := readScanConfig(*scanConfig)
 	if err != nil {
@@ -101,7 +115,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure,
 		RequestTimeout: *requestTimeout, ReportTimeout: *reportTimeout,
-		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo, Version: buildVersion()})
+		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo, Version: buildVersion(), Offline: offlineCfg})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}

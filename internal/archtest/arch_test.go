@@ -79,6 +79,9 @@ func TestLeafPackagesStayLeaves(t *testing.T) {
 				t.Errorf("the PDF417 reader imports only gozxing and the standard library, to stay offerable upstream; %s imports %s", pkg, d)
 			case pkg == module+"/mar" && (d == "net/http" || d == "database/sql"):
 				t.Errorf("mar is free of HTTP and SQL; it imports %s", d)
+			case (under(pkg, module+"/mar/offline") || under(pkg, module+"/cmd/emar-wasm")) && (d == "net/http" || d == "database/sql" ||
+				strings.HasPrefix(d, module+"/") && d != module+"/mar" && d != module+"/mar/offline" && !under(d, module+"/scanning") && !under(d, module+"/schedules")):
+				t.Errorf("the offline checks (WebAssembly) use only mar, scanning and schedules: %s imports %s", pkg, d)
 			}
 		}
 	}

@@ -69,6 +69,8 @@ type Env struct {
 type Options struct {
 	Now    time.Time // the clock's start; zero = the real time now
 	NoDemo bool      // leave the database empty
+	// Offline configures the offline bedside (its WebAssembly folder).
+	Offline web.OfflineConfig
 }
 
 // Logger returns a logger that prints only when the test fails.
@@ -101,7 +103,7 @@ func Start(t testing.TB, engine string, opts Options) *Env {
 	}
 	env.AlertHub = alerts.NewHub()
 	w, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log,
-		Alerts: web.AlertStreamConfig{Hub: env.AlertHub, Poll: 100 * time.Millisecond, KeepAlive: time.Second}, Demo: !opts.NoDemo})
+		Alerts: web.AlertStreamConfig{Hub: env.AlertHub, Poll: 100 * time.Millisecond, KeepAlive: time.Second}, Demo: !opts.NoDemo, Offline: opts.Offline})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -24,6 +24,8 @@
     queued: null,
     records: [],     // documentation attempts on this device
     notGiven: null,  // the due item documented without a scan
+    offlineBand: null, // the wristband scanned while offline (offline.js)
+    band: null,        // the wristband scan of the open resident
   };
 
   // Every sentence of the selection without a wristband, in one place.
@@ -108,9 +110,14 @@
   async function scanWristband(text, asSwitch) {
     say('Looking up the wristband…');
     let r;
+    if (window.emarOffline && emarOffline.isOffline()) return offlineWristband(text, asSwitch);
     try {
       r = await emar.api('POST', '/api/v1/bedside/wristband', { scan: text });
     } catch (_) {
+      if (window.emarOffline) {
+        emarOffline.goOffline();
+        return offlineWristband(text, asSwitch);
+      }
       say('The server cannot be reached. Scan the wristband again.');
       return false;
     }
@@ -126,6 +133,7 @@
       return false;
     }
     openResident(r.data);
+    state.band = text;
     return true;
   }
 
@@ -133,9 +141,16 @@
     say('Checking the medication…');
     const body = Object.assign({ context_id: state.context.id, scan: text }, extra || {});
     let r;
+    if (state.offlineBand) return offlineMedication(text, extra);
     try {
       r = await emar.api('POST', '/api/v1/bedside/verify', body);
     } catch (_) {
+      if (window.emarOffline && state.band) {
+        // Go on offline with the wristband scanned online.
+        emarOffline.goOffline();
+        state.offlineBand = state.band;
+        return offlineMedication(text, extra);
+      }
       say('The server cannot be reached. Scan the medication again.');
       return;
     }
@@ -168,6 +183,96 @@
     openDocument(r.data, !!extra);
   }
 
+  // ---- Offline (offline.js runs the server's rules on this device) -----
+
+  async function offlineWristband(text, asSwitch) {
+    const res = await emarOffline.check({ wristband: text });
+    if (!res.resident) {
+      if (asSwitch) return false;
+      say(res.message);
+      showStop('Wristband not accepted', [{ right: 'patient', status: 'fail', message: res.message }], '');
+      return false;
+    }
+    state.offlineBand = text;
+    state.band = text;
+    const r = res.resident;
+    openResident({
+      context_id: 'offline', context_expires_in: 0,
+      resident: { display_name: r.display_name, mrn: r.mrn, room: r.room || '', bed: '', birth_date: r.birth_date, allergies: (r.allergies || []).map((a) => ({ substance: a })) },
+      due: null, server_time: new Date().toISOString(),
+    });
+    return true;
+  }
+
+  async function offlineMedication(text, extra) {
+    const req = Object.assign({ wristband: state.offlineBand, scan: text }, extra || {});
+    const res = await emarOffline.check(req);
+    if (res.reason === 'not_a_medication' && !extra) {
+      if (await offlineWristband(text, true)) return;
+    }
+    if (!res.allowed) {
+      showStop('STOP — do not give', res.checks || [], res.message);
+      hideDocument();
+      say('Stop: ' + res.message);
+      return;
+    }
+    state.verdict = res;
+    state.scan = text;
+    showVerdict(res);
+    openDocument(res, !!extra);
+  }
+
+  // offlineDocument checks the document as the server will and queues it.
+  async function offlineDocument(body, what) {
+    const req = {
+      wristband: state.offlineBand, document: true, scan: body.scan, dose_id: body.dose_id, order_id: body.order_id,
+      quantity: body.quantity, quantity_unit: body.quantity_unit, site: body.site, vitals: body.vitals, glucose: body.glucose,
+      overrides: body.overrides, outcome: body.outcome, reason_code: body.reason_code, reason_text: body.reason_text,
+      prn_indication: body.prn_indication, pain_score: body.pain_score, witness_username: body.witness ? body.witness.username : '',
+    };
+    const res = await emarOffline.check(req);
+    if (!res.allowed) {
+      $('document-error').textContent = res.message;
+      showStop('STOP — not recorded', res.checks || [], res.message);
+      say('Not recorded: ' + res.message);
+      return;
+    }
+    const doc = Object.assign({}, body);
+    delete doc.context_id;
+    delete doc.device_time;
+    const rec = await emarOffline.enqueue({ wristband: state.offlineBand, body: doc, what, resident: state.resident.display_name });
+    hideDocument();
+    hideVerdict();
+    say(`${what}: ${rec.message}`);
+    focusScan();
+  }
+
+  // renderOffline shows the banner and the documents charted offline.
+  async function renderOffline(note) {
+    const T = emarOffline.TEXT;
+    if (note) say(note);
+    const s = await emarOffline.status();
+    const banner = $('offline-banner');
+    banner.hidden = !s.offline;
+    if (s.offline) {
+      const lines = [el('strong', {}, T.offlineSince(s.fmt(s.since)))];
+      if (!s.available) lines.push(' ', T.wasmMissing);
+      else if (!s.expiresAt) lines.push(' ', T.noData);
+      else if (s.now.getTime() >= Date.parse(s.expiresAt)) lines.push(' ', T.expired(s.fmt(s.expiresAt)));
+      else lines.push(' ', T.checkedHere(s.fmt(s.issuedAt)));
+      const waiting = s.queue.filter((q) => q.state === 'queued').length;
+      if (waiting) lines.push(' ', T.queued(waiting));
+      fill(banner, lines);
+    }
+    const items = s.queue.concat(s.sent).sort((a, b) => b.seq - a.seq);
+    const list = $('offline-list');
+    fill(list, items.map((q) => el('li', { class: 'due-item k-' + (q.state === 'sent' ? 'given' : q.state === 'refused' ? 'overdue' : 'due'), 'data-state': q.state, 'data-key': q.key },
+      el('div', { class: 'due-name' }, `${q.what} — ${OUTCOMES[(q.body || {}).outcome] || OUTCOMES.given}`),
+      el('div', { class: 'due-meta' }, q.resident),
+      el('p', { class: 'record-state' }, q.message))));
+    $('offline-records').hidden = items.length === 0;
+  }
+
   // ---- Resident -------------------------------------------------------
 
   function setScanLabel() {
@@ -187,6 +292,10 @@
 
   function openResident(data) {
     const r = data.resident;
+    if (data.context_id !== 'offline') {
+      state.offlineBand = null;
+      if (window.emarOffline) emarOffline.setUnit(r.unit_id);
+    }
     // The context's lifetime is timed on this device's clock from now: the
     // server's absolute expiry means nothing to a device whose clock is off.
     const life = data.context_expires_in > 0 ? data.context_expires_in * 1000 : 30 * 60000;
@@ -216,7 +325,8 @@
     if (manual) $('resident-manual-why').textContent = reasonLabel(manual.reason);
     $('select').hidden = true;
     $('resident').hidden = false;
-    renderDue();
+    if (data.due) renderDue();
+    else $('due').hidden = true;
     setScanLabel();
     say(manual ? SELECT_TEXT.opened(r.display_name) : `Wristband: ${r.display_name}. Scan a medication.`);
   }
@@ -313,6 +423,8 @@
 
   function closeResident() {
     state.context = null;
+    state.offlineBand = null;
+    state.band = null;
     state.resident = null;
     state.due = null;
     $('resident').hidden = true;
@@ -709,7 +821,9 @@
       let r = null;
       try {
         r = await emar.api('POST', '/api/v1/administrations', rec.body, { headers: { 'Idempotency-Key': rec.key }, keepOn401: true });
-      } catch (_) { /* no answer: retry */ }
+      } catch (_) {
+        if (window.emarOffline) emarOffline.goOffline(); // the banner says so; this send keeps trying
+      }
       if (r && r.status !== 408 && r.status !== 429 && r.status < 500) return r;
       rec.state = 'pending';
       rec.message = `NOT recorded — retrying… (attempt ${rec.attempts} failed: ${r ? 'the server answered ' + r.status : 'no connection'})`;
@@ -732,7 +846,11 @@
     $('document-error').textContent = '';
     const what = state.notGiven
       ? state.notGiven.order.product_name || state.notGiven.order.ingredient
-      : (state.verdict.product ? state.verdict.product.name : state.verdict.order.product_name);
+      : (state.verdict.product ? state.verdict.product.name : state.verdict.order.product_name || state.verdict.order.ingredient);
+    if (state.offlineBand) {
+      await offlineDocument(body, what);
+      return;
+    }
     const rec = { key: emar.uuid(), body, what, resident: state.resident.display_name, attempts: 0, state: 'pending', message: 'Sending…' };
     state.records.push(rec);
     const button = $('record');
@@ -913,6 +1031,11 @@
       });
     }
     focusScan();
+    if (window.emarOffline) {
+      emarOffline.onChange(renderOffline);
+      setInterval(renderOffline, 30000); // the expiry shows without an event
+      emarOffline.start();
+    }
     try {
       const r = await emar.api('GET', '/api/v1/bedside/reasons');
       if (r.ok) state.reasons = r.data;
