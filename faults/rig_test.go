@@ -233,6 +233,8 @@ type workload struct {
 	done     atomic.Int64
 	total    atomic.Int64 // doses the nurses found due
 	replays  atomic.Int64 // answers replayed for a key: the first answer was lost
+	// skip holds doses the nurses leave undocumented (to be missed).
+	skip map[string]bool
 }
 
 func newWorkload() *workload {
@@ -267,7 +269,9 @@ func (r *rig) run(ctx context.Context, clients []*loadgen.Bedside, w *workload) 
 		}
 	}
 	for i, c := range clients {
-		c.Observe = w.observe
+		if c.Observe == nil { // a test may count answers its own way
+			c.Observe = w.observe
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -279,7 +283,7 @@ func (r *rig) run(ctx context.Context, clients []*loadgen.Bedside, w *workload) 
 					continue
 				}
 				for _, it := range band.Due.DueNow {
-					if it.Dose == nil {
+					if it.Dose == nil || w.skip[it.Dose.ID] {
 						continue
 					}
 					w.total.Add(1)
