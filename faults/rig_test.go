@@ -235,6 +235,8 @@ type workload struct {
 	replays  atomic.Int64 // answers replayed for a key: the first answer was lost
 	// skip holds doses the nurses leave undocumented (to be missed).
 	skip map[string]bool
+	// pause is each nurse's time between two doses (zero: none).
+	pause time.Duration
 }
 
 func newWorkload() *workload {
@@ -298,6 +300,12 @@ func (r *rig) run(ctx context.Context, clients []*loadgen.Bedside, w *workload) 
 					w.acked[it.Dose.ID] = d.Administration.ID
 					w.mu.Unlock()
 					w.done.Add(1)
+					if w.pause > 0 {
+						select {
+						case <-ctx.Done():
+						case <-time.After(w.pause):
+						}
+					}
 				}
 			}
 		}()

@@ -76,11 +76,11 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-as_pg sh -c "echo \$\$ > '$dir/etcd.pid'; exec etcd --name etcd1 --data-dir '$dir/etcd' \
+(as_pg sh -c "echo \$\$ > '$dir/etcd.pid'; exec etcd --name etcd1 --data-dir '$dir/etcd' \
     --listen-client-urls http://127.0.0.1:$etcd_client --advertise-client-urls http://127.0.0.1:$etcd_client \
     --listen-peer-urls http://127.0.0.1:$etcd_peer --initial-advertise-peer-urls http://127.0.0.1:$etcd_peer \
     --initial-cluster etcd1=http://127.0.0.1:$etcd_peer --initial-cluster-state new \
-    --heartbeat-interval 100 --election-timeout 1000 >'$dir/etcd.log' 2>&1" &
+    --heartbeat-interval 100 --election-timeout 1000" </dev/null >"$dir/etcd.log" 2>&1 &)
 
 for i in 1 2 3; do
     node="$dir/node$i"
@@ -146,7 +146,7 @@ EOF
 # Starts node$i's Patroni (and with it its PostgreSQL) in the background.
 cd '$node'
 if [ "\$(id -u)" = 0 ]; then run="runuser -u postgres --"; else run=""; fi
-\$run sh -c "echo \\\$\\\$ > '$node/patroni.pid'; exec patroni '$node/patroni.yml' >>'$node/patroni.log' 2>&1" &
+\$run sh -c "echo \\\$\\\$ > '$node/patroni.pid'; exec patroni '$node/patroni.yml'" </dev/null >>'$node/patroni.log' 2>&1 &
 EOF
     chmod 755 "$node/start"
     [ "$(id -u)" = 0 ] && chown -R postgres "$node"
