@@ -269,8 +269,8 @@ func TestHAFailoverMidBurst(t *testing.T) {
 	}
 	st.Close()
 
-	// Two replicas sharing the signing key and checkpoint folder, as two
-	// hosts sharing a volume would.
+	// Two replicas sharing the signing key and (beside it) the checkpoint
+	// folder, as two hosts sharing a volume would.
 	auditDir := t.TempDir()
 	r.auditKey = filepath.Join(auditDir, "signing.key")
 	var procs []*emarproc.Proc
@@ -281,7 +281,7 @@ func TestHAFailoverMidBurst(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := &emarproc.Proc{Bin: r.bin, Addr: addr, Log: r.logs, Args: []string{"--db", dsn, "--log-format", "json",
-			"--audit-key", r.auditKey, "--audit-checkpoints", filepath.Join(auditDir, "checkpoints"), "--sweep-interval", "1s"}}
+			"--audit-key", r.auditKey, "--sweep-interval", "1s"}}
 		if err := p.Start(ctx, 2*time.Minute); err != nil {
 			t.Fatalf("replica %d: %v\n%s", i, err, r.logs)
 		}
