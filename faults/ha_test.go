@@ -388,6 +388,9 @@ func TestHAFailoverMidBurst(t *testing.T) {
 	if n := w.statuses[http.StatusInternalServerError]; n > 0 {
 		t.Errorf("%d answers were 500: a failover must read as 503 (retry) or succeed", n)
 	}
+	if w.statuses[http.StatusServiceUnavailable] == 0 {
+		t.Errorf("no device saw a 503 across %d failovers: %v", rounds, w.statuses)
+	}
 	w.mu.Unlock()
 
 	r.check(w)
