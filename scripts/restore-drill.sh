@@ -60,8 +60,10 @@ psql_at "$port" postgres "CREATE DATABASE emar"
 step "base backup (pg_basebackup)"
 as_pg "$pgbin/pg_basebackup" -d "postgres://postgres@127.0.0.1:$port/postgres" -D "$dir/base" -X stream -c fast
 
-step "work after the backup, before the moment: account drill-before"
-echo "drill-password-1234" | "$dir/emar" users add --db "$dsn" --username drill-before --role nurse --units MAPLE >/dev/null
+step "work after the backup, before the moment: accounts drill-before-1..5"
+for i in 1 2 3 4 5; do
+    echo "drill-password-1234" | "$dir/emar" users add --db "$dsn" --username "drill-before-$i" --role nurse --units MAPLE >/dev/null
+done
 sleep 1
 target=$(psql_at "$port" postgres "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
 events_before=$(psql_at "$port" emar "SELECT count(*) FROM audit_events")
@@ -101,12 +103,12 @@ took=$(echo "$(date +%s.%N) - $t0" | bc)
 dsn2="postgres://postgres@127.0.0.1:$port2/emar?sslmode=disable"
 
 fail=0
-before=$(psql_at "$port2" emar "SELECT count(*) FROM users WHERE username = 'drill-before'")
+before=$(psql_at "$port2" emar "SELECT count(*) FROM users WHERE username LIKE 'drill-before-%'")
 after=$(psql_at "$port2" emar "SELECT count(*) FROM users WHERE username = 'drill-after'")
 events=$(psql_at "$port2" emar "SELECT count(*) FROM audit_events")
 residents=$(psql_at "$port2" emar "SELECT count(*) FROM residents")
 [ "$residents" -gt 0 ] && [ "$residents" = "$residents_before" ] || { echo "restore-drill: FAIL: $residents residents restored, $residents_before at the moment" >&2; fail=1; }
-[ "$before" = 1 ] || { echo "restore-drill: FAIL: drill-before is missing" >&2; fail=1; }
+[ "$before" = 5 ] || { echo "restore-drill: FAIL: $before of the 5 drill-before accounts came back" >&2; fail=1; }
 [ "$after" = 0 ] || { echo "restore-drill: FAIL: drill-after, made after the moment, came back" >&2; fail=1; }
 [ "$events" = "$events_before" ] || { echo "restore-drill: FAIL: $events audit events restored, $events_before at the moment" >&2; fail=1; }
 # The checkpoints outside the database would name a longer trail than the
@@ -118,4 +120,4 @@ if ! out=$("$dir/emar" audit verify --db "$dsn2" --audit-checkpoints off 2>&1); 
 fi
 grep -E "redo done|recovery stopping|archive recovery complete" "$dir/restored.log" | sed 's/^/restore-drill:   /' >&2 || true
 [ "$fail" = 0 ] || { tail -n 30 "$dir/restored.log" >&2; exit 1; }
-step "PASS: restored to $target in ${took}s: drill-before back, drill-after not, $residents residents and $events audit events as at the moment; $out"
+step "PASS: restored to $target in ${took}s: drill-before-1..5 back, drill-after not, $residents residents and $events audit events as at the moment; $out"
