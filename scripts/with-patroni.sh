@@ -34,10 +34,10 @@ set -euo pipefail
 
 if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -z "$pgbin" ] || ! command -v patroni >/dev/null || ! command -v etcd >/dev/null; then
-    echo "with-patroni: installing patroni, etcd-server and PostgreSQL with apt" >&2
+if [ -z "$pgbin" ] || ! command -v patroni >/dev/null || ! command -v etcd >/dev/null || ! command -v curl >/dev/null; then
+    echo "with-patroni: installing patroni, etcd-server, PostgreSQL and curl with apt" >&2
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq patroni etcd-server postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq patroni etcd-server postgresql curl >/dev/null
     pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
 
