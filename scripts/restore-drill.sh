@@ -83,7 +83,7 @@ done
 as_pg "$pgbin/pg_ctl" -D "$dir/primary" -m fast -w stop >/dev/null
 
 step "point-in-time recovery: the base backup, restore_command from the archive, recovery_target_time"
-t0=$(date +%s.%N)
+t0=$(date +%s%N)
 cp -a "$dir/base" "$dir/restored"
 chmod 700 "$dir/restored"
 cat >>"$dir/restored/postgresql.auto.conf" <<EOF
@@ -99,7 +99,8 @@ for _ in $(seq 600); do
     [ "$(psql_at "$port2" postgres "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ] && break
     sleep 0.1
 done
-took=$(echo "$(date +%s.%N) - $t0" | bc)
+took_ms=$((($(date +%s%N) - t0) / 1000000))
+took="$((took_ms / 1000)).$(printf %03d $((took_ms % 1000)))"
 dsn2="postgres://postgres@127.0.0.1:$port2/emar?sslmode=disable"
 
 fail=0
