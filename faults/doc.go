@@ -14,4 +14,9 @@
 // EMAR_TEST_PG_BIN or /usr/lib/postgresql/*/bin) so that stopping or
 // freezing it never disturbs tests of other packages running beside it on
 // the shared server of make test.
+//
+// TestHA* run only under scripts/with-patroni.sh (make faults-ha): two
+// emar serve replicas on a three-node Patroni cluster, whose primary and
+// one replica are killed mid-burst (docs/deployment.md). Without the
+// cluster they skip, so make test and make faults leave them out.
 package faults

@@ -233,6 +233,10 @@ type workload struct {
 	done     atomic.Int64
 	total    atomic.Int64 // doses the nurses found due
 	replays  atomic.Int64 // answers replayed for a key: the first answer was lost
+	// skip holds doses the nurses leave undocumented (to be missed).
+	skip map[string]bool
+	// pause is each nurse's time between two doses (zero: none).
+	pause time.Duration
 }
 
 func newWorkload() *workload {
@@ -267,7 +271,9 @@ func (r *rig) run(ctx context.Context, clients []*loadgen.Bedside, w *workload) 
 		}
 	}
 	for i, c := range clients {
-		c.Observe = w.observe
+		if c.Observe == nil { // a test may count answers its own way
+			c.Observe = w.observe
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -279,7 +285,7 @@ func (r *rig) run(ctx context.Context, clients []*loadgen.Bedside, w *workload) 
 					continue
 				}
 				for _, it := range band.Due.DueNow {
-					if it.Dose == nil {
+					if it.Dose == nil || w.skip[it.Dose.ID] {
 						continue
 					}
 					w.total.Add(1)
@@ -294,6 +300,12 @@ func (r *rig) run(ctx context.Context, clients []*loadgen.Bedside, w *workload) 
 					w.acked[it.Dose.ID] = d.Administration.ID
 					w.mu.Unlock()
 					w.done.Add(1)
+					if w.pause > 0 {
+						select {
+						case <-ctx.Done():
+						case <-time.After(w.pause):
+						}
+					}
 				}
 			}
 		}()

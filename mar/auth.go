@@ -427,3 +427,25 @@ func (s *Service) AuditReport(ctx context.Context, by Identity, f AuditFilter) (
 	})
 	return out, err
 }
+
+// SignInAttempt counts a sign-in attempt from a client address against a
+// limit of attempts per fixed window (the windows start at multiples of
+// window since the epoch on now's clock). The count lives in the database,
+// so replicas behind a load balancer share one limit. It reports whether
+// the attempt may go on and, when not, how long until the window ends.
+func (s *Service) SignInAttempt(ctx context.Context, address string, limit int, window time.Duration, now time.Time) (bool, time.Duration, error) {
+	start := now.UTC().Truncate(window)
+	var n int
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.CountSignInAttempt(address, start, start.Add(-window))
+		return err
+	})
+	if err != nil {
+		return false, 0, err
+	}
+	if n > limit {
+		return false, start.Add(window).Sub(now), nil
+	}
+	return true, 0, nil
+}

@@ -15,6 +15,12 @@ type TrustTx interface {
 	// an active account, so that unknown names lock like real ones.
 	NameFailed(username string, threshold int, lockUntil time.Time) (int, error)
 	NameLockedUntil(username string) (time.Time, error)
+	// CountSignInAttempt counts one sign-in attempt from address in the
+	// window that starts at window and returns the window's attempts so
+	// far, this one included; the first attempt of a window also forgets
+	// windows that started before forgetBefore. Every replica counts in
+	// the same rows, so the limit holds for the service as a whole.
+	CountSignInAttempt(address string, window, forgetBefore time.Time) (int, error)
 
 	CreateBreakGlass(g *BreakGlass) error
 	// ActiveBreakGlass returns the user's grant in force at t.

@@ -53,7 +53,12 @@ type loginResponse struct {
 // signInAllowed applies the per-address limit shared by every way of
 // signing in; when it says no, the answer has been sent.
 func (s *Server) signInAllowed(c *gin.Context) bool {
-	if ok, wait := s.loginLimit.allow(c.ClientIP()); !ok {
+	ok, wait, err := s.loginLimit.allow(c.Request.Context(), c.ClientIP())
+	if err != nil {
+		s.respondError(c, err)
+		return false
+	}
+	if !ok {
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		s.respondError(c, &mar.Error{Code: mar.ETooMany, Reason: "rate_limited", Message: "too many sign-in attempts from this address; wait a minute"})
 		return false

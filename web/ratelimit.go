@@ -1,38 +1,31 @@
 package web
 
 import (
-	"sync"
+	"context"
 	"time"
+
+	"github.com/emar-project/emar/mar"
 )
 
-// windowLimiter allows n requests per key in each fixed window. It guards
-// the sign-in route per client address; the per-account lock lives in the
-// database so it holds across replicas.
-type windowLimiter struct {
-	mu     sync.Mutex
+// signInLimit allows n sign-in attempts per client address in each fixed
+// window. The attempts are counted in the database (mar.Service.SignInAttempt),
+// so every replica of the service enforces the same limit; the per-account
+// lock lives in the database too. Windows follow the replicas' wall clocks,
+// which NTP keeps within far less than a window of each other.
+type signInLimit struct {
+	svc    *mar.Service
 	n      int
 	window time.Duration
-	start  time.Time
-	counts map[string]int
 	now    func() time.Time
 }
 
-func newWindowLimiter(n int, window time.Duration) *windowLimiter {
-	return &windowLimiter{n: n, window: window, counts: map[string]int{}, now: time.Now}
+func newSignInLimit(svc *mar.Service, n int, window time.Duration) *signInLimit {
+	return &signInLimit{svc: svc, n: n, window: window, now: time.Now}
 }
 
-// allow reports whether key may proceed, and if not, how long to wait.
-func (l *windowLimiter) allow(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if now.Sub(l.start) >= l.window {
-		l.start = now
-		clear(l.counts)
-	}
-	if l.counts[key] >= l.n {
-		return false, l.window - now.Sub(l.start)
-	}
-	l.counts[key]++
-	return true, 0
+// allow counts an attempt from key and reports whether it may proceed, and
+// if not, how long to wait. An error (the database is unreachable) is the
+// service's, answered as such.
+func (l *signInLimit) allow(ctx context.Context, key string) (bool, time.Duration, error) {
+	return l.svc.SignInAttempt(ctx, key, l.n, l.window, l.now())
 }

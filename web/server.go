@@ -67,7 +67,7 @@ type Server struct {
 	alerts  AlertStreamConfig
 	engine  *gin.Engine
 	// loginLimit bounds sign-in attempts per client address.
-	loginLimit *windowLimiter
+	loginLimit *signInLimit
 	// decoder bounds concurrent barcode image decoding.
 	decoder *decoder
 	// requestTimeout and reportTimeout bound handlers' work.
@@ -84,7 +84,7 @@ func New(d Deps) (*Server, error) {
 		d.Log = slog.Default()
 	}
 	s := &Server{svc: d.Service, ready: d.Ready, log: d.Log, metrics: newMetrics(), secure: d.SecureCookies, auditor: d.Auditor,
-		loginLimit: newWindowLimiter(30, time.Minute), alerts: d.Alerts.withDefaults(), decoder: newDecoder(),
+		loginLimit: newSignInLimit(d.Service, 30, time.Minute), alerts: d.Alerts.withDefaults(), decoder: newDecoder(),
 		requestTimeout: orDefault(d.RequestTimeout, DefaultRequestTimeout), reportTimeout: orDefault(d.ReportTimeout, DefaultReportTimeout)}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

@@ -262,3 +262,62 @@ func (r Response) Err(t testing.TB) ErrorBody {
 	}
 	return e
 }
+
+// StartReplicas runs n replicas of the service on one fresh PostgreSQL
+// database, as a load-balanced deployment does: each replica has its own
+// connection pool, service, live-stream hub and HTTP server; they share
+// only the database and the clock. The replicas trust X-Forwarded-For from
+// loopback (a load balancer's), so a test can sign in from several client
+// addresses. It needs EMAR_TEST_PG_DSN (skips without it, fails without it
+// under EMAR_TEST_REQUIRE_PG=1).
+func StartReplicas(t testing.TB, n int, opts Options) []*Env {
+	t.Helper()
+	if os.Getenv("EMAR_TEST_PG_DSN") == "" {
+		if os.Getenv("EMAR_TEST_REQUIRE_PG") == "1" {
+			t.Fatal("EMAR_TEST_REQUIRE_PG=1 but EMAR_TEST_PG_DSN is empty")
+		}
+		t.Skip("replicas need PostgreSQL: run under scripts/with-postgres.sh")
+	}
+	dsn := storetest.NewDSN(t, "postgres")
+	ctx := context.Background()
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	clock := NewClock(now)
+	log := Logger(t)
+	var out []*Env
+	var sum demo.Summary
+	for i := 0; i < n; i++ {
+		st, err := store.Open(ctx, dsn, nil)
+		if err != nil {
+			t.Fatalf("open replica %d: %v", i, err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if i == 0 {
+			if _, err := st.Migrate(ctx); err != nil {
+				t.Fatalf("migrate: %v", err)
+			}
+			if !opts.NoDemo {
+				if sum, err = demo.Load(ctx, st, clock.Now()); err != nil {
+					t.Fatalf("load demo: %v", err)
+				}
+			}
+		}
+		svc := mar.NewService(st, log)
+		svc.Clock = clock
+		env := &Env{Engine: "postgres", Store: st, Svc: svc, Clock: clock, Demo: sum, AlertHub: alerts.NewHub()}
+		w, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: []string{"127.0.0.1", "::1"},
+			Alerts: web.AlertStreamConfig{Hub: env.AlertHub, Poll: 100 * time.Millisecond, KeepAlive: time.Second}, Demo: !opts.NoDemo})
+		if err != nil {
+			t.Fatalf("web.New: %v", err)
+		}
+		env.Web = w
+		env.Server = httptest.NewServer(w.Handler())
+		env.URL = env.Server.URL
+		t.Cleanup(env.Server.Close)
+		t.Cleanup(env.AlertHub.Close)
+		out = append(out, env)
+	}
+	return out
+}

@@ -240,12 +240,16 @@ func isUnique(err error) bool {
 
 // isConnection recognises a database that is down, restarting or gone
 // away mid-statement: connection refused or reset, an EOF in the middle of
-// a reply (pgx: "unexpected EOF", "conn closed"), or the server's own
-// shutdown and crash codes (57P01-57P03, class 08).
+// a reply (pgx: "unexpected EOF", "conn closed"), the server's own
+// shutdown and crash codes (57P01-57P03, class 08), or a standby refusing
+// a write (25006) while the cluster fails over.
 func isConnection(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+		// 25006: a write reached a node that is (now) a read-only
+		// standby — a failover in progress; the next connection finds the
+		// new primary (target_session_attrs=read-write).
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "25006"
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error

@@ -227,3 +227,19 @@ func (t *tx) RevokeOtherSessions(userID, keep string, at time.Time) (int64, erro
 	res := t.db.Exec("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL", at.UTC(), userID, keep)
 	return res.RowsAffected, res.Error
 }
+
+func (t *tx) CountSignInAttempt(address string, window, forgetBefore time.Time) (int, error) {
+	var n int
+	err := t.db.Raw(`INSERT INTO sign_in_rate (address, window_start, attempts) VALUES (?, ?, 1)
+		ON CONFLICT (address, window_start) DO UPDATE SET attempts = sign_in_rate.attempts + 1
+		RETURNING attempts`, address, window.UTC()).Scan(&n).Error
+	if err != nil {
+		return 0, err
+	}
+	if n == 1 {
+		if err := t.db.Exec("DELETE FROM sign_in_rate WHERE window_start < ?", forgetBefore.UTC()).Error; err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
