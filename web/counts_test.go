@@ -173,7 +173,7 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 					OnHand    float64 `json:"on_hand"`
 				} `json:"items"`
 			}
-			nurse.JSON("GET", "/api/v1/stock?unit_id="+unit, nil, &stock)
+			ph.JSON("GET", "/api/v1/stock?unit_id="+unit, nil, &stock)
 			for _, it := range stock.Items {
 				if it.ProductID == oxy.ID && it.OnHand != 8 {
 					t.Errorf("oxycodone on hand after the count: %v, want 8", it.OnHand)
