@@ -394,8 +394,8 @@ func (s *Server) recordCount(c *gin.Context) {
 }
 
 type stockLevelJSON struct {
-	ProductID  string  `json:"product_id"`
-	Name       string  `json:"name"`
+	ProductID  string   `json:"product_id"`
+	Name       string   `json:"name"`
 	Controlled string   `json:"controlled,omitempty"`
 	OnHand     *float64 `json:"on_hand,omitempty"`
 	// Hidden: a controlled substance's balance, not shown to nurses.
