@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -83,30 +84,58 @@ func (s *Server) pageMAR(c *gin.Context) {
 }
 
 func (s *Server) marFor(c *gin.Context) (marView, error) {
-	by := mustIdentity(c)
-	ctx := c.Request.Context()
 	period := c.DefaultQuery("period", "week")
 	if period != "week" && period != "month" {
 		return marView{}, mar.Invalid("period", "must be week or month")
 	}
 	now := s.svc.Clock.Now()
-	v := marView{Period: period}
 	var first time.Time
-	var n int
-	// The period is chosen in the zone of the resident's unit, which the
-	// read itself finds.
-	rec, err := s.svc.ResidentMAR(ctx, by, c.Param("id"), func(loc *time.Location) (time.Time, time.Time, error) {
+	v, err := s.marGrid(c, s.svc.ResidentMAR, func(loc *time.Location) (time.Time, int, error) {
 		day, err := parseDay(c.Query("date"), now, loc)
 		if err != nil {
-			return time.Time{}, time.Time{}, err
+			return time.Time{}, 0, err
 		}
 		y, m, d := day.Date()
 		if period == "week" {
 			first = time.Date(y, m, d-(int(day.Weekday())+6)%7, 0, 0, 0, 0, loc) // Monday
-			n = 7
-		} else {
-			first = time.Date(y, m, 1, 0, 0, 0, 0, loc)
-			n = first.AddDate(0, 1, -1).Day()
+			return first, 7, nil
+		}
+		first = time.Date(y, m, 1, 0, 0, 0, 0, loc)
+		return first, first.AddDate(0, 1, -1).Day(), nil
+	})
+	if err != nil {
+		return marView{}, err
+	}
+	v.Period = period
+	if period == "week" {
+		v.Title = "Week of " + first.Format("Monday 2 January 2006")
+		v.Prev, v.Next = first.AddDate(0, 0, -7).Format(time.DateOnly), first.AddDate(0, 0, 7).Format(time.DateOnly)
+	} else {
+		v.Title = first.Format("January 2006")
+		v.Prev, v.Next = first.AddDate(0, -1, 0).Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
+	}
+	return v, nil
+}
+
+// marRead reads a resident's record for a MAR (the page's read or the
+// printed export's).
+type marRead func(ctx context.Context, by mar.Identity, residentID string, period mar.MARPeriod) (mar.ResidentMAR, error)
+
+// marGrid builds the grid of the n days from first, which pick chooses in
+// the zone of the resident's unit.
+func (s *Server) marGrid(c *gin.Context, read marRead, pick func(loc *time.Location) (first time.Time, n int, err error)) (marView, error) {
+	by := mustIdentity(c)
+	ctx := c.Request.Context()
+	now := s.svc.Clock.Now()
+	var v marView
+	var first time.Time
+	var n int
+	// The period is chosen in the zone of the resident's unit, which the
+	// read itself finds.
+	rec, err := read(ctx, by, c.Param("id"), func(loc *time.Location) (time.Time, time.Time, error) {
+		var err error
+		if first, n, err = pick(loc); err != nil {
+			return time.Time{}, time.Time{}, err
 		}
 		from, _ := dayRange(first, loc)
 		_, to := dayRange(first.AddDate(0, 0, n-1), loc)
@@ -118,13 +147,6 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 	loc, err := rec.Unit.Location()
 	if err != nil {
 		return marView{}, err
-	}
-	if period == "week" {
-		v.Title = "Week of " + first.Format("Monday 2 January 2006")
-		v.Prev, v.Next = first.AddDate(0, 0, -7).Format(time.DateOnly), first.AddDate(0, 0, 7).Format(time.DateOnly)
-	} else {
-		v.Title = first.Format("January 2006")
-		v.Prev, v.Next = first.AddDate(0, -1, 0).Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
 	}
 	v.Resident, v.Unit = rec.Resident, rec.Unit
 	v.Printed = now.In(loc).Format("2 Jan 2006 15:04 MST")
