@@ -187,6 +187,16 @@ var Reasons = []ReasonInfo{
 	{ReasonNotPRN, RightPRN, true, false, "the administration is not an as-needed dose"},
 }
 
+// RecordReasons are the refusals and warnings whose answer is in the
+// resident's record: what is ordered, what was given and when. Beside
+// them the bedside offers one tap to the resident's MAR.
+var RecordReasons = []string{
+	ReasonWrongPatient, ReasonWrongDrug, ReasonNoMatchingOrder, ReasonAlreadyDocumented, ReasonIngredientInWindow,
+	ReasonScheduledCrossesPRNLimit, ReasonLimitCrossed, ReasonTooEarly, ReasonTooLate,
+	ReasonPRNTooSoon, ReasonPRNMaxDoses, ReasonPRNMaxAmount, ReasonPatchNotRemoved,
+	ReasonOrderOnHold, ReasonOrderDiscontinued, ReasonOrderInactive, ReasonHoldParameterMet,
+}
+
 // ReasonOption is one entry of a pick list.
 type ReasonOption struct {
 	Code  string

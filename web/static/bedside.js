@@ -57,6 +57,27 @@
 
   const OUTCOMES = { given: 'Given', held: 'Held', refused: 'Refused', not_given: 'Not given' };
 
+  // The links to the resident's record beside a refusal that refers to it.
+  const RECORD = {
+    lead: 'See what is ordered and what was given:',
+    week: (name) => `${name}'s MAR this week`,
+    month: 'this month',
+  };
+
+  // recordLinks are one tap to the resident's MAR (and the month of what
+  // was given) when a check refers to the record: a duplicate, a limit, an
+  // order that does not match. Opened in a new tab, so the bedside check
+  // stays where it was.
+  function recordLinks(checks) {
+    const r = state.resident;
+    const codes = new Set(state.reasons && state.reasons.record_reasons ? state.reasons.record_reasons : []);
+    if (!r || !checks.some((c) => c.status !== 'pass' && codes.has(c.reason))) return null;
+    const base = `/residents/${encodeURIComponent(r.id)}/mar`;
+    return el('p', { class: 'record-links' }, RECORD.lead, ' ',
+      el('a', { href: base, target: '_blank', rel: 'noopener', class: 'record-mar' }, RECORD.week(r.display_name)), ' · ',
+      el('a', { href: base + '?period=month', target: '_blank', rel: 'noopener', class: 'record-month' }, RECORD.month));
+  }
+
   const say = (text) => { $('scan-state').textContent = text; };
   const focusScan = () => {
     const s = $('scan');
@@ -351,6 +372,7 @@
       el('h2', {}, '✗ ' + title),
       first ? el('p', {}, el('strong', {}, `${rightName(first.right)} failed. `), first.message) : (message ? el('p', {}, message) : null),
       checkList(checks.filter((c) => c !== first)),
+      recordLinks(checks),
       el('p', {}, 'Do not give this medication. Scan the right pack, or scan another wristband.'));
     v.hidden = false;
   }
@@ -374,7 +396,8 @@
       el('h2', {}, caution ? '! Check before giving: a reason is needed' : '✓ Right medication: give ' + name),
       caution ? el('p', {}, el('strong', {}, name)) : null,
       lines.map((l) => el('p', {}, l)),
-      checkList(v.checks || []));
+      checkList(v.checks || []),
+      recordLinks(v.checks || []));
     box.hidden = false;
     say(caution ? `Check before giving ${name}: a reason is needed.` : `Right medication: ${name}. Document below.`);
   }
