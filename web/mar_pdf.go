@@ -24,7 +24,7 @@ import (
 var marPDFWords = struct {
 	Title, Born, MRN, Room, Allergies, NoAllergies, TimesIn, Printed, Page, Of string
 	Medication, Time, Continued, Signatures, Key                               string
-	KeyInitials, KeyProjected, KeyOverdue, KeyLater, KeyNone, AsNeeded         string
+	KeyInitials, KeyProjected, KeyLater, KeyNone, AsNeeded                     string
 	KeyGivenUnsigned, NoOrders                                                 string
 	SlidingScale, From, To                                                     string
 }{
@@ -32,7 +32,7 @@ var marPDFWords = struct {
 	TimesIn: "times in", Printed: "printed", Page: "Page", Of: "of",
 	Medication: "Medication", Time: "Time", Continued: "(continued)", Signatures: "Signatures", Key: "Key",
 	KeyInitials: "initials: given by (see signatures)", KeyProjected: "projected from the order's schedule (beyond the doses scheduled so far)",
-	KeyOverdue: "not documented, its window has closed", KeyLater: "white: due later", KeyNone: "grey: not scheduled", AsNeeded: "as needed",
+	KeyLater: "white: due later", KeyNone: "grey: not scheduled", AsNeeded: "as needed",
 	KeyGivenUnsigned: "given (the signer is not on this facility's staff list)", SlidingScale: "by sliding scale", NoOrders: "No medication orders in this period.", From: "from", To: "to",
 }
 
@@ -41,9 +41,6 @@ const marPDFProjected = "P"
 
 // marPDFGiven marks a dose given by someone the staff list does not name.
 const marPDFGiven = "+"
-
-// marPDFOverdue is the mark of a dose past its window, not yet documented.
-const marPDFOverdue = "!"
 
 // paperSizes are the landscape sheets the PDF is drawn on.
 var paperSizes = map[string]string{"letter": "Letter", "a4": "A4"}
@@ -204,9 +201,9 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		var key []string
 		key = append(key, w.KeyInitials, marPDFGiven+" "+w.KeyGivenUnsigned)
 		for _, mc := range marCodes {
-			key = append(key, mc.Code+" "+mc.Meaning)
+			key = append(key, mc.Code+" "+stateMeaning(string(mc.Status)))
 		}
-		key = append(key, marPDFOverdue+" "+w.KeyOverdue, marPDFProjected+" "+w.KeyProjected, w.KeyLater, w.KeyNone)
+		key = append(key, marPDFProjected+" "+w.KeyProjected, w.KeyLater, w.KeyNone)
 		pdf.SetXY(pdfMargin, y)
 		pdf.MultiCell(usable, 3, tr(w.Key+": "+strings.Join(key, " · ")), "", "L", false)
 		pdf.SetXY(pdfMargin, pageH-pdfMargin-3.5)
@@ -379,10 +376,6 @@ func drawMARCell(pdf *fpdf.Fpdf, tr func(string) string, cell marCell, x, y, w, 
 		pdf.SetDashPattern([]float64{}, 0)
 		pdf.SetTextColor(90, 90, 90)
 		text = marPDFProjected
-	case "overdue":
-		pdf.Rect(x, y, w, h, "D")
-		pdf.SetTextColor(170, 0, 0)
-		text = marPDFOverdue
 	case "missed", "refused", "held", "not_given":
 		pdf.Rect(x, y, w, h, "D")
 		pdf.SetTextColor(170, 0, 0)

@@ -18,17 +18,18 @@ import (
 // the days of a week or a month across, and in each cell the initials of
 // who gave the dose or a code for what happened instead.
 
-// marCodes are the letters a cell shows for doses that were not given.
+// marCodes are the letters a cell shows for doses that were not given;
+// what they mean is the state's meaning in the vocabulary (vocabulary.go).
 var marCodes = []struct {
-	Status        mar.DoseStatus
-	Code, Meaning string
+	Status mar.DoseStatus
+	Code   string
 }{
-	{mar.DoseHeld, "H", "held"},
-	{mar.DoseRefused, "R", "refused by the resident"},
-	{mar.DoseNotGiven, "N", "not given"},
-	{mar.DoseMissed, "M", "missed: not documented in its window"},
-	{mar.DoseSuspended, "S", "order on hold (suspended)"},
-	{mar.DoseCancelled, "X", "cancelled: order stopped or changed"},
+	{mar.DoseHeld, "H"},
+	{mar.DoseRefused, "R"},
+	{mar.DoseNotGiven, "N"},
+	{mar.DoseMissed, "M"},
+	{mar.DoseSuspended, "S"},
+	{mar.DoseCancelled, "X"},
 }
 
 type marCell struct {
@@ -210,7 +211,7 @@ func (s *Server) marGrid(c *gin.Context, read marRead, pick func(loc *time.Locat
 				continue
 			}
 			if d.projected {
-				cells[k][di] = marCell{Class: "projected", Title: "Projected from the order's schedule, due " + local.Format("Mon 2 Jan 15:04")}
+				cells[k][di] = marCell{Class: "projected", Title: stateLabel("projected") + ", due " + local.Format("Mon 2 Jan 15:04")}
 				continue
 			}
 			cells[k][di] = marCellOf(d.ScheduledDose, now, loc, rec.Staff, usedStaff)
@@ -236,7 +237,7 @@ func (s *Server) marGrid(c *gin.Context, read marRead, pick func(loc *time.Locat
 		}
 	}
 	for _, mc := range marCodes {
-		v.Codes = append(v.Codes, struct{ Code, Meaning string }{mc.Code, mc.Meaning})
+		v.Codes = append(v.Codes, struct{ Code, Meaning string }{mc.Code, stateMeaning(string(mc.Status))})
 	}
 	for id := range usedStaff {
 		u := rec.Staff[id]
@@ -265,13 +266,12 @@ func marCellOf(d mar.ScheduledDose, now time.Time, loc *time.Location, staff map
 		}
 		return cell
 	case mar.DoseScheduled:
-		if kind == "overdue" {
-			cell.Text = "!"
+		if kind != string(mar.DoseMissed) {
+			return cell
 		}
-		return cell
 	}
 	for _, mc := range marCodes {
-		if mc.Status == d.Status {
+		if string(mc.Status) == kind {
 			cell.Text = mc.Code
 		}
 	}
