@@ -9,7 +9,7 @@ import (
 	"github.com/emar-project/emar/mar/demo"
 )
 
-// A bedside STOP that refers to the record (here Abbott's pack scanned on
+// The bedside's due list uses the one vocabulary of dose states. A bedside STOP that refers to the record (here Abbott's pack scanned on
 // Baker: no order of Baker's matches it) offers one tap to the scanned
 // resident's MAR for this week and for the month; the link opens that
 // resident's MAR.
@@ -18,6 +18,22 @@ func TestBrowserStopLinksToTheResidentsMAR(t *testing.T) {
 	sheet := demo.BuildSheet(env.Clock.Now())
 	abbott, baker := sheet.Residents[0], sheet.Residents[1]
 	b := nurseAt(t, env, baker)
+	// The due list names each state with the vocabulary's word (the one
+	// the board and the MAR use): Baker's morning insulin is missed.
+	b.waitText("#due-list", "Missed")
+	wrong := evalJS[[]string](b, `(() => {
+		const words = new Map(JSON.parse(document.body.dataset.doseStates).map((w) => [w.kind, w.label]));
+		const out = [];
+		for (const s of document.querySelectorAll('#due-list .status')) {
+			const kind = [...s.classList].find((c) => c.startsWith('st-')).slice(3);
+			if (words.has(kind) && s.textContent !== words.get(kind)) out.push(kind + ': ' + s.textContent);
+		}
+		if (!document.querySelector('#due-list .st-missed')) out.push('no missed dose shown');
+		return out;
+	})()`)
+	if len(wrong) > 0 {
+		t.Errorf("the bedside names states in other words: %q", wrong)
+	}
 	b.typeScan(abbott.Packs[0].Typed)
 	b.waitText("#verdict", "STOP")
 	links := evalJS[[]string](b, `Array.from(document.querySelectorAll('#verdict .record-links a')).map((a) => a.textContent + '|' + a.getAttribute('href') + '|' + a.target)`)

@@ -95,13 +95,10 @@ func cp1252(b []byte) string {
 	return sb.String()
 }
 
+// pageHas reports whether a page shows the text, in one piece or wrapped
+// over lines (its text operators joined by spaces).
 func (d pdfDoc) pageHas(i int, want string) bool {
-	for _, s := range d.Pages[i] {
-		if strings.Contains(s, want) {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(strings.Join(d.Pages[i], " "), want)
 }
 
 func (d pdfDoc) count(exact string) int {
