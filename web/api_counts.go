@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/scanning"
 )
 
 var countResolvers = []mar.Role{mar.RoleChargeNurse, mar.RolePharmacist}
@@ -123,6 +124,19 @@ func (s *Server) recordControlledCount(c *gin.Context) {
 		return
 	}
 	in := mar.ControlledCountInput{UnitID: req.UnitID, Shift: req.Shift, Note: req.Note, Witness: witnessCreds(req.Witness)}
+	if w := in.Witness; w != nil && w.Badge != "" {
+		// The count page sends the badge as the scanner typed it: read it
+		// with the facility's badge formats (a bare badge id stays as is).
+		opts, err := s.svc.BadgeScanOptions(c.Request.Context())
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		opts.Expect = scanning.KindBadge
+		if code, err := scanning.Parse(w.Badge, opts); err == nil && code.Kind == scanning.KindBadge && code.Identifiers["badge"] != "" {
+			w.Badge = code.Identifiers["badge"]
+		}
+	}
 	for i, l := range req.Lines {
 		if l.Counted == nil {
 			s.respondError(c, mar.Invalid("lines["+strconv.Itoa(i)+"].counted", "is required (0 when none are left)"))

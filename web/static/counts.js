@@ -19,12 +19,15 @@
     const body = {
       unit_id: form.dataset.unit,
       lines: inputs.map((i) => ({ product_id: i.dataset.product, counted: i.value === '' ? null : Number(i.value) })),
-      witness: { username: form.elements['witness-username'].value, password: form.elements['witness-password'].value },
+      witness: byBadge(form)
+        ? { badge: form.elements['witness-badge'].value, pin: form.elements['witness-pin'].value }
+        : { username: form.elements['witness-username'].value, password: form.elements['witness-password'].value },
     };
     state.className = '';
     state.textContent = 'Recording…';
     const r = await api('POST', '/api/v1/controlled-counts', body);
     form.elements['witness-password'].value = '';
+    form.elements['witness-pin'].value = '';
     if (!r.ok) {
       state.className = 'error-text';
       state.textContent = errorText(r);
@@ -46,6 +49,17 @@
     for (const b of form.querySelectorAll('button, input')) b.disabled = true;
   }
 
+  // The incoming nurse signs with username and password, or with their
+  // badge (scanned: a keyboard scanner ends with Enter) and PIN.
+  const byBadge = (form) => form.elements['witness-mode'].value === 'badge';
+  function witnessMode(form) {
+    const badge = byBadge(form);
+    document.getElementById('witness-by-password').hidden = badge;
+    document.getElementById('witness-by-badge').hidden = !badge;
+    for (const n of ['witness-username', 'witness-password']) form.elements[n].required = !badge;
+    for (const n of ['witness-badge', 'witness-pin']) form.elements[n].required = badge;
+  }
+
   async function resolve(ev) {
     ev.preventDefault();
     const form = ev.target;
@@ -63,7 +77,23 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     const form = document.getElementById('count-form');
-    if (form) form.addEventListener('submit', submitCount);
+    if (form) {
+      form.addEventListener('submit', submitCount);
+      for (const r of form.querySelectorAll('input[name="witness-mode"]')) {
+        r.addEventListener('change', () => {
+          witnessMode(form);
+          form.elements[byBadge(form) ? 'witness-badge' : 'witness-username'].focus();
+        });
+      }
+      // The scanner's Enter moves on to the PIN instead of submitting.
+      form.elements['witness-badge'].addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter') {
+          ev.preventDefault();
+          form.elements['witness-pin'].focus();
+        }
+      });
+      witnessMode(form);
+    }
     for (const f of document.querySelectorAll('form.resolve-form')) f.addEventListener('submit', resolve);
   });
 })();
