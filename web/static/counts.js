@@ -15,10 +15,11 @@
     const form = ev.target;
     const state = document.getElementById('count-state');
     const inputs = [...form.querySelectorAll('input[data-product]')];
-    const names = Object.fromEntries(inputs.map((i) => [i.dataset.product, i.dataset.name]));
+    const key = (product, lot) => product + '|' + (lot || '');
+    const names = Object.fromEntries(inputs.map((i) => [key(i.dataset.product, i.dataset.lot), i.dataset.name]));
     const body = {
       unit_id: form.dataset.unit,
-      lines: inputs.map((i) => ({ product_id: i.dataset.product, counted: i.value === '' ? null : Number(i.value) })),
+      lines: inputs.map((i) => ({ product_id: i.dataset.product, lot: i.dataset.lot, counted: i.value === '' ? null : Number(i.value) })),
       witness: byBadge(form)
         ? { badge: form.elements['witness-badge'].value, pin: form.elements['witness-pin'].value }
         : { username: form.elements['witness-username'].value, password: form.elements['witness-password'].value },
@@ -40,7 +41,7 @@
       : 'Recorded: every count matches the records.';
     const tbody = document.querySelector('#count-result tbody');
     tbody.replaceChildren(...r.data.lines.map((l) => el('tr', {},
-      el('th', { scope: 'row', text: names[l.product_id] || l.product_id }),
+      el('th', { scope: 'row', text: names[key(l.product_id, l.lot)] || l.product_id }),
       el('td', { text: fmt(l.counted) }),
       el('td', { text: fmt(l.expected) }),
       el('td', { text: (l.difference > 0 ? '+' : '') + fmt(l.difference) }),
