@@ -40,7 +40,7 @@ func TestBrowserCountSignedWithBadgeAndPIN(t *testing.T) {
 	b.visit("/counts?unit_id=" + unit)
 	b.waitText("#count-form", "Oxycodone")
 	b.do(
-		chromedp.SendKeys(chromedp.ID("count-"+oxy), "6"),
+		chromedp.SendKeys(chromedp.CSS(`input[data-product="`+oxy+`"]`), "6"),
 		chromedp.Click(chromedp.CSS(`input[name="witness-mode"][value="badge"]`)),
 		chromedp.WaitVisible(chromedp.ID("witness-badge")),
 	)
