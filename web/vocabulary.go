@@ -37,10 +37,6 @@ var doseWords = []doseWord{
 	{"awaiting_pharmacy", "Awaiting pharmacy", "not yet verified by pharmacy: cannot be given"},
 }
 
-// retiredStateWords are words that once named a state on some page and
-// must not come back (the test looks for them).
-var retiredStateWords = []string{"Overdue"}
-
 // stateLabel is the word for a state kind; the kind itself when unknown.
 func stateLabel(kind string) string {
 	if i := slices.IndexFunc(doseWords, func(w doseWord) bool { return w.Kind == kind }); i >= 0 {
