@@ -142,6 +142,8 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 
 	var days []marDay // the block of days on the current page
 	var dayW float64
+	blockTitle := v.Title // the period, or the block's days when the period spans several
+
 	// fit shortens text to a width, marking the cut.
 	fit := func(s string, width float64) string {
 		s = tr(s)
@@ -171,7 +173,7 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		pdf.CellFormat(usable*0.62, 5, fit(w.Allergies+": "+allergies, usable*0.62), "", 0, "L", false, 0, "")
 		pdf.SetTextColor(0, 0, 0)
 		pdf.SetFont("Helvetica", "", 9)
-		pdf.CellFormat(usable*0.38, 5, fit(v.Title+" · "+w.TimesIn+" "+v.Unit.TimeZone, usable*0.38), "", 1, "R", false, 0, "")
+		pdf.CellFormat(usable*0.38, 5, fit(blockTitle+" · "+w.TimesIn+" "+v.Unit.TimeZone, usable*0.38), "", 1, "R", false, 0, "")
 		// The grid's header.
 		y = pdfMargin + pdfHeadH
 		pdf.SetFillColor(235, 235, 235)
@@ -226,6 +228,15 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		end := min(start+pdfMaxDays, len(v.Days))
 		days = v.Days[start:end]
 		dayW = (usable - pdfMedW - pdfTimeW) / float64(max(len(days), 1))
+		if len(v.Days) > pdfMaxDays {
+			// The day headers give the day of the month only: name the
+			// block's first and last date.
+			a, errA := time.Parse(time.DateOnly, days[0].Date)
+			b, errB := time.Parse(time.DateOnly, days[len(days)-1].Date)
+			if errA == nil && errB == nil {
+				blockTitle = a.Format("2 January 2006") + " – " + b.Format("2 January 2006")
+			}
+		}
 		pdf.AddPage()
 		y := bodyTop
 		for _, g := range groups {

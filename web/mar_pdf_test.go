@@ -240,6 +240,11 @@ func TestMARPDFForSurveyors(t *testing.T) {
 				if !d.pageHas(len(d.Pages)-1, res.DisplayName()) || len(last) == 0 {
 					t.Errorf("the last page lacks the resident")
 				}
+				// The second block's pages name their dates: its headers are days of another month.
+				second := start.AddDate(0, 0, 31).Format("2 January 2006") + " – " + start.AddDate(0, 0, 44).Format("2 January 2006")
+				if !d.pageHas(len(d.Pages)-1, second) {
+					t.Errorf("the last page does not name its days %q", second)
+				}
 			})
 
 			t.Run("the export is audited", func(t *testing.T) {
