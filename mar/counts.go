@@ -73,7 +73,7 @@ func (c ControlledCount) Discrepancies() int {
 	return n
 }
 
-// ControlledCountLine is the count of one product: what the records
+// ControlledCountLine is the count of one product and lot: what the records
 // expected (dispensed to the unit, less administered, wasted and returned)
 // beside what the two nurses counted.
 type ControlledCountLine struct {
