@@ -93,8 +93,19 @@ type MARPeriod func(loc *time.Location) (from, to time.Time, err error)
 // ResidentMAR reads one resident's record for a period; the read is
 // audited against the resident.
 func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID string, period MARPeriod) (ResidentMAR, error) {
+	return s.residentMAR(ctx, by, residentID, period, "resident.mar", 62*24*time.Hour, "a MAR covers at most two months")
+}
+
+// PrintableMAR reads one resident's record for a printed export (the PDF
+// for surveyors) of at most 93 days, like the CSV export; the read is
+// audited against the resident as resident.mar_pdf.
+func (s *Service) PrintableMAR(ctx context.Context, by Identity, residentID string, period MARPeriod) (ResidentMAR, error) {
+	return s.residentMAR(ctx, by, residentID, period, "resident.mar_pdf", maxReportSpan, "an export spans at most 93 days")
+}
+
+func (s *Service) residentMAR(ctx context.Context, by Identity, residentID string, period MARPeriod, action string, longest time.Duration, tooLong string) (ResidentMAR, error) {
 	var m ResidentMAR
-	err := s.readResident(ctx, by, residentID, "resident.mar", func(tx Tx, r Resident) error {
+	err := s.readResident(ctx, by, residentID, action, func(tx Tx, r Resident) error {
 		u, err := tx.GetUnit(r.UnitID)
 		if err != nil {
 			return err
@@ -109,8 +120,8 @@ func (s *Service) ResidentMAR(ctx context.Context, by Identity, residentID strin
 			return err
 		case !from.Before(to):
 			return Invalid("from", "must be before to")
-		case to.Sub(from) > 62*24*time.Hour:
-			return Invalid("to", "a MAR covers at most two months")
+		case to.Sub(from) > longest:
+			return Invalid("to", "%s", tooLong)
 		}
 		doses, err := tx.ListDoses(DoseFilter{ResidentID: r.ID, DueFrom: from, DueTo: to})
 		if err != nil {

@@ -73,7 +73,7 @@ func (c ControlledCount) Discrepancies() int {
 	return n
 }
 
-// ControlledCountLine is the count of one product: what the records
+// ControlledCountLine is the count of one product and lot: what the records
 // expected (dispensed to the unit, less administered, wasted and returned)
 // beside what the two nurses counted.
 type ControlledCountLine struct {
@@ -82,6 +82,7 @@ type ControlledCountLine struct {
 	FacilityID string
 	UnitID     string
 	ProductID  string
+	Lot        string // "" when the records cannot tell the lot
 	Expected   float64
 	Counted    float64
 	Status     string
@@ -98,10 +99,12 @@ type ControlledCountLine struct {
 // Difference is counted less expected: negative when stock is missing.
 func (l ControlledCountLine) Difference() float64 { return roundQty(l.Counted - l.Expected) }
 
-// CountSheetLine is a product the nurses must count. The expected quantity
-// is deliberately absent: the count is blind until both have signed.
+// CountSheetLine is a product and lot the nurses must count. The expected
+// quantity is deliberately absent: the count is blind until both have
+// signed.
 type CountSheetLine struct {
 	Product Product
+	Lot     string // "" when the records cannot tell the lot
 }
 
 // CountSheet is what the nurses count at a shift change on a unit.
@@ -129,6 +132,7 @@ type ControlledCountInput struct {
 // ControlledCountLineInput is the number counted of one product.
 type ControlledCountLineInput struct {
 	ProductID string
+	Lot       string
 	Counted   float64
 }
 
@@ -154,24 +158,146 @@ func countUnit(tx Tx, by Identity, unitID string) (Unit, *time.Location, error) 
 	return u, loc, nil
 }
 
+// lotKey is a product's lot on a unit.
+type lotKey struct{ product, lot string }
+
 // controlledOnUnit lists the controlled products the unit's records have
-// seen, with the quantity the records expect on hand now.
-func controlledOnUnit(tx Tx, facilityID, unitID string) ([]Product, map[string]float64, error) {
+// seen, and the quantity the records expect on hand now of each product
+// and lot (see lotBalances), in product and lot order.
+func controlledOnUnit(tx Tx, facilityID, unitID string, now time.Time) ([]Product, []lotKey, map[lotKey]float64, error) {
 	onHand, err := tx.StockOnHand(unitID, time.Time{})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	products, err := tx.ListProducts(facilityID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var out []Product
+	controlled := map[string]bool{}
 	for _, p := range products {
 		if _, seen := onHand[p.ID]; seen && p.Controlled != "" {
 			out = append(out, p)
+			controlled[p.ID] = true
 		}
 	}
-	return out, onHand, nil
+	bal, err := lotBalances(tx, facilityID, unitID, controlled, onHand, now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var keys []lotKey
+	for _, p := range out {
+		var lots []lotKey
+		for k, q := range bal {
+			if k.product == p.ID && math.Abs(q) > 1e-9 {
+				lots = append(lots, k)
+			}
+		}
+		if len(lots) == 0 {
+			// Nothing left of any lot: still counted, as zero.
+			lots = append(lots, lotKey{p.ID, ""})
+		}
+		sort.Slice(lots, func(i, j int) bool { return lots[i].lot < lots[j].lot })
+		keys = append(keys, lots...)
+	}
+	return out, keys, bal, nil
+}
+
+// lotBalances is the running balance of each lot of the controlled
+// products on a unit: dispensed to the unit, less given (administrations
+// not entered in error, with the lot scanned from the pack's GS1 code),
+// wasted and returned of that lot. What was taken off without a lot (a
+// keyed pack, a waste without its lot) comes off the lot that expires
+// first, as a nurse picks the pack (first-expiry-first-out). Whatever the
+// lots do not explain of the product's ledger stays on a line without a
+// lot (""), so the lines of a product always add up to its ledger.
+func lotBalances(tx Tx, facilityID, unitID string, controlled map[string]bool, onHand map[string]float64, now time.Time) (map[lotKey]float64, error) {
+	bal := map[lotKey]float64{}
+	if len(controlled) == 0 {
+		return bal, nil
+	}
+	until := now.Add(24 * time.Hour)
+	dispenses, err := tx.ListDispenses(DispenseFilter{FacilityID: facilityID, UnitID: unitID, To: until})
+	if err != nil {
+		return nil, err
+	}
+	expiry := map[lotKey]string{}
+	for _, d := range dispenses {
+		if controlled[d.ProductID] && d.Lot != "" {
+			k := lotKey{d.ProductID, d.Lot}
+			bal[k] += d.Quantity
+			if expiry[k] == "" || (d.Expiry != "" && d.Expiry < expiry[k]) {
+				expiry[k] = d.Expiry
+			}
+		}
+	}
+	unlotted := map[string]float64{} // taken off without a lot, per product
+	admins, err := tx.ExportAdministrations(facilityID, AdministrationQuery{UnitID: unitID, To: until})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range admins {
+		if !controlled[a.ProductID] || a.EnteredInError || a.Outcome != OutcomeGiven {
+			continue
+		}
+		if a.Lot != "" {
+			bal[lotKey{a.ProductID, a.Lot}] -= a.Quantity
+		} else {
+			unlotted[a.ProductID] += a.Quantity
+		}
+	}
+	adjustments, err := tx.ListStockAdjustments(unitID, time.Time{}, until)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range adjustments {
+		if !controlled[a.ProductID] {
+			continue
+		}
+		if a.Lot != "" {
+			bal[lotKey{a.ProductID, a.Lot}] -= a.Quantity
+		} else {
+			unlotted[a.ProductID] += a.Quantity
+		}
+	}
+	for product, q := range unlotted {
+		var lots []lotKey
+		for k, left := range bal {
+			if k.product == product && left > 1e-9 {
+				lots = append(lots, k)
+			}
+		}
+		sort.Slice(lots, func(i, j int) bool {
+			ei, ej := expiry[lots[i]], expiry[lots[j]]
+			if ei != ej {
+				return ei != "" && (ej == "" || ei < ej)
+			}
+			return lots[i].lot < lots[j].lot
+		})
+		for _, k := range lots {
+			take := math.Min(q, bal[k])
+			bal[k] -= take
+			q -= take
+		}
+		if q > 1e-9 {
+			bal[lotKey{product, ""}] -= q
+		}
+	}
+	for product := range controlled {
+		sum := 0.0
+		for k, q := range bal {
+			if k.product == product {
+				sum += q
+			}
+		}
+		if d := roundQty(onHand[product] - sum); d != 0 {
+			bal[lotKey{product, ""}] += d
+		}
+	}
+	for k, q := range bal {
+		bal[k] = roundQty(q)
+	}
+	return bal, nil
 }
 
 // ControlledCountSheet lists the controlled products to count on a unit,
@@ -188,12 +314,16 @@ func (s *Service) ControlledCountSheet(ctx context.Context, by Identity, unitID 
 		}
 		shift, date := s.shifts().At(s.now(), loc)
 		sheet = CountSheet{Unit: u, Shift: shift, ShiftDate: date.Format(time.DateOnly)}
-		products, _, err := controlledOnUnit(tx, u.FacilityID, u.ID)
+		products, keys, _, err := controlledOnUnit(tx, u.FacilityID, u.ID, s.now())
 		if err != nil {
 			return err
 		}
+		byID := map[string]Product{}
 		for _, p := range products {
-			sheet.Lines = append(sheet.Lines, CountSheetLine{Product: p})
+			byID[p.ID] = p
+		}
+		for _, k := range keys {
+			sheet.Lines = append(sheet.Lines, CountSheetLine{Product: byID[k.product], Lot: k.lot})
 		}
 		last, err := tx.ListControlledCounts(u.ID, time.Time{}, time.Time{}, 1)
 		if err != nil {
@@ -228,16 +358,21 @@ func (s *Service) RecordControlledCount(ctx context.Context, by Identity, in Con
 	default:
 		return ControlledCount{}, Invalid("shift", "must be day, evening or night")
 	}
-	seen := map[string]bool{}
+	seen := map[lotKey]bool{}
 	for i, l := range in.Lines {
 		field := fmt.Sprintf("lines[%d]", i)
 		if !ValidID(l.ProductID) {
 			return ControlledCount{}, Invalid(field+".product_id", "is not a valid id")
 		}
-		if seen[l.ProductID] {
-			return ControlledCount{}, Invalid(field+".product_id", "the product is counted twice")
+		in.Lines[i].Lot = strings.TrimSpace(l.Lot)
+		if len(in.Lines[i].Lot) > 64 {
+			return ControlledCount{}, Invalid(field+".lot", "is longer than 64 characters")
 		}
-		seen[l.ProductID] = true
+		k := lotKey{l.ProductID, in.Lines[i].Lot}
+		if seen[k] {
+			return ControlledCount{}, Invalid(field+".product_id", "the product and lot are counted twice")
+		}
+		seen[k] = true
 		if l.Counted < 0 || math.IsNaN(l.Counted) || math.IsInf(l.Counted, 0) {
 			return ControlledCount{}, Invalid(field+".counted", "must be zero or more")
 		}
@@ -264,15 +399,22 @@ func (s *Service) RecordControlledCount(ctx context.Context, by Identity, in Con
 			lf := from.In(loc)
 			shift, date = in.Shift, time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc)
 		}
-		products, onHand, err := controlledOnUnit(tx, u.FacilityID, u.ID)
+		products, keys, bal, err := controlledOnUnit(tx, u.FacilityID, u.ID, now)
 		if err != nil {
 			return err
 		}
-		// Every controlled product the records expect on the unit must be
-		// counted: a product left out would hide a loss.
+		byID := map[string]Product{}
 		for _, p := range products {
-			if !seen[p.ID] && math.Abs(onHand[p.ID]) > 1e-9 {
-				return Invalid("lines", "%s is on the unit according to the records but was not counted", p.Name)
+			byID[p.ID] = p
+		}
+		// Every controlled product and lot the records expect on the unit
+		// must be counted: a lot left out would hide a loss.
+		for _, k := range keys {
+			if !seen[k] && math.Abs(bal[k]) > 1e-9 {
+				if k.lot == "" {
+					return Invalid("lines", "%s (lot not recorded) is on the unit according to the records but was not counted", byID[k.product].Name)
+				}
+				return Invalid("lines", "%s lot %s is on the unit according to the records but was not counted", byID[k.product].Name, k.lot)
 			}
 		}
 		w, err := s.checkStockWitness(tx, by, in.Witness)
@@ -293,8 +435,8 @@ func (s *Service) RecordControlledCount(ctx context.Context, by Identity, in Con
 			if p.Controlled == "" {
 				return Invalid("lines", "%s is not a controlled substance", p.Name)
 			}
-			line := ControlledCountLine{ID: NewID(), CountID: c.ID, FacilityID: c.FacilityID, UnitID: c.UnitID, ProductID: p.ID,
-				Expected: roundQty(onHand[p.ID]), Counted: roundQty(l.Counted), Status: CountMatched}
+			line := ControlledCountLine{ID: NewID(), CountID: c.ID, FacilityID: c.FacilityID, UnitID: c.UnitID, ProductID: p.ID, Lot: l.Lot,
+				Expected: roundQty(bal[lotKey{p.ID, l.Lot}]), Counted: roundQty(l.Counted), Status: CountMatched}
 			if line.Difference() != 0 {
 				line.Status = CountOpen
 				line.AlertID = NewID()
@@ -302,13 +444,18 @@ func (s *Service) RecordControlledCount(ctx context.Context, by Identity, in Con
 			names[p.ID] = p.Name
 			c.Lines = append(c.Lines, line)
 		}
-		sort.SliceStable(c.Lines, func(i, j int) bool { return c.Lines[i].ProductID < c.Lines[j].ProductID })
+		sort.SliceStable(c.Lines, func(i, j int) bool {
+			if c.Lines[i].ProductID != c.Lines[j].ProductID {
+				return c.Lines[i].ProductID < c.Lines[j].ProductID
+			}
+			return c.Lines[i].Lot < c.Lines[j].Lot
+		})
 		if err := tx.CreateControlledCount(&c); err != nil {
 			return err
 		}
 		lines := make([]map[string]any, len(c.Lines))
 		for i, l := range c.Lines {
-			lines[i] = map[string]any{"product_id": l.ProductID, "expected": l.Expected, "counted": l.Counted, "status": l.Status}
+			lines[i] = map[string]any{"product_id": l.ProductID, "lot": l.Lot, "expected": l.Expected, "counted": l.Counted, "status": l.Status}
 		}
 		if err := s.audit(tx, by, AuditEntry{Action: "controlled_count.record", ObjectType: "controlled_count", ObjectID: c.ID, UnitID: u.ID,
 			Detail: map[string]any{"unit_id": u.ID, "shift": c.Shift, "shift_date": c.ShiftDate, "incoming_by": w.ID, "lines": lines, "note": c.Note}}); err != nil {
@@ -320,8 +467,8 @@ func (s *Service) RecordControlledCount(ctx context.Context, by Identity, in Con
 			}
 			a := Alert{ID: l.AlertID, FacilityID: c.FacilityID, Kind: AlertCountDiscrepancy, Severity: SeverityCritical, SubjectID: l.ID,
 				UnitID: c.UnitID, DueAt: now, RaisedAt: now, EscalationLevel: EscalationChargeNurse,
-				Message: fmt.Sprintf("Controlled count on %s at %s: %s counted %s, the records expect %s (%+g). Counted by %s and %s; resolve with a reason.",
-					u.Name, now.In(loc).Format("Mon 2 Jan 15:04 MST"), names[l.ProductID], fmtNum(l.Counted), fmtNum(l.Expected), l.Difference(), by.User.DisplayName, w.DisplayName)}
+				Message: fmt.Sprintf("Controlled count on %s at %s: %s%s counted %s, the records expect %s (%+g). Counted by %s and %s; resolve with a reason.",
+					u.Name, now.In(loc).Format("Mon 2 Jan 15:04 MST"), names[l.ProductID], lotWords(l.Lot), fmtNum(l.Counted), fmtNum(l.Expected), l.Difference(), by.User.DisplayName, w.DisplayName)}
 			if _, err := tx.InsertAlert(&a); err != nil {
 				return fmt.Errorf("insert count alert: %w", err)
 			}
@@ -463,7 +610,15 @@ func (s *Service) ResolveCountDiscrepancy(ctx context.Context, by Identity, line
 			}
 		}
 		return s.audit(tx, by, AuditEntry{Action: "controlled_count.resolve", ObjectType: "controlled_count_line", ObjectID: l.ID, UnitID: l.UnitID,
-			Detail: map[string]any{"count_id": l.CountID, "product_id": l.ProductID, "expected": l.Expected, "counted": l.Counted, "reason": reason}})
+			Detail: map[string]any{"count_id": l.CountID, "product_id": l.ProductID, "lot": l.Lot, "expected": l.Expected, "counted": l.Counted, "reason": reason}})
 	})
 	return l, err
+}
+
+// lotWords names a lot in a message: " lot X", or " (lot not recorded)".
+func lotWords(lot string) string {
+	if lot == "" {
+		return " (lot not recorded)"
+	}
+	return " lot " + lot
 }

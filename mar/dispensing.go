@@ -302,7 +302,7 @@ func (s *Service) RecordCount(ctx context.Context, by Identity, in CountInput) (
 			return err
 		}
 		c = StockCount{ID: NewID(), FacilityID: fac, UnitID: in.UnitID, ProductID: p.ID, Counted: in.Counted, Expected: onHand[p.ID],
-			CountedBy: by.User.ID, CountedAt: now, Note: strings.TrimSpace(in.Note)}
+			CountedBy: by.User.ID, CountedAt: now, Note: strings.TrimSpace(in.Note), ExpectedHidden: p.Controlled != "" && !SeesControlledBalance(by.User.Role)}
 		if in.Witness != nil || p.Controlled != "" {
 			w, err := s.checkStockWitness(tx, by, in.Witness)
 			if err != nil {
@@ -323,7 +323,17 @@ func (s *Service) RecordCount(ctx context.Context, by Identity, in CountInput) (
 type StockLevel struct {
 	Product Product
 	OnHand  float64
+	// Hidden is set when the caller may not see the quantity (a controlled
+	// substance, to a nurse: the shift count is blind); OnHand is then zero.
+	Hidden bool
 }
+
+// SeesControlledBalance reports whether a role may see what the records
+// expect on hand of a controlled substance. Nurses and charge nurses count
+// controlled substances blind at every shift change, so no route shows them
+// the expected quantity before their count is signed: only pharmacy and
+// administrators see the running balance.
+func SeesControlledBalance(r Role) bool { return r == RolePharmacist || r == RoleAdmin }
 
 // StockLevels returns the unit's on-hand quantities per product.
 func (s *Service) StockLevels(ctx context.Context, by Identity, unitID string) ([]StockLevel, error) {
@@ -346,6 +356,10 @@ func (s *Service) StockLevels(ctx context.Context, by Identity, unitID string) (
 		}
 		for _, p := range products {
 			if q, ok := onHand[p.ID]; ok {
+				if p.Controlled != "" && !SeesControlledBalance(by.User.Role) {
+					out = append(out, StockLevel{Product: p, Hidden: true})
+					continue
+				}
 				out = append(out, StockLevel{Product: p, OnHand: roundQty(q)})
 			}
 		}

@@ -93,6 +93,9 @@ type StockCount struct {
 	WitnessID  string
 	CountedAt  time.Time
 	Note       string
+	// ExpectedHidden is set on the answer to a nurse counting a controlled
+	// substance: Expected is stored but not shown (blind count).
+	ExpectedHidden bool
 }
 
 // Missing-dose request statuses.

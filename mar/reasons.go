@@ -201,6 +201,16 @@ var Reasons = []ReasonInfo{
 	{ReasonOfflineUndecidable, "", true, false, "offline only: the snapshot does not hold what the check needs (a resident of another unit, a product not ordered on the unit, a dose or order it does not list); refused, not guessed (docs/offline.md)"},
 }
 
+// RecordReasons are the refusals and warnings whose answer is in the
+// resident's record: what is ordered, what was given and when. Beside
+// them the bedside offers one tap to the resident's MAR.
+var RecordReasons = []string{
+	ReasonWrongPatient, ReasonWrongDrug, ReasonNoMatchingOrder, ReasonAlreadyDocumented, ReasonIngredientInWindow,
+	ReasonScheduledCrossesPRNLimit, ReasonLimitCrossed, ReasonTooEarly, ReasonTooLate,
+	ReasonPRNTooSoon, ReasonPRNMaxDoses, ReasonPRNMaxAmount, ReasonPatchNotRemoved,
+	ReasonOrderOnHold, ReasonOrderDiscontinued, ReasonOrderInactive, ReasonHoldParameterMet,
+}
+
 // ReasonOption is one entry of a pick list.
 type ReasonOption struct {
 	Code  string

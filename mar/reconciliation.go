@@ -33,6 +33,10 @@ type ReconciliationProduct struct {
 	Wasted       float64
 	Returned     float64
 	OnHand       float64 // at the end of the period
+	// Hidden is set when the caller may not see the quantities (a
+	// controlled substance, to a charge nurse: the shift count is blind);
+	// the numbers are then zero.
+	Hidden bool
 }
 
 // Discrepancy kinds.
@@ -342,6 +346,9 @@ func (s *Service) Reconcile(ctx context.Context, by Identity, unitID string, fro
 			}
 		}
 
+		if !SeesControlledBalance(by.User.Role) {
+			blindControlled(&rep, product)
+		}
 		for _, id := range orderIDs {
 			rep.Orders = append(rep.Orders, *byOrder[id])
 		}
@@ -363,6 +370,33 @@ func (s *Service) Reconcile(ctx context.Context, by Identity, unitID string, fro
 			Detail: map[string]any{"from": from, "to": to, "discrepancies": len(rep.Discrepancies)}})
 	})
 	return rep, err
+}
+
+// blindControlled takes out of a report every quantity from which a nurse
+// could learn what the records expect on hand of a controlled substance:
+// the ledger lines (opening, movements, on hand: their sum is the balance)
+// and the discrepancies that state a quantity left.
+func blindControlled(rep *Reconciliation, product func(string) (Product, error)) {
+	controlled := func(id string) bool {
+		p, err := product(id)
+		return err == nil && p.Controlled != ""
+	}
+	for i, p := range rep.Products {
+		if p.Product.Controlled != "" {
+			rep.Products[i] = ReconciliationProduct{Product: p.Product, Hidden: true}
+		}
+	}
+	kept := rep.Discrepancies[:0]
+	for _, d := range rep.Discrepancies {
+		if d.ProductID != "" && controlled(d.ProductID) {
+			switch d.Kind {
+			case DiscrepancyNegativeStock, DiscrepancyDispensedUnaccounted, DiscrepancyExpiredStock, DiscrepancyCountMismatch:
+				continue
+			}
+		}
+		kept = append(kept, d)
+	}
+	rep.Discrepancies = kept
 }
 
 // unitAdministrations lists the administrations charted on a unit in

@@ -410,6 +410,8 @@ type reasonsResponse struct {
 	Effectiveness []reasonOptionJSON `json:"effectiveness"`
 	Overridable   []string           `json:"overridable"`
 	Codes         []reasonInfoJSON   `json:"codes"`
+	// RecordReasons: beside these, the bedside links to the resident's MAR.
+	RecordReasons []string `json:"record_reasons"`
 }
 
 func optionsJSON(opts []mar.ReasonOption) []reasonOptionJSON {
@@ -434,5 +436,6 @@ func (s *Server) bedsideReasons(c *gin.Context) {
 		out.Codes = append(out.Codes, reasonInfoJSON{r.Code, string(r.Right), r.Hard, r.Overridable, r.Description})
 	}
 	sort.Strings(out.Overridable)
+	out.RecordReasons = mar.RecordReasons
 	c.JSON(http.StatusOK, out)
 }

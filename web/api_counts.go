@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/scanning"
 )
 
 var countResolvers = []mar.Role{mar.RoleChargeNurse, mar.RolePharmacist}
@@ -28,6 +29,7 @@ func (s *Server) countRoutes() []Route {
 
 type countSheetLineJSON struct {
 	ProductID  string `json:"product_id"`
+	Lot        string `json:"lot"` // "" when the records cannot tell the lot
 	Name       string `json:"name"`
 	Controlled string `json:"controlled"`
 }
@@ -46,6 +48,7 @@ type countLineJSON struct {
 	CountID    string     `json:"count_id"`
 	UnitID     string     `json:"unit_id"`
 	ProductID  string     `json:"product_id"`
+	Lot        string     `json:"lot"`
 	Expected   float64    `json:"expected"`
 	Counted    float64    `json:"counted"`
 	Difference float64    `json:"difference"`
@@ -73,7 +76,7 @@ type controlledCountJSON struct {
 }
 
 func toCountLineJSON(l mar.ControlledCountLine) countLineJSON {
-	return countLineJSON{ID: l.ID, CountID: l.CountID, UnitID: l.UnitID, ProductID: l.ProductID, Expected: l.Expected, Counted: l.Counted,
+	return countLineJSON{ID: l.ID, CountID: l.CountID, UnitID: l.UnitID, ProductID: l.ProductID, Lot: l.Lot, Expected: l.Expected, Counted: l.Counted,
 		Difference: l.Difference(), Status: l.Status, AlertID: l.AlertID, CountedAt: l.CountedAt, OutgoingBy: l.OutgoingBy, IncomingBy: l.IncomingBy,
 		ResolvedBy: l.ResolvedBy, ResolvedAt: l.ResolvedAt, Resolution: l.Resolution}
 }
@@ -96,7 +99,7 @@ func (s *Server) countSheet(c *gin.Context) {
 	}
 	out := countSheetJSON{UnitID: sheet.Unit.ID, Shift: sheet.Shift, ShiftDate: sheet.ShiftDate, Lines: []countSheetLineJSON{}, OpenDiscrepancies: sheet.OpenDiscrepancies}
 	for _, l := range sheet.Lines {
-		out.Lines = append(out.Lines, countSheetLineJSON{ProductID: l.Product.ID, Name: l.Product.Name, Controlled: l.Product.Controlled})
+		out.Lines = append(out.Lines, countSheetLineJSON{ProductID: l.Product.ID, Lot: l.Lot, Name: l.Product.Name, Controlled: l.Product.Controlled})
 	}
 	if sheet.LastCount != nil {
 		lc := toControlledCountJSON(*sheet.LastCount)
@@ -110,6 +113,7 @@ type controlledCountRequest struct {
 	Shift  string `json:"shift"`
 	Lines  []struct {
 		ProductID string   `json:"product_id"`
+		Lot       string   `json:"lot"`
 		Counted   *float64 `json:"counted"`
 	} `json:"lines"`
 	Note    string       `json:"note"`
@@ -123,12 +127,25 @@ func (s *Server) recordControlledCount(c *gin.Context) {
 		return
 	}
 	in := mar.ControlledCountInput{UnitID: req.UnitID, Shift: req.Shift, Note: req.Note, Witness: witnessCreds(req.Witness)}
+	if w := in.Witness; w != nil && w.Badge != "" {
+		// The count page sends the badge as the scanner typed it: read it
+		// with the facility's badge formats (a bare badge id stays as is).
+		opts, err := s.svc.BadgeScanOptions(c.Request.Context())
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		opts.Expect = scanning.KindBadge
+		if code, err := scanning.Parse(w.Badge, opts); err == nil && code.Kind == scanning.KindBadge && code.Identifiers["badge"] != "" {
+			w.Badge = code.Identifiers["badge"]
+		}
+	}
 	for i, l := range req.Lines {
 		if l.Counted == nil {
 			s.respondError(c, mar.Invalid("lines["+strconv.Itoa(i)+"].counted", "is required (0 when none are left)"))
 			return
 		}
-		in.Lines = append(in.Lines, mar.ControlledCountLineInput{ProductID: l.ProductID, Counted: *l.Counted})
+		in.Lines = append(in.Lines, mar.ControlledCountLineInput{ProductID: l.ProductID, Lot: l.Lot, Counted: *l.Counted})
 	}
 	cnt, err := s.svc.RecordControlledCount(c.Request.Context(), mustIdentity(c), in)
 	if err != nil {
@@ -156,7 +173,7 @@ func (s *Server) listControlledCounts(c *gin.Context) {
 	}
 	if format == "csv" {
 		// The month's (or any period's) count report: one row per product
-		// counted, oldest first, with product and staff names.
+		// and lot counted, oldest first, with product and staff names.
 		products := map[string]string{}
 		if ps, err := s.svc.ListProducts(c.Request.Context(), mustIdentity(c)); err == nil {
 			for _, p := range ps {
@@ -164,7 +181,7 @@ func (s *Server) listControlledCounts(c *gin.Context) {
 			}
 		}
 		num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-		rows := [][]string{{"counted_at", "shift", "shift_date", "outgoing", "incoming", "product_id", "product", "expected", "counted", "difference", "status", "resolved_by", "resolved_at", "resolution"}}
+		rows := [][]string{{"counted_at", "shift", "shift_date", "outgoing", "incoming", "product_id", "product", "lot", "expected", "counted", "difference", "status", "resolved_by", "resolved_at", "resolution"}}
 		for i := len(list) - 1; i >= 0; i-- {
 			cnt := list[i]
 			for _, l := range cnt.Lines {
@@ -173,7 +190,7 @@ func (s *Server) listControlledCounts(c *gin.Context) {
 					resolvedAt = l.ResolvedAt.Format(time.RFC3339)
 				}
 				rows = append(rows, []string{cnt.CountedAt.Format(time.RFC3339), cnt.Shift, cnt.ShiftDate, names[cnt.OutgoingBy], names[cnt.IncomingBy],
-					l.ProductID, products[l.ProductID], num(l.Expected), num(l.Counted), num(l.Difference()), l.Status, names[l.ResolvedBy], resolvedAt, l.Resolution})
+					l.ProductID, products[l.ProductID], l.Lot, num(l.Expected), num(l.Counted), num(l.Difference()), l.Status, names[l.ResolvedBy], resolvedAt, l.Resolution})
 			}
 		}
 		writeCSVNumbers(c, "controlled-counts.csv", rows)

@@ -393,15 +393,25 @@ func (s *Server) recordCount(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": cnt.ID, "unit_id": cnt.UnitID, "product_id": cnt.ProductID, "counted": cnt.Counted, "expected": cnt.Expected,
-		"matches": cnt.Counted == cnt.Expected, "counted_at": cnt.CountedAt, "witness_id": cnt.WitnessID})
+	out := gin.H{"id": cnt.ID, "unit_id": cnt.UnitID, "product_id": cnt.ProductID, "counted": cnt.Counted, "expected": cnt.Expected,
+		"matches": cnt.Counted == cnt.Expected, "counted_at": cnt.CountedAt, "witness_id": cnt.WitnessID}
+	if cnt.ExpectedHidden {
+		// A nurse's count of a controlled substance is blind: pharmacy
+		// sees the comparison in the reconciliation report.
+		delete(out, "expected")
+		delete(out, "matches")
+		out["expected_hidden"] = true
+	}
+	c.JSON(http.StatusCreated, out)
 }
 
 type stockLevelJSON struct {
-	ProductID  string  `json:"product_id"`
-	Name       string  `json:"name"`
-	Controlled string  `json:"controlled,omitempty"`
-	OnHand     float64 `json:"on_hand"`
+	ProductID  string   `json:"product_id"`
+	Name       string   `json:"name"`
+	Controlled string   `json:"controlled,omitempty"`
+	OnHand     *float64 `json:"on_hand,omitempty"`
+	// Hidden: a controlled substance's balance, not shown to nurses.
+	Hidden bool `json:"on_hand_hidden,omitempty"`
 }
 
 func (s *Server) stockLevels(c *gin.Context) {
@@ -412,7 +422,11 @@ func (s *Server) stockLevels(c *gin.Context) {
 	}
 	out := make([]stockLevelJSON, 0, len(levels))
 	for _, l := range levels {
-		out = append(out, stockLevelJSON{ProductID: l.Product.ID, Name: l.Product.Name, Controlled: l.Product.Controlled, OnHand: l.OnHand})
+		j := stockLevelJSON{ProductID: l.Product.ID, Name: l.Product.Name, Controlled: l.Product.Controlled, Hidden: l.Hidden}
+		if !l.Hidden {
+			j.OnHand = &l.OnHand
+		}
+		out = append(out, j)
 	}
 	c.JSON(http.StatusOK, listOf(out))
 }
@@ -548,17 +562,20 @@ type reconOrderJSON struct {
 	PRNGiven   int    `json:"prn_given"`
 }
 
+// reconProductJSON is a product's line; its quantities are absent (and
+// hidden set) when the caller counts controlled substances blind.
 type reconProductJSON struct {
-	ProductID    string  `json:"product_id"`
-	Name         string  `json:"name"`
-	Controlled   string  `json:"controlled,omitempty"`
-	Opening      float64 `json:"opening"`
-	Dispensed    float64 `json:"dispensed"`
-	Administered float64 `json:"administered"`
-	Reversed     float64 `json:"reversed"`
-	Wasted       float64 `json:"wasted"`
-	Returned     float64 `json:"returned"`
-	OnHand       float64 `json:"on_hand"`
+	ProductID    string   `json:"product_id"`
+	Name         string   `json:"name"`
+	Controlled   string   `json:"controlled,omitempty"`
+	Hidden       bool     `json:"hidden,omitempty"`
+	Opening      *float64 `json:"opening,omitempty"`
+	Dispensed    *float64 `json:"dispensed,omitempty"`
+	Administered *float64 `json:"administered,omitempty"`
+	Reversed     *float64 `json:"reversed,omitempty"`
+	Wasted       *float64 `json:"wasted,omitempty"`
+	Returned     *float64 `json:"returned,omitempty"`
+	OnHand       *float64 `json:"on_hand,omitempty"`
 }
 
 type discrepancyJSON struct {
@@ -597,8 +614,11 @@ func toReconciliationJSON(r mar.Reconciliation) reconciliationJSON {
 			Held: o.Held, Refused: o.Refused, NotGiven: o.NotGiven, Missed: o.Missed, Open: o.Open, Suspended: o.Suspended, PRNGiven: o.PRNGiven})
 	}
 	for _, p := range r.Products {
-		out.Products = append(out.Products, reconProductJSON{ProductID: p.Product.ID, Name: p.Product.Name, Controlled: p.Product.Controlled,
-			Opening: p.Opening, Dispensed: p.Dispensed, Administered: p.Administered, Reversed: p.Reversed, Wasted: p.Wasted, Returned: p.Returned, OnHand: p.OnHand})
+		j := reconProductJSON{ProductID: p.Product.ID, Name: p.Product.Name, Controlled: p.Product.Controlled, Hidden: p.Hidden}
+		if !p.Hidden {
+			j.Opening, j.Dispensed, j.Administered, j.Reversed, j.Wasted, j.Returned, j.OnHand = &p.Opening, &p.Dispensed, &p.Administered, &p.Reversed, &p.Wasted, &p.Returned, &p.OnHand
+		}
+		out.Products = append(out.Products, j)
 	}
 	for _, d := range r.Discrepancies {
 		out.Discrepancies = append(out.Discrepancies, discrepancyJSON{Kind: d.Kind, Message: d.Message, OrderID: d.OrderID, ResidentID: d.ResidentID,
@@ -632,7 +652,12 @@ func (s *Server) reconciliation(c *gin.Context) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="reconciliation-%s-%s.csv"`, rep.Unit.Code, rep.From.Format("20060102")))
 	w := csv.NewWriter(c.Writer)
-	ff := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	ff := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', -1, 64)
+	}
 	// One table with a section column, so a spreadsheet filters it.
 	_ = w.Write([]string{"section", "resident", "drug", "order_id", "status", "verified", "scheduled", "given", "held", "refused", "not_given", "missed",
 		"open", "prn_given", "opening", "dispensed", "administered", "reversed", "wasted", "returned", "on_hand", "discrepancy", "message"})

@@ -49,8 +49,8 @@ func TestBrowserControlledCountAndHandover(t *testing.T) {
 	}
 	b.screenshots("counts-sheet")
 	b.do(
-		chromedp.SendKeys(chromedp.ID("count-"+ids["Oxycodone"]), "9"),
-		chromedp.SendKeys(chromedp.ID("count-"+ids["Lorazepam"]), "4"),
+		chromedp.SendKeys(chromedp.CSS(`input[data-product="`+ids["Oxycodone"]+`"]`), "9"),
+		chromedp.SendKeys(chromedp.CSS(`input[data-product="`+ids["Lorazepam"]+`"]`), "4"),
 		chromedp.SendKeys(chromedp.ID("witness-username"), "nurse2"),
 		chromedp.SendKeys(chromedp.ID("witness-password"), "wrong"),
 		chromedp.Click(chromedp.CSS(`#count-form button[type="submit"]`)),

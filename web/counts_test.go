@@ -73,8 +73,10 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 			unit := r.UnitID
 			oxy, lz := b.product("Oxycodone"), b.product("Lorazepam")
 			expiry := b.env.Clock.Now().AddDate(1, 0, 0).Format("2006-01-02")
+			// The lot of the packs b.pack scans: counts are per lot.
+			oxyLot := "L" + strings.ToUpper(oxy.ID[len(oxy.ID)-6:])
 			for _, d := range []map[string]any{
-				{"product_id": oxy.ID, "quantity": 10, "lot": "OX1", "expiry": expiry, "unit_id": unit},
+				{"product_id": oxy.ID, "quantity": 10, "lot": oxyLot, "expiry": expiry, "unit_id": unit},
 				{"product_id": lz.ID, "quantity": 4, "lot": "LZ1", "expiry": expiry, "unit_id": unit},
 			} {
 				if resp := ph.Do("POST", "/api/v1/dispenses", d, nil); resp.Status != http.StatusCreated {
@@ -87,7 +89,7 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 				"outcome": "given", "prn_indication": "breakthrough pain", "pain_score": 7, "witness": map[string]string{"username": "nurse2", "password": "demo"}}); resp.Status != http.StatusCreated {
 				t.Fatalf("give oxycodone: %d %s", resp.Status, resp.Body)
 			}
-			if resp := nurse.Do("POST", "/api/v1/waste", map[string]any{"product_id": oxy.ID, "quantity": 1, "unit_id": unit, "lot": "OX1", "reason": "dropped on the floor",
+			if resp := nurse.Do("POST", "/api/v1/waste", map[string]any{"product_id": oxy.ID, "quantity": 1, "unit_id": unit, "lot": oxyLot, "reason": "dropped on the floor",
 				"witness": map[string]string{"username": "nurse2", "password": "demo"}}, nil); resp.Status != http.StatusCreated {
 				t.Fatalf("witnessed waste: %d %s", resp.Status, resp.Body)
 			}
@@ -109,7 +111,7 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 				t.Errorf("the sheet shows what the records expect: %s", sheet.Body)
 			}
 
-			good := []map[string]any{{"product_id": oxy.ID, "counted": 7}, {"product_id": lz.ID, "counted": 4}}
+			good := []map[string]any{{"product_id": oxy.ID, "lot": oxyLot, "counted": 7}, {"product_id": lz.ID, "lot": "LZ1", "counted": 4}}
 			w2 := map[string]string{"username": "nurse2", "password": "demo"}
 			for _, tc := range []struct {
 				name       string
@@ -124,8 +126,8 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 				{"signed by the outgoing nurse alone", "nurse", map[string]any{"unit_id": unit, "lines": good, "witness": map[string]string{"username": "nurse", "password": "demo"}}, 422, "witness", "witness_is_self"},
 				{"leaving a product out", "nurse", map[string]any{"unit_id": unit, "lines": good[:1], "witness": w2}, 400, "lines", ""},
 				{"with a product that is not controlled", "nurse", map[string]any{"unit_id": unit, "lines": append(good, map[string]any{"product_id": b.product("Acetaminophen 500").ID, "counted": 3}), "witness": w2}, 400, "lines", ""},
-				{"with a negative number", "nurse", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID, "counted": -1}, good[1]}, "witness": w2}, 400, "lines[0].counted", ""},
-				{"without a number", "nurse", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID}, good[1]}, "witness": w2}, 400, "lines[0].counted", ""},
+				{"with a negative number", "nurse", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID, "lot": oxyLot, "counted": -1}, good[1]}, "witness": w2}, 400, "lines[0].counted", ""},
+				{"without a number", "nurse", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID, "lot": oxyLot}, good[1]}, "witness": w2}, 400, "lines[0].counted", ""},
 				{"counting a product twice", "nurse", map[string]any{"unit_id": unit, "lines": append(good, good[0]), "witness": w2}, 400, "lines[2].product_id", ""},
 				{"with a shift that does not exist", "nurse", map[string]any{"unit_id": unit, "shift": "noon", "lines": good, "witness": w2}, 400, "shift", ""},
 				{"without a unit", "nurse", map[string]any{"lines": good, "witness": w2}, 400, "unit_id", ""},
@@ -173,7 +175,7 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 					OnHand    float64 `json:"on_hand"`
 				} `json:"items"`
 			}
-			nurse.JSON("GET", "/api/v1/stock?unit_id="+unit, nil, &stock)
+			ph.JSON("GET", "/api/v1/stock?unit_id="+unit, nil, &stock)
 			for _, it := range stock.Items {
 				if it.ProductID == oxy.ID && it.OnHand != 8 {
 					t.Errorf("oxycodone on hand after the count: %v, want 8", it.OnHand)
@@ -221,7 +223,7 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 
 			// A second count, by the charge nurse handing over to nurse2:
 			// the charge nurse cannot resolve a discrepancy of a count they took part in.
-			resp = charge.Do("POST", "/api/v1/controlled-counts", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID, "counted": 8}, {"product_id": lz.ID, "counted": 3}}, "witness": w2}, nil)
+			resp = charge.Do("POST", "/api/v1/controlled-counts", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID, "lot": oxyLot, "counted": 8}, {"product_id": lz.ID, "lot": "LZ1", "counted": 3}}, "witness": w2}, nil)
 			if resp.Status != http.StatusCreated {
 				t.Fatalf("second count: %d %s", resp.Status, resp.Body)
 			}
@@ -304,23 +306,23 @@ func TestControlledCountAtShiftChange(t *testing.T) {
 			if st := charge.JSON("GET", "/api/v1/controlled-counts?unit_id="+unit, nil, &counts); st != http.StatusOK || len(counts.Items) != 2 || counts.Items[0].ID != second.ID {
 				t.Errorf("counts: %d %+v", st, counts)
 			}
-			// The count report as CSV: one row per product counted, oldest first.
+			// The count report as CSV: one row per product and lot counted, oldest first.
 			rep := ph.Do("GET", "/api/v1/controlled-counts?format=csv&unit_id="+unit, nil, nil)
 			recs, err := csv.NewReader(bytes.NewReader(rep.Body)).ReadAll()
 			if rep.Status != http.StatusOK || err != nil || len(recs) != 5 {
 				t.Fatalf("count report: %d %v %s", rep.Status, err, rep.Body)
 			}
 			want := [][]string{
-				{"Nora Nurse", "Wes Witness", oxy.Name, "8", "7", "-1", "resolved", "Cora Charge"},
-				{"Nora Nurse", "Wes Witness", lz.Name, "4", "4", "0", "matched", ""},
-				{"Cora Charge", "Wes Witness", oxy.Name, "8", "8", "0", "matched", ""},
-				{"Cora Charge", "Wes Witness", lz.Name, "4", "3", "-1", "resolved", "Phil Pharmacist"},
+				{"Nora Nurse", "Wes Witness", oxy.Name, oxyLot, "8", "7", "-1", "resolved", "Cora Charge"},
+				{"Nora Nurse", "Wes Witness", lz.Name, "LZ1", "4", "4", "0", "matched", ""},
+				{"Cora Charge", "Wes Witness", oxy.Name, oxyLot, "8", "8", "0", "matched", ""},
+				{"Cora Charge", "Wes Witness", lz.Name, "LZ1", "4", "3", "-1", "resolved", "Phil Pharmacist"},
 			}
 			// Lines of a count are in product-id order; compare as sets per count.
 			for i := 1; i < len(recs); i += 2 {
 				got := map[string][]string{}
 				for _, rec := range recs[i : i+2] {
-					got[rec[6]] = []string{rec[3], rec[4], rec[6], rec[7], rec[8], rec[9], rec[10], rec[11]}
+					got[rec[6]] = []string{rec[3], rec[4], rec[6], rec[7], rec[8], rec[9], rec[10], rec[11], rec[12]}
 				}
 				for _, w := range want[i-1 : i+1] {
 					if g := got[w[2]]; strings.Join(g, "|") != strings.Join(w, "|") {
@@ -355,7 +357,7 @@ func TestCountDiscrepancyIsResolvedOnceUnderConcurrency(t *testing.T) {
 				t.Fatalf("dispense: %d %s", resp.Status, resp.Body)
 			}
 			for round := 0; round < rounds; round++ {
-				resp := nurse.Do("POST", "/api/v1/controlled-counts", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID, "counted": 9}},
+				resp := nurse.Do("POST", "/api/v1/controlled-counts", map[string]any{"unit_id": unit, "lines": []map[string]any{{"product_id": oxy.ID, "lot": "OX1", "counted": 9}},
 					"witness": map[string]string{"username": "nurse2", "password": "demo"}}, nil)
 				if resp.Status != http.StatusCreated {
 					t.Fatalf("count: %d %s", resp.Status, resp.Body)

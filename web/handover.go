@@ -20,6 +20,7 @@ func (s *Server) handoverRoutes() []Route {
 		{"GET", "/counts", clinical, "the controlled-substance count page of a unit (unit_id): the blind count with the incoming nurse's signature, open discrepancies to resolve", s.pageCounts},
 		{"GET", "/handover", nursing, "the shift handover page of a unit (unit_id, shift, date), printable", s.pageHandover},
 		{"GET", "/api/v1/residents/:id/mar.csv", clinical, "a resident's MAR over a period as CSV for surveyors (from, to; at most 93 days)", s.marCSV},
+		{"GET", "/api/v1/residents/:id/mar.pdf", clinical, "a resident's MAR over a period as a paginated PDF for surveyors (from, to; at most 93 days; paper=letter|a4, landscape)", s.marPDF},
 	}
 }
 
@@ -204,6 +205,32 @@ func (s *Server) pageHandover(c *gin.Context) {
 	s.render(c, http.StatusOK, "handover", p)
 }
 
+// exportDays is the first and last local day of a surveyor's export:
+// from and to (YYYY-MM-DD, to inclusive); from alone: a month from it;
+// neither: the current month.
+func exportDays(c *gin.Context, now time.Time, loc *time.Location) (first, last time.Time, err error) {
+	today := now.In(loc)
+	first = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, loc)
+	last = first.AddDate(0, 1, -1)
+	if f := c.Query("from"); f != "" {
+		if first, err = time.ParseInLocation(time.DateOnly, f, loc); err != nil {
+			return time.Time{}, time.Time{}, mar.Invalid("from", "must be a date YYYY-MM-DD")
+		}
+		if c.Query("to") == "" {
+			last = first.AddDate(0, 1, -1)
+		}
+	}
+	if t := c.Query("to"); t != "" {
+		if last, err = time.ParseInLocation(time.DateOnly, t, loc); err != nil {
+			return time.Time{}, time.Time{}, mar.Invalid("to", "must be a date YYYY-MM-DD")
+		}
+	}
+	if last.Before(first) {
+		return time.Time{}, time.Time{}, mar.Invalid("to", "must not be before from")
+	}
+	return first, last, nil
+}
+
 // marCSV answers a resident's MAR over a period as CSV (RFC 4180, through
 // encoding/csv): one row per scheduled dose with what was documented for
 // it, one per as-needed administration; administrations entered in error
@@ -213,25 +240,9 @@ func (s *Server) marCSV(c *gin.Context) {
 	now := s.svc.Clock.Now()
 	var first, last time.Time
 	exp, err := s.svc.ExportMAR(c.Request.Context(), mustIdentity(c), c.Param("id"), func(loc *time.Location) (time.Time, time.Time, error) {
-		today := now.In(loc)
-		first = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, loc)
-		last = first.AddDate(0, 1, -1)
 		var err error
-		if f := c.Query("from"); f != "" {
-			if first, err = time.ParseInLocation(time.DateOnly, f, loc); err != nil {
-				return time.Time{}, time.Time{}, mar.Invalid("from", "must be a date YYYY-MM-DD")
-			}
-			if c.Query("to") == "" {
-				last = first.AddDate(0, 1, -1)
-			}
-		}
-		if t := c.Query("to"); t != "" {
-			if last, err = time.ParseInLocation(time.DateOnly, t, loc); err != nil {
-				return time.Time{}, time.Time{}, mar.Invalid("to", "must be a date YYYY-MM-DD")
-			}
-		}
-		if last.Before(first) {
-			return time.Time{}, time.Time{}, mar.Invalid("to", "must not be before from")
+		if first, last, err = exportDays(c, now, loc); err != nil {
+			return time.Time{}, time.Time{}, err
 		}
 		from, _ := dayRange(first, loc)
 		_, to := dayRange(last, loc)

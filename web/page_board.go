@@ -17,28 +17,21 @@ import (
 // a label (the words; colour is never the only signal).
 func doseStatus(d mar.ScheduledDose, now time.Time) (kind, label string) {
 	switch d.Status {
-	case mar.DoseGiven:
-		return "given", "Given"
-	case mar.DoseHeld:
-		return "held", "Held"
-	case mar.DoseRefused:
-		return "refused", "Refused"
-	case mar.DoseNotGiven:
-		return "not_given", "Not given"
-	case mar.DoseMissed:
-		return "missed", "Missed"
-	case mar.DoseSuspended:
-		return "suspended", "On hold"
-	case mar.DoseCancelled:
-		return "cancelled", "Cancelled"
+	case mar.DoseGiven, mar.DoseHeld, mar.DoseRefused, mar.DoseNotGiven, mar.DoseMissed, mar.DoseSuspended, mar.DoseCancelled:
+		kind = string(d.Status)
+	default:
+		switch {
+		case now.Before(d.WindowStart):
+			kind = "upcoming"
+		case !now.After(d.WindowEnd):
+			kind = "due"
+		default:
+			// The window closed undocumented: missed, whether or not the
+			// sweeper has marked it yet.
+			kind = "missed"
+		}
 	}
-	switch {
-	case now.Before(d.WindowStart):
-		return "upcoming", "Upcoming"
-	case !now.After(d.WindowEnd):
-		return "due", "Due now"
-	}
-	return "overdue", "Overdue"
+	return kind, stateLabel(kind)
 }
 
 // chosenUnit is the unit a page shows (?unit_id=, else the first) among
@@ -175,7 +168,7 @@ func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 		}
 		counts[kind].N++
 	}
-	for _, k := range []string{"missed", "overdue", "due", "upcoming", "given", "held", "refused", "not_given", "suspended", "cancelled"} {
+	for _, k := range []string{"missed", "due", "upcoming", "given", "held", "refused", "not_given", "suspended", "cancelled"} {
 		if sc := counts[k]; sc != nil {
 			v.Counts = append(v.Counts, *sc)
 		}

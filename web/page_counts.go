@@ -56,6 +56,7 @@ func (s *Server) pageCounts(c *gin.Context) {
 		if name == "" {
 			name = l.ProductID
 		}
+		name += lotLabel(l.Lot)
 		d := l.Difference()
 		diff := num(d)
 		if d > 0 {
@@ -67,4 +68,12 @@ func (s *Server) pageCounts(c *gin.Context) {
 	p := s.newPage(c, "Controlled-substance count", "counts", "counts.js")
 	p.Data = v
 	s.render(c, http.StatusOK, "counts", p)
+}
+
+// lotLabel names a count line's lot after its product.
+func lotLabel(lot string) string {
+	if lot == "" {
+		return " (lot not recorded)"
+	}
+	return ", lot " + lot
 }

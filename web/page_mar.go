@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -17,17 +18,18 @@ import (
 // the days of a week or a month across, and in each cell the initials of
 // who gave the dose or a code for what happened instead.
 
-// marCodes are the letters a cell shows for doses that were not given.
+// marCodes are the letters a cell shows for doses that were not given;
+// what they mean is the state's meaning in the vocabulary (vocabulary.go).
 var marCodes = []struct {
-	Status        mar.DoseStatus
-	Code, Meaning string
+	Status mar.DoseStatus
+	Code   string
 }{
-	{mar.DoseHeld, "H", "held"},
-	{mar.DoseRefused, "R", "refused by the resident"},
-	{mar.DoseNotGiven, "N", "not given"},
-	{mar.DoseMissed, "M", "missed: not documented in its window"},
-	{mar.DoseSuspended, "S", "order on hold (suspended)"},
-	{mar.DoseCancelled, "X", "cancelled: order stopped or changed"},
+	{mar.DoseHeld, "H"},
+	{mar.DoseRefused, "R"},
+	{mar.DoseNotGiven, "N"},
+	{mar.DoseMissed, "M"},
+	{mar.DoseSuspended, "S"},
+	{mar.DoseCancelled, "X"},
 }
 
 type marCell struct {
@@ -83,30 +85,58 @@ func (s *Server) pageMAR(c *gin.Context) {
 }
 
 func (s *Server) marFor(c *gin.Context) (marView, error) {
-	by := mustIdentity(c)
-	ctx := c.Request.Context()
 	period := c.DefaultQuery("period", "week")
 	if period != "week" && period != "month" {
 		return marView{}, mar.Invalid("period", "must be week or month")
 	}
 	now := s.svc.Clock.Now()
-	v := marView{Period: period}
 	var first time.Time
-	var n int
-	// The period is chosen in the zone of the resident's unit, which the
-	// read itself finds.
-	rec, err := s.svc.ResidentMAR(ctx, by, c.Param("id"), func(loc *time.Location) (time.Time, time.Time, error) {
+	v, err := s.marGrid(c, s.svc.ResidentMAR, func(loc *time.Location) (time.Time, int, error) {
 		day, err := parseDay(c.Query("date"), now, loc)
 		if err != nil {
-			return time.Time{}, time.Time{}, err
+			return time.Time{}, 0, err
 		}
 		y, m, d := day.Date()
 		if period == "week" {
 			first = time.Date(y, m, d-(int(day.Weekday())+6)%7, 0, 0, 0, 0, loc) // Monday
-			n = 7
-		} else {
-			first = time.Date(y, m, 1, 0, 0, 0, 0, loc)
-			n = first.AddDate(0, 1, -1).Day()
+			return first, 7, nil
+		}
+		first = time.Date(y, m, 1, 0, 0, 0, 0, loc)
+		return first, first.AddDate(0, 1, -1).Day(), nil
+	})
+	if err != nil {
+		return marView{}, err
+	}
+	v.Period = period
+	if period == "week" {
+		v.Title = "Week of " + first.Format("Monday 2 January 2006")
+		v.Prev, v.Next = first.AddDate(0, 0, -7).Format(time.DateOnly), first.AddDate(0, 0, 7).Format(time.DateOnly)
+	} else {
+		v.Title = first.Format("January 2006")
+		v.Prev, v.Next = first.AddDate(0, -1, 0).Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
+	}
+	return v, nil
+}
+
+// marRead reads a resident's record for a MAR (the page's read or the
+// printed export's).
+type marRead func(ctx context.Context, by mar.Identity, residentID string, period mar.MARPeriod) (mar.ResidentMAR, error)
+
+// marGrid builds the grid of the n days from first, which pick chooses in
+// the zone of the resident's unit.
+func (s *Server) marGrid(c *gin.Context, read marRead, pick func(loc *time.Location) (first time.Time, n int, err error)) (marView, error) {
+	by := mustIdentity(c)
+	ctx := c.Request.Context()
+	now := s.svc.Clock.Now()
+	var v marView
+	var first time.Time
+	var n int
+	// The period is chosen in the zone of the resident's unit, which the
+	// read itself finds.
+	rec, err := read(ctx, by, c.Param("id"), func(loc *time.Location) (time.Time, time.Time, error) {
+		var err error
+		if first, n, err = pick(loc); err != nil {
+			return time.Time{}, time.Time{}, err
 		}
 		from, _ := dayRange(first, loc)
 		_, to := dayRange(first.AddDate(0, 0, n-1), loc)
@@ -118,13 +148,6 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 	loc, err := rec.Unit.Location()
 	if err != nil {
 		return marView{}, err
-	}
-	if period == "week" {
-		v.Title = "Week of " + first.Format("Monday 2 January 2006")
-		v.Prev, v.Next = first.AddDate(0, 0, -7).Format(time.DateOnly), first.AddDate(0, 0, 7).Format(time.DateOnly)
-	} else {
-		v.Title = first.Format("January 2006")
-		v.Prev, v.Next = first.AddDate(0, -1, 0).Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
 	}
 	v.Resident, v.Unit = rec.Resident, rec.Unit
 	v.Printed = now.In(loc).Format("2 Jan 2006 15:04 MST")
@@ -188,7 +211,7 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 				continue
 			}
 			if d.projected {
-				cells[k][di] = marCell{Class: "projected", Title: "Projected from the order's schedule, due " + local.Format("Mon 2 Jan 15:04")}
+				cells[k][di] = marCell{Class: "projected", Title: stateLabel("projected") + ", due " + local.Format("Mon 2 Jan 15:04")}
 				continue
 			}
 			cells[k][di] = marCellOf(d.ScheduledDose, now, loc, rec.Staff, usedStaff)
@@ -214,7 +237,7 @@ func (s *Server) marFor(c *gin.Context) (marView, error) {
 		}
 	}
 	for _, mc := range marCodes {
-		v.Codes = append(v.Codes, struct{ Code, Meaning string }{mc.Code, mc.Meaning})
+		v.Codes = append(v.Codes, struct{ Code, Meaning string }{mc.Code, stateMeaning(string(mc.Status))})
 	}
 	for id := range usedStaff {
 		u := rec.Staff[id]
@@ -243,13 +266,12 @@ func marCellOf(d mar.ScheduledDose, now time.Time, loc *time.Location, staff map
 		}
 		return cell
 	case mar.DoseScheduled:
-		if kind == "overdue" {
-			cell.Text = "!"
+		if kind != string(mar.DoseMissed) {
+			return cell
 		}
-		return cell
 	}
 	for _, mc := range marCodes {
-		if mc.Status == d.Status {
+		if string(mc.Status) == kind {
 			cell.Text = mc.Code
 		}
 	}

@@ -75,6 +75,10 @@ var templateFuncs = template.FuncMap{
 	"join":      strings.Join,
 	"add":       func(a, b int) int { return a + b },
 	"chartBarH": func() int { return chartBarH },
+	// The one vocabulary of dose states (vocabulary.go).
+	"stateLabel":     stateLabel,
+	"stateMeaning":   stateMeaning,
+	"doseStatesJSON": doseStatesJSON,
 }
 
 func roleName(r mar.Role) string {

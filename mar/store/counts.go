@@ -26,6 +26,7 @@ type controlledCountLineRow struct {
 	FacilityID string
 	UnitID     string
 	ProductID  string
+	Lot        string
 	Expected   float64
 	Counted    float64
 	Status     string
@@ -38,7 +39,7 @@ type controlledCountLineRow struct {
 func (controlledCountLineRow) TableName() string { return "controlled_count_lines" }
 
 func (r controlledCountLineRow) domain() mar.ControlledCountLine {
-	l := mar.ControlledCountLine{ID: r.ID, CountID: r.CountID, FacilityID: r.FacilityID, UnitID: r.UnitID, ProductID: r.ProductID,
+	l := mar.ControlledCountLine{ID: r.ID, CountID: r.CountID, FacilityID: r.FacilityID, UnitID: r.UnitID, ProductID: r.ProductID, Lot: r.Lot,
 		Expected: r.Expected, Counted: r.Counted, Status: r.Status, AlertID: deref(r.AlertID), ResolvedBy: deref(r.ResolvedBy), Resolution: r.Resolution}
 	if r.ResolvedAt != nil {
 		at := r.ResolvedAt.UTC()
@@ -59,7 +60,7 @@ func (t *tx) CreateControlledCount(c *mar.ControlledCount) error {
 	}
 	rows := make([]controlledCountLineRow, len(c.Lines))
 	for i, l := range c.Lines {
-		rows[i] = controlledCountLineRow{ID: l.ID, CountID: c.ID, FacilityID: c.FacilityID, UnitID: c.UnitID, ProductID: l.ProductID,
+		rows[i] = controlledCountLineRow{ID: l.ID, CountID: c.ID, FacilityID: c.FacilityID, UnitID: c.UnitID, ProductID: l.ProductID, Lot: l.Lot,
 			Expected: l.Expected, Counted: l.Counted, Status: l.Status, AlertID: strPtr(l.AlertID), Resolution: l.Resolution}
 	}
 	return t.db.Create(&rows).Error
@@ -72,6 +73,7 @@ type lineWithCount struct {
 	FacilityID string
 	UnitID     string
 	ProductID  string
+	Lot        string
 	Expected   float64
 	Counted    float64
 	Status     string
@@ -85,7 +87,7 @@ type lineWithCount struct {
 }
 
 func (r lineWithCount) domain() mar.ControlledCountLine {
-	l := controlledCountLineRow{ID: r.ID, CountID: r.CountID, FacilityID: r.FacilityID, UnitID: r.UnitID, ProductID: r.ProductID, Expected: r.Expected,
+	l := controlledCountLineRow{ID: r.ID, CountID: r.CountID, FacilityID: r.FacilityID, UnitID: r.UnitID, ProductID: r.ProductID, Lot: r.Lot, Expected: r.Expected,
 		Counted: r.Counted, Status: r.Status, AlertID: r.AlertID, ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt, Resolution: r.Resolution}.domain()
 	l.CountedAt, l.OutgoingBy, l.IncomingBy = r.CountedAt.UTC(), r.OutgoingBy, r.IncomingBy
 	return l
@@ -132,7 +134,7 @@ func (t *tx) ListControlledCounts(unitID string, from, to time.Time, limit int) 
 		ids[i] = r.ID
 	}
 	var lines []controlledCountLineRow
-	if err := t.db.Where("count_id IN ?", ids).Order("count_id, product_id").Find(&lines).Error; err != nil {
+	if err := t.db.Where("count_id IN ?", ids).Order("count_id, product_id, lot").Find(&lines).Error; err != nil {
 		return nil, err
 	}
 	byCount := map[string][]mar.ControlledCountLine{}

@@ -69,7 +69,29 @@
     glucose: ['Capillary glucose', 'mg/dL'],
   };
 
-  const OUTCOMES = { given: 'Given', held: 'Held', refused: 'Refused', not_given: 'Not given' };
+  // A documented outcome is named with the state it leaves the dose in.
+  const outcomeLabel = (o) => emar.stateLabel(o);
+
+  // The links to the resident's record beside a refusal that refers to it.
+  const RECORD = {
+    lead: 'See what is ordered and what was given:',
+    week: (name) => `${name}'s MAR this week`,
+    month: 'this month',
+  };
+
+  // recordLinks are one tap to the resident's MAR (and the month of what
+  // was given) when a check refers to the record: a duplicate, a limit, an
+  // order that does not match. Opened in a new tab, so the bedside check
+  // stays where it was.
+  function recordLinks(checks) {
+    const r = state.resident;
+    const codes = new Set(state.reasons && state.reasons.record_reasons ? state.reasons.record_reasons : []);
+    if (!r || !checks.some((c) => c.status !== 'pass' && codes.has(c.reason))) return null;
+    const base = `/residents/${encodeURIComponent(r.id)}/mar`;
+    return el('p', { class: 'record-links' }, RECORD.lead, ' ',
+      el('a', { href: base, target: '_blank', rel: 'noopener', class: 'record-mar' }, RECORD.week(r.display_name)), ' · ',
+      el('a', { href: base + '?period=month', target: '_blank', rel: 'noopener', class: 'record-month' }, RECORD.month));
+  }
 
   const say = (text) => { $('scan-state').textContent = text; };
   const focusScan = () => {
@@ -503,8 +525,8 @@
     };
     const doseLines = (dose) => [`Due ${fmtTime(dose.due_at)} (window ${fmtTime(dose.window_start)}–${fmtTime(dose.window_end)})`]
       .concat(dose.step_dose ? [`This step: ${dose.step_dose}`] : []);
-    for (const it of d.overdue || []) list.append(dueItem('overdue', 'Overdue', it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
-    for (const it of d.due_now || []) list.append(dueItem('due', 'Due now', it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
+    for (const it of d.overdue || []) list.append(dueItem('missed', emar.stateLabel('missed'), it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
+    for (const it of d.due_now || []) list.append(dueItem('due', emar.stateLabel('due'), it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
     for (const p of d.prn || []) {
       const lines = [];
       if (p.last_given_at) lines.push(`Last given ${emar.dayTime(p.last_given_at, state.tz)}`);
@@ -513,23 +535,23 @@
       const label = p.available ? 'PRN available' : (p.next_allowed_at ? `PRN from ${fmtTime(p.next_allowed_at)}` : 'PRN not available');
       list.append(dueItem('prn', label, p.order, lines));
     }
-    for (const it of d.upcoming || []) list.append(dueItem('upcoming', 'Upcoming', it.order, doseLines(it.dose)));
+    for (const it of d.upcoming || []) list.append(dueItem('upcoming', emar.stateLabel('upcoming'), it.order, doseLines(it.dose)));
     for (const it of d.held || []) {
       const onHold = it.order.status === 'on_hold';
-      list.append(dueItem(onHold ? 'on_hold' : 'held', onHold ? 'On hold' : 'Held', it.order, it.dose ? doseLines(it.dose) : []));
+      list.append(dueItem(onHold ? 'suspended' : 'held', emar.stateLabel(onHold ? 'suspended' : 'held'), it.order, it.dose ? doseLines(it.dose) : []));
     }
     for (const it of d.pending_verification || []) {
-      list.append(dueItem('upcoming', 'Awaiting pharmacy', it.order, ['Not yet verified by pharmacy: cannot be given.']));
+      list.append(dueItem('awaiting_pharmacy', emar.stateLabel('awaiting_pharmacy'), it.order, ['Not yet verified by pharmacy: cannot be given.']));
     }
     for (const a of d.recent || []) {
       if (a.entered_in_error) continue;
-      const lines = [`${OUTCOMES[a.outcome] || a.outcome} ${emar.dayTime(a.performed_at, state.tz)} by ${a.performed_by_name}`];
+      const lines = [`${outcomeLabel(a.outcome)} ${emar.dayTime(a.performed_at, state.tz)} by ${a.performed_by_name}`];
       const actions = [];
       if (a.prn && a.outcome === 'given' && a.followup && a.followup.status === 'due') {
         lines.push(`Effectiveness follow-up due ${fmtTime(a.followup.due_at)}`);
         actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(a.id, a.product_name || a.order_text) }, 'Record effectiveness'));
       }
-      list.append(dueItem(a.outcome === 'given' ? 'given' : 'held', OUTCOMES[a.outcome] || a.outcome,
+      list.append(dueItem(a.outcome, outcomeLabel(a.outcome),
         { product_name: a.product_name || a.order_text, dose_value: a.amount, dose_unit: a.unit, route: a.route }, lines, actions));
     }
     if (!list.children.length) list.append(el('li', { class: 'due-item' }, 'No medications due, as-needed or upcoming.'));
@@ -570,6 +592,7 @@
       el('h2', {}, '✗ ' + title),
       first ? el('p', {}, el('strong', {}, `${rightName(first.right)} failed. `), first.message) : (message ? el('p', {}, message) : null),
       checkList(checks.filter((c) => c !== first)),
+      recordLinks(checks),
       el('p', {}, 'Do not give this medication. Scan the right pack, or scan another wristband.'));
     v.hidden = false;
   }
@@ -593,7 +616,8 @@
       el('h2', {}, caution ? '! Check before giving: a reason is needed' : '✓ Right medication: give ' + name),
       caution ? el('p', {}, el('strong', {}, name)) : null,
       lines.map((l) => el('p', {}, l)),
-      checkList(v.checks || []));
+      checkList(v.checks || []),
+      recordLinks(v.checks || []));
     box.hidden = false;
     say(caution ? `Check before giving ${name}: a reason is needed.` : `Right medication: ${name}. Document below.`);
   }
@@ -620,7 +644,7 @@
     const sel = $('reason-code');
     const opts = state.reasons && state.reasons.outcomes ? state.reasons.outcomes[o] || [] : [];
     fill(sel, el('option', { value: '' }, 'Choose a reason'), opts.map((x) => el('option', { value: x.code }, x.label)));
-    $('record').textContent = 'Record: ' + (OUTCOMES[o] || o).toLowerCase();
+    $('record').textContent = 'Record: ' + outcomeLabel(o).toLowerCase();
   }
 
   // openDocument shows the form for a verdict. keep leaves typed readings
@@ -782,7 +806,7 @@
   // ---- Recording with retries -----------------------------------------
 
   function recordLabel(rec) {
-    return `${rec.what} — ${OUTCOMES[rec.body.outcome] || rec.body.outcome}`;
+    return `${rec.what} — ${outcomeLabel(rec.body.outcome)}`;
   }
 
   function renderRecord(rec) {
@@ -798,7 +822,7 @@
     if (rec.state === 'saved' && rec.admin && rec.admin.prn && rec.admin.outcome === 'given') {
       actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(rec.admin.id, rec.what) }, 'Record effectiveness'));
     }
-    li.className = 'due-item k-' + (rec.state === 'saved' ? 'given' : rec.state === 'failed' ? 'overdue' : 'due');
+    li.className = 'due-item k-' + (rec.state === 'saved' ? 'given' : rec.state === 'failed' ? 'failed' : 'due');
     fill(li, el('div', { class: 'due-name' }, recordLabel(rec)), el('div', { class: 'due-meta' }, rec.resident), stateBox,
       actions.length ? el('div', { class: 'button-row' }, actions) : null);
   }

@@ -169,7 +169,7 @@
     sel.addEventListener('change', () => sel.form.requestSubmit());
     connect();
     refreshAlerts();
-    // Time passes without events too: "due now" becomes "overdue".
+    // Time passes without events too: "due now" becomes "missed".
     setInterval(() => {
       refreshGrid();
       refreshAlerts();

@@ -166,11 +166,24 @@ const emar = (() => {
     }, 1000);
   }
 
+  // stateLabel is the word for a dose's state, from the one vocabulary the
+  // server puts on <body data-dose-states> (web/vocabulary.go).
+  let states = null;
+  function stateLabel(kind) {
+    if (!states) {
+      states = new Map();
+      try {
+        for (const w of JSON.parse(document.body.dataset.doseStates || '[]')) states.set(w.kind, w.label);
+      } catch (_) { /* the kind itself, below */ }
+    }
+    return states.get(kind) || kind;
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
     const out = document.getElementById('sign-out');
     if (out) out.addEventListener('click', () => signOut());
     idleGuard();
   });
 
-  return { api, errorText, uuid, time, dayTime, el, fill, scanField, toSignIn, signOut, active: () => markActive() };
+  return { api, errorText, uuid, time, dayTime, el, fill, scanField, toSignIn, signOut, stateLabel, active: () => markActive() };
 })();

@@ -12,6 +12,10 @@
   const residents = new Map(); // id → resident
   const orders = new Map();    // id → order
   const products = new Map();  // id → name, from the dispense form
+  // Words shown by this script.
+  const WORDS = {
+    blind: 'counted blind', // a controlled substance's balance, hidden from nurses
+  };
 
   const doseText = (o) => [o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit, o.route, o.frequency].filter(Boolean).join(' · ');
   const unitTZ = () => {
@@ -401,7 +405,7 @@
       rep.orders.map((o) => [`${o.resident} · ${o.drug}`, o.status + (o.verified ? '' : ' (not verified)'), o.scheduled, o.given, o.held, o.refused, o.not_given, o.missed, o.open, o.prn_given]),
       (i) => (flagged.has(rep.orders[i].order_id) || rep.orders[i].missed > 0 ? 'discrepancy' : null)));
     out.push(table('Stock: dispensed against given, wasted and returned', ['Product', 'Opening', 'Dispensed', 'Administered', 'Reversed', 'Wasted', 'Returned', 'On hand'],
-      rep.products.map((p) => [p.name + (p.controlled ? ` (C${p.controlled})` : ''), p.opening, p.dispensed, p.administered, p.reversed, p.wasted, p.returned, p.on_hand]),
+      rep.products.map((p) => [p.name + (p.controlled ? ` (C${p.controlled})` : ''), ...(p.hidden ? [WORDS.blind, '', '', '', '', '', ''] : [p.opening, p.dispensed, p.administered, p.reversed, p.wasted, p.returned, p.on_hand])]),
       (i) => (flagged.has(rep.products[i].product_id) || rep.products[i].on_hand < 0 ? 'discrepancy' : null)));
     fill($('recon'), out);
   }
