@@ -20,6 +20,9 @@ type Unit struct {
 	Code       string
 	Name       string
 	TimeZone   string
+	// Language is the unit's language for the pages of users who chose
+	// none ("": the facility's default).
+	Language string
 }
 
 // Location loads the unit's IANA zone.

@@ -35,6 +35,7 @@ type Tx interface {
 	SetFacilityScanSettings(facilityID, settings string) error
 	CreateUnit(u *Unit) error
 	GetUnit(id string) (Unit, error)
+	SetUnitLanguage(unitID, lang string) error
 	ListUnits(facilityID string) ([]Unit, error)
 
 	// Users and sessions

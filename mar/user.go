@@ -41,6 +41,9 @@ type User struct {
 	PINHash      string
 	UnitIDs      []string // units the user works on
 	Active       bool
+	// Language is the user's own choice of language for the pages ("":
+	// the unit's, else the facility's default).
+	Language string
 	CreatedAt    time.Time
 }
 

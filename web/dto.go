@@ -15,6 +15,7 @@ type userJSON struct {
 	Role        string   `json:"role"`
 	UnitIDs     []string `json:"unit_ids"`
 	Active      bool     `json:"active"`
+	Language    string   `json:"language,omitempty"`
 }
 
 func toUserJSON(u mar.User) userJSON {
@@ -22,7 +23,7 @@ func toUserJSON(u mar.User) userJSON {
 	if units == nil {
 		units = []string{}
 	}
-	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), UnitIDs: units, Active: u.Active}
+	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), UnitIDs: units, Active: u.Active, Language: u.Language}
 }
 
 type unitJSON struct {
@@ -30,10 +31,11 @@ type unitJSON struct {
 	Code     string `json:"code"`
 	Name     string `json:"name"`
 	TimeZone string `json:"time_zone"`
+	Language string `json:"language,omitempty"`
 }
 
 func toUnitJSON(u mar.Unit) unitJSON {
-	return unitJSON{ID: u.ID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone}
+	return unitJSON{ID: u.ID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Language: u.Language}
 }
 
 type allergyJSON struct {

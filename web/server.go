@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 // Readiness reports whether the database is usable.
@@ -49,6 +51,11 @@ type Deps struct {
 	RequestTimeout, ReportTimeout time.Duration
 	// Version is the build's version, reported by /healthz.
 	Version string
+	// Translations is a directory of the facility's translation files
+	// (<tag>.toml) that extend or override the embedded ones; Language is
+	// the facility's default language ("" : the browser's
+	// Accept-Language, else English). See docs/languages.md.
+	Translations, Language string
 }
 
 // Server holds the handlers' dependencies.
@@ -60,6 +67,12 @@ type Server struct {
 	secure  bool
 	demo    bool
 	pages   *pageSet
+	// i18n: the catalogue, the pages per language, the facility default.
+	cat         *i18n.Catalogue
+	pagesByLang map[string]*pageSet
+	defaultLang string
+	jsDict      map[string]template.JS
+	unitLangs   unitLangCache
 	auditor AuditVerifier
 	alerts  AlertStreamConfig
 	engine  *gin.Engine
@@ -102,6 +115,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
+	if err := s.loadLanguages(d.Translations, d.Language); err != nil {
+		return nil, err
+	}
 	for _, r := range s.routes() {
 		handlers := []gin.HandlerFunc{}
 		if strings.HasPrefix(r.Path, "/fhir/") {

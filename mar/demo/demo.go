@@ -151,7 +151,7 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 func Units(facilityID string) []mar.Unit {
 	return []mar.Unit{
 		{ID: mar.NewID(), FacilityID: facilityID, Code: "MAPLE", Name: "Maple Wing (long-term care)", TimeZone: "America/New_York"},
-		{ID: mar.NewID(), FacilityID: facilityID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin"},
+		{ID: mar.NewID(), FacilityID: facilityID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin", Language: "de"},
 	}
 }
 

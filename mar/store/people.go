@@ -25,7 +25,19 @@ func (t *tx) ListFacilities() ([]mar.Facility, error) {
 }
 
 func (t *tx) CreateUnit(u *mar.Unit) error {
-	return t.db.Create(&unitRow{ID: u.ID, FacilityID: u.FacilityID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone}).Error
+	return t.db.Create(&unitRow{ID: u.ID, FacilityID: u.FacilityID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Language: u.Language}).Error
+}
+
+// SetUnitLanguage changes a unit's language.
+func (t *tx) SetUnitLanguage(unitID, lang string) error {
+	res := t.db.Model(&unitRow{}).Where("id = ?", unitID).Update("language", lang)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mar.NotFound("unit", unitID)
+	}
+	return nil
 }
 
 func (t *tx) GetUnit(id string) (mar.Unit, error) {
@@ -58,7 +70,7 @@ func (t *tx) ListUnits(facilityID string) ([]mar.Unit, error) {
 func (t *tx) CreateUser(u *mar.User) error {
 	row := userRow{ID: u.ID, FacilityID: u.FacilityID, Username: u.Username, DisplayName: u.DisplayName,
 		Role: string(u.Role), PasswordHash: u.PasswordHash, BadgeID: strPtr(u.BadgeID), PINHash: u.PINHash,
-		Active: u.Active, CreatedAt: u.CreatedAt.UTC()}
+		Active: u.Active, Language: u.Language, CreatedAt: u.CreatedAt.UTC()}
 	if err := t.db.Create(&row).Error; err != nil {
 		if isUnique(err) {
 			return &mar.Error{Code: mar.EConflict, Field: "username", Reason: "duplicate", Message: "the username or badge is already taken"}

@@ -25,12 +25,13 @@ type unitRow struct {
 	Code       string
 	Name       string
 	TimeZone   string
+	Language   string
 }
 
 func (unitRow) TableName() string { return "units" }
 
 func (r unitRow) domain() mar.Unit {
-	return mar.Unit{ID: r.ID, FacilityID: r.FacilityID, Code: r.Code, Name: r.Name, TimeZone: r.TimeZone}
+	return mar.Unit{ID: r.ID, FacilityID: r.FacilityID, Code: r.Code, Name: r.Name, TimeZone: r.TimeZone, Language: r.Language}
 }
 
 type userRow struct {
@@ -43,6 +44,7 @@ type userRow struct {
 	BadgeID      *string
 	PINHash      string `gorm:"column:pin_hash"`
 	Active       bool
+	Language     string
 	CreatedAt    time.Time
 }
 
@@ -51,7 +53,7 @@ func (userRow) TableName() string { return "users" }
 func (r userRow) domain(units []string) mar.User {
 	u := mar.User{ID: r.ID, FacilityID: r.FacilityID, Username: r.Username, DisplayName: r.DisplayName,
 		Role: mar.Role(r.Role), PasswordHash: r.PasswordHash, PINHash: r.PINHash, Active: r.Active,
-		CreatedAt: r.CreatedAt.UTC(), UnitIDs: units}
+		CreatedAt: r.CreatedAt.UTC(), UnitIDs: units, Language: r.Language}
 	if r.BadgeID != nil {
 		u.BadgeID = *r.BadgeID
 	}
