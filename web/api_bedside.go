@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 func locationOf(u mar.Unit) *time.Location {
@@ -379,10 +380,13 @@ type reasonsResponse struct {
 	Codes         []reasonInfoJSON              `json:"codes"`
 }
 
-func optionsJSON(opts []mar.ReasonOption) []reasonOptionJSON {
+// optionsJSON shows a pick list with its labels in the request's
+// language (a facility's own labels stay as written unless its
+// translation file has them).
+func optionsJSON(l *i18n.Locale, opts []mar.ReasonOption) []reasonOptionJSON {
 	out := make([]reasonOptionJSON, len(opts))
 	for i, o := range opts {
-		out[i] = reasonOptionJSON{o.Code, o.Label}
+		out[i] = reasonOptionJSON{o.Code, l.T(o.Label)}
 	}
 	return out
 }
@@ -390,9 +394,10 @@ func optionsJSON(opts []mar.ReasonOption) []reasonOptionJSON {
 // bedsideReasons serves the pick lists and every reason code.
 func (s *Server) bedsideReasons(c *gin.Context) {
 	cfg := s.svc.Config.Bedside
-	out := reasonsResponse{Outcomes: map[string][]reasonOptionJSON{}, Keyed: optionsJSON(cfg.KeyedReasons), Effectiveness: optionsJSON(cfg.EffectivenessTexts)}
+	l := s.locale(c)
+	out := reasonsResponse{Outcomes: map[string][]reasonOptionJSON{}, Keyed: optionsJSON(l, cfg.KeyedReasons), Effectiveness: optionsJSON(l, cfg.EffectivenessTexts)}
 	for o, opts := range cfg.OutcomeReasons {
-		out.Outcomes[string(o)] = optionsJSON(opts)
+		out.Outcomes[string(o)] = optionsJSON(l, opts)
 	}
 	for _, r := range mar.Reasons {
 		if r.Overridable {

@@ -164,7 +164,7 @@ func ServerTexts() []string {
 
 // goTexts are the strings the Go code of this package passes through the
 // locale (tr): navigation, roles, page titles. The completeness test
-// checks that every tr("…") literal of the package is listed here.
+// checks that every literal passed to tr is listed here.
 var goTexts = []string{
 	// navigation
 	"Bedside", "Count", "Counts", "Unit board", "Handover", "Reports", "Pharmacy", "Audit trail",

@@ -34,11 +34,12 @@ type htmlState struct {
 	lastTag string // the element whose start tag was read last
 	tagName bool   // reading the tag's name
 	raw     bool   // inside <script> or <style>
+	closing bool   // the tag is an end tag
 	comment bool   // inside <!-- -->
 }
 
 func (s *htmlState) clone() *htmlState {
-	n := &htmlState{inTag: s.inTag, quote: s.quote, attr: s.attr, lastTag: s.lastTag, tagName: s.tagName, raw: s.raw, comment: s.comment}
+	n := &htmlState{inTag: s.inTag, quote: s.quote, attr: s.attr, lastTag: s.lastTag, tagName: s.tagName, raw: s.raw, closing: s.closing, comment: s.comment}
 	n.name.WriteString(s.name.String())
 	return n
 }
@@ -102,7 +103,7 @@ func (st *htmlState) rewrite(text string, tr func(string) string) string {
 			}
 			out.WriteByte('<')
 			i++
-			st.inTag, st.tagName, st.lastTag = true, true, ""
+			st.inTag, st.tagName, st.lastTag, st.closing = true, true, "", false
 			st.name.Reset()
 		case st.quote != 0:
 			j := strings.IndexByte(text[i:], st.quote)
@@ -127,12 +128,14 @@ func (st *htmlState) rewrite(text string, tr func(string) string) string {
 				st.endName()
 				st.inTag = false
 				t := strings.ToLower(st.lastTag)
-				st.raw = t == "script" || t == "style"
+				st.raw = !st.closing && (t == "script" || t == "style")
 			case c == '"' || c == '\'':
 				st.quote, valStart = c, i
 			case c == '=':
 				st.attr = strings.ToLower(st.name.String())
 				st.name.Reset()
+			case c == '/' && st.tagName && st.lastTag == "":
+				st.closing = true
 			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/':
 				st.endName()
 			default:

@@ -384,3 +384,51 @@ func (l *Locale) JSFormats() map[string]string {
 	}
 	return map[string]string{"lang": l.Tag, "intl": intl, "decimal": l.Decimal}
 }
+
+// Missing is an English text a locale has no translation for, and where
+// it is used.
+type Missing struct {
+	Text  string
+	Where []string
+}
+
+// MissingIn lists the texts of where (place → texts) that l does not
+// translate, sorted, each with the places that use it.
+func MissingIn(l *Locale, where map[string][]string) []Missing {
+	at := map[string]map[string]bool{}
+	for place, texts := range where {
+		for _, t := range texts {
+			if !HasWords(t) {
+				continue
+			}
+			if _, ok := l.Lookup(t); ok {
+				continue
+			}
+			if at[t] == nil {
+				at[t] = map[string]bool{}
+			}
+			at[t][place] = true
+		}
+	}
+	out := make([]Missing, 0, len(at))
+	for t, places := range at {
+		m := Missing{Text: t}
+		for p := range places {
+			m.Where = append(m.Where, p)
+		}
+		sort.Strings(m.Where)
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Text < out[j].Text })
+	return out
+}
+
+// TOMLLines shows missing texts as lines to paste into a catalogue's
+// [messages], the translation left to write.
+func TOMLLines(ms []Missing) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%s = \"\" # %s\n", strconv.Quote(m.Text), strings.Join(m.Where, ", "))
+	}
+	return b.String()
+}

@@ -135,6 +135,9 @@ var (
 // person rather than code (a class name, a path, an event, a code).
 func LooksLikeWords(s string) bool {
 	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "/") {
+		return false // a path
+	}
 	if !HasWords(s) || !strings.Contains(s, " ") && !endRe.MatchString(s) {
 		// a single word: only if capitalised and at least 3 letters
 		return len(s) > 2 && s[0] >= 'A' && s[0] <= 'Z' && strings.ToLower(s[1:]) == s[1:] && !strings.ContainsAny(s, "/._-=") && s != "Enter" && s != "Unidentified"
