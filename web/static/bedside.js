@@ -415,7 +415,7 @@
     const sel = $('reason-code');
     const opts = state.reasons && state.reasons.outcomes ? state.reasons.outcomes[o] || [] : [];
     fill(sel, el('option', { value: '' }, t('Choose a reason')), opts.map((x) => el('option', { value: x.code }, x.label)));
-    $('record').textContent = t('Record: {outcome}', { outcome: OUTCOMES[o] || o });
+    $('record').textContent = t('Record: {outcome}', { outcome: (OUTCOMES[o] || o).toLowerCase() });
   }
 
   // openDocument shows the form for a verdict. keep leaves typed readings
