@@ -41,14 +41,14 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code    string         `json:"code"`
-	Message string         `json:"message"`
-	Field   string         `json:"field,omitempty"`
-	Reason  string         `json:"reason,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 	// LocalizedMessage is the message in the request's language when
 	// that is not English (see languages.go); message stays English.
-	LocalizedMessage string `json:"localized_message,omitempty"`
-	Details map[string]any `json:"details,omitempty"`
+	LocalizedMessage string         `json:"localized_message,omitempty"`
+	Details          map[string]any `json:"details,omitempty"`
 }
 
 // respondError answers err as JSON and aborts the chain. Internal errors

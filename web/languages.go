@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -197,17 +196,8 @@ func (s *Server) resolveLang(c *gin.Context) string {
 		if l := id.User.Language; l != "" && s.cat.Has(l) {
 			return l
 		}
-		if len(id.User.UnitIDs) > 0 {
-			langs := s.unitLanguages(c, id.User.FacilityID)
-			// The first of the user's units (in a stable order) with a
-			// language decides.
-			units := append([]string(nil), id.User.UnitIDs...)
-			sort.Strings(units)
-			for _, u := range units {
-				if l := langs[u]; l != "" && s.cat.Has(l) {
-					return l
-				}
-			}
+		if l := s.unitsLanguage(c, id.User); l != "" {
+			return l
 		}
 	}
 	if s.defaultLang != "" {
@@ -217,6 +207,27 @@ func (s *Server) resolveLang(c *gin.Context) string {
 		return l
 	}
 	return i18n.English
+}
+
+// unitsLanguage is the language of the user's units when they all have
+// the same one: a nurse of the Berlin ward reads German, a nurse who
+// floats between a German and an English unit gets her own choice or the
+// facility's default, never a language picked by the order of her units.
+func (s *Server) unitsLanguage(c *gin.Context, u mar.User) string {
+	if len(u.UnitIDs) == 0 {
+		return ""
+	}
+	langs := s.unitLanguages(c, u.FacilityID)
+	first := langs[u.UnitIDs[0]]
+	for _, id := range u.UnitIDs[1:] {
+		if langs[id] != first {
+			return ""
+		}
+	}
+	if first == "" || !s.cat.Has(first) {
+		return ""
+	}
+	return first
 }
 
 // locale is the request's locale.

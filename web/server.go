@@ -73,9 +73,9 @@ type Server struct {
 	defaultLang string
 	jsDict      map[string]template.JS
 	unitLangs   unitLangCache
-	auditor AuditVerifier
-	alerts  AlertStreamConfig
-	engine  *gin.Engine
+	auditor     AuditVerifier
+	alerts      AlertStreamConfig
+	engine      *gin.Engine
 	// loginLimit bounds sign-in attempts per client address.
 	loginLimit *windowLimiter
 	// decoder bounds concurrent barcode image decoding.
