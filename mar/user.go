@@ -43,8 +43,8 @@ type User struct {
 	Active       bool
 	// Language is the user's own choice of language for the pages ("":
 	// the unit's, else the facility's default).
-	Language string
-	CreatedAt    time.Time
+	Language  string
+	CreatedAt time.Time
 }
 
 // Identity is who is acting, as the transport authenticated them.

@@ -172,6 +172,8 @@ var goTexts = []string{
 	// page titles
 	"Sign in", "Home", "Medication administration record", "Barcodes", "Set up", "Second factor",
 	"Controlled-drug count", "Shift handover",
+	// a dose's status (doseStatus)
+	"Given", "Held", "Refused", "Not given", "Missed", "On hold", "Cancelled", "Upcoming", "Due now", "Overdue",
 }
 
 // tr marks a Go string for translation: it returns it unchanged, and the

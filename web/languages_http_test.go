@@ -125,9 +125,9 @@ func TestRefusalsAndPickListsInTheUsersLanguage(t *testing.T) {
 	pflege, nurse := env.Login(t, "pflege"), env.Login(t, "nurse")
 	type errBody struct {
 		Error struct {
-			Code             string `json:"code"`
-			Reason           string `json:"reason"`
-			Message          string `json:"message"`
+			Code             string  `json:"code"`
+			Reason           string  `json:"reason"`
+			Message          string  `json:"message"`
 			LocalizedMessage *string `json:"localized_message"`
 		} `json:"error"`
 	}

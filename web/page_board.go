@@ -18,27 +18,27 @@ import (
 func doseStatus(d mar.ScheduledDose, now time.Time) (kind, label string) {
 	switch d.Status {
 	case mar.DoseGiven:
-		return "given", "Given"
+		return "given", tr("Given")
 	case mar.DoseHeld:
-		return "held", "Held"
+		return "held", tr("Held")
 	case mar.DoseRefused:
-		return "refused", "Refused"
+		return "refused", tr("Refused")
 	case mar.DoseNotGiven:
-		return "not_given", "Not given"
+		return "not_given", tr("Not given")
 	case mar.DoseMissed:
-		return "missed", "Missed"
+		return "missed", tr("Missed")
 	case mar.DoseSuspended:
-		return "suspended", "On hold"
+		return "suspended", tr("On hold")
 	case mar.DoseCancelled:
-		return "cancelled", "Cancelled"
+		return "cancelled", tr("Cancelled")
 	}
 	switch {
 	case now.Before(d.WindowStart):
-		return "upcoming", "Upcoming"
+		return "upcoming", tr("Upcoming")
 	case !now.After(d.WindowEnd):
-		return "due", "Due now"
+		return "due", tr("Due now")
 	}
-	return "overdue", "Overdue"
+	return "overdue", tr("Overdue")
 }
 
 // chosenUnit is the unit a page shows (?unit_id=, else the first) among
@@ -134,9 +134,10 @@ func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 	if err != nil {
 		return boardView{}, err
 	}
-	v := boardView{Units: units, Unit: unit, Date: day.Format(time.DateOnly), DayLabel: day.Format("Monday 2 January 2006"),
+	lc := s.locale(c)
+	v := boardView{Units: units, Unit: unit, Date: day.Format(time.DateOnly), DayLabel: lc.FormatLongDate(day),
 		Prev: day.AddDate(0, 0, -1).Format(time.DateOnly), Next: day.AddDate(0, 0, 1).Format(time.DateOnly),
-		AsOf: now.In(loc).Format("15:04 MST"), Today: day.Format(time.DateOnly) == now.In(loc).Format(time.DateOnly)}
+		AsOf: lc.Format(now.In(loc), lc.Time+" MST"), Today: day.Format(time.DateOnly) == now.In(loc).Format(time.DateOnly)}
 	col := map[string]int{}
 	for _, d := range b.Doses {
 		t := d.DueAt.In(loc).Format("15:04")
@@ -161,6 +162,7 @@ func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 			continue // discharged since
 		}
 		kind, label := doseStatus(d, now)
+		label = lc.T(label)
 		bd := boardDose{Kind: kind, Label: label, Medication: shortName(b.Orders[d.OrderID])}
 		if d.DocumentedAt != nil {
 			bd.Detail = d.DocumentedAt.In(loc).Format("15:04")
