@@ -148,7 +148,7 @@ func (s *Server) bedsideVerify(c *gin.Context) {
 	serveWrite(s, c, body, func(v mar.Verdict) (int, any) {
 		if !v.Allowed {
 			ref := mar.RefusalOf(v)
-			return statusOf(ref.Err.Code), refusalBody(ref)
+			return statusOf(ref.Err.Code), s.localizeRefusal(c, ref)
 		}
 		return http.StatusOK, toVerdictJSON(v)
 	}, func(ctx context.Context) (mar.Verdict, error) {

@@ -328,6 +328,14 @@ func (s *Server) localizedMessage(c *gin.Context, me *mar.Error, msg string) str
 	return ""
 }
 
+// localizeRefusal is a refused verification's body with its message also
+// in the request's language.
+func (s *Server) localizeRefusal(c *gin.Context, ref *mar.Refusal) errorBody {
+	b := refusalBody(ref)
+	b.Error.LocalizedMessage = s.localizedMessage(c, ref.Err, ref.Err.Message)
+	return b
+}
+
 func capitalize(s string) string {
 	for i, r := range s {
 		return strings.ToUpper(string(r)) + s[i+len(string(r)):]

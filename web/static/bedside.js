@@ -52,7 +52,7 @@
   const checkText = (c) => {
     const r = emar.lang !== 'en' ? emar.reason(c.reason) : '';
     if (!r) return [c.message];
-    return [r.charAt(0).toUpperCase() + r.slice(1), ' ', el('span', { class: 'hint', lang: 'en' }, `(${c.message})`)];
+    return [r.charAt(0).toUpperCase() + r.slice(1), ' ', el('span', { class: 'check-detail', lang: 'en' }, `(${c.message})`)];
   };
   const errMessage = (err) => err.localized_message || err.message;
 
