@@ -174,14 +174,17 @@ func TestTranslationPlaceholdersMatch(t *testing.T) {
 }
 
 // TestGoTextsAreListed: every tr("…") literal of the web package is a
-// known text (ServerTexts), so the completeness test covers it.
+// known text (ServerTexts), and every page title given to newPage is
+// translated, so the completeness test covers them.
 func TestGoTextsAreListed(t *testing.T) {
 	known := map[string]bool{}
 	for _, s := range web.ServerTexts() {
 		known[s] = true
 	}
+	de := catalogue(t).Locale("de")
 	files, _ := filepath.Glob("*.go")
 	re := regexp.MustCompile(`\btr\("((?:[^"\\]|\\.)*)"\)`)
+	titleRe := regexp.MustCompile(`newPage\(c, "([^"]+)",`)
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -193,6 +196,11 @@ func TestGoTextsAreListed(t *testing.T) {
 		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
 			if !known[m[1]] {
 				t.Errorf("%s: tr(%q) is not in goTexts (web/languages.go)", f, m[1])
+			}
+		}
+		for _, m := range titleRe.FindAllStringSubmatch(string(b), -1) {
+			if _, ok := de.Lookup(m[1]); !ok {
+				t.Errorf("%s: the page title %q has no German translation (add it to goTexts and web/i18n/de.toml)", f, m[1])
 			}
 		}
 	}
