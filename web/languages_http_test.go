@@ -12,6 +12,7 @@ import (
 	"github.com/emar-project/emar/internal/testenv"
 	"github.com/emar-project/emar/mar"
 	"github.com/emar-project/emar/mar/demo"
+	"github.com/emar-project/emar/mar/store/storetest"
 	"github.com/emar-project/emar/web"
 	"github.com/emar-project/emar/web/i18n"
 )
@@ -192,8 +193,15 @@ func TestRefusalsAndPickListsInTheUsersLanguage(t *testing.T) {
 
 // Setting languages: validated, scoped to administrators for others'
 // accounts and units, audited, and a unit's language reaches its nurses.
+// On both engines (migration 00025).
 func TestSettingLanguages(t *testing.T) {
-	env := testenv.Start(t, "sqlite", testenv.Options{})
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) { testSettingLanguages(t, engine) })
+	}
+}
+
+func testSettingLanguages(t *testing.T, engine string) {
+	env := testenv.Start(t, engine, testenv.Options{})
 	admin, nurse := env.Login(t, "admin"), env.Login(t, "nurse")
 	var me struct {
 		ID       string `json:"id"`
