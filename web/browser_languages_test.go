@@ -103,6 +103,36 @@ func TestBrowserBedsideInGerman(t *testing.T) {
 	b.viewport(1280, 900)
 	b.screenshot("languages-de-bedside-refusal-desktop")
 
+	// The charge nurse chooses German for herself: the unit board of the
+	// Berlin ward, its date written out in German, its alerts' script too.
+	if st := env.Login(t, "charge").JSON("PUT", "/api/v1/me/language", body{"language": "de"}, nil); st != 200 {
+		t.Fatalf("charge nurse chooses German: %d", st)
+	}
+	var linden string
+	for _, u := range env.Demo.Units {
+		if u.Code == "LINDEN" {
+			linden = u.ID
+		}
+	}
+	bc := newBrowser(t, env)
+	bc.viewport(phoneW, phoneH)
+	bc.signIn("charge", "/board")
+	bc.visit("/board?unit_id=" + linden)
+	bc.waitText("h1", "Stationsübersicht – Linden Ward")
+	day := todayAt("Europe/Berlin", 9, 5)
+	wantDay := de.FormatLongDate(day) // e.g. "Sonntag, 6. Dezember 2026"
+	if hint := bc.text("main .hint"); !strings.Contains(hint, wantDay) || !strings.Contains(hint, "Zeiten in Europe/Berlin") || !strings.Contains(hint, "Stand 09:05") {
+		t.Errorf("board hint %q, want %q, Zeiten in and Stand 09:05", hint, wantDay)
+	}
+	bc.waitText("#alerts-state", "")
+	bc.waitText("#live-text", "Live")
+	if live := bc.text("#live-text"); strings.Contains(live, "updates") {
+		t.Errorf("live state in English: %q", live)
+	}
+	bc.screenshot("languages-de-board-phone")
+	bc.viewport(1280, 900)
+	bc.screenshot("languages-de-board-desktop")
+
 	// The same page for a nurse of both units stays English.
 	b2 := newBrowser(t, env)
 	b2.viewport(1280, 900)

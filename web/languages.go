@@ -174,6 +174,7 @@ var goTexts = []string{
 	"Controlled-drug count", "Shift handover",
 	// a dose's status (doseStatus)
 	"Given", "Held", "Refused", "Not given", "Missed", "On hold", "Cancelled", "Upcoming", "Due now", "Overdue",
+	"(sliding scale)",
 }
 
 // tr marks a Go string for translation: it returns it unchanged, and the

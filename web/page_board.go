@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 // doseStatus is how a page shows a dose: a status class (the colour) and
@@ -163,7 +163,7 @@ func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 		}
 		kind, label := doseStatus(d, now)
 		label = lc.T(label)
-		bd := boardDose{Kind: kind, Label: label, Medication: shortName(b.Orders[d.OrderID])}
+		bd := boardDose{Kind: kind, Label: label, Medication: shortName(lc, b.Orders[d.OrderID])}
 		if d.DocumentedAt != nil {
 			bd.Detail = d.DocumentedAt.In(loc).Format("15:04")
 			if u, ok := b.Staff[d.DocumentedBy]; ok {
@@ -187,17 +187,17 @@ func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 
 // shortName names a dose in a narrow cell: the ingredient and the
 // ordered dose ("Metoprolol tartrate 25 mg"), which is what a nurse reads
-// off the pack.
-func shortName(o mar.Order) string {
+// off the pack; the amount in the page's number format.
+func shortName(lc *i18n.Locale, o mar.Order) string {
 	name := o.Ingredient
 	if name != "" {
 		name = strings.ToUpper(name[:1]) + name[1:]
 	}
 	switch {
 	case o.DoseValue > 0:
-		return fmt.Sprintf("%s %s %s", name, strconv.FormatFloat(o.DoseValue, 'f', -1, 64), o.DoseUnit)
+		return fmt.Sprintf("%s %s %s", name, lc.Number(o.DoseValue), o.DoseUnit)
 	case len(o.SlidingScale) > 0:
-		return name + " (sliding scale)"
+		return name + " " + lc.T(tr("(sliding scale)"))
 	}
 	return name
 }
