@@ -18,12 +18,6 @@ import (
 // readAttrs are the attributes whose values are shown or read aloud.
 var readAttrs = map[string]bool{"title": true, "aria-label": true, "placeholder": true, "alt": true, "label": true, "aria-description": true, "aria-roledescription": true}
 
-// Segment is one translatable text of a template.
-type Segment struct {
-	Template string // the {{define}} or file it is in
-	Text     string // the English text, whitespace collapsed
-}
-
 // htmlState is where the scanner is in the markup, carried from one text
 // node to the next.
 type htmlState struct {

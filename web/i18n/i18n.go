@@ -375,12 +375,9 @@ func (l *Locale) Number(f float64) string {
 // JSFormats are the formats the pages' scripts need, as the locale's
 // BCP 47 tag for Intl.DateTimeFormat and Intl.NumberFormat.
 func (l *Locale) JSFormats() map[string]string {
-	intl := "en-GB"
-	if l.Tag != English {
-		intl = l.Tag + "-" + strings.ToUpper(l.Tag)
-		if l.Tag == "de" {
-			intl = "de-DE"
-		}
+	intl := l.Tag // Intl's own formats of the language: "de" is 06.12.2026
+	if l.Tag == English {
+		intl = "en-GB" // 24-hour clock, day before month, as the pages always had
 	}
 	return map[string]string{"lang": l.Tag, "intl": intl, "decimal": l.Decimal}
 }

@@ -123,8 +123,8 @@ func calledT(before string) bool {
 	return tCallRe.MatchString(before)
 }
 
-// wordsRe: a literal a person would read: a capitalised word followed by
-// another word, or words ending in a sentence's punctuation.
+// A literal a person would read: a capitalised word followed by another
+// word, or words ending in a sentence's punctuation.
 var (
 	sentenceRe = regexp.MustCompile(`^\P{Ll}*\p{Lu}\p{Ll}+[ ,:—–]+\S`)
 	endRe      = regexp.MustCompile(`\p{L}[^\n]*[.…:!?]\s*$`)
