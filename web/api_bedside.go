@@ -192,7 +192,16 @@ func (s *Server) document(c *gin.Context) {
 	}
 	in := s.documentInput(c, req)
 	by := mustIdentity(c)
-	serveWrite(s, c, body, renderDocument, func(ctx context.Context) (mar.DocumentResult, error) {
+	render := func(r mar.DocumentResult) (int, any) {
+		status, v := renderDocument(r)
+		if eb, ok := v.(errorBody); ok {
+			// Held by a hold parameter: the nurse reads why in her language.
+			eb.Error.LocalizedMessage = s.localizedMessage(c, &mar.Error{Code: mar.ERefused, Reason: eb.Error.Reason, Message: eb.Error.Message}, eb.Error.Message)
+			v = eb
+		}
+		return status, v
+	}
+	serveWrite(s, c, body, render, func(ctx context.Context) (mar.DocumentResult, error) {
 		return s.svc.Document(ctx, by, in)
 	})
 }

@@ -233,6 +233,15 @@ func (s *Server) unitsLanguage(c *gin.Context, u mar.User) string {
 	return first
 }
 
+// resolveLanguage settles the request's language before its handler
+// runs: it may read the units' languages from the database, which must
+// not happen later inside a handler's transaction (SQLite has one
+// connection; a nested read would wait for it).
+func (s *Server) resolveLanguage(c *gin.Context) {
+	s.lang(c)
+	c.Next()
+}
+
 // locale is the request's locale.
 func (s *Server) locale(c *gin.Context) *i18n.Locale {
 	if s.cat == nil {

@@ -125,6 +125,9 @@ func New(d Deps) (*Server, error) {
 		}
 		if r.Roles != nil {
 			handlers = append(handlers, s.requireRoles(r.Roles))
+			if !strings.HasPrefix(r.Path, "/fhir") {
+				handlers = append(handlers, s.resolveLanguage)
+			}
 		}
 		handlers = append(handlers, r.Handler)
 		e.Handle(r.Method, r.Path, handlers...)
