@@ -28,6 +28,9 @@ type Unit struct {
 	// Windows are the unit's ISMP window widths; a zero width is the
 	// facility's.
 	Windows UnitWindows
+	// Language is the unit's language for the pages of users who chose
+	// none ("": the facility's default).
+	Language string
 }
 
 // UnitWindows are a unit's ISMP window half-widths (± around the due time)

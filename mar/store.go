@@ -41,6 +41,7 @@ type Tx interface {
 	// SetResidentPhoto stores or replaces it.
 	ResidentPhoto(residentID string) (ResidentPhoto, error)
 	SetResidentPhoto(p ResidentPhoto) error
+	SetUnitLanguage(unitID, lang string) error
 	ListUnits(facilityID string) ([]Unit, error)
 
 	// Users and sessions

@@ -41,7 +41,10 @@ type User struct {
 	PINHash      string
 	UnitIDs      []string // units the user works on
 	Active       bool
-	CreatedAt    time.Time
+	// Language is the user's own choice of language for the pages ("":
+	// the unit's, else the facility's default).
+	Language  string
+	CreatedAt time.Time
 }
 
 // Identity is who is acting, as the transport authenticated them.

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 func locationOf(u mar.Unit) *time.Location {
@@ -143,7 +144,7 @@ func (s *Server) bedsideVerify(c *gin.Context) {
 	serveWrite(s, c, body, func(v mar.Verdict) (int, any) {
 		if !v.Allowed {
 			ref := mar.RefusalOf(v)
-			return statusOf(ref.Err.Code), refusalBody(ref)
+			return statusOf(ref.Err.Code), s.localizeRefusal(c, ref)
 		}
 		return http.StatusOK, toVerdictJSON(v)
 	}, func(ctx context.Context) (mar.Verdict, error) {
@@ -188,7 +189,16 @@ func (s *Server) document(c *gin.Context) {
 	}
 	in := s.documentInput(c, req)
 	by := mustIdentity(c)
-	serveWrite(s, c, body, renderDocument, func(ctx context.Context) (mar.DocumentResult, error) {
+	render := func(r mar.DocumentResult) (int, any) {
+		status, v := renderDocument(r)
+		if eb, ok := v.(errorBody); ok {
+			// Held by a hold parameter: the nurse reads why in her language.
+			eb.Error.LocalizedMessage = s.localizedMessage(c, &mar.Error{Code: mar.ERefused, Reason: eb.Error.Reason, Message: eb.Error.Message}, eb.Error.Message)
+			v = eb
+		}
+		return status, v
+	}
+	serveWrite(s, c, body, render, func(ctx context.Context) (mar.DocumentResult, error) {
 		return s.svc.Document(ctx, by, in)
 	})
 }
@@ -414,10 +424,13 @@ type reasonsResponse struct {
 	RecordReasons []string `json:"record_reasons"`
 }
 
-func optionsJSON(opts []mar.ReasonOption) []reasonOptionJSON {
+// optionsJSON shows a pick list with its labels in the request's
+// language (a facility's own labels stay as written unless its
+// translation file has them).
+func optionsJSON(l *i18n.Locale, opts []mar.ReasonOption) []reasonOptionJSON {
 	out := make([]reasonOptionJSON, len(opts))
 	for i, o := range opts {
-		out[i] = reasonOptionJSON{o.Code, o.Label}
+		out[i] = reasonOptionJSON{o.Code, l.T(o.Label)}
 	}
 	return out
 }
@@ -425,9 +438,10 @@ func optionsJSON(opts []mar.ReasonOption) []reasonOptionJSON {
 // bedsideReasons serves the pick lists and every reason code.
 func (s *Server) bedsideReasons(c *gin.Context) {
 	cfg := s.svc.Config.Bedside
-	out := reasonsResponse{Outcomes: map[string][]reasonOptionJSON{}, Keyed: optionsJSON(cfg.KeyedReasons), Manual: optionsJSON(cfg.ManualReasons), Effectiveness: optionsJSON(cfg.EffectivenessTexts)}
+	l := s.locale(c)
+	out := reasonsResponse{Outcomes: map[string][]reasonOptionJSON{}, Keyed: optionsJSON(l, cfg.KeyedReasons), Manual: optionsJSON(l, cfg.ManualReasons), Effectiveness: optionsJSON(l, cfg.EffectivenessTexts)}
 	for o, opts := range cfg.OutcomeReasons {
-		out.Outcomes[string(o)] = optionsJSON(opts)
+		out.Outcomes[string(o)] = optionsJSON(l, opts)
 	}
 	for _, r := range mar.Reasons {
 		if r.Overridable {

@@ -15,6 +15,7 @@ type userJSON struct {
 	Role        string   `json:"role"`
 	UnitIDs     []string `json:"unit_ids"`
 	Active      bool     `json:"active"`
+	Language    string   `json:"language,omitempty"`
 }
 
 func toUserJSON(u mar.User) userJSON {
@@ -22,7 +23,7 @@ func toUserJSON(u mar.User) userJSON {
 	if units == nil {
 		units = []string{}
 	}
-	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), UnitIDs: units, Active: u.Active}
+	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), UnitIDs: units, Active: u.Active, Language: u.Language}
 }
 
 type unitJSON struct {
@@ -34,6 +35,7 @@ type unitJSON struct {
 	// an abbreviation absent has the facility's.
 	PassTimes map[string]string `json:"pass_times"`
 	Windows   unitWindowsJSON   `json:"windows"`
+	Language  string            `json:"language,omitempty"`
 }
 
 // unitWindowsJSON are a unit's ISMP window half-widths in minutes; 0 is
@@ -45,7 +47,7 @@ type unitWindowsJSON struct {
 }
 
 func toUnitJSON(u mar.Unit) unitJSON {
-	return unitJSON{ID: u.ID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, PassTimes: mar.UnitPassTimesText(u.PassTimes),
+	return unitJSON{ID: u.ID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Language: u.Language, PassTimes: mar.UnitPassTimesText(u.PassTimes),
 		Windows: unitWindowsJSON{int(u.Windows.TimeCritical / time.Minute), int(u.Windows.Frequent / time.Minute), int(u.Windows.Daily / time.Minute)}}
 }
 

@@ -41,11 +41,14 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code    string         `json:"code"`
-	Message string         `json:"message"`
-	Field   string         `json:"field,omitempty"`
-	Reason  string         `json:"reason,omitempty"`
-	Details map[string]any `json:"details,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// LocalizedMessage is the message in the request's language when
+	// that is not English (see languages.go); message stays English.
+	LocalizedMessage string         `json:"localized_message,omitempty"`
+	Details          map[string]any `json:"details,omitempty"`
 }
 
 // respondError answers err as JSON and aborts the chain. Internal errors
@@ -83,5 +86,6 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		s.respondPageError(c, status, me, msg)
 		return
 	}
-	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: string(me.Code), Message: msg, Field: me.Field, Reason: me.Reason, Details: me.Details}})
+	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: string(me.Code), Message: msg, Field: me.Field, Reason: me.Reason, Details: me.Details,
+		LocalizedMessage: s.localizedMessage(c, me, msg)}})
 }

@@ -93,7 +93,7 @@ func refusalBody(r *mar.Refusal) errorBody {
 func (s *Server) respondBedsideError(c *gin.Context, err error) {
 	var ref *mar.Refusal
 	if errors.As(err, &ref) {
-		c.AbortWithStatusJSON(statusOf(ref.Err.Code), refusalBody(ref))
+		c.AbortWithStatusJSON(statusOf(ref.Err.Code), s.localizeRefusal(c, ref))
 		return
 	}
 	s.respondError(c, err)

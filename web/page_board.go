@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 // doseStatus is how a page shows a dose: a status class (the colour) and
@@ -127,9 +127,10 @@ func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 	if err != nil {
 		return boardView{}, err
 	}
-	v := boardView{Units: units, Unit: unit, Date: day.Format(time.DateOnly), DayLabel: day.Format("Monday 2 January 2006"),
+	lc := s.locale(c)
+	v := boardView{Units: units, Unit: unit, Date: day.Format(time.DateOnly), DayLabel: lc.FormatLongDate(day),
 		Prev: day.AddDate(0, 0, -1).Format(time.DateOnly), Next: day.AddDate(0, 0, 1).Format(time.DateOnly),
-		AsOf: now.In(loc).Format("15:04 MST"), Today: day.Format(time.DateOnly) == now.In(loc).Format(time.DateOnly)}
+		AsOf: lc.Format(now.In(loc), lc.Time+" MST"), Today: day.Format(time.DateOnly) == now.In(loc).Format(time.DateOnly)}
 	col := map[string]int{}
 	for _, d := range b.Doses {
 		t := d.DueAt.In(loc).Format("15:04")
@@ -154,7 +155,8 @@ func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 			continue // discharged since
 		}
 		kind, label := doseStatus(d, now)
-		bd := boardDose{Kind: kind, Label: label, Medication: shortName(b.Orders[d.OrderID])}
+		label = lc.T(label)
+		bd := boardDose{Kind: kind, Label: label, Medication: shortName(lc, b.Orders[d.OrderID])}
 		if d.DocumentedAt != nil {
 			bd.Detail = d.DocumentedAt.In(loc).Format("15:04")
 			if u, ok := b.Staff[d.DocumentedBy]; ok {
@@ -178,17 +180,17 @@ func (s *Server) boardFor(c *gin.Context) (boardView, error) {
 
 // shortName names a dose in a narrow cell: the ingredient and the
 // ordered dose ("Metoprolol tartrate 25 mg"), which is what a nurse reads
-// off the pack.
-func shortName(o mar.Order) string {
+// off the pack; the amount in the page's number format.
+func shortName(lc *i18n.Locale, o mar.Order) string {
 	name := o.Ingredient
 	if name != "" {
 		name = strings.ToUpper(name[:1]) + name[1:]
 	}
 	switch {
 	case o.DoseValue > 0:
-		return fmt.Sprintf("%s %s %s", name, strconv.FormatFloat(o.DoseValue, 'f', -1, 64), o.DoseUnit)
+		return fmt.Sprintf("%s %s %s", name, lc.Number(o.DoseValue), o.DoseUnit)
 	case len(o.SlidingScale) > 0:
-		return name + " (sliding scale)"
+		return name + " " + lc.T(tr("(sliding scale)"))
 	}
 	return name
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,6 +40,7 @@ func (s *Server) pageCounts(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
+	lc := s.locale(c)
 	names := map[string]string{}
 	for _, l := range sheet.Lines {
 		names[l.Product.ID] = l.Product.Name
@@ -48,9 +48,9 @@ func (s *Server) pageCounts(c *gin.Context) {
 	v := countsView{Units: units, Sheet: sheet, CanCount: by.User.Role == mar.RoleNurse || by.User.Role == mar.RoleChargeNurse,
 		CanResolve: by.User.Role == mar.RoleChargeNurse || by.User.Role == mar.RolePharmacist}
 	if sheet.LastCount != nil {
-		v.LastCount = sheet.LastCount.CountedAt.In(loc).Format("Mon 2 Jan 15:04 MST")
+		v.LastCount = lc.Format(sheet.LastCount.CountedAt.In(loc), lc.DayTime+" MST")
 	}
-	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	num := lc.Number
 	for _, l := range open {
 		name := names[l.ProductID]
 		if name == "" {
@@ -62,7 +62,7 @@ func (s *Server) pageCounts(c *gin.Context) {
 		if d > 0 {
 			diff = "+" + diff
 		}
-		v.Discrepancies = append(v.Discrepancies, discrepancyView{ID: l.ID, Name: name, At: l.CountedAt.In(loc).Format("Mon 2 Jan 15:04 MST"),
+		v.Discrepancies = append(v.Discrepancies, discrepancyView{ID: l.ID, Name: name, At: lc.Format(l.CountedAt.In(loc), lc.DayTime+" MST"),
 			Counted: num(l.Counted), Expected: num(l.Expected), Difference: diff})
 	}
 	p := s.newPage(c, "Controlled-substance count", "counts", "counts.js")

@@ -68,6 +68,7 @@ func (s *Server) reportsFor(c *gin.Context) (reportsView, error) {
 		return reportsView{}, err
 	}
 	first := last.AddDate(0, 0, -6)
+	lc := s.locale(c)
 	if f := c.Query("from"); f != "" {
 		if first, err = parseDay(f, now, loc); err != nil {
 			return reportsView{}, err
@@ -90,7 +91,7 @@ func (s *Server) reportsFor(c *gin.Context) (reportsView, error) {
 		return reportsView{}, err
 	}
 	v := reportsView{Units: units, Unit: unit, From: first.Format(time.DateOnly), To: last.Format(time.DateOnly), Total: byDay.Total,
-		Period: first.Format("2 Jan") + " – " + last.Format("2 Jan 2006")}
+		Period: lc.FormatDayMonth(first) + " – " + lc.FormatDate(last)}
 	csv := func(group string) string {
 		return "/api/v1/reports/doses?" + url.Values{"unit_id": {unit.ID}, "from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)},
 			"group": {group}, "format": {"csv"}}.Encode()
@@ -107,7 +108,7 @@ func (s *Server) reportsFor(c *gin.Context) (reportsView, error) {
 	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
 		l := days[d.Format(time.DateOnly)]
 		dayLines = append(dayLines, l)
-		dayLabels = append(dayLabels, d.Format("Mon 2 Jan"))
+		dayLabels = append(dayLabels, lc.Format(d, "Mon ")+lc.FormatDayMonth(d))
 	}
 	nurseLabels := make([]string, len(byNurse.Lines))
 	for i, l := range byNurse.Lines {

@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 // The pages are server-rendered from html/template files with a little
@@ -34,6 +36,31 @@ const ctxSession = "emar.session"
 // partials (files whose name starts with "_") and the page itself.
 type pageSet struct {
 	pages map[string]*template.Template
+}
+
+// loadLocalizedPages parses the templates once per language of the
+// catalogue and translates each set's English text (see package i18n).
+func loadLocalizedPages(cat *i18n.Catalogue) (map[string]*pageSet, error) {
+	out := map[string]*pageSet{}
+	for _, tag := range cat.Tags() {
+		ps, err := loadPages()
+		if err != nil {
+			return nil, err
+		}
+		l := cat.Locale(tag)
+		for _, t := range ps.pages {
+			t.Funcs(localeFuncs(l))
+		}
+		if tag != i18n.English {
+			for _, t := range ps.pages {
+				for _, d := range t.Templates() {
+					i18n.TranslateTree(d.Tree, func(en string) string { return l.T(en) })
+				}
+			}
+		}
+		out[tag] = ps
+	}
+	return out, nil
 }
 
 func loadPages() (*pageSet, error) {
@@ -79,6 +106,12 @@ var templateFuncs = template.FuncMap{
 	"stateLabel":     stateLabel,
 	"stateMeaning":   stateMeaning,
 	"doseStatesJSON": doseStatesJSON,
+	// Replaced per language (localeFuncs); these are English's.
+	"T":       func(s string) string { return s },
+	"date":    func(t time.Time) string { return t.Format("2 Jan 2006") },
+	"clock":   func(t time.Time) string { return t.Format("15:04") },
+	"dayTime": func(t time.Time) string { return t.Format("Mon 2 Jan 15:04") },
+	"num":     func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
 }
 
 func roleName(r mar.Role) string {
@@ -118,6 +151,11 @@ type page struct {
 	Scripts     []string
 	BodyClass   string
 	Data        any
+	// Lang is the page's language; I18N the dictionary its scripts read
+	// (see languages.go); L the locale, for Go code that builds Data.
+	Lang string
+	I18N template.JS
+	L    *i18n.Locale
 }
 
 // navItem is one entry of the header's navigation.
@@ -133,7 +171,7 @@ func (p page) Nav() []navItem {
 	var out []navItem
 	switch p.User.Role {
 	case mar.RoleNurse:
-		out = []navItem{{"bedside", "Bedside", "/bedside"}, {"counts", "Count", "/counts"}}
+		out = []navItem{{"bedside", tr("Bedside"), "/bedside"}, {"counts", tr("Count"), "/counts"}}
 	case mar.RoleChargeNurse:
 		out = []navItem{{"board", "Unit board", "/board"}, {"handover", "Handover", "/handover"}, {"counts", "Count", "/counts"}, {"bedside", "Bedside", "/bedside"}, {"reports", "Reports", "/reports"}, {"residents", "Residents", "/admin/residents"}}
 	case mar.RolePharmacist:
@@ -141,12 +179,18 @@ func (p page) Nav() []navItem {
 	case mar.RoleAdmin:
 		out = []navItem{{"reports", "Reports", "/reports"}, {"audit", "Audit trail", "/audit"}, {"staff", "Staff", "/admin/staff"}, {"units", "Units", "/admin/units"}, {"residents", "Residents", "/admin/residents"}}
 	}
-	return append(out, adminNav(p.User.Role)...)
+	out = append(out, adminNav(p.User.Role)...)
+	for i := range out {
+		out[i].Label = p.L.T(out[i].Label)
+	}
+	return out
 }
 
 // newPage starts the data of a page for the signed-in caller.
 func (s *Server) newPage(c *gin.Context, title, section string, scripts ...string) page {
-	p := page{Title: title, Section: section, Demo: s.demo, Scripts: append([]string{"common.js"}, scripts...)}
+	l := s.locale(c)
+	p := page{Title: l.T(title), Section: section, Demo: s.demo, Scripts: append([]string{"common.js"}, scripts...),
+		Lang: l.Tag, I18N: s.jsDict[l.Tag], L: l}
 	if id, ok := identity(c); ok {
 		u := id.User
 		p.User = &u
@@ -164,7 +208,11 @@ func (s *Server) render(c *gin.Context, status int, name string, p page) {
 	if i := strings.IndexByte(name, '#'); i >= 0 {
 		file, tmpl = name[:i], name[i+1:]
 	}
-	t, ok := s.pages.pages[file]
+	ps := s.pages
+	if byLang, ok := s.pagesByLang[p.Lang]; ok {
+		ps = byLang
+	}
+	t, ok := ps.pages[file]
 	if !ok {
 		s.respondError(c, mar.Errorf(mar.EInternal, "no page template %q", file))
 		return

@@ -31,7 +31,7 @@ var (
 // routes lists every route the service answers.
 func (s *Server) routes() []Route {
 	var all []Route
-	for _, group := range [][]Route{s.coreRoutes(), s.scheduleRoutes(), s.bedsideRoutes(), s.alertRoutes(), s.pharmacyRoutes(), s.countRoutes(), s.handoverRoutes(), s.fhirRoutes(), s.smartRoutes(), s.trustRoutes(), s.catalogueRoutes(), s.pageRoutes(), s.adminRoutes()} {
+	for _, group := range [][]Route{s.coreRoutes(), s.scheduleRoutes(), s.bedsideRoutes(), s.alertRoutes(), s.pharmacyRoutes(), s.countRoutes(), s.handoverRoutes(), s.fhirRoutes(), s.smartRoutes(), s.trustRoutes(), s.languageRoutes(), s.catalogueRoutes(), s.pageRoutes(), s.adminRoutes()} {
 		all = append(all, group...)
 	}
 	return all

@@ -360,6 +360,9 @@ var unitless = map[string]string{
 	"POST /api/v1/scans/decode":            "decodes an image, stores nothing",
 	"POST /api/v1/api-clients":             "API clients (administrators only); the client's own writes go through /fhir with its units",
 	"POST /api/v1/api-clients/:id/disable": "API clients (administrators only)",
+	"PUT /api/v1/me/language":              "the caller's own language",
+	"PUT /api/v1/users/:id/language":       "accounts (administrators only)",
+	"PUT /api/v1/units/:id/language":       "a unit's page language (administrators only); changes no resident or record",
 }
 
 func pick[T any](own bool, a, b T) T {

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 // Readiness reports whether the database is usable.
@@ -52,6 +54,11 @@ type Deps struct {
 	// Offline configures the offline bedside (snapshot key and lifetime,
 	// the WebAssembly build's folder).
 	Offline OfflineConfig
+	// Translations is a directory of the facility's translation files
+	// (<tag>.toml) that extend or override the embedded ones; Language is
+	// the facility's default language ("" : the browser's
+	// Accept-Language, else English). See docs/languages.md.
+	Translations, Language string
 }
 
 // Server holds the handlers' dependencies.
@@ -63,9 +70,15 @@ type Server struct {
 	secure  bool
 	demo    bool
 	pages   *pageSet
-	auditor AuditVerifier
-	alerts  AlertStreamConfig
-	engine  *gin.Engine
+	// i18n: the catalogue, the pages per language, the facility default.
+	cat         *i18n.Catalogue
+	pagesByLang map[string]*pageSet
+	defaultLang string
+	jsDict      map[string]template.JS
+	unitLangs   unitLangCache
+	auditor     AuditVerifier
+	alerts      AlertStreamConfig
+	engine      *gin.Engine
 	// loginLimit bounds sign-in attempts per client address.
 	loginLimit *signInLimit
 	// decoder bounds concurrent barcode image decoding.
@@ -111,6 +124,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
+	if err := s.loadLanguages(d.Translations, d.Language); err != nil {
+		return nil, err
+	}
 	for _, r := range s.routes() {
 		handlers := []gin.HandlerFunc{}
 		if strings.HasPrefix(r.Path, "/fhir/") {
@@ -118,6 +134,9 @@ func New(d Deps) (*Server, error) {
 		}
 		if r.Roles != nil {
 			handlers = append(handlers, s.requireRoles(r.Roles))
+			if !strings.HasPrefix(r.Path, "/fhir") {
+				handlers = append(handlers, s.resolveLanguage)
+			}
 		}
 		handlers = append(handlers, r.Handler)
 		e.Handle(r.Method, r.Path, handlers...)

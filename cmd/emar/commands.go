@@ -36,6 +36,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	alertOpts := addAlertFlags(f)
 	pharm := addPharmacyFlags(f)
 	weightMaxAge := f.Duration("weight-max-age", mar.DefaultWeightMaxAge, "how old a resident's weight may be for a weight-based (mg/kg) dose; older is refused until a weight is recorded")
+	translations := f.String("translations", "", "directory of the facility's translation files (de.toml, …) that extend or override the built-in words (see docs/languages.md); checked at start")
+	language := f.String("language", "", "the facility's default language for users and units that chose none (en, de); empty: the browser's Accept-Language, else English")
 	scanConfig := f.String("scan-config", "", "JSON file with the default wristband and badge formats and GS substitutes of facilities that saved none (see docs/scanning.md); checked at start")
 	wasmDir := f.String("wasm-dir", "bin/wasm", "folder of the offline bedside's WebAssembly build (emar.wasm, wasm_exec.js; make build writes bin/wasm)")
 	offlineLifetime := f.Duration("offline-lifetime", mar.DefaultSnapshotLifetime, "how long a bedside's offline snapshot may be charted against (default: a med pass)")
@@ -53,6 +55,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *offlineLifetime <= 0 {
 		return fmt.Errorf("--offline-lifetime must be positive, not %s", *offlineLifetime)
+	}
+	if err := web.CheckLanguages(*translations, *language); err != nil {
+		return err
 	}
 	scanDefault, err := readScanConfig(*scanConfig)
 	if err != nil {
@@ -115,7 +120,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := web.New(web.Deps{Service: svc, Ready: st, Auditor: st, Log: log, TrustedProxies: trusted, SecureCookies: *secure,
 		RequestTimeout: *requestTimeout, ReportTimeout: *reportTimeout,
-		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo, Version: buildVersion(), Offline: offlineCfg})
+		Alerts: web.AlertStreamConfig{Hub: hub}, Demo: *loadDemo, Version: buildVersion(), Offline: offlineCfg,
+		Translations: *translations, Language: *language})
 	if err != nil {
 		return fmt.Errorf("build web server: %w", err)
 	}

@@ -32,6 +32,8 @@ func TestBadConfigurationFailsClearly(t *testing.T) {
 		{"unknown flag", []string{"migrate", "--colour", "red"}, 2, "flag provided but not defined: -colour"},
 		{"unreachable database", []string{"migrate", "--db", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, 1, "connect to postgres database"},
 		{"stray argument", []string{"demo", "extra"}, 2, `unexpected argument "extra"`},
+		{"a translation of no text", []string{"serve", "--translations", "testdata/translations-bad"}, 1, `de.toml: "Scan a wristbnad" is no text of the service`},
+		{"a default language without translation", []string{"serve", "--language", "fr"}, 1, `--language "fr": no translation`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,6 +38,7 @@ var Accounts = []Account{
 	{Username: "charge", Role: string(mar.RoleChargeNurse), Description: "charge nurse: missed-dose board", Badge: "EMP01003"},
 	{Username: "pharmacist", Role: string(mar.RolePharmacist), Description: "pharmacy: verification and reconciliation", Badge: "EMP01004", TOTPSecret: "DEMOPHARMACISTTOTPKEY234"},
 	{Username: "admin", Role: string(mar.RoleAdmin), Description: "administrator: users and catalogue", Badge: "EMP01005", TOTPSecret: "DEMOADMINISTRATORTOTPKEY"},
+	{Username: "pflege", Role: string(mar.RoleNurse), Description: "nurse of the Berlin ward only: the pages are in German (the unit's language)", Badge: "EMP01006"},
 }
 
 // TOTPCode is the one-time code of a demo account at t ("" for an
@@ -105,12 +106,15 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 		return Summary{}, err
 	}
 	allUnits := []string{units[0].ID, units[1].ID}
-	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin"}
+	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin", "pflege": "Pia Pflege"}
 	for _, a := range Accounts {
 		u := mar.User{ID: mar.NewID(), FacilityID: fac.ID, Username: a.Username, DisplayName: names[a.Username], Role: mar.Role(a.Role),
 			PasswordHash: hash, PINHash: pinHash, BadgeID: a.Badge, Active: true, CreatedAt: now}
 		if mar.ScopedToUnits(u.Role) {
 			u.UnitIDs = allUnits
+			if a.Username == "pflege" {
+				u.UnitIDs = []string{units[1].ID} // the Berlin ward
+			}
 		}
 		if err := tx.CreateUser(&u); err != nil {
 			return Summary{}, fmt.Errorf("user %s: %w", a.Username, err)
@@ -151,7 +155,7 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 func Units(facilityID string) []mar.Unit {
 	return []mar.Unit{
 		{ID: mar.NewID(), FacilityID: facilityID, Code: "MAPLE", Name: "Maple Wing (long-term care)", TimeZone: "America/New_York"},
-		{ID: mar.NewID(), FacilityID: facilityID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin"},
+		{ID: mar.NewID(), FacilityID: facilityID, Code: "LINDEN", Name: "Linden Ward (Berlin annex)", TimeZone: "Europe/Berlin", Language: "de"},
 	}
 }
 

@@ -43,6 +43,18 @@ func (t *tx) UpdateUnit(u mar.Unit) error {
 	return nil
 }
 
+// SetUnitLanguage changes a unit's language.
+func (t *tx) SetUnitLanguage(unitID, lang string) error {
+	res := t.db.Model(&unitRow{}).Where("id = ?", unitID).Update("language", lang)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return mar.NotFound("unit", unitID)
+	}
+	return nil
+}
+
 func (t *tx) GetUnit(id string) (mar.Unit, error) {
 	if !mar.ValidID(id) {
 		return mar.Unit{}, mar.NotFound("unit", id)
@@ -73,7 +85,7 @@ func (t *tx) ListUnits(facilityID string) ([]mar.Unit, error) {
 func (t *tx) CreateUser(u *mar.User) error {
 	row := userRow{ID: u.ID, FacilityID: u.FacilityID, Username: u.Username, DisplayName: u.DisplayName,
 		Role: string(u.Role), PasswordHash: u.PasswordHash, BadgeID: strPtr(u.BadgeID), PINHash: u.PINHash,
-		Active: u.Active, CreatedAt: u.CreatedAt.UTC()}
+		Active: u.Active, Language: u.Language, CreatedAt: u.CreatedAt.UTC()}
 	if err := t.db.Create(&row).Error; err != nil {
 		if isUnique(err) {
 			return &mar.Error{Code: mar.EConflict, Field: "username", Reason: "duplicate", Message: "the username or badge is already taken"}

@@ -25,6 +25,7 @@ type unitRow struct {
 	Code                  string
 	Name                  string
 	TimeZone              string
+	Language              string
 	PassTimes             string // JSON: abbreviation to "HH:MM, …"; "" none
 	WindowTimeCriticalMin *int
 	WindowFrequentMin     *int
@@ -34,7 +35,7 @@ type unitRow struct {
 func (unitRow) TableName() string { return "units" }
 
 func (r unitRow) domain() mar.Unit {
-	u := mar.Unit{ID: r.ID, FacilityID: r.FacilityID, Code: r.Code, Name: r.Name, TimeZone: r.TimeZone}
+	u := mar.Unit{ID: r.ID, FacilityID: r.FacilityID, Code: r.Code, Name: r.Name, TimeZone: r.TimeZone, Language: r.Language}
 	if r.PassTimes != "" {
 		var m map[string]string
 		// Written by toUnitRow from validated times; a row that no
@@ -56,7 +57,7 @@ func (r unitRow) domain() mar.Unit {
 }
 
 func toUnitRow(u mar.Unit) unitRow {
-	r := unitRow{ID: u.ID, FacilityID: u.FacilityID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone}
+	r := unitRow{ID: u.ID, FacilityID: u.FacilityID, Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Language: u.Language}
 	if len(u.PassTimes.Times) > 0 {
 		b, _ := json.Marshal(mar.UnitPassTimesText(u.PassTimes))
 		r.PassTimes = string(b)
@@ -82,6 +83,7 @@ type userRow struct {
 	BadgeID      *string
 	PINHash      string `gorm:"column:pin_hash"`
 	Active       bool
+	Language     string
 	CreatedAt    time.Time
 }
 
@@ -90,7 +92,7 @@ func (userRow) TableName() string { return "users" }
 func (r userRow) domain(units []string) mar.User {
 	u := mar.User{ID: r.ID, FacilityID: r.FacilityID, Username: r.Username, DisplayName: r.DisplayName,
 		Role: mar.Role(r.Role), PasswordHash: r.PasswordHash, PINHash: r.PINHash, Active: r.Active,
-		CreatedAt: r.CreatedAt.UTC(), UnitIDs: units}
+		CreatedAt: r.CreatedAt.UTC(), UnitIDs: units, Language: r.Language}
 	if r.BadgeID != nil {
 		u.BadgeID = *r.BadgeID
 	}

@@ -188,7 +188,7 @@ func (t *tx) CountSignInAccounts() (int64, error) {
 
 func (t *tx) UpdateUser(u *mar.User) error {
 	res := t.db.Model(&userRow{}).Where("id = ?", u.ID).Updates(map[string]any{
-		"display_name": u.DisplayName, "role": string(u.Role), "password_hash": u.PasswordHash, "active": u.Active})
+		"display_name": u.DisplayName, "role": string(u.Role), "password_hash": u.PasswordHash, "active": u.Active, "language": u.Language})
 	if res.Error != nil {
 		return res.Error
 	}

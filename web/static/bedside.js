@@ -11,6 +11,7 @@
   const $ = (id) => document.getElementById(id);
   const el = emar.el;
   const fill = emar.fill;
+  const t = emar.t;
 
   const state = {
     context: null,   // {id, expiresAt}
@@ -42,31 +43,41 @@
 
   // The five rights and the safety checks, in the nurse's words.
   const RIGHTS = {
-    patient: 'Right patient',
-    drug: 'Right drug',
-    dose: 'Right dose',
-    route: 'Right route',
-    time: 'Right time',
-    allergy: 'Allergy',
-    expiry: 'Expiry date',
-    order_status: 'Order status',
-    duplicate: 'Already documented',
-    prn: 'As-needed limits',
-    high_alert: 'High-alert double check',
-    hold_parameters: 'Hold parameters (vital signs)',
-    patch: 'Patch',
-    sliding_scale: 'Sliding scale',
+    patient: t('Right patient'),
+    drug: t('Right drug'),
+    dose: t('Right dose'),
+    route: t('Right route'),
+    time: t('Right time'),
+    allergy: t('Allergy'),
+    expiry: t('Expiry date'),
+    order_status: t('Order status'),
+    duplicate: t('Already documented'),
+    prn: t('As-needed limits'),
+    high_alert: t('High-alert double check'),
+    hold_parameters: t('Hold parameters (vital signs)'),
+    patch: t('Patch'),
+    sliding_scale: t('Sliding scale'),
   };
-  const rightName = (r) => RIGHTS[r] || (r ? r.replaceAll('_', ' ') : 'Check');
+  const rightName = (r) => RIGHTS[r] || (r ? r.replaceAll('_', ' ') : t('Check'));
+
+  // checkText is a check's words in the page's language: the reason
+  // code's description when the page is not in English, followed by the
+  // server's English detail (names, amounts, times), marked as English.
+  const checkText = (c) => {
+    const r = emar.lang !== 'en' ? emar.reason(c.reason) : '';
+    if (!r) return [c.message];
+    return [r.charAt(0).toUpperCase() + r.slice(1), ' ', el('span', { class: 'check-detail', lang: 'en' }, `(${c.message})`)];
+  };
+  const errMessage = (err) => err.localized_message || err.message;
 
   const VITALS = {
-    heart_rate: ['Heart rate', 'beats per minute'],
-    systolic_bp: ['Systolic blood pressure', 'mmHg'],
-    diastolic_bp: ['Diastolic blood pressure', 'mmHg'],
-    resp_rate: ['Respiratory rate', 'breaths per minute'],
-    temperature: ['Temperature', '°C'],
-    spo2: ['Oxygen saturation', '%'],
-    glucose: ['Capillary glucose', 'mg/dL'],
+    heart_rate: [t('Heart rate'), t('beats per minute')],
+    systolic_bp: [t('Systolic blood pressure'), 'mmHg'],
+    diastolic_bp: [t('Diastolic blood pressure'), 'mmHg'],
+    resp_rate: [t('Respiratory rate'), t('breaths per minute')],
+    temperature: [t('Temperature'), '°C'],
+    spo2: [t('Oxygen saturation'), '%'],
+    glucose: [t('Capillary glucose'), 'mg/dL'],
   };
 
   // A documented outcome is named with the state it leaves the dose in.
@@ -74,9 +85,9 @@
 
   // The links to the resident's record beside a refusal that refers to it.
   const RECORD = {
-    lead: 'See what is ordered and what was given:',
-    week: (name) => `${name}'s MAR this week`,
-    month: 'this month',
+    lead: t('See what is ordered and what was given:'),
+    week: (name) => t("{name}'s MAR this week", { name }),
+    month: t('this month'),
   };
 
   // recordLinks are one tap to the resident's MAR (and the month of what
@@ -130,7 +141,7 @@
   // scanWristband opens a resident. asSwitch is set when the scan came in
   // place of a medication: failing then is not news.
   async function scanWristband(text, asSwitch) {
-    say('Looking up the wristband…');
+    say(t('Looking up the wristband…'));
     let r;
     if (window.emarOffline && emarOffline.isOffline()) return offlineWristband(text, asSwitch);
     try {
@@ -140,18 +151,18 @@
         emarOffline.goOffline();
         return offlineWristband(text, asSwitch);
       }
-      say('The server cannot be reached. Scan the wristband again.');
+      say(t('The server cannot be reached. Scan the wristband again.'));
       return false;
     }
     if (!r.ok) {
       if (asSwitch) return false;
       const reason = r.data && r.data.error ? r.data.error.reason : '';
       if (reason === 'not_a_wristband') {
-        say('That was not a wristband. Scan the resident’s wristband first.');
+        say(t('That was not a wristband. Scan the resident’s wristband first.'));
       } else {
         say(emar.errorText(r));
       }
-      showStop('Wristband not accepted', [{ right: 'patient', status: 'fail', message: emar.errorText(r) }], '');
+      showStop(t('Wristband not accepted'), [{ right: 'patient', status: 'fail', message: emar.errorText(r) }], '');
       return false;
     }
     openResident(r.data);
@@ -160,7 +171,7 @@
   }
 
   async function scanMedication(text, extra) {
-    say('Checking the medication…');
+    say(t('Checking the medication…'));
     const body = Object.assign({ context_id: state.context.id, scan: text }, extra || {});
     let r;
     if (state.offlineBand) return offlineMedication(text, extra);
@@ -173,7 +184,7 @@
         state.offlineBand = state.band;
         return offlineMedication(text, extra);
       }
-      say('The server cannot be reached. Scan the medication again.');
+      say(t('The server cannot be reached. Scan the medication again.'));
       return;
     }
     const err = r.data && r.data.error ? r.data.error : null;
@@ -184,15 +195,15 @@
     if (r.status === 422 && err && err.reason === 'context_expired') {
       state.context = null;
       setScanLabel();
-      say('The bedside check timed out. Scan the wristband again.');
+      say(t('The bedside check timed out. Scan the wristband again.'));
       hideVerdict();
       return;
     }
     if (r.status === 422 && err) {
       const details = err.details || {};
-      showStop('STOP — do not give', details.checks || [], err.message);
+      showStop(t('STOP — do not give'), details.checks || [], errMessage(err));
       hideDocument();
-      say('Stop: ' + err.message);
+      say(t('Stop: {message}', { message: errMessage(err) }));
       return;
     }
     if (!r.ok) {
@@ -289,7 +300,7 @@
     const items = s.queue.concat(s.sent).sort((a, b) => b.seq - a.seq);
     const list = $('offline-list');
     fill(list, items.map((q) => el('li', { class: 'due-item k-' + (q.state === 'sent' ? 'given' : q.state === 'refused' ? 'overdue' : 'due'), 'data-state': q.state, 'data-key': q.key },
-      el('div', { class: 'due-name' }, `${q.what} — ${OUTCOMES[(q.body || {}).outcome] || OUTCOMES.given}`),
+      el('div', { class: 'due-name' }, `${q.what} — ${outcomeLabel((q.body || {}).outcome || 'given')}`),
       el('div', { class: 'due-meta' }, q.resident),
       el('p', { class: 'record-state' }, q.message))));
     $('offline-records').hidden = items.length === 0;
@@ -298,7 +309,7 @@
   // ---- Resident -------------------------------------------------------
 
   function setScanLabel() {
-    $('scan-label').textContent = state.context ? 'Scan a medication (or another wristband)' : 'Scan a wristband';
+    $('scan-label').textContent = state.context ? t('Scan a medication (or another wristband)') : t('Scan a wristband');
   }
 
   // ageOf counts whole years to the server's date: the device's own clock
@@ -332,15 +343,15 @@
     facts.replaceChildren();
     const unit = data.due && data.due.unit ? data.due.unit.name : '';
     const rows = [
-      ['Born', `${r.birth_date} (age ${ageOf(r.birth_date, data.server_time)})`],
-      ['MRN', r.mrn],
-      ['Room', [r.room + (r.bed || ''), unit].filter(Boolean).join(' · ')],
+      [t('Born'), t('{date} (age {age})', { date: emar.date(r.birth_date), age: ageOf(r.birth_date, data.server_time) })],
+      [t('MRN'), r.mrn],
+      [t('Room'), [r.room + (r.bed || ''), unit].filter(Boolean).join(' · ')],
     ];
     for (const [k, v] of rows) facts.append(el('dt', {}, k), el('dd', {}, v));
     const allergies = (r.allergies || []).map((a) => a.substance + (a.reaction ? ` (${a.reaction}${a.severity ? ', ' + a.severity : ''})` : ''));
     const box = $('resident-allergies');
     box.classList.toggle('none', allergies.length === 0);
-    box.textContent = allergies.length ? 'Allergies: ' + allergies.join('; ') : 'Allergies: none recorded';
+    box.textContent = allergies.length ? t('Allergies: {list}', { list: allergies.join('; ') }) : t('Allergies: none recorded');
     showPhoto($('resident-photo'), r);
     const manual = data.manual || null;
     $('resident-manual').hidden = !manual;
@@ -350,7 +361,7 @@
     if (data.due) renderDue();
     else $('due').hidden = true;
     setScanLabel();
-    say(manual ? SELECT_TEXT.opened(r.display_name) : `Wristband: ${r.display_name}. Scan a medication.`);
+    say(manual ? SELECT_TEXT.opened(r.display_name) : t('Wristband: {name}. Scan a medication.', { name: r.display_name }));
   }
 
   // showPhoto shows the resident's photo from the moment the resident is
@@ -454,7 +465,7 @@
     hideVerdict();
     hideDocument();
     setScanLabel();
-    say('Ready: scan the resident’s wristband.');
+    say(t('Ready: scan the resident’s wristband.'));
     focusScan();
   }
 
@@ -471,8 +482,8 @@
   }
 
   function orderText(o) {
-    let dose = o.dose_text || (o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit);
-    if (!o.dose_value && o.sliding_scale && o.sliding_scale.length) dose = `${o.dose_unit} by sliding scale`;
+    let dose = o.dose_text || (o.dose_value ? `${emar.num(o.dose_value)} ${o.dose_unit}` : o.dose_unit);
+    if (!o.dose_value && o.sliding_scale && o.sliding_scale.length) dose = t('{unit} by sliding scale', { unit: o.dose_unit });
     return [dose, o.route, o.frequency].filter(Boolean).join(' · ');
   }
 
@@ -484,7 +495,7 @@
       el('div', { class: 'due-meta' }, orderText(o)),
       lines.map((l) => el('div', { class: 'due-meta' }, l)),
       o.instructions ? el('div', { class: 'due-meta' }, o.instructions) : null,
-      o.high_alert ? el('div', { class: 'due-meta' }, 'High-alert medication' + (o.high_alert === 'witness_required' ? ': a witness must co-sign' : '')) : null,
+      o.high_alert ? el('div', { class: 'due-meta' }, o.high_alert === 'witness_required' ? t('High-alert medication: a witness must co-sign') : t('High-alert medication')) : null,
       actions && actions.length ? el('div', { class: 'button-row' }, actions) : null);
   }
 
@@ -496,13 +507,13 @@
       $('due').hidden = true;
       return;
     }
-    $('due-zone').textContent = `Times are ${d.unit ? d.unit.name + ' time' : 'local time'} (${d.time_zone}).`;
+    $('due-zone').textContent = d.unit ? t('Times are {unit} time ({zone}).', { unit: d.unit.name, zone: d.time_zone }) : t('Times are local time ({zone}).', { zone: d.time_zone });
     const notGiven = (item) => el('button', {
       type: 'button', class: 'button small', onclick: () => openNotGiven(item),
-    }, 'Not given…');
+    }, t('Not given…'));
     // The pack is not on the unit: ask pharmacy for it.
     const askPharmacy = (item) => {
-      const b = el('button', { type: 'button', class: 'button small' }, 'Ask pharmacy');
+      const b = el('button', { type: 'button', class: 'button small' }, t('Ask pharmacy'));
       b.addEventListener('click', async () => {
         b.disabled = true;
         let r;
@@ -510,29 +521,29 @@
           r = await emar.api('POST', '/api/v1/missing-dose-requests', { order_id: item.order.id, note: 'not on the unit at the bedside' });
         } catch (_) {
           b.disabled = false;
-          say('No connection: pharmacy was NOT asked. Try again.');
+          say(t('No connection: pharmacy was NOT asked. Try again.'));
           return;
         }
         if (!r.ok) {
           b.disabled = false;
-          say('Pharmacy was NOT asked: ' + emar.errorText(r));
+          say(t('Pharmacy was NOT asked: {message}', { message: emar.errorText(r) }));
           return;
         }
-        b.replaceWith(el('span', { class: 'due-meta' }, `Asked pharmacy at ${fmtTime(r.data.requested_at)}`));
-        say(`Pharmacy asked for ${item.order.product_name || item.order.ingredient}.`);
+        b.replaceWith(el('span', { class: 'due-meta' }, t('Asked pharmacy at {time}', { time: fmtTime(r.data.requested_at) })));
+        say(t('Pharmacy asked for {medication}.', { medication: item.order.product_name || item.order.ingredient }));
       });
       return b;
     };
-    const doseLines = (dose) => [`Due ${fmtTime(dose.due_at)} (window ${fmtTime(dose.window_start)}–${fmtTime(dose.window_end)})`]
-      .concat(dose.step_dose ? [`This step: ${dose.step_dose}`] : []);
+    const doseLines = (dose) => [t('Due {time} (window {from}–{to})', { time: fmtTime(dose.due_at), from: fmtTime(dose.window_start), to: fmtTime(dose.window_end) })]
+      .concat(dose.step_dose ? [t('This step: {dose}', { dose: dose.step_dose })] : []);
     for (const it of d.overdue || []) list.append(dueItem('missed', emar.stateLabel('missed'), it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
     for (const it of d.due_now || []) list.append(dueItem('due', emar.stateLabel('due'), it.order, doseLines(it.dose), [notGiven(it), askPharmacy(it)]));
     for (const p of d.prn || []) {
       const lines = [];
-      if (p.last_given_at) lines.push(`Last given ${emar.dayTime(p.last_given_at, state.tz)}`);
-      if (!p.available && p.next_allowed_at) lines.push(`Next allowed at ${fmtTime(p.next_allowed_at)}`);
-      if (p.message) lines.push(p.message);
-      const label = p.available ? 'PRN available' : (p.next_allowed_at ? `PRN from ${fmtTime(p.next_allowed_at)}` : 'PRN not available');
+      if (p.last_given_at) lines.push(t('Last given {when}', { when: emar.dayTime(p.last_given_at, state.tz) }));
+      if (!p.available && p.next_allowed_at) lines.push(t('Next allowed at {time}', { time: fmtTime(p.next_allowed_at) }));
+      if (p.message) lines.push(checkText({ reason: p.reason, message: p.message }));
+      const label = p.available ? t('PRN available') : (p.next_allowed_at ? t('PRN from {time}', { time: fmtTime(p.next_allowed_at) }) : t('PRN not available'));
       list.append(dueItem('prn', label, p.order, lines));
     }
     for (const it of d.upcoming || []) list.append(dueItem('upcoming', emar.stateLabel('upcoming'), it.order, doseLines(it.dose)));
@@ -541,20 +552,20 @@
       list.append(dueItem(onHold ? 'suspended' : 'held', emar.stateLabel(onHold ? 'suspended' : 'held'), it.order, it.dose ? doseLines(it.dose) : []));
     }
     for (const it of d.pending_verification || []) {
-      list.append(dueItem('awaiting_pharmacy', emar.stateLabel('awaiting_pharmacy'), it.order, ['Not yet verified by pharmacy: cannot be given.']));
+      list.append(dueItem('awaiting_pharmacy', emar.stateLabel('awaiting_pharmacy'), it.order, [t('Not yet verified by pharmacy: cannot be given.')]));
     }
     for (const a of d.recent || []) {
       if (a.entered_in_error) continue;
-      const lines = [`${outcomeLabel(a.outcome)} ${emar.dayTime(a.performed_at, state.tz)} by ${a.performed_by_name}`];
+      const lines = [t('{outcome} {when} by {name}', { outcome: outcomeLabel(a.outcome), when: emar.dayTime(a.performed_at, state.tz), name: a.performed_by_name })];
       const actions = [];
       if (a.prn && a.outcome === 'given' && a.followup && a.followup.status === 'due') {
-        lines.push(`Effectiveness follow-up due ${fmtTime(a.followup.due_at)}`);
-        actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(a.id, a.product_name || a.order_text) }, 'Record effectiveness'));
+        lines.push(t('Effectiveness follow-up due {time}', { time: fmtTime(a.followup.due_at) }));
+        actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(a.id, a.product_name || a.order_text) }, t('Record effectiveness')));
       }
       list.append(dueItem(a.outcome, outcomeLabel(a.outcome),
         { product_name: a.product_name || a.order_text, dose_value: a.amount, dose_unit: a.unit, route: a.route }, lines, actions));
     }
-    if (!list.children.length) list.append(el('li', { class: 'due-item' }, 'No medications due, as-needed or upcoming.'));
+    if (!list.children.length) list.append(el('li', { class: 'due-item' }, t('No medications due, as-needed or upcoming.')));
     $('due').hidden = false;
   }
 
@@ -569,15 +580,15 @@
   function checkList(checks) {
     const bad = checks.filter((c) => c.status !== 'pass');
     const good = checks.filter((c) => c.status === 'pass');
-    const words = { pass: 'Passed', warn: 'Check', fail: 'Failed' };
+    const words = { pass: t('Passed'), warn: t('Check'), fail: t('Failed') };
     const ul = el('ul', { class: 'checks' });
     for (const c of bad) {
-      ul.append(el('li', {}, el('span', { class: `status st-${c.status}` }, words[c.status] || c.status), ' ', el('strong', {}, rightName(c.right) + ': '), c.message));
+      ul.append(el('li', {}, el('span', { class: `status st-${c.status}` }, words[c.status] || c.status), ' ', el('strong', {}, rightName(c.right) + ': '), checkText(c)));
     }
     const out = [ul];
     if (good.length) {
-      const d = el('details', {}, el('summary', {}, `${good.length} check${good.length === 1 ? '' : 's'} passed`));
-      d.append(el('ul', {}, good.map((c) => el('li', {}, rightName(c.right) + ': ' + c.message))));
+      const d = el('details', {}, el('summary', {}, good.length === 1 ? t('1 check passed') : t('{count} checks passed', { count: good.length })));
+      d.append(el('ul', {}, good.map((c) => el('li', {}, rightName(c.right) + ': ', checkText(c)))));
       out.push(d);
     }
     return out;
@@ -590,10 +601,10 @@
     v.className = 'verdict v-stop';
     fill(v,
       el('h2', {}, '✗ ' + title),
-      first ? el('p', {}, el('strong', {}, `${rightName(first.right)} failed. `), first.message) : (message ? el('p', {}, message) : null),
+      first ? el('p', {}, el('strong', {}, t('{check} failed.', { check: rightName(first.right) }) + ' '), checkText(first)) : (message ? el('p', {}, message) : null),
       checkList(checks.filter((c) => c !== first)),
       recordLinks(checks),
-      el('p', {}, 'Do not give this medication. Scan the right pack, or scan another wristband.'));
+      el('p', {}, t('Do not give this medication. Scan the right pack, or scan another wristband.')));
     v.hidden = false;
   }
 
@@ -603,23 +614,26 @@
 
   function showVerdict(v) {
     const caution = needsReason(v);
-    const name = v.product ? v.product.name : (v.order ? v.order.product_name || v.order.ingredient : 'this medication');
+    const name = v.product ? v.product.name : (v.order ? v.order.product_name || v.order.ingredient : t('this medication'));
     const box = $('verdict');
     box.className = 'verdict ' + (caution ? 'v-caution' : 'v-go');
     const lines = [];
-    if (v.order) lines.push(`Ordered: ${orderText(v.order)}`);
-    if (v.scale_dose !== undefined && v.scale_dose !== null) lines.push(`Sliding scale: give ${v.scale_dose} ${v.order ? v.order.dose_unit : ''}`);
-    if (v.dose_text) lines.push(`Give ${v.dose_text}`);
-    if (v.dose) lines.push(`Due ${fmtTime(v.dose.due_at)}${v.late ? ' — late' : ''}${v.early ? ' — early' : ''}`);
-    if (v.lot || v.expiry) lines.push(`Lot ${v.lot || '—'}${v.lot_uncertain ? ' (UNCERTAIN: check the lot on the pack)' : ''}, expires ${v.expiry || '—'}`);
+    if (v.order) lines.push(t('Ordered: {order}', { order: orderText(v.order) }));
+    if (v.scale_dose !== undefined && v.scale_dose !== null) lines.push(t('Sliding scale: give {dose} {unit}', { dose: emar.num(v.scale_dose), unit: v.order ? v.order.dose_unit : '' }));
+    if (v.dose_text) lines.push(t('Give {dose}', { dose: v.dose_text }));
+    if (v.dose) lines.push(t('Due {time}', { time: fmtTime(v.dose.due_at) }) + (v.late ? ' — ' + t('late') : '') + (v.early ? ' — ' + t('early') : ''));
+    if (v.lot || v.expiry) {
+      lines.push(t('Lot {lot}, expires {expiry}', { lot: v.lot || '—', expiry: v.expiry ? emar.date(v.expiry) : '—' }) +
+        (v.lot_uncertain ? ' ' + t('(UNCERTAIN: check the lot on the pack)') : ''));
+    }
     fill(box,
-      el('h2', {}, caution ? '! Check before giving: a reason is needed' : '✓ Right medication: give ' + name),
+      el('h2', {}, caution ? '! ' + t('Check before giving: a reason is needed') : '✓ ' + t('Right medication: give {medication}', { medication: name })),
       caution ? el('p', {}, el('strong', {}, name)) : null,
       lines.map((l) => el('p', {}, l)),
       checkList(v.checks || []),
       recordLinks(v.checks || []));
     box.hidden = false;
-    say(caution ? `Check before giving ${name}: a reason is needed.` : `Right medication: ${name}. Document below.`);
+    say(caution ? t('Check before giving {medication}: a reason is needed.', { medication: name }) : t('Right medication: {medication}. Document below.', { medication: name }));
   }
 
   // ---- Documentation --------------------------------------------------
@@ -643,8 +657,8 @@
     block.hidden = o === 'given';
     const sel = $('reason-code');
     const opts = state.reasons && state.reasons.outcomes ? state.reasons.outcomes[o] || [] : [];
-    fill(sel, el('option', { value: '' }, 'Choose a reason'), opts.map((x) => el('option', { value: x.code }, x.label)));
-    $('record').textContent = 'Record: ' + outcomeLabel(o).toLowerCase();
+    fill(sel, el('option', { value: '' }, t('Choose a reason')), opts.map((x) => el('option', { value: x.code }, x.label)));
+    $('record').textContent = t('Record: {outcome}', { outcome: outcomeLabel(o).toLowerCase() });
   }
 
   // openDocument shows the form for a verdict. keep leaves typed readings
@@ -659,7 +673,7 @@
     $('outcome-set').hidden = false;
     const req = v.requires || {};
     const name = v.product ? v.product.name : (v.order ? v.order.product_name || v.order.ingredient : '');
-    $('document-title').textContent = 'Document: ' + name;
+    $('document-title').textContent = t('Document: {medication}', { medication: name });
 
     const ob = $('override-block');
     const old = {};
@@ -670,7 +684,7 @@
       const id = 'override-' + code;
       const ta = el('textarea', { id, 'data-reason': code, required: true });
       ta.value = old[code] || '';
-      ob.append(el('label', { for: id }, `Reason to go ahead despite “${rightName(check.right)}”: ${check.message}`), ta);
+      ob.append(el('label', { for: id }, t('Reason to go ahead despite “{check}”:', { check: rightName(check.right) }), ' ', checkText(check)), ta);
     }
 
     // How many packs (tablets, patches…): the server's count, which the
@@ -680,7 +694,7 @@
     if (v.quantity) {
       // The quantity is in the product's unit of use (tablet, mL …),
       // sent with its unit so the server never guesses.
-      $('quantity-label').textContent = `Quantity given (${v.quantity_unit || 'packs'})`;
+      $('quantity-label').textContent = t('Quantity given ({unit})', { unit: v.quantity_unit || t('packs') });
       if (!keep || $('quantity').value === '') $('quantity').value = String(v.quantity);
       $('quantity').dataset.server = String(v.quantity);
       $('quantity').dataset.unit = v.quantity_unit || '';
@@ -706,10 +720,10 @@
     $('site-block').hidden = !req.site;
     const wb = $('witness-block');
     wb.hidden = !(req.witness || req.witness_recommended);
-    $('witness-legend').textContent = req.witness ? 'Witness (required)' : 'Witness (recommended)';
+    $('witness-legend').textContent = req.witness ? t('Witness (required)') : t('Witness (recommended)');
     $('witness-hint').textContent = req.witness
-      ? 'A second nurse checks this high-alert medication and signs with their own account.'
-      : 'A second check is recommended for this high-alert medication.';
+      ? t('A second nurse checks this high-alert medication and signs with their own account.')
+      : t('A second check is recommended for this high-alert medication.');
     fillReasons();
     $('document').hidden = false;
   }
@@ -724,7 +738,7 @@
     state.verdict = null;
     state.scan = null;
     state.notGiven = item;
-    $('document-title').textContent = 'Not given: ' + (item.order.product_name || item.order.ingredient) + ` (due ${fmtTime(item.dose.due_at)})`;
+    $('document-title').textContent = t('Not given: {medication} (due {time})', { medication: item.order.product_name || item.order.ingredient, time: fmtTime(item.dose.due_at) });
     form.querySelector('input[value="refused"]').checked = true;
     form.querySelector('input[value="given"]').closest('label').hidden = true;
     for (const id of ['override-block', 'vitals-block']) $(id).replaceChildren();
@@ -788,18 +802,18 @@
   }
 
   function missing(body) {
-    if (body.outcome !== 'given' && !body.reason_code) return ['reason-code', 'Choose a reason.'];
+    if (body.outcome !== 'given' && !body.reason_code) return ['reason-code', t('Choose a reason.')];
     for (const ta of $('override-block').querySelectorAll('textarea')) {
-      if (!ta.value.trim()) return [ta.id, 'Give a reason for going ahead despite the warning.'];
+      if (!ta.value.trim()) return [ta.id, t('Give a reason for going ahead despite the warning.')];
     }
     for (const i of $('vitals-block').querySelectorAll('input')) {
-      if (i.value === '' && body.outcome === 'given') return [i.id, 'Enter the reading the order’s hold parameters need.'];
+      if (i.value === '' && body.outcome === 'given') return [i.id, t('Enter the reading the order’s hold parameters need.')];
     }
-    if (!$('glucose-block').hidden && body.outcome === 'given' && body.glucose === undefined) return ['glucose', 'Enter the glucose reading.'];
-    if (!$('site-block').hidden && body.outcome === 'given' && !body.site) return ['site', 'Enter the site.'];
-    if (!$('prn-block').hidden && body.outcome === 'given' && !body.prn_indication) return ['prn-indication', 'Enter why the as-needed dose is given.'];
+    if (!$('glucose-block').hidden && body.outcome === 'given' && body.glucose === undefined) return ['glucose', t('Enter the glucose reading.')];
+    if (!$('site-block').hidden && body.outcome === 'given' && !body.site) return ['site', t('Enter the site.')];
+    if (!$('prn-block').hidden && body.outcome === 'given' && !body.prn_indication) return ['prn-indication', t('Enter why the as-needed dose is given.')];
     const req = state.verdict && state.verdict.requires ? state.verdict.requires : {};
-    if (req.witness && body.outcome === 'given' && !body.witness) return ['witness-username', 'A witness must co-sign this medication.'];
+    if (req.witness && body.outcome === 'given' && !body.witness) return ['witness-username', t('A witness must co-sign this medication.')];
     return null;
   }
 
@@ -820,7 +834,7 @@
     const stateBox = el('p', { class: 'record-state ' + rec.state }, rec.message);
     const actions = [];
     if (rec.state === 'saved' && rec.admin && rec.admin.prn && rec.admin.outcome === 'given') {
-      actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(rec.admin.id, rec.what) }, 'Record effectiveness'));
+      actions.push(el('button', { type: 'button', class: 'button small', onclick: () => openEffectiveness(rec.admin.id, rec.what) }, t('Record effectiveness')));
     }
     li.className = 'due-item k-' + (rec.state === 'saved' ? 'given' : rec.state === 'failed' ? 'failed' : 'due');
     fill(li, el('div', { class: 'due-name' }, recordLabel(rec)), el('div', { class: 'due-meta' }, rec.resident), stateBox,
@@ -850,7 +864,9 @@
       }
       if (r && r.status !== 408 && r.status !== 429 && r.status < 500) return r;
       rec.state = 'pending';
-      rec.message = `NOT recorded — retrying… (attempt ${rec.attempts} failed: ${r ? 'the server answered ' + r.status : 'no connection'})`;
+      rec.message = r
+        ? t('NOT recorded — retrying… (attempt {attempt} failed: the server answered {status})', { attempt: rec.attempts, status: r.status })
+        : t('NOT recorded — retrying… (attempt {attempt} failed: no connection)', { attempt: rec.attempts });
       renderRecord(rec);
       await sleep(delay);
       delay = Math.min(delay * 2, 30000);
@@ -875,7 +891,7 @@
       await offlineDocument(body, what);
       return;
     }
-    const rec = { key: emar.uuid(), body, what, resident: state.resident.display_name, attempts: 0, state: 'pending', message: 'Sending…' };
+    const rec = { key: emar.uuid(), body, what, resident: state.resident.display_name, attempts: 0, state: 'pending', message: t('Sending…') };
     state.records.push(rec);
     const button = $('record');
     button.disabled = true;
@@ -897,10 +913,10 @@
     if (r.ok) {
       rec.admin = r.data.administration;
       rec.state = 'saved';
-      rec.message = `Recorded at ${fmtTime(rec.admin.recorded_at)}` + (r.data.message ? ` — ${r.data.message}` : '');
+      rec.message = t('Recorded at {time}', { time: fmtTime(rec.admin.recorded_at) }) + (r.data.message ? ` — ${r.data.message}` : '');
       renderRecord(rec);
       closeForm();
-      say(`${recordLabel(rec)}: recorded at ${fmtTime(rec.admin.recorded_at)}. Scan the next medication.`);
+      say(t('{what}: recorded at {time}. Scan the next medication.', { what: recordLabel(rec), time: fmtTime(rec.admin.recorded_at) }));
       refreshDue();
       return;
     }
@@ -910,23 +926,23 @@
       // Not given: a hold parameter is met, and the dose is charted as held.
       rec.admin = held;
       rec.state = 'saved';
-      rec.message = `${r.data.error.message} Recorded at ${fmtTime(held.recorded_at)}.`;
+      rec.message = `${errMessage(r.data.error)} ` + t('Recorded at {time}', { time: fmtTime(held.recorded_at) }) + '.';
       renderRecord(rec);
       closeForm();
-      say(`${rec.what}: held, not given. ${r.data.error.message}`);
+      say(t('{medication}: held, not given.', { medication: rec.what }) + ' ' + errMessage(r.data.error));
       refreshDue();
       return;
     }
     rec.state = 'failed';
     rec.message = r.status === 401
-      ? 'NOT recorded: you were signed out. Sign in and document again.'
-      : 'NOT recorded: ' + emar.errorText(r);
+      ? t('NOT recorded: you were signed out. Sign in and document again.')
+      : t('NOT recorded: {message}', { message: emar.errorText(r) });
     renderRecord(rec);
     if (!closed && r.status !== 401) {
       // Still on the form: show why, so the nurse can put it right.
       $('document-error').textContent = emar.errorText(r);
       const checks = r.data && r.data.error && r.data.error.details ? r.data.error.details.checks : null;
-      if (r.status === 422 && checks) showStop('STOP — not recorded', checks, r.data.error.message);
+      if (r.status === 422 && checks) showStop(t('STOP — not recorded'), checks, errMessage(r.data.error));
     }
     say(rec.message);
   }
@@ -946,7 +962,7 @@
     $('effectiveness-what').textContent = what;
     const sel = $('effectiveness-result');
     const opts = state.reasons && state.reasons.effectiveness ? state.reasons.effectiveness : [];
-    fill(sel, el('option', { value: '' }, 'Choose'), opts.map((x) => el('option', { value: x.code }, x.label)));
+    fill(sel, el('option', { value: '' }, t('Choose')), opts.map((x) => el('option', { value: x.code }, x.label)));
     $('effectiveness').hidden = false;
     sel.focus();
   }
@@ -957,24 +973,24 @@
     const body = { result: $('effectiveness-result').value, note: $('effectiveness-note').value.trim() };
     if ($('effectiveness-pain').value !== '') body.pain_score = Number($('effectiveness-pain').value);
     if (!body.result) {
-      $('effectiveness-error').textContent = 'Choose how effective the dose was.';
+      $('effectiveness-error').textContent = t('Choose how effective the dose was.');
       return;
     }
     let r;
     try {
       r = await emar.api('POST', `/api/v1/administrations/${encodeURIComponent(f.dataset.admin)}/effectiveness`, body, { headers: { 'Idempotency-Key': f.dataset.key } });
     } catch (_) {
-      $('effectiveness-error').textContent = 'NOT recorded: no connection. Press the button again (it will not be recorded twice).';
+      $('effectiveness-error').textContent = t('NOT recorded: no connection. Press the button again (it will not be recorded twice).');
       return;
     }
     if (!r.ok) {
-      $('effectiveness-error').textContent = 'NOT recorded: ' + emar.errorText(r);
+      $('effectiveness-error').textContent = t('NOT recorded: {message}', { message: emar.errorText(r) });
       return;
     }
     $('effectiveness').hidden = true;
     $('effectiveness-error').textContent = '';
     const at = r.data && r.data.followup && r.data.followup.documented_at;
-    say(at ? 'Effectiveness recorded at ' + fmtTime(at) + '.' : 'Effectiveness recorded.');
+    say(at ? t('Effectiveness recorded at {time}.', { time: fmtTime(at) }) : t('Effectiveness recorded.'));
     refreshDue();
     focusScan();
   }
@@ -985,18 +1001,18 @@
     const file = e.target.files && e.target.files[0];
     e.target.value = '';
     if (!file) return;
-    say('Reading the barcode in the photo…');
+    say(t('Reading the barcode in the photo…'));
     const fd = new FormData();
     fd.append('image', file, file.name || 'camera.jpg');
     let r;
     try {
       r = await emar.api('POST', '/api/v1/scans/decode', fd);
     } catch (_) {
-      say('The server cannot be reached. Try the photo again.');
+      say(t('The server cannot be reached. Try the photo again.'));
       return;
     }
     if (!r.ok || !r.data || !r.data.text) {
-      say('No barcode was found in the photo: ' + (r.data && r.data.error ? r.data.error.message : 'try again closer, with the barcode filling the frame.'));
+      say(t('No barcode was found in the photo: {message}', { message: r.data && r.data.error ? errMessage(r.data.error) : t('try again closer, with the barcode filling the frame.') }));
       return;
     }
     // The decoder reports the symbology apart from the data; put it back
@@ -1037,7 +1053,7 @@
     $('select-cancel').addEventListener('click', () => { $('select').hidden = true; focusScan(); });
     $('document-form').addEventListener('submit', submitDocument);
     $('document-form').addEventListener('change', (e) => { if (e.target.name === 'outcome') fillReasons(); });
-    $('cancel-document').addEventListener('click', () => { hideDocument(); hideVerdict(); say('Cancelled. Scan a medication.'); focusScan(); });
+    $('cancel-document').addEventListener('click', () => { hideDocument(); hideVerdict(); say(t('Cancelled. Scan a medication.')); focusScan(); });
     $('recheck').addEventListener('click', recheck);
     $('quantity').addEventListener('change', () => {
       if ($('quantity').value !== $('quantity').dataset.server) recheck();

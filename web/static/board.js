@@ -6,6 +6,7 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const el = emar.el;
+  const t = emar.t;
   let unit = '';
   let date = '';
   let tz;
@@ -43,13 +44,13 @@
   // ---- Alerts ---------------------------------------------------------
 
   const KIND = {
-    missed: 'Missed dose',
-    late: 'Given late',
-    due_soon: 'Due soon',
-    verification_overdue: 'Order awaiting pharmacy',
-    prn_followup_overdue: 'PRN follow-up overdue',
-    vitals_missing: 'Vital signs missing',
-    limit_crossed: 'Back-charted dose crosses a limit',
+    missed: t('Missed dose'),
+    late: t('Given late'),
+    due_soon: t('Due soon'),
+    verification_overdue: t('Order awaiting pharmacy'),
+    prn_followup_overdue: t('PRN follow-up overdue'),
+    vitals_missing: t('Vital signs missing'),
+    limit_crossed: t('Back-charted dose crosses a limit'),
   };
 
   const notes = new Map(); // alert id → note being typed, kept across refreshes
@@ -61,11 +62,15 @@
     if (escalated && !acknowledged) cls.push('escalated');
     if (acknowledged) cls.push('acknowledged');
     const who = a.resident_id ? document.querySelector(`#grid [data-resident="${CSS.escape(a.resident_id)}"]`) : null;
-    const title = (escalated && !acknowledged ? '‼ Escalated: ' : '') + (KIND[a.kind] || a.kind) + (who ? ' — ' + who.dataset.name : '');
+    const title = (escalated && !acknowledged ? '‼ ' + t('Escalated:') + ' ' : '') + (KIND[a.kind] || a.kind) + (who ? ' — ' + who.dataset.name : '');
     const lines = [];
     if (a.message) lines.push(a.message);
-    if (escalated && !acknowledged) lines.push(`Escalation level ${a.escalation_level}${a.escalated_at ? ' since ' + emar.time(a.escalated_at, tz) : ''}: acknowledge to stop it.`);
-    if (acknowledged) lines.push(`Acknowledged at ${emar.time(a.acknowledged_at, tz)}${a.ack_note ? ': ' + a.ack_note : ''}`);
+    if (escalated && !acknowledged) {
+      lines.push(a.escalated_at
+        ? t('Escalation level {level} since {time}: acknowledge to stop it.', { level: a.escalation_level, time: emar.time(a.escalated_at, tz) })
+        : t('Escalation level {level}: acknowledge to stop it.', { level: a.escalation_level }));
+    }
+    if (acknowledged) lines.push(t('Acknowledged at {time}', { time: emar.time(a.acknowledged_at, tz) }) + (a.ack_note ? ': ' + a.ack_note : ''));
     const li = el('li', { class: cls.join(' '), 'data-alert': a.id },
       el('strong', {}, title),
       lines.map((l) => el('div', { class: 'due-meta' }, l)));
@@ -75,26 +80,26 @@
       ta.value = notes.get(a.id) || '';
       ta.addEventListener('input', () => notes.set(a.id, ta.value));
       const err = el('p', { class: 'error-text', role: 'alert' });
-      const btn = el('button', { type: 'button', class: 'button small primary' }, 'Acknowledge');
+      const btn = el('button', { type: 'button', class: 'button small primary' }, t('Acknowledge'));
       btn.addEventListener('click', async () => {
         btn.disabled = true;
         let r;
         try {
           r = await emar.api('POST', `/api/v1/alerts/${encodeURIComponent(a.id)}/acknowledge`, { note: ta.value.trim() });
         } catch (_) {
-          err.textContent = 'Not acknowledged: no connection. Try again.';
+          err.textContent = t('Not acknowledged: no connection. Try again.');
           btn.disabled = false;
           return;
         }
         if (!r.ok && r.status !== 409) {
-          err.textContent = 'Not acknowledged: ' + emar.errorText(r);
+          err.textContent = t('Not acknowledged: {message}', { message: emar.errorText(r) });
           btn.disabled = false;
           return;
         }
         notes.delete(a.id);
         refreshAlerts();
       });
-      li.append(el('label', { for: id }, 'Note'), ta, el('div', { class: 'button-row' }, btn), err);
+      li.append(el('label', { for: id }, t('Note')), ta, el('div', { class: 'button-row' }, btn), err);
     }
     return li;
   }
@@ -111,11 +116,11 @@
       }
       const list = $('alerts');
       if (r.status === 404) {
-        $('alerts-state').textContent = 'This server does not offer alerts yet.';
+        $('alerts-state').textContent = t('This server does not offer alerts yet.');
         return;
       }
       if (!r.ok) {
-        $('alerts-state').textContent = 'Alerts could not be loaded: ' + emar.errorText(r);
+        $('alerts-state').textContent = t('Alerts could not be loaded: {message}', { message: emar.errorText(r) });
         return;
       }
       const items = (r.data && r.data.items) || [];
@@ -127,8 +132,8 @@
       if (active && keep) active.querySelector('textarea')?.focus();
       const open = items.filter((a) => !a.acknowledged_at).length;
       $('alerts-state').textContent = items.length
-        ? `${open} to acknowledge, ${items.length - open} acknowledged.`
-        : 'No missed or late doses need attention.';
+        ? t('{open} to acknowledge, {done} acknowledged.', { open, done: items.length - open })
+        : t('No missed or late doses need attention.');
     }, 250);
   }
 
@@ -136,7 +141,7 @@
 
   function connect() {
     if (!('EventSource' in window)) {
-      setLive(false, 'This browser cannot receive live updates; the board refreshes every minute.');
+      setLive(false, t('This browser cannot receive live updates; the board refreshes every minute.'));
       return;
     }
     const es = new EventSource('/api/v1/alerts/stream?' + new URLSearchParams({ unit_id: unit }));
@@ -144,18 +149,18 @@
       refreshGrid();
       refreshAlerts();
     };
-    es.addEventListener('open', () => setLive(true, 'Live: updates appear as they happen.'));
+    es.addEventListener('open', () => setLive(true, t('Live: updates appear as they happen.')));
     for (const type of ['raised', 'acknowledged', 'resolved', 'escalated', 'message']) {
       es.addEventListener(type, changed);
     }
     es.addEventListener('error', () => {
       if (es.readyState === EventSource.CLOSED) {
-        setLive(false, 'Live updates are not available; the board refreshes every minute.');
+        setLive(false, t('Live updates are not available; the board refreshes every minute.'));
         // The stream ends after a while by design; come back after a pause
         // (authenticating again, which also notices a sign-out).
         setTimeout(connect, 15000);
       } else {
-        setLive(false, 'Live updates interrupted: reconnecting…');
+        setLive(false, t('Live updates interrupted: reconnecting…'));
       }
     });
   }

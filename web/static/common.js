@@ -3,6 +3,33 @@
 'use strict';
 
 const emar = (() => {
+  // The page's language: the server puts the dictionary of the scripts'
+  // words, the locale's formats and the reason codes' descriptions in
+  // <body data-i18n> (no inline script: the CSP forbids it). Every word a
+  // person reads goes through t('English words', {name: value}).
+  const i18n = (() => {
+    try {
+      return JSON.parse(document.body.dataset.i18n || '{}');
+    } catch (_) {
+      return {};
+    }
+  })();
+  const messages = i18n.messages || {};
+  const formatsOf = i18n.formats || {};
+  const lang = formatsOf.lang || 'en';
+  const intl = formatsOf.intl || 'en-GB';
+
+  // t translates English words and fills their {placeholders}.
+  function t(english, vars) {
+    let s = Object.prototype.hasOwnProperty.call(messages, english) ? messages[english] : english;
+    if (vars) s = s.replace(/\{([a-z_][a-z0-9_]*)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+    return s;
+  }
+  // reason is a reason code's description in the page's language, or ''.
+  const reason = (code) => (i18n.reasons && code ? i18n.reasons[code] || '' : '');
+  // num shows a quantity with the locale's decimal separator.
+  const num = (n) => (typeof n === 'number' ? new Intl.NumberFormat(intl, { maximumFractionDigits: 4 }).format(n) : n);
+
   const csrf = () => {
     const m = document.querySelector('meta[name="csrf-token"]');
     return m ? m.content : '';
@@ -44,8 +71,8 @@ const emar = (() => {
 
   // errorText turns an API error answer into a sentence for the screen.
   function errorText(r) {
-    if (r && r.data && r.data.error) return r.data.error.message;
-    return 'The server answered ' + (r ? r.status : 'nothing') + '.';
+    if (r && r.data && r.data.error) return r.data.error.localized_message || r.data.error.message;
+    return r ? t('The server answered {status}.', { status: r.status }) : t('The server did not answer.');
   }
 
   // uuid is a random (v4) UUID; crypto.randomUUID needs a secure context,
@@ -63,14 +90,25 @@ const emar = (() => {
   function fmt(tz, opts) {
     const key = tz + JSON.stringify(opts);
     if (!formats.has(key)) {
-      formats.set(key, new Intl.DateTimeFormat('en-GB', Object.assign({ timeZone: tz || undefined }, opts)));
+      formats.set(key, new Intl.DateTimeFormat(intl, Object.assign({ timeZone: tz || undefined }, opts)));
     }
     return formats.get(key);
   }
   // time shows an instant as HH:MM in the zone (the unit's).
   const time = (iso, tz) => (iso ? fmt(tz, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso)) : '');
-  // dayTime adds the weekday and date.
-  const dayTime = (iso, tz) => (iso ? fmt(tz, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso)) : '');
+  // dayTime adds the weekday and date: "Sat 6 Dec, 14:30"; in German
+  // "Sa., 06.12., 14:30".
+  const dayTime = (iso, tz) => (iso ? fmt(tz, lang === 'en'
+    ? { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+    : { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso)) : '');
+  // date shows a calendar date (YYYY-MM-DD, as the API sends birth dates)
+  // in the locale's format: 06.12.2026 in German.
+  const date = (ymd) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || '');
+    if (!m || lang === 'en') return ymd || '';
+    return new Intl.DateTimeFormat(intl, { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' })
+      .format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))));
+  };
 
   // add appends children: nodes, text, arrays of them; null and false are
   // skipped. Text is always set as text, never as HTML.
@@ -176,7 +214,7 @@ const emar = (() => {
         for (const w of JSON.parse(document.body.dataset.doseStates || '[]')) states.set(w.kind, w.label);
       } catch (_) { /* the kind itself, below */ }
     }
-    return states.get(kind) || kind;
+    return t(states.get(kind) || kind);
   }
 
   document.addEventListener('DOMContentLoaded', () => {
@@ -185,5 +223,5 @@ const emar = (() => {
     idleGuard();
   });
 
-  return { api, errorText, uuid, time, dayTime, el, fill, scanField, toSignIn, signOut, stateLabel, active: () => markActive() };
+  return { api, errorText, uuid, time, dayTime, date, num, t, reason, lang, el, fill, scanField, toSignIn, signOut, stateLabel, active: () => markActive() };
 })();

@@ -5,6 +5,7 @@ document.addEventListener('DOMContentLoaded', () => {
   const root = document.getElementById('signin');
   const errorBox = document.getElementById('signin-error');
   const next = root.dataset.next || '/home';
+  const t = emar.t;
 
   async function signIn(path, body, form) {
     errorBox.textContent = '';
@@ -24,7 +25,7 @@ document.addEventListener('DOMContentLoaded', () => {
         document.getElementById('totp').focus();
       }
     } catch (_) {
-      errorBox.textContent = 'The server cannot be reached. Check the connection and try again.';
+      errorBox.textContent = t('The server cannot be reached. Check the connection and try again.');
     } finally {
       button.disabled = false;
     }
@@ -35,7 +36,7 @@ document.addEventListener('DOMContentLoaded', () => {
     e.preventDefault();
     const username = pw.username.value.trim();
     if (!username || !pw.password.value) {
-      errorBox.textContent = 'Type your username and password.';
+      errorBox.textContent = t('Type your username and password.');
       (username ? pw.password : pw.username).focus();
       return;
     }
@@ -56,7 +57,7 @@ document.addEventListener('DOMContentLoaded', () => {
       return;
     }
     if (!badge.value || !pin.value) {
-      errorBox.textContent = 'Scan your badge and type your PIN.';
+      errorBox.textContent = t('Scan your badge and type your PIN.');
       (badge.value ? pin : badge).focus();
       return;
     }
