@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -486,11 +485,10 @@ func readTx(t *testing.T, env *testenv.Env, fn func(tx mar.Tx) error) {
 // the installer's first step runs the real binary.
 func buildEmar(t *testing.T) string {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		if goTool, err = exec.LookPath("go"); err != nil {
-			t.Fatalf("no go tool to build the emar command: %v", err)
-		}
+	// go test puts its own toolchain first on the test's PATH.
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go tool to build the emar command: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "emar")
 	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/emar-project/emar/cmd/emar")
