@@ -69,6 +69,10 @@ type Env struct {
 type Options struct {
 	Now    time.Time // the clock's start; zero = the real time now
 	NoDemo bool      // leave the database empty
+	// DSN, when set, is a database the test prepared (e.g. with the emar
+	// command) to serve instead of a fresh one; Start migrates it and
+	// loads no demo data into it unless NoDemo is false.
+	DSN string
 	// Offline configures the offline bedside (its WebAssembly folder).
 	Offline web.OfflineConfig
 }
@@ -84,7 +88,12 @@ func Logger(t testing.TB) *slog.Logger {
 // Start runs the service on a fresh database of the engine.
 func Start(t testing.TB, engine string, opts Options) *Env {
 	t.Helper()
-	st := storetest.Open(t, engine)
+	var st *store.Store
+	if opts.DSN != "" {
+		st = openDSN(t, opts.DSN)
+	} else {
+		st = storetest.Open(t, engine)
+	}
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -320,4 +329,21 @@ func StartReplicas(t testing.TB, n int, opts Options) []*Env {
 		out = append(out, env)
 	}
 	return out
+}
+
+// openDSN opens and migrates a database the test prepared; the test owns
+// the database itself (storetest.NewDSN drops it at the end).
+func openDSN(t testing.TB, dsn string) *store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return st
 }
