@@ -69,6 +69,9 @@ type Env struct {
 type Options struct {
 	Now    time.Time // the clock's start; zero = the real time now
 	NoDemo bool      // leave the database empty
+	// History, when set, loads the demo with that much charted history
+	// (demo.LoadWith); slower, so only the tests that look at it ask.
+	History time.Duration
 	// Offline configures the offline bedside (its WebAssembly folder).
 	Offline web.OfflineConfig
 }
@@ -95,7 +98,13 @@ func Start(t testing.TB, engine string, opts Options) *Env {
 	svc.Clock = clock
 	env := &Env{Engine: engine, Store: st, Svc: svc, Clock: clock}
 	if !opts.NoDemo {
-		sum, err := demo.Load(context.Background(), st, clock.Now())
+		var sum demo.Summary
+		var err error
+		if opts.History > 0 {
+			sum, _, err = demo.LoadWith(context.Background(), svc, demo.Options{History: opts.History})
+		} else {
+			sum, err = demo.Load(context.Background(), st, clock.Now())
+		}
 		if err != nil {
 			t.Fatalf("load demo: %v", err)
 		}
