@@ -228,9 +228,10 @@ func chartHistory(ctx context.Context, svc *mar.Service, now, start time.Time, s
 			}
 		}
 	}
-	// The missed-dose sweep every hour at :45; the charge nurse
-	// acknowledges what it raised at the next round.
-	for t := start.Add(45 * time.Minute); t.Before(now); t = t.Add(time.Hour) {
+	// The missed-dose sweep every four hours at :45 (a late dose is charted
+	// before the :45 after its window closed, so before the sweep); the
+	// charge nurse acknowledges what it raised at the next round.
+	for t := start.Add(45 * time.Minute); t.Before(now); t = t.Add(4 * time.Hour) {
 		evs = append(evs, event{at: t, kind: evSweep})
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
