@@ -151,7 +151,7 @@ func load(tx mar.Tx, now time.Time, history time.Duration) (Summary, []mar.Order
 		}
 		for _, o := range ordersFor(i, *r, byKey, now) {
 			if history > 0 {
-				if !historyOrder(o, byID(byKey, o.ProductID)) {
+				if i >= historyResidents || !historyOrder(o, byID(byKey, o.ProductID)) {
 					deferred = append(deferred, o)
 					orders++
 					continue
