@@ -1,7 +1,8 @@
 // Package demo loads a small, realistic data set for trying the service:
 // one facility with two units in different time zones, about twenty
 // residents with wristbands and allergies, forty products with valid
-// GTIN-14s, active orders and the demo accounts. Every name and number is
+// GTIN-14s, active orders and the demo accounts, and (LoadWith) thirty days
+// of charted history. Every name and number is
 // fictitious; the NDC labeler code 99xxx is not assigned to a real firm.
 package demo
 
