@@ -23,6 +23,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	dsn := f.db()
 	addr := f.String("addr", "localhost:8080", "address to listen on")
 	loadDemo := f.Bool("demo", false, "load the demo data set when the database is empty")
+	demoHistory := f.Duration("demo-history", demo.DefaultHistory, "with --demo: how much charted history (given, late, held, refused, as-needed, missed) the demo writes before now; 0 for none")
 	migrate := f.Bool("migrate", true, "apply pending migrations at start")
 	logFormat := f.String("log-format", "text", "log format: text or json")
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn, error")
@@ -100,7 +101,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	hub := alerts.NewHub()
 	if *loadDemo {
-		if err := loadDemoData(ctx, svc, stdout); err != nil && !errors.Is(err, demo.ErrNotEmpty) {
+		if err := loadDemoData(ctx, svc, *demoHistory, stdout); err != nil && !errors.Is(err, demo.ErrNotEmpty) {
 			return err
 		}
 	}
@@ -187,8 +188,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	return hs.Shutdown(shutdownCtx)
 }
 
-func loadDemoData(ctx context.Context, svc *mar.Service, stdout io.Writer) error {
-	sum, err := demo.Load(ctx, svc.Store, svc.Clock.Now())
+func loadDemoData(ctx context.Context, svc *mar.Service, history time.Duration, stdout io.Writer) error {
+	sum, hist, err := demo.LoadWith(ctx, svc, demo.Options{History: history})
 	if errors.Is(err, demo.ErrNotEmpty) {
 		fmt.Fprintln(stdout, "Demo data: the database already holds records; nothing loaded.")
 		printAccounts(stdout)
@@ -199,6 +200,10 @@ func loadDemoData(ctx context.Context, svc *mar.Service, stdout io.Writer) error
 	}
 	fmt.Fprintf(stdout, "Demo data loaded: %s, %d units, %d residents, %d products, %d orders.\n",
 		sum.Facility.Name, len(sum.Units), sum.Residents, sum.Products, sum.Orders)
+	if history > 0 {
+		fmt.Fprintf(stdout, "Demo history: %d days charted in %s: %d given (%d late), %d held, %d refused, %d as-needed with effectiveness, %d missed (alerts acknowledged).\n",
+			int(history.Hours()/24), hist.Took.Round(100*time.Millisecond), hist.Given, hist.Late, hist.Held, hist.Refused, hist.PRN, hist.Missed)
+	}
 	printAccounts(stdout)
 	return nil
 }
@@ -243,6 +248,7 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 func cmdDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("demo", getenv, stderr)
 	dsn := f.db()
+	history := f.Duration("demo-history", demo.DefaultHistory, "how much charted history (given, late, held, refused, as-needed, missed) the demo writes before now; 0 for none")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -253,7 +259,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer st.Close()
 	svc := mar.NewService(st, log)
-	if err := loadDemoData(ctx, svc, stdout); err != nil {
+	if err := loadDemoData(ctx, svc, *history, stdout); err != nil {
 		if errors.Is(err, demo.ErrNotEmpty) {
 			return &exitError{code: 1, msg: demo.ErrNotEmpty.Message}
 		}

@@ -73,6 +73,9 @@ type Options struct {
 	// command) to serve instead of a fresh one; Start migrates it and
 	// loads no demo data into it unless NoDemo is false.
 	DSN string
+	// History, when set, loads the demo with that much charted history
+	// (demo.LoadWith); slower, so only the tests that look at it ask.
+	History time.Duration
 	// Offline configures the offline bedside (its WebAssembly folder).
 	Offline web.OfflineConfig
 }
@@ -104,7 +107,13 @@ func Start(t testing.TB, engine string, opts Options) *Env {
 	svc.Clock = clock
 	env := &Env{Engine: engine, Store: st, Svc: svc, Clock: clock}
 	if !opts.NoDemo {
-		sum, err := demo.Load(context.Background(), st, clock.Now())
+		var sum demo.Summary
+		var err error
+		if opts.History > 0 {
+			sum, _, err = demo.LoadWith(context.Background(), svc, demo.Options{History: opts.History})
+		} else {
+			sum, err = demo.Load(context.Background(), st, clock.Now())
+		}
 		if err != nil {
 			t.Fatalf("load demo: %v", err)
 		}

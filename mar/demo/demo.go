@@ -1,7 +1,8 @@
 // Package demo loads a small, realistic data set for trying the service:
 // one facility with two units in different time zones, about twenty
 // residents with wristbands and allergies, forty products with valid
-// GTIN-14s, active orders and the demo accounts. Every name and number is
+// GTIN-14s, active orders and the demo accounts, and (LoadWith) thirty days
+// of charted history. Every name and number is
 // fictitious; the NDC labeler code 99xxx is not assigned to a real firm.
 package demo
 
@@ -80,30 +81,34 @@ func Load(ctx context.Context, st mar.Store, now time.Time) (Summary, error) {
 		if n > 0 {
 			return ErrNotEmpty
 		}
-		sum, err = load(tx, now.UTC())
+		sum, _, err = load(tx, now.UTC(), 0)
 		return err
 	})
 	return sum, err
 }
 
-func load(tx mar.Tx, now time.Time) (Summary, error) {
+// load writes the data set. With history > 0 the orders that the history
+// documents (see historyOrder) start history ago; the others are returned
+// unwritten, for the caller to add once the history is in (so that the
+// stepped clock does not see them and mark their doses missed).
+func load(tx mar.Tx, now time.Time, history time.Duration) (Summary, []mar.Order, error) {
 	fac := mar.Facility{ID: mar.NewID(), Name: "Riverside Care Center", TimeZone: "America/New_York"}
 	if err := tx.CreateFacility(&fac); err != nil {
-		return Summary{}, fmt.Errorf("facility: %w", err)
+		return Summary{}, nil, fmt.Errorf("facility: %w", err)
 	}
 	units := Units(fac.ID)
 	for i := range units {
 		if err := tx.CreateUnit(&units[i]); err != nil {
-			return Summary{}, fmt.Errorf("unit: %w", err)
+			return Summary{}, nil, fmt.Errorf("unit: %w", err)
 		}
 	}
 	hash, err := mar.HashPassword(Password)
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, nil, err
 	}
 	pinHash, err := mar.HashPassword(PIN)
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, nil, err
 	}
 	allUnits := []string{units[0].ID, units[1].ID}
 	names := map[string]string{"nurse": "Nora Nurse", "nurse2": "Wes Witness", "charge": "Cora Charge", "pharmacist": "Phil Pharmacist", "admin": "Ada Admin", "pflege": "Pia Pflege"}
@@ -117,11 +122,11 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 			}
 		}
 		if err := tx.CreateUser(&u); err != nil {
-			return Summary{}, fmt.Errorf("user %s: %w", a.Username, err)
+			return Summary{}, nil, fmt.Errorf("user %s: %w", a.Username, err)
 		}
 		if a.TOTPSecret != "" {
 			if err := tx.SetTOTPSecret(u.ID, a.TOTPSecret); err != nil {
-				return Summary{}, fmt.Errorf("user %s: %w", a.Username, err)
+				return Summary{}, nil, fmt.Errorf("user %s: %w", a.Username, err)
 			}
 		}
 	}
@@ -129,25 +134,39 @@ func load(tx mar.Tx, now time.Time) (Summary, error) {
 	byKey := map[string]mar.Product{}
 	for i := range products {
 		if err := tx.CreateProduct(&products[i]); err != nil {
-			return Summary{}, fmt.Errorf("product %s: %w", products[i].Name, err)
+			return Summary{}, nil, fmt.Errorf("product %s: %w", products[i].Name, err)
 		}
 		byKey[productKeys[i]] = products[i]
 	}
 	residents := Residents(fac.ID, units, now)
 	orders := 0
+	var deferred []mar.Order
+	histStart := now.Add(-history).Truncate(time.Hour)
 	for i := range residents {
 		r := &residents[i]
+		if history > 0 && r.AdmittedAt.After(histStart.Add(-24*time.Hour)) {
+			r.AdmittedAt = histStart.Add(-24 * time.Hour)
+		}
 		if err := tx.CreateResident(r); err != nil {
-			return Summary{}, fmt.Errorf("resident %s: %w", r.MRN, err)
+			return Summary{}, nil, fmt.Errorf("resident %s: %w", r.MRN, err)
 		}
 		for _, o := range ordersFor(i, *r, byKey, now) {
+			if history > 0 {
+				if i >= historyResidents || !historyOrder(o, byID(byKey, o.ProductID)) {
+					deferred = append(deferred, o)
+					orders++
+					continue
+				}
+				o.StartAt, o.CreatedAt, o.UpdatedAt = histStart, histStart, histStart
+				o.VerifiedAt = &histStart
+			}
 			if err := tx.CreateOrder(&o); err != nil {
-				return Summary{}, fmt.Errorf("order for %s: %w", r.MRN, err)
+				return Summary{}, nil, fmt.Errorf("order for %s: %w", r.MRN, err)
 			}
 			orders++
 		}
 	}
-	return Summary{Facility: fac, Units: units, Residents: len(residents), Products: len(products), Orders: orders}, nil
+	return Summary{Facility: fac, Units: units, Residents: len(residents), Products: len(products), Orders: orders}, deferred, nil
 }
 
 // Units returns the demo units: one in New York, one in Berlin, so that
