@@ -158,6 +158,10 @@ func ServerTexts() []string {
 		out = append(out, o.Label)
 	}
 	out = append(out, goTexts...)
+	for _, w := range doseWords {
+		out = append(out, w.Label)
+	}
+	out = append(out, marPDFWords.texts()...)
 	return out
 }
 
@@ -171,9 +175,9 @@ var goTexts = []string{
 	"Nurse", "Charge nurse", "Pharmacist", "Administrator",
 	// page titles
 	"Sign in", "Home", "Medication administration record", "Barcodes", "Set up", "Second factor",
-	"Controlled-drug count", "Shift handover",
-	// a dose's status (doseStatus)
-	"Given", "Held", "Refused", "Not given", "Missed", "On hold", "Cancelled", "Upcoming", "Due now", "Overdue",
+	"Controlled-drug count", "Shift handover", "Staff", "Units", "Catalogue", "Orders",
+	// a dose's state words come from the vocabulary (doseWords, added by
+	// ServerTexts), the PDF's from marPDFWords
 	"(sliding scale)",
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 // The MAR as a PDF for surveyors: the same grid as the printed page (one
@@ -20,20 +22,45 @@ import (
 // allergies, the period, the day headers and the key; a period longer than
 // fits across a page is split into blocks of at most 31 days.
 
-// marPDFWords are the words the PDF prints, in one place for translation.
-var marPDFWords = struct {
+// marPDFText holds the words the PDF prints.
+type marPDFText struct {
 	Title, Born, MRN, Room, Allergies, NoAllergies, TimesIn, Printed, Page, Of string
 	Medication, Time, Continued, Signatures, Key                               string
 	KeyInitials, KeyProjected, KeyLater, KeyNone, AsNeeded                     string
 	KeyGivenUnsigned, NoOrders                                                 string
 	SlidingScale, From, To                                                     string
-}{
+}
+
+// marPDFWords are the words the PDF prints, in English, in one place for
+// translation: ServerTexts lists them for the catalogue, and the PDF is
+// drawn with them translated into the request's language (in).
+var marPDFWords = marPDFText{
 	Title: "Medication administration record", Born: "born", MRN: "MRN", Room: "Room", Allergies: "Allergies", NoAllergies: "none recorded",
 	TimesIn: "times in", Printed: "printed", Page: "Page", Of: "of",
 	Medication: "Medication", Time: "Time", Continued: "(continued)", Signatures: "Signatures", Key: "Key",
 	KeyInitials: "initials: given by (see signatures)", KeyProjected: "projected from the order's schedule (beyond the doses scheduled so far)",
 	KeyLater: "white: due later", KeyNone: "grey: not scheduled", AsNeeded: "as needed",
 	KeyGivenUnsigned: "given (the signer is not on this facility's staff list)", SlidingScale: "by sliding scale", NoOrders: "No medication orders in this period.", From: "from", To: "to",
+}
+
+// texts lists the words, for the completeness test.
+func (w marPDFText) texts() []string {
+	v := reflect.ValueOf(w)
+	out := make([]string, v.NumField())
+	for i := range out {
+		out[i] = v.Field(i).String()
+	}
+	return out
+}
+
+// in is the words translated into the locale's language (English when lc
+// is nil or has no translation).
+func (w marPDFText) in(lc *i18n.Locale) marPDFText {
+	v := reflect.ValueOf(&w).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		v.Field(i).SetString(lc.T(v.Field(i).String()))
+	}
+	return w
 }
 
 // marPDFProjected is the mark of a projected dose (its cell is also dotted).
@@ -73,7 +100,7 @@ func (s *Server) marPDF(c *gin.Context) {
 	if first.Day() == 1 && last.Equal(first.AddDate(0, 1, -1)) {
 		v.Title = first.Format("January 2006")
 	}
-	out, err := renderMARPDF(v, size, now)
+	out, err := renderMARPDF(v, size, now, marPDFWords.in(s.locale(c)))
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -102,18 +129,17 @@ const (
 )
 
 // renderMARPDF draws the grid of v on landscape pages of the given size
-// ("Letter" or "A4").
-func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
-	w := marPDFWords
+// ("Letter" or "A4"), with the words w.
+func renderMARPDF(v marView, size string, now time.Time, w marPDFText) ([]byte, error) {
 	pdf := fpdf.New("L", "mm", size, "")
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.AliasNbPages("{nb}")
 	pdf.SetCreationDate(now)
 	pdf.SetModificationDate(now)
-	tr := pdf.UnicodeTranslatorFromDescriptor("") // cp1252 for the core fonts
+	cp1252 := pdf.UnicodeTranslatorFromDescriptor("") // cp1252 for the core fonts
 	r := v.Resident
-	pdf.SetTitle(tr(w.Title+" — "+r.DisplayName()+" — "+v.Title), false)
+	pdf.SetTitle(cp1252(w.Title+" — "+r.DisplayName()+" — "+v.Title), false)
 	pdf.SetCreator("eMAR", false)
 	pageW, pageH := pdf.GetPageSize()
 	usable := pageW - 2*pdfMargin
@@ -146,11 +172,11 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 
 	// fit shortens text to a width, marking the cut.
 	fit := func(s string, width float64) string {
-		s = tr(s)
+		s = cp1252(s)
 		if pdf.GetStringWidth(s) <= width {
 			return s
 		}
-		ell := tr("…")
+		ell := cp1252("…")
 		for len(s) > 0 && pdf.GetStringWidth(s+ell) > width {
 			s = s[:len(s)-1]
 		}
@@ -181,14 +207,14 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		pdf.SetLineWidth(0.2)
 		pdf.SetFont("Helvetica", "B", 8)
 		pdf.SetXY(x, y)
-		pdf.CellFormat(pdfMedW, pdfDayHeadH, tr(w.Medication), "1", 0, "L", true, 0, "")
-		pdf.CellFormat(pdfTimeW, pdfDayHeadH, tr(w.Time), "1", 0, "C", true, 0, "")
+		pdf.CellFormat(pdfMedW, pdfDayHeadH, cp1252(w.Medication), "1", 0, "L", true, 0, "")
+		pdf.CellFormat(pdfTimeW, pdfDayHeadH, cp1252(w.Time), "1", 0, "C", true, 0, "")
 		for _, d := range days {
 			cx := pdf.GetX()
 			pdf.Rect(cx, y, dayW, pdfDayHeadH, "FD")
 			pdf.SetFont("Helvetica", "", 5.5)
 			pdf.SetXY(cx, y+0.4)
-			pdf.CellFormat(dayW, 3, tr(d.Weekday), "", 0, "C", false, 0, "")
+			pdf.CellFormat(dayW, 3, cp1252(d.Weekday), "", 0, "C", false, 0, "")
 			pdf.SetFont("Helvetica", "B", 7.5)
 			pdf.SetXY(cx, y+3.3)
 			pdf.CellFormat(dayW, 3.4, d.Day, "", 0, "C", false, 0, "")
@@ -207,11 +233,11 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		}
 		key = append(key, marPDFProjected+" "+w.KeyProjected, w.KeyLater, w.KeyNone)
 		pdf.SetXY(pdfMargin, y)
-		pdf.MultiCell(usable, 3, tr(w.Key+": "+strings.Join(key, " · ")), "", "L", false)
+		pdf.MultiCell(usable, 3, cp1252(w.Key+": "+strings.Join(key, " · ")), "", "L", false)
 		pdf.SetXY(pdfMargin, pageH-pdfMargin-3.5)
 		pdf.SetFont("Helvetica", "", 7)
 		pdf.CellFormat(usable*0.8, 3.5, fit(r.DisplayName()+" · "+w.MRN+" "+mrnFull+" · "+w.Printed+" "+printed, usable*0.8), "", 0, "L", false, 0, "")
-		pdf.CellFormat(usable*0.2, 3.5, tr(fmt.Sprintf("%s %d %s {nb}", w.Page, pdf.PageNo(), w.Of)), "", 0, "R", false, 0, "")
+		pdf.CellFormat(usable*0.2, 3.5, cp1252(fmt.Sprintf("%s %d %s {nb}", w.Page, pdf.PageNo(), w.Of)), "", 0, "R", false, 0, "")
 	})
 
 	// Orders as groups of lines, kept together on a page where they fit.
@@ -252,25 +278,25 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 			for _, l := range g.lines {
 				if y+rowH > bodyBottom {
 					// An order longer than a page goes on, named again.
-					drawMedText(pdf, fit, g.lines[0], gy, y-gy, cont)
+					drawMedText(pdf, fit, w, g.lines[0], gy, y-gy, cont)
 					pdf.AddPage()
 					y, gy, cont = bodyTop, bodyTop, true
 				}
 				pdf.SetXY(pdfMargin+pdfMedW, y)
 				pdf.SetFont("Helvetica", "", 7)
 				pdf.SetDrawColor(120, 120, 120)
-				pdf.CellFormat(pdfTimeW, rowH, tr(l.Time), "1", 0, "C", false, 0, "")
+				pdf.CellFormat(pdfTimeW, rowH, cp1252(l.Time), "1", 0, "C", false, 0, "")
 				for _, cell := range l.Cells[start:end] {
-					drawMARCell(pdf, tr, cell, pdf.GetX(), y, dayW, rowH)
+					drawMARCell(pdf, cp1252, cell, pdf.GetX(), y, dayW, rowH)
 				}
 				y += rowH
 			}
-			drawMedText(pdf, fit, g.lines[0], gy, y-gy, cont)
+			drawMedText(pdf, fit, w, g.lines[0], gy, y-gy, cont)
 		}
 		if len(groups) == 0 {
 			pdf.SetXY(pdfMargin, y)
 			pdf.SetFont("Helvetica", "", 9)
-			pdf.CellFormat(usable, pdfRowH, tr(w.NoOrders), "1", 0, "L", false, 0, "")
+			pdf.CellFormat(usable, pdfRowH, cp1252(w.NoOrders), "1", 0, "L", false, 0, "")
 		}
 		if end >= len(v.Days) {
 			break
@@ -287,7 +313,7 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		}
 		pdf.SetXY(pdfMargin, y)
 		pdf.SetFont("Helvetica", "B", 9)
-		pdf.CellFormat(usable, 5, tr(w.Signatures), "", 1, "L", false, 0, "")
+		pdf.CellFormat(usable, 5, cp1252(w.Signatures), "", 1, "L", false, 0, "")
 		pdf.SetFont("Helvetica", "", 8)
 		for i, st := range v.Staff {
 			if i%3 == 0 {
@@ -320,11 +346,10 @@ func medTextHeight(o mar.Order) float64 {
 // drawMedText fills an order's medication cell (its lines' height): the
 // name, then the dose, route and frequency, then what room is left for
 // the instructions and the prescriber.
-func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, l marLine, y, h float64, continued bool) {
+func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, w marPDFText, l marLine, y, h float64, continued bool) {
 	if h <= 0 {
 		return
 	}
-	w := marPDFWords
 	pdf.SetDrawColor(120, 120, 120)
 	pdf.Rect(pdfMargin, y, pdfMedW, h, "D")
 	o := l.Order
@@ -372,7 +397,7 @@ func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, l marLine, y,
 
 // drawMARCell draws one day's cell: grey where no dose is scheduled, a
 // dotted "P" where one is projected, otherwise the initials or the code.
-func drawMARCell(pdf *fpdf.Fpdf, tr func(string) string, cell marCell, x, y, w, h float64) {
+func drawMARCell(pdf *fpdf.Fpdf, cp1252 func(string) string, cell marCell, x, y, w, h float64) {
 	text := cell.Text
 	pdf.SetDrawColor(120, 120, 120)
 	switch cell.Class {
@@ -398,12 +423,12 @@ func drawMARCell(pdf *fpdf.Fpdf, tr func(string) string, cell marCell, x, y, w, 
 	}
 	size := 6.5
 	pdf.SetFont("Helvetica", "B", size)
-	for size > 4 && pdf.GetStringWidth(tr(text)) > w-0.6 {
+	for size > 4 && pdf.GetStringWidth(cp1252(text)) > w-0.6 {
 		size -= 0.5
 		pdf.SetFont("Helvetica", "B", size)
 	}
 	pdf.SetXY(x, y)
-	pdf.CellFormat(w, h, tr(text), "", 0, "C", false, 0, "")
+	pdf.CellFormat(w, h, cp1252(text), "", 0, "C", false, 0, "")
 	pdf.SetTextColor(0, 0, 0)
 	pdf.SetXY(x+w, y)
 }
