@@ -63,6 +63,53 @@ func (w marPDFText) in(lc *i18n.Locale) marPDFText {
 	return w
 }
 
+// pdfDates writes the PDF's dates: in English as before ("2 January
+// 2006"), in another language in its locale's formats (06.12.2026).
+type pdfDates struct{ lc *i18n.Locale }
+
+func (d pdfDates) english() bool { return d.lc == nil || d.lc.Tag == i18n.English }
+
+// day is a date of the period ("2 January 2006").
+func (d pdfDates) day(t time.Time) string {
+	if d.english() {
+		return t.Format("2 January 2006")
+	}
+	return d.lc.FormatDate(t)
+}
+
+// short is an order's start or stop ("2 Jan 2006").
+func (d pdfDates) short(t time.Time) string {
+	if d.english() {
+		return t.Format("2 Jan 2006")
+	}
+	return d.lc.FormatDate(t)
+}
+
+// month is a whole month ("January 2006").
+func (d pdfDates) month(t time.Time) string {
+	if d.english() {
+		return t.Format("January 2006")
+	}
+	return d.lc.FormatMonth(t)
+}
+
+// stamp is when the PDF was printed, with the zone.
+func (d pdfDates) stamp(t time.Time) string {
+	if d.english() {
+		return t.Format("2 Jan 2006 15:04 MST")
+	}
+	return d.lc.FormatDateTime(t) + " " + t.Format("MST")
+}
+
+// weekday is a day header's weekday (the grid's English "Mon" otherwise).
+func (d pdfDates) weekday(day marDay) string {
+	t, err := time.Parse(time.DateOnly, day.Date)
+	if d.english() || err != nil {
+		return day.Weekday
+	}
+	return d.lc.Format(t, "Mon")
+}
+
 // marPDFProjected is the mark of a projected dose (its cell is also dotted).
 const marPDFProjected = "P"
 
@@ -96,11 +143,13 @@ func (s *Server) marPDF(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	v.Title = first.Format("2 January 2006") + " – " + last.Format("2 January 2006")
+	lc := s.locale(c)
+	dates := pdfDates{lc}
+	v.Title = dates.day(first) + " – " + dates.day(last)
 	if first.Day() == 1 && last.Equal(first.AddDate(0, 1, -1)) {
-		v.Title = first.Format("January 2006")
+		v.Title = dates.month(first)
 	}
-	out, err := renderMARPDF(v, size, now, marPDFWords.in(s.locale(c)))
+	out, err := renderMARPDF(v, size, now, marPDFWords.in(lc), dates)
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -129,8 +178,8 @@ const (
 )
 
 // renderMARPDF draws the grid of v on landscape pages of the given size
-// ("Letter" or "A4"), with the words w.
-func renderMARPDF(v marView, size string, now time.Time, w marPDFText) ([]byte, error) {
+// ("Letter" or "A4"), with the words w and dates in their language.
+func renderMARPDF(v marView, size string, now time.Time, w marPDFText, dates pdfDates) ([]byte, error) {
 	pdf := fpdf.New("L", "mm", size, "")
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(false, 0)
@@ -164,7 +213,7 @@ func renderMARPDF(v marView, size string, now time.Time, w marPDFText) ([]byte, 
 	if r.MRNSystem != "" {
 		mrnFull += " (" + r.MRNSystem + ")"
 	}
-	printed := now.In(mustLoc(v.Unit)).Format("2 Jan 2006 15:04 MST")
+	printed := dates.stamp(now.In(mustLoc(v.Unit)))
 
 	var days []marDay // the block of days on the current page
 	var dayW float64
@@ -214,7 +263,7 @@ func renderMARPDF(v marView, size string, now time.Time, w marPDFText) ([]byte, 
 			pdf.Rect(cx, y, dayW, pdfDayHeadH, "FD")
 			pdf.SetFont("Helvetica", "", 5.5)
 			pdf.SetXY(cx, y+0.4)
-			pdf.CellFormat(dayW, 3, cp1252(d.Weekday), "", 0, "C", false, 0, "")
+			pdf.CellFormat(dayW, 3, cp1252(dates.weekday(d)), "", 0, "C", false, 0, "")
 			pdf.SetFont("Helvetica", "B", 7.5)
 			pdf.SetXY(cx, y+3.3)
 			pdf.CellFormat(dayW, 3.4, d.Day, "", 0, "C", false, 0, "")
@@ -260,7 +309,7 @@ func renderMARPDF(v marView, size string, now time.Time, w marPDFText) ([]byte, 
 			a, errA := time.Parse(time.DateOnly, days[0].Date)
 			b, errB := time.Parse(time.DateOnly, days[len(days)-1].Date)
 			if errA == nil && errB == nil {
-				blockTitle = a.Format("2 January 2006") + " – " + b.Format("2 January 2006")
+				blockTitle = dates.day(a) + " – " + dates.day(b)
 			}
 		}
 		pdf.AddPage()
@@ -278,7 +327,7 @@ func renderMARPDF(v marView, size string, now time.Time, w marPDFText) ([]byte, 
 			for _, l := range g.lines {
 				if y+rowH > bodyBottom {
 					// An order longer than a page goes on, named again.
-					drawMedText(pdf, fit, w, g.lines[0], gy, y-gy, cont)
+					drawMedText(pdf, fit, w, dates, g.lines[0], gy, y-gy, cont)
 					pdf.AddPage()
 					y, gy, cont = bodyTop, bodyTop, true
 				}
@@ -291,7 +340,7 @@ func renderMARPDF(v marView, size string, now time.Time, w marPDFText) ([]byte, 
 				}
 				y += rowH
 			}
-			drawMedText(pdf, fit, w, g.lines[0], gy, y-gy, cont)
+			drawMedText(pdf, fit, w, dates, g.lines[0], gy, y-gy, cont)
 		}
 		if len(groups) == 0 {
 			pdf.SetXY(pdfMargin, y)
@@ -346,7 +395,7 @@ func medTextHeight(o mar.Order) float64 {
 // drawMedText fills an order's medication cell (its lines' height): the
 // name, then the dose, route and frequency, then what room is left for
 // the instructions and the prescriber.
-func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, w marPDFText, l marLine, y, h float64, continued bool) {
+func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, w marPDFText, dates pdfDates, l marLine, y, h float64, continued bool) {
 	if h <= 0 {
 		return
 	}
@@ -368,9 +417,9 @@ func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, w marPDFText,
 			second += " " + o.PRNReason
 		}
 	}
-	third := o.Prescriber + " · " + w.From + " " + o.StartAt.Format("2 Jan 2006")
+	third := o.Prescriber + " · " + w.From + " " + dates.short(o.StartAt)
 	if o.StopAt != nil {
-		third += " " + w.To + " " + o.StopAt.Format("2 Jan 2006")
+		third += " " + w.To + " " + dates.short(*o.StopAt)
 	}
 	if o.Status != mar.OrderActive {
 		third += " · " + string(o.Status)
