@@ -176,6 +176,11 @@ var goTexts = []string{
 	// page titles
 	"Sign in", "Home", "Medication administration record", "Barcodes", "Set up", "Second factor",
 	"Controlled-drug count", "Shift handover", "Staff", "Units", "Catalogue", "Orders",
+	// the catalogue's and the residents' pick lists (page_catalogue.go, page_admin.go)
+	"Not high-alert", "High-alert: second check recommended", "High-alert: witness required", "High-alert: pharmacy only",
+	"High-alert: a second nurse's check is recommended", "High-alert: a second nurse must witness each dose",
+	"As the form implies", "No", "In halves", "In halves or quarters", "Any fraction",
+	"Not known", "Female", "Male", "Other",
 	// a dose's state words come from the vocabulary (doseWords, added by
 	// ServerTexts), the PDF's from marPDFWords
 	"(sliding scale)",
