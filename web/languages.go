@@ -158,6 +158,10 @@ func ServerTexts() []string {
 		out = append(out, o.Label)
 	}
 	out = append(out, goTexts...)
+	for _, w := range doseWords {
+		out = append(out, w.Label)
+	}
+	out = append(out, marPDFWords.texts()...)
 	return out
 }
 
@@ -171,9 +175,14 @@ var goTexts = []string{
 	"Nurse", "Charge nurse", "Pharmacist", "Administrator",
 	// page titles
 	"Sign in", "Home", "Medication administration record", "Barcodes", "Set up", "Second factor",
-	"Controlled-drug count", "Shift handover",
-	// a dose's status (doseStatus)
-	"Given", "Held", "Refused", "Not given", "Missed", "On hold", "Cancelled", "Upcoming", "Due now", "Overdue",
+	"Controlled-drug count", "Shift handover", "Staff", "Units", "Catalogue", "Orders",
+	// the catalogue's and the residents' pick lists (page_catalogue.go, page_admin.go)
+	"Not high-alert", "High-alert: second check recommended", "High-alert: witness required", "High-alert: pharmacy only",
+	"High-alert: a second nurse's check is recommended", "High-alert: a second nurse must witness each dose",
+	"As the form implies", "No", "In halves", "In halves or quarters", "Any fraction",
+	"Not known", "Female", "Male", "Other",
+	// a dose's state words come from the vocabulary (doseWords, added by
+	// ServerTexts), the PDF's from marPDFWords
 	"(sliding scale)",
 }
 

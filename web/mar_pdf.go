@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/web/i18n"
 )
 
 // The MAR as a PDF for surveyors: the same grid as the printed page (one
@@ -20,20 +22,92 @@ import (
 // allergies, the period, the day headers and the key; a period longer than
 // fits across a page is split into blocks of at most 31 days.
 
-// marPDFWords are the words the PDF prints, in one place for translation.
-var marPDFWords = struct {
+// marPDFText holds the words the PDF prints.
+type marPDFText struct {
 	Title, Born, MRN, Room, Allergies, NoAllergies, TimesIn, Printed, Page, Of string
 	Medication, Time, Continued, Signatures, Key                               string
 	KeyInitials, KeyProjected, KeyLater, KeyNone, AsNeeded                     string
 	KeyGivenUnsigned, NoOrders                                                 string
 	SlidingScale, From, To                                                     string
-}{
+}
+
+// marPDFWords are the words the PDF prints, in English, in one place for
+// translation: ServerTexts lists them for the catalogue, and the PDF is
+// drawn with them translated into the request's language (in).
+var marPDFWords = marPDFText{
 	Title: "Medication administration record", Born: "born", MRN: "MRN", Room: "Room", Allergies: "Allergies", NoAllergies: "none recorded",
 	TimesIn: "times in", Printed: "printed", Page: "Page", Of: "of",
 	Medication: "Medication", Time: "Time", Continued: "(continued)", Signatures: "Signatures", Key: "Key",
 	KeyInitials: "initials: given by (see signatures)", KeyProjected: "projected from the order's schedule (beyond the doses scheduled so far)",
 	KeyLater: "white: due later", KeyNone: "grey: not scheduled", AsNeeded: "as needed",
 	KeyGivenUnsigned: "given (the signer is not on this facility's staff list)", SlidingScale: "by sliding scale", NoOrders: "No medication orders in this period.", From: "from", To: "to",
+}
+
+// texts lists the words, for the completeness test.
+func (w marPDFText) texts() []string {
+	v := reflect.ValueOf(w)
+	out := make([]string, v.NumField())
+	for i := range out {
+		out[i] = v.Field(i).String()
+	}
+	return out
+}
+
+// in is the words translated into the locale's language (English when lc
+// is nil or has no translation).
+func (w marPDFText) in(lc *i18n.Locale) marPDFText {
+	v := reflect.ValueOf(&w).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		v.Field(i).SetString(lc.T(v.Field(i).String()))
+	}
+	return w
+}
+
+// pdfDates writes the PDF's dates: in English as before ("2 January
+// 2006"), in another language in its locale's formats (06.12.2026).
+type pdfDates struct{ lc *i18n.Locale }
+
+func (d pdfDates) english() bool { return d.lc == nil || d.lc.Tag == i18n.English }
+
+// day is a date of the period ("2 January 2006").
+func (d pdfDates) day(t time.Time) string {
+	if d.english() {
+		return t.Format("2 January 2006")
+	}
+	return d.lc.FormatDate(t)
+}
+
+// short is an order's start or stop ("2 Jan 2006").
+func (d pdfDates) short(t time.Time) string {
+	if d.english() {
+		return t.Format("2 Jan 2006")
+	}
+	return d.lc.FormatDate(t)
+}
+
+// month is a whole month ("January 2006").
+func (d pdfDates) month(t time.Time) string {
+	if d.english() {
+		return t.Format("January 2006")
+	}
+	return d.lc.FormatMonth(t)
+}
+
+// stamp is when the PDF was printed, with the zone.
+func (d pdfDates) stamp(t time.Time) string {
+	if d.english() {
+		return t.Format("2 Jan 2006 15:04 MST")
+	}
+	return d.lc.FormatDateTime(t) + " " + t.Format("MST")
+}
+
+// weekday is a day header's weekday (the grid's English "Mon" otherwise).
+func (d pdfDates) weekday(day marDay) string {
+	t, err := time.Parse(time.DateOnly, day.Date)
+	if d.english() || err != nil {
+		return day.Weekday
+	}
+	return d.lc.Format(t, "Mon")
 }
 
 // marPDFProjected is the mark of a projected dose (its cell is also dotted).
@@ -69,11 +143,13 @@ func (s *Server) marPDF(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	v.Title = first.Format("2 January 2006") + " – " + last.Format("2 January 2006")
+	lc := s.locale(c)
+	dates := pdfDates{lc}
+	v.Title = dates.day(first) + " – " + dates.day(last)
 	if first.Day() == 1 && last.Equal(first.AddDate(0, 1, -1)) {
-		v.Title = first.Format("January 2006")
+		v.Title = dates.month(first)
 	}
-	out, err := renderMARPDF(v, size, now)
+	out, err := renderMARPDF(v, size, now, marPDFWords.in(lc), dates)
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -102,18 +178,17 @@ const (
 )
 
 // renderMARPDF draws the grid of v on landscape pages of the given size
-// ("Letter" or "A4").
-func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
-	w := marPDFWords
+// ("Letter" or "A4"), with the words w and dates in their language.
+func renderMARPDF(v marView, size string, now time.Time, w marPDFText, dates pdfDates) ([]byte, error) {
 	pdf := fpdf.New("L", "mm", size, "")
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.AliasNbPages("{nb}")
 	pdf.SetCreationDate(now)
 	pdf.SetModificationDate(now)
-	tr := pdf.UnicodeTranslatorFromDescriptor("") // cp1252 for the core fonts
+	cp1252 := pdf.UnicodeTranslatorFromDescriptor("") // cp1252 for the core fonts
 	r := v.Resident
-	pdf.SetTitle(tr(w.Title+" — "+r.DisplayName()+" — "+v.Title), false)
+	pdf.SetTitle(cp1252(w.Title+" — "+r.DisplayName()+" — "+v.Title), false)
 	pdf.SetCreator("eMAR", false)
 	pageW, pageH := pdf.GetPageSize()
 	usable := pageW - 2*pdfMargin
@@ -138,7 +213,7 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 	if r.MRNSystem != "" {
 		mrnFull += " (" + r.MRNSystem + ")"
 	}
-	printed := now.In(mustLoc(v.Unit)).Format("2 Jan 2006 15:04 MST")
+	printed := dates.stamp(now.In(mustLoc(v.Unit)))
 
 	var days []marDay // the block of days on the current page
 	var dayW float64
@@ -146,11 +221,11 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 
 	// fit shortens text to a width, marking the cut.
 	fit := func(s string, width float64) string {
-		s = tr(s)
+		s = cp1252(s)
 		if pdf.GetStringWidth(s) <= width {
 			return s
 		}
-		ell := tr("…")
+		ell := cp1252("…")
 		for len(s) > 0 && pdf.GetStringWidth(s+ell) > width {
 			s = s[:len(s)-1]
 		}
@@ -181,14 +256,14 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		pdf.SetLineWidth(0.2)
 		pdf.SetFont("Helvetica", "B", 8)
 		pdf.SetXY(x, y)
-		pdf.CellFormat(pdfMedW, pdfDayHeadH, tr(w.Medication), "1", 0, "L", true, 0, "")
-		pdf.CellFormat(pdfTimeW, pdfDayHeadH, tr(w.Time), "1", 0, "C", true, 0, "")
+		pdf.CellFormat(pdfMedW, pdfDayHeadH, cp1252(w.Medication), "1", 0, "L", true, 0, "")
+		pdf.CellFormat(pdfTimeW, pdfDayHeadH, cp1252(w.Time), "1", 0, "C", true, 0, "")
 		for _, d := range days {
 			cx := pdf.GetX()
 			pdf.Rect(cx, y, dayW, pdfDayHeadH, "FD")
 			pdf.SetFont("Helvetica", "", 5.5)
 			pdf.SetXY(cx, y+0.4)
-			pdf.CellFormat(dayW, 3, tr(d.Weekday), "", 0, "C", false, 0, "")
+			pdf.CellFormat(dayW, 3, cp1252(dates.weekday(d)), "", 0, "C", false, 0, "")
 			pdf.SetFont("Helvetica", "B", 7.5)
 			pdf.SetXY(cx, y+3.3)
 			pdf.CellFormat(dayW, 3.4, d.Day, "", 0, "C", false, 0, "")
@@ -207,11 +282,11 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		}
 		key = append(key, marPDFProjected+" "+w.KeyProjected, w.KeyLater, w.KeyNone)
 		pdf.SetXY(pdfMargin, y)
-		pdf.MultiCell(usable, 3, tr(w.Key+": "+strings.Join(key, " · ")), "", "L", false)
+		pdf.MultiCell(usable, 3, cp1252(w.Key+": "+strings.Join(key, " · ")), "", "L", false)
 		pdf.SetXY(pdfMargin, pageH-pdfMargin-3.5)
 		pdf.SetFont("Helvetica", "", 7)
 		pdf.CellFormat(usable*0.8, 3.5, fit(r.DisplayName()+" · "+w.MRN+" "+mrnFull+" · "+w.Printed+" "+printed, usable*0.8), "", 0, "L", false, 0, "")
-		pdf.CellFormat(usable*0.2, 3.5, tr(fmt.Sprintf("%s %d %s {nb}", w.Page, pdf.PageNo(), w.Of)), "", 0, "R", false, 0, "")
+		pdf.CellFormat(usable*0.2, 3.5, cp1252(fmt.Sprintf("%s %d %s {nb}", w.Page, pdf.PageNo(), w.Of)), "", 0, "R", false, 0, "")
 	})
 
 	// Orders as groups of lines, kept together on a page where they fit.
@@ -234,7 +309,7 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 			a, errA := time.Parse(time.DateOnly, days[0].Date)
 			b, errB := time.Parse(time.DateOnly, days[len(days)-1].Date)
 			if errA == nil && errB == nil {
-				blockTitle = a.Format("2 January 2006") + " – " + b.Format("2 January 2006")
+				blockTitle = dates.day(a) + " – " + dates.day(b)
 			}
 		}
 		pdf.AddPage()
@@ -252,25 +327,25 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 			for _, l := range g.lines {
 				if y+rowH > bodyBottom {
 					// An order longer than a page goes on, named again.
-					drawMedText(pdf, fit, g.lines[0], gy, y-gy, cont)
+					drawMedText(pdf, fit, w, dates, g.lines[0], gy, y-gy, cont)
 					pdf.AddPage()
 					y, gy, cont = bodyTop, bodyTop, true
 				}
 				pdf.SetXY(pdfMargin+pdfMedW, y)
 				pdf.SetFont("Helvetica", "", 7)
 				pdf.SetDrawColor(120, 120, 120)
-				pdf.CellFormat(pdfTimeW, rowH, tr(l.Time), "1", 0, "C", false, 0, "")
+				pdf.CellFormat(pdfTimeW, rowH, cp1252(l.Time), "1", 0, "C", false, 0, "")
 				for _, cell := range l.Cells[start:end] {
-					drawMARCell(pdf, tr, cell, pdf.GetX(), y, dayW, rowH)
+					drawMARCell(pdf, cp1252, cell, pdf.GetX(), y, dayW, rowH)
 				}
 				y += rowH
 			}
-			drawMedText(pdf, fit, g.lines[0], gy, y-gy, cont)
+			drawMedText(pdf, fit, w, dates, g.lines[0], gy, y-gy, cont)
 		}
 		if len(groups) == 0 {
 			pdf.SetXY(pdfMargin, y)
 			pdf.SetFont("Helvetica", "", 9)
-			pdf.CellFormat(usable, pdfRowH, tr(w.NoOrders), "1", 0, "L", false, 0, "")
+			pdf.CellFormat(usable, pdfRowH, cp1252(w.NoOrders), "1", 0, "L", false, 0, "")
 		}
 		if end >= len(v.Days) {
 			break
@@ -287,7 +362,7 @@ func renderMARPDF(v marView, size string, now time.Time) ([]byte, error) {
 		}
 		pdf.SetXY(pdfMargin, y)
 		pdf.SetFont("Helvetica", "B", 9)
-		pdf.CellFormat(usable, 5, tr(w.Signatures), "", 1, "L", false, 0, "")
+		pdf.CellFormat(usable, 5, cp1252(w.Signatures), "", 1, "L", false, 0, "")
 		pdf.SetFont("Helvetica", "", 8)
 		for i, st := range v.Staff {
 			if i%3 == 0 {
@@ -320,11 +395,10 @@ func medTextHeight(o mar.Order) float64 {
 // drawMedText fills an order's medication cell (its lines' height): the
 // name, then the dose, route and frequency, then what room is left for
 // the instructions and the prescriber.
-func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, l marLine, y, h float64, continued bool) {
+func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, w marPDFText, dates pdfDates, l marLine, y, h float64, continued bool) {
 	if h <= 0 {
 		return
 	}
-	w := marPDFWords
 	pdf.SetDrawColor(120, 120, 120)
 	pdf.Rect(pdfMargin, y, pdfMedW, h, "D")
 	o := l.Order
@@ -343,9 +417,9 @@ func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, l marLine, y,
 			second += " " + o.PRNReason
 		}
 	}
-	third := o.Prescriber + " · " + w.From + " " + o.StartAt.Format("2 Jan 2006")
+	third := o.Prescriber + " · " + w.From + " " + dates.short(o.StartAt)
 	if o.StopAt != nil {
-		third += " " + w.To + " " + o.StopAt.Format("2 Jan 2006")
+		third += " " + w.To + " " + dates.short(*o.StopAt)
 	}
 	if o.Status != mar.OrderActive {
 		third += " · " + string(o.Status)
@@ -372,7 +446,7 @@ func drawMedText(pdf *fpdf.Fpdf, fit func(string, float64) string, l marLine, y,
 
 // drawMARCell draws one day's cell: grey where no dose is scheduled, a
 // dotted "P" where one is projected, otherwise the initials or the code.
-func drawMARCell(pdf *fpdf.Fpdf, tr func(string) string, cell marCell, x, y, w, h float64) {
+func drawMARCell(pdf *fpdf.Fpdf, cp1252 func(string) string, cell marCell, x, y, w, h float64) {
 	text := cell.Text
 	pdf.SetDrawColor(120, 120, 120)
 	switch cell.Class {
@@ -398,12 +472,12 @@ func drawMARCell(pdf *fpdf.Fpdf, tr func(string) string, cell marCell, x, y, w, 
 	}
 	size := 6.5
 	pdf.SetFont("Helvetica", "B", size)
-	for size > 4 && pdf.GetStringWidth(tr(text)) > w-0.6 {
+	for size > 4 && pdf.GetStringWidth(cp1252(text)) > w-0.6 {
 		size -= 0.5
 		pdf.SetFont("Helvetica", "B", size)
 	}
 	pdf.SetXY(x, y)
-	pdf.CellFormat(w, h, tr(text), "", 0, "C", false, 0, "")
+	pdf.CellFormat(w, h, cp1252(text), "", 0, "C", false, 0, "")
 	pdf.SetTextColor(0, 0, 0)
 	pdf.SetXY(x+w, y)
 }

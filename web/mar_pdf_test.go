@@ -247,6 +247,31 @@ func TestMARPDFForSurveyors(t *testing.T) {
 				}
 			})
 
+			t.Run("a reader of German gets the PDF's words and dates in German", func(t *testing.T) {
+				resp := charge.Do("GET", path+"?"+month+"&paper=a4", nil, map[string]string{"Accept-Language": "de"})
+				if resp.Status != http.StatusOK {
+					t.Fatalf("%d %.200s", resp.Status, resp.Body)
+				}
+				d := readPDF(t, resp.Body)
+				n := len(d.Pages)
+				for i := range d.Pages {
+					for _, want := range []string{res.DisplayName(), "Patientennummer " + res.MRN, "Allergien:", "Legende:", "aus dem Zeitplan der Verordnung vorausberechnet",
+						fmt.Sprintf("Seite %d von %d", i+1, n), "Arzneimittel", "Uhrzeit", "Zeiten in", catalogue(t).Locale("de").FormatMonth(start)} {
+						if !d.pageHas(i, want) {
+							t.Errorf("page %d lacks %q", i+1, want)
+						}
+					}
+					for _, english := range []string{"Key:", "Page ", "Medication", "projected from the order", start.Format("January 2006")} {
+						if d.pageHas(i, english) {
+							t.Errorf("page %d still has the English %q", i+1, english)
+						}
+					}
+				}
+				if d.count("So") == 0 || d.count("Mo") == 0 || d.count("Sun") > 0 || d.count("Mon") > 0 {
+					t.Errorf("the day headers are not German weekdays: So %d, Mo %d, Sun %d, Mon %d", d.count("So"), d.count("Mo"), d.count("Sun"), d.count("Mon"))
+				}
+			})
+
 			t.Run("the export is audited", func(t *testing.T) {
 				if err := env.Store.InTx(context.Background(), func(tx mar.Tx) error {
 					evs, err := tx.ListAudit(mar.AuditFilter{Action: "resident.mar_pdf", ObjectID: rid})

@@ -181,7 +181,7 @@ func (s *Server) pageResidents(c *gin.Context) {
 	}
 	v := residentsView{Units: mine, AllUnits: all, UnitID: unitID, Status: string(status), MRNSystem: s.svc.Config.Identifiers.DefaultSystem(),
 		CanWeigh: by.User.Role == mar.RoleChargeNurse, Severities: mar.AllergySeverities,
-		Sexes: []roleOption{{"unknown", "Not known"}, {"female", "Female"}, {"male", "Male"}, {"other", "Other"}}}
+		Sexes: []roleOption{{"unknown", tr("Not known")}, {"female", tr("Female")}, {"male", tr("Male")}, {"other", tr("Other")}}}
 	if len(mine) > 0 {
 		rs, err := s.svc.ListResidents(c.Request.Context(), by, unitID, status)
 		if err != nil {

@@ -14,11 +14,11 @@ import (
 func highAlertLabel(h mar.HighAlert) string {
 	switch h {
 	case mar.HighAlertPharmacyOnly:
-		return "High-alert: pharmacy only"
+		return tr("High-alert: pharmacy only")
 	case mar.HighAlertWitnessRecommended:
-		return "High-alert: a second nurse's check is recommended"
+		return tr("High-alert: a second nurse's check is recommended")
 	case mar.HighAlertWitnessRequired:
-		return "High-alert: a second nurse must witness each dose"
+		return tr("High-alert: a second nurse must witness each dose")
 	}
 	return ""
 }
@@ -27,10 +27,10 @@ func highAlertLabel(h mar.HighAlert) string {
 type highAlertChoice struct{ Value, Label string }
 
 var highAlertChoices = []highAlertChoice{
-	{string(mar.HighAlertNone), "Not high-alert"},
-	{string(mar.HighAlertWitnessRecommended), "High-alert: second check recommended"},
-	{string(mar.HighAlertWitnessRequired), "High-alert: witness required"},
-	{string(mar.HighAlertPharmacyOnly), "High-alert: pharmacy only"},
+	{string(mar.HighAlertNone), tr("Not high-alert")},
+	{string(mar.HighAlertWitnessRecommended), tr("High-alert: second check recommended")},
+	{string(mar.HighAlertWitnessRequired), tr("High-alert: witness required")},
+	{string(mar.HighAlertPharmacyOnly), tr("High-alert: pharmacy only")},
 }
 
 // productView is one product as the catalogue pages show it.
@@ -73,8 +73,8 @@ type productForm struct {
 
 func newProductForm(p mar.Product) productForm {
 	f := productForm{P: toProductView(p), Ingredients: p.Ingredients, HighAlerts: highAlertChoices, Schedules: []string{"II", "III", "IV", "V"},
-		Splits: []highAlertChoice{{"", "As the form implies"}, {string(mar.SplitNone), "No"}, {string(mar.SplitHalf), "In halves"},
-			{string(mar.SplitQuarter), "In halves or quarters"}, {string(mar.SplitAny), "Any fraction"}},
+		Splits: []highAlertChoice{{"", tr("As the form implies")}, {string(mar.SplitNone), tr("No")}, {string(mar.SplitHalf), tr("In halves")},
+			{string(mar.SplitQuarter), tr("In halves or quarters")}, {string(mar.SplitAny), tr("Any fraction")}},
 		Split: string(p.Splitting)}
 	if p.Crushable != nil {
 		f.Crush = strconv.FormatBool(*p.Crushable)

@@ -31,14 +31,14 @@
 
   // Every sentence of the selection without a wristband, in one place.
   const SELECT_TEXT = {
-    chooseResident: 'Choose a resident.',
-    twoIdentifiers: 'Tick two identifiers you checked with the resident or the chart.',
-    chooseReason: 'Choose why there is no wristband scan.',
-    explainOther: 'Say why the wristband could not be scanned.',
-    cannotReach: 'The server cannot be reached. Try again.',
-    opened: (name) => `Selected by hand: ${name}. Scan a medication.`,
-    notAccepted: 'Selection not accepted',
-    roomPrefix: 'Room',
+    chooseResident: t('Choose a resident.'),
+    twoIdentifiers: t('Tick two identifiers you checked with the resident or the chart.'),
+    chooseReason: t('Choose why there is no wristband scan.'),
+    explainOther: t('Say why the wristband could not be scanned.'),
+    cannotReach: t('The server cannot be reached. Try again.'),
+    opened: (name) => t('Selected by hand: {name}. Scan a medication.', { name }),
+    notAccepted: t('Selection not accepted'),
+    option: (name, room) => t('{name} · Room {room}', { name, room }),
   };
 
   // The five rights and the safety checks, in the nurse's words.
@@ -223,7 +223,7 @@
     if (!res.resident) {
       if (asSwitch) return false;
       say(res.message);
-      showStop('Wristband not accepted', [{ right: 'patient', status: 'fail', message: res.message }], '');
+      showStop(t('Wristband not accepted'), [{ right: 'patient', status: 'fail', message: res.message }], '');
       return false;
     }
     state.offlineBand = text;
@@ -244,9 +244,9 @@
       if (await offlineWristband(text, true)) return;
     }
     if (!res.allowed) {
-      showStop('STOP — do not give', res.checks || [], res.message);
+      showStop(t('STOP — do not give'), res.checks || [], res.message);
       hideDocument();
-      say('Stop: ' + res.message);
+      say(t('Stop: {message}', { message: res.message }));
       return;
     }
     state.verdict = res;
@@ -266,8 +266,8 @@
     const res = await emarOffline.check(req);
     if (!res.allowed) {
       $('document-error').textContent = res.message;
-      showStop('STOP — not recorded', res.checks || [], res.message);
-      say('Not recorded: ' + res.message);
+      showStop(t('STOP — not recorded'), res.checks || [], res.message);
+      say(t('Not recorded: {message}', { message: res.message }));
       return;
     }
     const doc = Object.assign({}, body);
@@ -404,7 +404,7 @@
       const keep = sel.value;
       sel.replaceChildren(sel.options[0]);
       for (const x of picked.list) {
-        sel.append(el('option', { value: x.id }, `${x.display_name} · ${SELECT_TEXT.roomPrefix} ${x.room}${x.bed || ''}`));
+        sel.append(el('option', { value: x.id }, SELECT_TEXT.option(x.display_name, `${x.room}${x.bed || ''}`)));
       }
       sel.value = keep;
     }

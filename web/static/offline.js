@@ -12,21 +12,22 @@
 'use strict';
 
 window.emarOffline = (() => {
-  // Every word this file shows, in one place (for translation).
+  // Every word this file shows, in one place, through t() (common.js).
+  const t = emar.t;
   const TEXT = {
-    offlineSince: (t) => `OFFLINE since ${t}`,
-    checkedHere: (t) => `Scans are checked on this device against the unit's data from ${t}.`,
-    expired: (t) => `The offline data expired at ${t}: nothing can be charted on this device. Use the paper record until the server is back.`,
-    noData: 'There is no offline data on this device: nothing can be checked or charted. Use the paper record until the server is back.',
-    queued: (n) => (n === 1 ? '1 document waiting to be sent.' : `${n} documents waiting to be sent.`),
-    syncing: 'Back online: sending the documents charted offline…',
-    replayReason: (t, device) => `Charted offline on this device at ${t} (device clock ${device}); sent when the connection came back.`,
-    queuedMessage: (t) => `Charted offline at ${t}: NOT yet on the server. It is sent when the connection is back.`,
-    synced: (t, msg) => `Sent: recorded on the server at ${t}` + (msg ? ` — ${msg}` : ''),
-    flagged: (flags) => ` FLAGGED: ${flags.join(', ')} — the charge nurse is alerted.`,
-    refusedAtSync: (msg) => `NOT recorded on the server: ${msg} The dose was charted offline: tell the charge nurse and chart it on paper.`,
-    signedOut: 'NOT yet sent: sign in again to send the documents charted offline.',
-    wasmMissing: 'The offline checks are not installed on this server: without a connection, use the paper record.',
+    offlineSince: (time) => t('OFFLINE since {time}', { time }),
+    checkedHere: (time) => t("Scans are checked on this device against the unit's data from {time}.", { time }),
+    expired: (time) => t('The offline data expired at {time}: nothing can be charted on this device. Use the paper record until the server is back.', { time }),
+    noData: t('There is no offline data on this device: nothing can be checked or charted. Use the paper record until the server is back.'),
+    queued: (n) => (n === 1 ? t('1 document waiting to be sent.') : t('{count} documents waiting to be sent.', { count: n })),
+    syncing: t('Back online: sending the documents charted offline…'),
+    replayReason: (time, device) => t('Charted offline on this device at {time} (device clock {device}); sent when the connection came back.', { time, device }),
+    queuedMessage: (time) => t('Charted offline at {time}: NOT yet on the server. It is sent when the connection is back.', { time }),
+    synced: (time, msg) => (msg ? t('Sent: recorded on the server at {time} — {message}', { time, message: msg }) : t('Sent: recorded on the server at {time}', { time })),
+    flagged: (flags) => ' ' + t('FLAGGED: {flags} — the charge nurse is alerted.', { flags: flags.join(', ') }),
+    refusedAtSync: (msg) => t('NOT recorded on the server: {message} The dose was charted offline: tell the charge nurse and chart it on paper.', { message: msg }),
+    signedOut: t('NOT yet sent: sign in again to send the documents charted offline.'),
+    wasmMissing: t('The offline checks are not installed on this server: without a connection, use the paper record.'),
   };
 
   const DB = 'emar-offline';
