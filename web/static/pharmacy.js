@@ -17,6 +17,24 @@
   const WORDS = {
     blind: t('counted blind'), // a controlled substance's balance, hidden from nurses
   };
+  // The reconciliation's discrepancy kinds and the orders' statuses, in words.
+  const KIND = {
+    given_without_verified_order: t('given without verified order'),
+    dispensed_not_accounted_for: t('dispensed not accounted for'),
+    controlled_count_mismatch: t('controlled count mismatch'),
+    expired_stock_on_unit: t('expired stock on unit'),
+    stock_below_zero: t('stock below zero'),
+  };
+  const STATUS = {
+    active: t('active'),
+    on_hold: t('on hold'),
+    pending_verification: t('pending verification'),
+    discontinued: t('discontinued'),
+    completed: t('completed'),
+    rejected: t('rejected'),
+  };
+  const kindText = (k) => KIND[k] || k.replaceAll('_', ' ');
+  const statusText = (s) => STATUS[s] || s;
 
   const doseText = (o) => [o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit, o.route, o.frequency].filter(Boolean).join(' · ');
   const unitTZ = () => {
@@ -85,7 +103,7 @@
     const res = it.resident;
     const name = it.product ? it.product.name : o.ingredient;
     const flags = [];
-    if (it.stat) flags.push(el('span', { class: 'status st-overdue' }, 'STAT'));
+    if (it.stat) flags.push(el('span', { class: 'status st-overdue' }, t('STAT')));
     if (it.allergy_conflict) flags.push(el('span', { class: 'status st-fail' }, t('Allergy conflict')));
     if (it.duplicate_detected) flags.push(el('span', { class: 'status st-warn' }, t('Duplicate therapy')));
     if (it.awaiting_clarification) flags.push(el('span', { class: 'status st-held' }, t('Awaiting prescriber')));
@@ -100,7 +118,7 @@
         : t('Allergy: {resident} is allergic to {substance}.', { resident: res.display_name, substance: a.substance })));
     }
     for (const d of it.duplicate_therapy || []) {
-      lines.push(el('p', { class: 'notice' }, t('Also ordered: {ingredient} {dose} ({status})', { ingredient: d.ingredient, dose: doseText(d), status: d.status })));
+      lines.push(el('p', { class: 'notice' }, t('Also ordered: {ingredient} {dose} ({status})', { ingredient: d.ingredient, dose: doseText(d), status: statusText(d.status) })));
     }
     // A dose whose local time a clock change moved: say so before the
     // pharmacist verifies (the doses of the next two weeks).
@@ -408,10 +426,10 @@
     const out = [];
     if (disc.length) {
       out.push(el('h3', {}, t('Discrepancies')), el('ul', { class: 'due-list' }, disc.map((d) =>
-        el('li', { class: 'queue-item discrepancy' }, el('span', { class: 'status st-fail' }, d.kind.replaceAll('_', ' ')), ' ', d.message))));
+        el('li', { class: 'queue-item discrepancy' }, el('span', { class: 'status st-fail' }, kindText(d.kind)), ' ', d.message))));
     }
     out.push(table(t('Orders: scheduled against documented'), [t('Resident · drug'), t('Status'), t('Scheduled'), t('Given'), t('Held'), t('Refused'), t('Not given'), t('Missed'), t('Open'), t('PRN given')],
-      rep.orders.map((o) => [`${o.resident} · ${o.drug}`, o.verified ? o.status : t('{status} (not verified)', { status: o.status }), o.scheduled, o.given, o.held, o.refused, o.not_given, o.missed, o.open, o.prn_given]),
+      rep.orders.map((o) => [`${o.resident} · ${o.drug}`, o.verified ? statusText(o.status) : t('{status} (not verified)', { status: statusText(o.status) }), o.scheduled, o.given, o.held, o.refused, o.not_given, o.missed, o.open, o.prn_given]),
       (i) => (flagged.has(rep.orders[i].order_id) || rep.orders[i].missed > 0 ? 'discrepancy' : null)));
     out.push(table(t('Stock: dispensed against given, wasted and returned'), [t('Product'), t('Opening'), t('Dispensed'), t('Administered'), t('Reversed'), t('Wasted'), t('Returned'), t('On hand')],
       rep.products.map((p) => [p.name + (p.controlled ? ` (C${p.controlled})` : ''), ...(p.hidden ? [WORDS.blind, '', '', '', '', '', ''] : [p.opening, p.dispensed, p.administered, p.reversed, p.wasted, p.returned, p.on_hand])]),
