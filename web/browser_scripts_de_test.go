@@ -25,6 +25,7 @@ func TestBrowserPharmacyWorkbenchInGerman(t *testing.T) {
 	b.waitText("#recon-state", "zwischen")
 	b.waitText("#recon", "Bewohner · Arzneimittel")
 	b.waitText("#recon", "Bestand: abgegeben gegenüber verabreicht, verworfen und zurückgegeben")
+	b.screenshots("languages-de-pharmacy")
 	for sel, english := range map[string]string{
 		"#queue-state": "to verify",
 		"#queue":       "Reject or ask the prescriber",

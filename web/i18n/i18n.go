@@ -316,7 +316,10 @@ func (l *Locale) Lookup(english string) (string, bool) {
 // name and value: T("Due {time}", "time", "14:30"). Text with no
 // translation stays English.
 func (l *Locale) T(english string, args ...any) string {
-	s, _ := l.Lookup(english)
+	s, ok := l.Lookup(english)
+	if !ok {
+		s = english // a missing translation stays readable English, never blank
+	}
 	if len(args) == 0 {
 		return s
 	}
