@@ -60,20 +60,3 @@ func TestScriptsAndStylesAreNotText(t *testing.T) {
 		t.Errorf("texts %q", got)
 	}
 }
-
-// A text the catalogue lacks is shown in English, never as nothing: a
-// button with no German yet must still say what it does.
-func TestMissingTranslationStaysEnglish(t *testing.T) {
-	c, err := Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	de := c.Locale("de")
-	const text = "A sentence no catalogue will ever hold"
-	if got := de.T(text); got != text {
-		t.Fatalf("T(%q) in German = %q", text, got)
-	}
-	if got := de.T("Due {time} and a gap", "time", "14:30"); got != "Due 14:30 and a gap" {
-		t.Fatalf("placeholders of an untranslated text: %q", got)
-	}
-}

@@ -4,38 +4,38 @@
 'use strict';
 
 (() => {
-  const { api, errorText } = emar;
+  const { api, errorText, t } = emar;
 
   // Every sentence this script shows, in one place (for translation).
   const T = {
-    working: 'Saving…',
-    confirmAgain: (what) => `Press again to confirm: ${what}`,
-    userCreated: (name) => `${name} can now sign in.`,
-    userSaved: (name) => `Saved the changes to ${name}.`,
-    passwordReset: 'Password reset: every session of the account has ended.',
-    disabled: 'Account disabled: its sessions have ended.',
-    enabled: 'Account enabled.',
-    totpReset: 'Second factor removed: the account enrols again at its next sign-in.',
-    disableWhat: 'disable this account',
-    totpWhat: 'remove this account\'s second factor',
-    unitCreated: (name) => `Unit ${name} added.`,
-    unitSaved: (name) => `Unit ${name} saved.`,
-    scanSaved: 'Scanner settings saved.',
-    scanNotJSON: 'The settings are not valid JSON: ',
-    scanLoadFailed: 'The scanner settings could not be loaded: ',
-    admitted: (name) => `${name} admitted. Add a photo, allergies and weight below.`,
-    residentSaved: (name) => `Saved ${name}'s details.`,
-    photoSaved: 'Photo saved.',
-    photoTooLarge: 'The photo is larger than 2 MB: choose a smaller picture.',
-    photoMissing: 'Choose a photo first.',
-    photoType: 'Choose a JPEG or PNG picture.',
-    allergiesSaved: (n) => (n ? `Allergies saved (${n}).` : 'Saved: no known allergies.'),
-    weightSaved: 'Weight recorded.',
-    transferred: 'Transferred.',
-    dischargeWhat: (name) => `discharge ${name}`,
-    discharged: (name) => `${name} discharged.`,
-    readmitted: 'Discharge undone: the resident is admitted again.',
-    minutesInvalid: 'Window minutes must be whole numbers.',
+    working: t('Saving…'),
+    confirmAgain: (what) => t('Press again to confirm: {action}', { action: what }),
+    userCreated: (name) => t('{name} can now sign in.', { name }),
+    userSaved: (name) => t('Saved the changes to {name}.', { name }),
+    passwordReset: t('Password reset: every session of the account has ended.'),
+    disabled: t('Account disabled: its sessions have ended.'),
+    enabled: t('Account enabled.'),
+    totpReset: t('Second factor removed: the account enrols again at its next sign-in.'),
+    disableWhat: t('disable this account'),
+    totpWhat: t('remove this account\'s second factor'),
+    unitCreated: (name) => t('Unit {name} added.', { name }),
+    unitSaved: (name) => t('Unit {name} saved.', { name }),
+    scanSaved: t('Scanner settings saved.'),
+    scanNotJSON: (message) => t('The settings are not valid JSON: {message}', { message }),
+    scanLoadFailed: (message) => t('The scanner settings could not be loaded: {message}', { message }),
+    admitted: (name) => t('{name} admitted. Add a photo, allergies and weight below.', { name }),
+    residentSaved: (name) => t('Saved {name}\'s details.', { name }),
+    photoSaved: t('Photo saved.'),
+    photoTooLarge: t('The photo is larger than 2 MB: choose a smaller picture.'),
+    photoMissing: t('Choose a photo first.'),
+    photoType: t('Choose a JPEG or PNG picture.'),
+    allergiesSaved: (n) => (n ? t('Allergies saved ({count}).', { count: n }) : t('Saved: no known allergies.')),
+    weightSaved: t('Weight recorded.'),
+    transferred: t('Transferred.'),
+    dischargeWhat: (name) => t('discharge {name}', { name }),
+    discharged: (name) => t('{name} discharged.', { name }),
+    readmitted: t('Discharge undone: the resident is admitted again.'),
+    minutesInvalid: t('Window minutes must be whole numbers.'),
   };
 
   const MAX_PHOTO = 2 * 1024 * 1024;
@@ -159,7 +159,7 @@
     },
     'scan-settings': async (form) => {
       let body;
-      try { body = JSON.parse(form.elements.settings.value || '{}'); } catch (e) { throw new Error(T.scanNotJSON + e.message); }
+      try { body = JSON.parse(form.elements.settings.value || '{}'); } catch (e) { throw new Error(T.scanNotJSON(e.message)); }
       const r = await api('PUT', '/api/v1/settings/scanning', body);
       return [r, T.scanSaved];
     },
@@ -299,7 +299,7 @@
     if (!form) return;
     const r = await api('GET', '/api/v1/settings/scanning');
     if (!r.ok) {
-      report(form, T.scanLoadFailed + errorText(r));
+      report(form, T.scanLoadFailed(errorText(r)));
       return;
     }
     form.elements.settings.value = JSON.stringify(r.data, null, 2);

@@ -11,7 +11,7 @@ document.addEventListener('DOMContentLoaded', () => {
       if (e.data && e.data.ack && pending.has(e.data.ack)) {
         clearTimeout(pending.get(e.data.ack));
         pending.delete(e.data.ack);
-        state.textContent = 'The bedside page received the scan.';
+        state.textContent = emar.t('The bedside page received the scan.');
       }
     });
   }
@@ -25,22 +25,22 @@ document.addEventListener('DOMContentLoaded', () => {
     if (button.dataset.action === 'copy') {
       try {
         await navigator.clipboard.writeText(text);
-        state.textContent = 'Copied. Paste it into the scan field of the bedside page.';
+        state.textContent = emar.t('Copied. Paste it into the scan field of the bedside page.');
       } catch (_) {
-        state.textContent = 'The browser did not allow copying; select the text by hand.';
+        state.textContent = emar.t('The browser did not allow copying; select the text by hand.');
       }
       return;
     }
     if (!channel) {
-      state.textContent = 'This browser cannot send to another tab; use Copy instead.';
+      state.textContent = emar.t('This browser cannot send to another tab; use Copy instead.');
       return;
     }
     const id = emar.uuid();
     pending.set(id, setTimeout(() => {
       pending.delete(id);
-      state.textContent = 'No bedside page answered. Open the bedside page in another tab of this browser and sign in as a nurse.';
+      state.textContent = emar.t('No bedside page answered. Open the bedside page in another tab of this browser and sign in as a nurse.');
     }, 1500));
-    state.textContent = 'Sending…';
+    state.textContent = emar.t('Sending…');
     channel.postMessage({ id, scan: text });
   });
 });

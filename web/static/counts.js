@@ -4,7 +4,7 @@
 'use strict';
 
 (() => {
-  const { api, errorText, el } = emar;
+  const { api, errorText, el, t } = emar;
 
   function fmt(n) {
     return String(Math.round(n * 1e6) / 1e6);
@@ -25,7 +25,7 @@
         : { username: form.elements['witness-username'].value, password: form.elements['witness-password'].value },
     };
     state.className = '';
-    state.textContent = 'Recording…';
+    state.textContent = t('Recording…');
     const r = await api('POST', '/api/v1/controlled-counts', body);
     form.elements['witness-password'].value = '';
     form.elements['witness-pin'].value = '';
@@ -37,15 +37,15 @@
     const n = r.data.discrepancies;
     state.className = n ? 'error-text' : '';
     state.textContent = n
-      ? `Recorded with ${n} discrepancy(ies): the charge nurse and pharmacy are alerted.`
-      : 'Recorded: every count matches the records.';
+      ? t('Recorded with {n} discrepancy(ies): the charge nurse and pharmacy are alerted.', { n })
+      : t('Recorded: every count matches the records.');
     const tbody = document.querySelector('#count-result tbody');
     tbody.replaceChildren(...r.data.lines.map((l) => el('tr', {},
       el('th', { scope: 'row', text: names[key(l.product_id, l.lot)] || l.product_id }),
       el('td', { text: fmt(l.counted) }),
       el('td', { text: fmt(l.expected) }),
       el('td', { text: (l.difference > 0 ? '+' : '') + fmt(l.difference) }),
-      el('td', { class: l.status === 'matched' ? '' : 'error-text', text: l.status === 'matched' ? 'Matches' : 'Discrepancy: open' }))));
+      el('td', { class: l.status === 'matched' ? '' : 'error-text', text: l.status === 'matched' ? t('Matches') : t('Discrepancy: open') }))));
     document.getElementById('count-result').hidden = false;
     for (const b of form.querySelectorAll('button, input')) b.disabled = true;
   }
@@ -72,7 +72,7 @@
       state.textContent = errorText(r);
       return;
     }
-    state.textContent = 'Resolved: ' + r.data.resolution;
+    state.textContent = t('Resolved: {resolution}', { resolution: r.data.resolution });
     for (const b of form.querySelectorAll('button, textarea')) b.disabled = true;
   }
 

@@ -8,14 +8,33 @@
   const $ = (id) => document.getElementById(id);
   const el = emar.el;
   const fill = emar.fill;
+  const t = emar.t;
 
   const residents = new Map(); // id → resident
   const orders = new Map();    // id → order
   const products = new Map();  // id → name, from the dispense form
   // Words shown by this script.
   const WORDS = {
-    blind: 'counted blind', // a controlled substance's balance, hidden from nurses
+    blind: t('counted blind'), // a controlled substance's balance, hidden from nurses
   };
+  // The reconciliation's discrepancy kinds and the orders' statuses, in words.
+  const KIND = {
+    given_without_verified_order: t('given without verified order'),
+    dispensed_not_accounted_for: t('dispensed not accounted for'),
+    controlled_count_mismatch: t('controlled count mismatch'),
+    expired_stock_on_unit: t('expired stock on unit'),
+    stock_below_zero: t('stock below zero'),
+  };
+  const STATUS = {
+    active: t('active'),
+    on_hold: t('on hold'),
+    pending_verification: t('pending verification'),
+    discontinued: t('discontinued'),
+    completed: t('completed'),
+    rejected: t('rejected'),
+  };
+  const kindText = (k) => KIND[k] || k.replaceAll('_', ' ');
+  const statusText = (s) => STATUS[s] || s;
 
   const doseText = (o) => [o.dose_value ? `${o.dose_value} ${o.dose_unit}` : o.dose_unit, o.route, o.frequency].filter(Boolean).join(' · ');
   const unitTZ = () => {
@@ -46,7 +65,7 @@
 
   function allergyLine(res) {
     const a = (res.allergies || []).map((x) => x.substance + (x.reaction ? ` (${x.reaction})` : ''));
-    return el('p', { class: a.length ? 'allergies' : 'allergies none' }, 'Allergies: ' + (a.length ? a.join('; ') : 'none recorded'));
+    return el('p', { class: a.length ? 'allergies' : 'allergies none' }, a.length ? t('Allergies: {list}', { list: a.join('; ') }) : t('Allergies: none recorded'));
   }
 
   // actionForm is a small inline form: a text box and a button that posts.
@@ -63,7 +82,7 @@
       try {
         r = await post(input.value.trim());
       } catch (_) {
-        err.textContent = 'No connection: nothing was changed. Try again.';
+        err.textContent = t('No connection: nothing was changed. Try again.');
         b.disabled = false;
         return;
       }
@@ -84,30 +103,34 @@
     const res = it.resident;
     const name = it.product ? it.product.name : o.ingredient;
     const flags = [];
-    if (it.stat) flags.push(el('span', { class: 'status st-overdue' }, 'STAT'));
-    if (it.allergy_conflict) flags.push(el('span', { class: 'status st-fail' }, 'Allergy conflict'));
-    if (it.duplicate_detected) flags.push(el('span', { class: 'status st-warn' }, 'Duplicate therapy'));
-    if (it.awaiting_clarification) flags.push(el('span', { class: 'status st-held' }, 'Awaiting prescriber'));
+    if (it.stat) flags.push(el('span', { class: 'status st-overdue' }, t('STAT')));
+    if (it.allergy_conflict) flags.push(el('span', { class: 'status st-fail' }, t('Allergy conflict')));
+    if (it.duplicate_detected) flags.push(el('span', { class: 'status st-warn' }, t('Duplicate therapy')));
+    if (it.awaiting_clarification) flags.push(el('span', { class: 'status st-held' }, t('Awaiting prescriber')));
     const lines = [
-      el('div', { class: 'due-meta' }, doseText(o) + (o.prn ? ` · as needed${o.prn_reason ? ' for ' + o.prn_reason : ''}` : '')),
+      el('div', { class: 'due-meta' }, doseText(o) + (o.prn ? ' · ' + (o.prn_reason ? t('as needed for {reason}', { reason: o.prn_reason }) : t('as needed')) : '')),
       o.instructions ? el('div', { class: 'due-meta' }, o.instructions) : null,
-      el('div', { class: 'due-meta' }, `${o.prescriber || 'Prescriber not given'} · from ${emar.dayTime(o.start_at, tzOf(res.unit_id))} · ${o.source}`),
+      el('div', { class: 'due-meta' }, t('{prescriber} · from {start} · {source}', { prescriber: o.prescriber || t('Prescriber not given'), start: emar.dayTime(o.start_at, tzOf(res.unit_id)), source: o.source })),
     ];
     for (const a of it.allergy_conflicts || []) {
-      lines.push(el('p', { class: 'discrepancy' }, `Allergy: ${res.display_name} is allergic to ${a.substance}${a.reaction ? ' (' + a.reaction + ')' : ''}.`));
+      lines.push(el('p', { class: 'discrepancy' }, a.reaction
+        ? t('Allergy: {resident} is allergic to {substance} ({reaction}).', { resident: res.display_name, substance: a.substance, reaction: a.reaction })
+        : t('Allergy: {resident} is allergic to {substance}.', { resident: res.display_name, substance: a.substance })));
     }
     for (const d of it.duplicate_therapy || []) {
-      lines.push(el('p', { class: 'notice' }, `Also ordered: ${d.ingredient} ${doseText(d)} (${d.status})`));
+      lines.push(el('p', { class: 'notice' }, t('Also ordered: {ingredient} {dose} ({status})', { ingredient: d.ingredient, dose: doseText(d), status: statusText(d.status) })));
     }
     // A dose whose local time a clock change moved: say so before the
     // pharmacist verifies (the doses of the next two weeks).
     for (const cc of it.clock_changes || []) {
-      lines.push(el('p', { class: 'notice clock-change' }, `Clock change: ${cc.local} — ${cc.note}`));
+      lines.push(el('p', { class: 'notice clock-change' }, t('Clock change: {local} — {note}', { local: cc.local, note: cc.note })));
     }
     for (const c of it.clarifications || []) {
-      lines.push(el('p', { class: 'hint' }, `Asked ${emar.dayTime(c.asked_at, tzOf(res.unit_id))}: ${c.question}` + (c.resolution ? ` — answer: ${c.resolution}` : '')));
+      lines.push(el('p', { class: 'hint' }, c.resolution
+        ? t('Asked {time}: {question} — answer: {answer}', { time: emar.dayTime(c.asked_at, tzOf(res.unit_id)), question: c.question, answer: c.resolution })
+        : t('Asked {time}: {question}', { time: emar.dayTime(c.asked_at, tzOf(res.unit_id)), question: c.question })));
     }
-    const verify = el('button', { type: 'button', class: 'button small primary' }, 'Verify');
+    const verify = el('button', { type: 'button', class: 'button small primary' }, t('Verify'));
     const err = el('p', { class: 'error-text', role: 'alert' });
     verify.addEventListener('click', async () => {
       verify.disabled = true;
@@ -115,7 +138,7 @@
       try {
         r = await emar.api('POST', `/api/v1/orders/${encodeURIComponent(o.id)}/verify`, {});
       } catch (_) {
-        err.textContent = 'No connection: not verified. Try again.';
+        err.textContent = t('No connection: not verified. Try again.');
         verify.disabled = false;
         return;
       }
@@ -126,14 +149,14 @@
       }
       refreshQueue();
     });
-    const more = el('details', {}, el('summary', {}, 'Reject or ask the prescriber'),
-      actionForm('reject-' + o.id, 'Reason for rejecting', 'Reject', 'danger',
+    const more = el('details', {}, el('summary', {}, t('Reject or ask the prescriber')),
+      actionForm('reject-' + o.id, t('Reason for rejecting'), t('Reject'), 'danger',
         (reason) => emar.api('POST', `/api/v1/orders/${encodeURIComponent(o.id)}/reject`, { reason })),
-      actionForm('clarify-' + o.id, 'Question for the prescriber', 'Ask', '',
+      actionForm('clarify-' + o.id, t('Question for the prescriber'), t('Ask'), '',
         (question) => emar.api('POST', `/api/v1/orders/${encodeURIComponent(o.id)}/clarify`, { question })));
     return el('li', { class: 'queue-item', 'data-order': o.id },
       el('div', { class: 'due-head' }, el('strong', {}, name), el('span', { class: 'button-row' }, flags)),
-      el('div', {}, el('strong', {}, res.display_name), ` · born ${res.birth_date} · MRN ${res.mrn} · room ${res.room}${res.bed || ''}`),
+      el('div', {}, el('strong', {}, res.display_name), ' · ', t('born {birth} · MRN {mrn} · room {room}', { birth: res.birth_date, mrn: res.mrn, room: res.room + (res.bed || '') })),
       allergyLine(res),
       lines,
       el('div', { class: 'button-row' }, verify), err, more);
@@ -144,16 +167,16 @@
     try {
       r = await emar.api('GET', '/api/v1/pharmacy/queue');
     } catch (_) {
-      $('queue-state').textContent = 'The queue could not be loaded: no connection.';
+      $('queue-state').textContent = t('The queue could not be loaded: no connection.');
       return;
     }
     if (!r.ok) {
-      $('queue-state').textContent = 'The queue could not be loaded: ' + emar.errorText(r);
+      $('queue-state').textContent = t('The queue could not be loaded: {message}', { message: emar.errorText(r) });
       return;
     }
     const items = r.data.items || [];
     fill($('queue'), items.map(queueItem));
-    $('queue-state').textContent = items.length ? `${items.length} order${items.length === 1 ? '' : 's'} to verify.` : 'No orders are waiting for verification.';
+    $('queue-state').textContent = items.length === 1 ? t('1 order to verify.') : items.length ? t('{count} orders to verify.', { count: items.length }) : t('No orders are waiting for verification.');
   }
 
   // ---- Missing-dose requests ------------------------------------------
@@ -163,17 +186,17 @@
     try {
       r = await emar.api('GET', '/api/v1/missing-dose-requests?status=open');
     } catch (_) {
-      $('missing-state').textContent = 'Requests could not be loaded: no connection.';
+      $('missing-state').textContent = t('Requests could not be loaded: no connection.');
       return;
     }
     if (!r.ok) {
-      $('missing-state').textContent = 'Requests could not be loaded: ' + emar.errorText(r);
+      $('missing-state').textContent = t('Requests could not be loaded: {message}', { message: emar.errorText(r) });
       return;
     }
     const items = r.data.items || [];
     await Promise.all([...new Set(items.map((x) => x.resident_id))].map(ordersOf));
     fill($('missing'), items.map(missingItem));
-    $('missing-state').textContent = items.length ? `${items.length} open request${items.length === 1 ? '' : 's'}.` : 'No open missing-dose requests.';
+    $('missing-state').textContent = items.length === 1 ? t('1 open request.') : items.length ? t('{count} open requests.', { count: items.length }) : t('No open missing-dose requests.');
   }
 
   function missingItem(req) {
@@ -186,10 +209,10 @@
     const exp = el('input', { id: 'fulfil-exp-' + id, type: 'date' });
     const err = el('p', { class: 'error-text', role: 'alert' });
     const form = el('form', { novalidate: true },
-      el('label', { for: qty.id }, 'Quantity sent'), qty,
-      el('label', { for: lot.id }, 'Lot'), lot,
-      el('label', { for: exp.id }, 'Expiry'), exp,
-      el('button', { type: 'submit', class: 'button small primary' }, 'Fulfil with a dispense'), err);
+      el('label', { for: qty.id }, t('Quantity sent')), qty,
+      el('label', { for: lot.id }, t('Lot')), lot,
+      el('label', { for: exp.id }, t('Expiry')), exp,
+      el('button', { type: 'submit', class: 'button small primary' }, t('Fulfil with a dispense')), err);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const dispense = { unit_id: req.unit_id, resident_id: req.resident_id, order_id: req.order_id, quantity: Number(qty.value) };
@@ -200,7 +223,7 @@
       try {
         r = await emar.api('POST', `/api/v1/missing-dose-requests/${encodeURIComponent(id)}/fulfil`, { dispense });
       } catch (_) {
-        err.textContent = 'No connection: not fulfilled. Try again.';
+        err.textContent = t('No connection: not fulfilled. Try again.');
         return;
       }
       if (!r.ok) {
@@ -211,20 +234,22 @@
       refreshDispenses();
     });
     return el('li', { class: 'queue-item' },
-      el('strong', {}, o ? `${o.ingredient} ${doseText(o)}` : 'Order ' + req.order_id),
-      el('div', {}, res ? `${res.display_name} · room ${res.room}${res.bed || ''}` : req.resident_id),
-      el('div', { class: 'due-meta' }, `Requested ${emar.dayTime(req.requested_at, tzOf(req.unit_id))}${req.note ? ': ' + req.note : ''}`),
-      el('details', {}, el('summary', {}, 'Fulfil'), form));
+      el('strong', {}, o ? `${o.ingredient} ${doseText(o)}` : t('Order {id}', { id: req.order_id })),
+      el('div', {}, res ? t('{resident} · room {room}', { resident: res.display_name, room: res.room + (res.bed || '') }) : req.resident_id),
+      el('div', { class: 'due-meta' }, req.note
+        ? t('Requested {time}: {note}', { time: emar.dayTime(req.requested_at, tzOf(req.unit_id)), note: req.note })
+        : t('Requested {time}', { time: emar.dayTime(req.requested_at, tzOf(req.unit_id)) })),
+      el('details', {}, el('summary', {}, t('Fulfil')), form));
   }
 
   // ---- Dispensing -----------------------------------------------------
 
   // Every sentence of the label preview, in one place.
   const LABEL_TEXT = {
-    label: 'Label',
-    noLabel: 'The label could not be loaded: ',
-    unitStock: 'Unit stock (no label)',
-    noOrder: 'No order',
+    label: t('Label'),
+    noLabel: (message) => t('The label could not be loaded: {message}', { message }),
+    unitStock: t('Unit stock (no label)'),
+    noOrder: t('No order'),
   };
 
   // The residents of the chosen unit, for a dispense with a label.
@@ -256,7 +281,7 @@
     const r = await emar.api('GET', `/api/v1/dispenses/${encodeURIComponent(id)}/label`).catch(() => null);
     const box = $('label-preview');
     if (!r || !r.ok) {
-      $('dispense-error').textContent = LABEL_TEXT.noLabel + (r ? emar.errorText(r) : '');
+      $('dispense-error').textContent = LABEL_TEXT.noLabel(r ? emar.errorText(r) : '');
       return;
     }
     const l = r.data;
@@ -284,7 +309,7 @@
       return;
     }
     if (!r.ok) {
-      fill($('dispenses'), el('li', {}, 'Dispenses could not be loaded: ' + emar.errorText(r)));
+      fill($('dispenses'), el('li', {}, t('Dispenses could not be loaded: {message}', { message: emar.errorText(r) })));
       return;
     }
     const items = r.data.items || [];
@@ -294,9 +319,9 @@
       if (label) label.addEventListener('click', () => showLabel(d.id));
       return el('li', { class: 'queue-item' }, label,
         el('strong', {}, `${d.quantity} × ${products.get(d.product_id) || d.product_id}`),
-        el('div', { class: 'due-meta' }, [emar.dayTime(d.dispensed_at, tzOf(d.unit_id)), res ? 'for ' + res.display_name : 'unit stock',
-          d.lot ? 'lot ' + d.lot : '', d.expiry ? 'expires ' + d.expiry : ''].filter(Boolean).join(' · ')));
-    }) : el('li', {}, 'Nothing dispensed to this unit in the last day.'));
+        el('div', { class: 'due-meta' }, [emar.dayTime(d.dispensed_at, tzOf(d.unit_id)), res ? t('for {resident}', { resident: res.display_name }) : t('unit stock'),
+          d.lot ? t('lot {lot}', { lot: d.lot }) : '', d.expiry ? t('expires {date}', { date: d.expiry }) : ''].filter(Boolean).join(' · ')));
+    }) : el('li', {}, t('Nothing dispensed to this unit in the last day.')));
   }
 
   async function submitDispense(e) {
@@ -304,7 +329,7 @@
     const f = e.target;
     const body = { unit_id: f.unit_id.value, product_id: f.product_id.value, quantity: Number(f.quantity.value) };
     if (!body.product_id || !(body.quantity > 0)) {
-      $('dispense-error').textContent = 'Choose a product and a quantity above zero.';
+      $('dispense-error').textContent = t('Choose a product and a quantity above zero.');
       (body.product_id ? f.quantity : f.product_id).focus();
       return;
     }
@@ -318,14 +343,14 @@
     try {
       r = await emar.api('POST', '/api/v1/dispenses', body);
     } catch (_) {
-      $('dispense-error').textContent = 'No connection: NOT recorded. Try again.';
+      $('dispense-error').textContent = t('No connection: NOT recorded. Try again.');
       return;
     }
     if (!r.ok) {
-      $('dispense-error').textContent = 'NOT recorded: ' + emar.errorText(r);
+      $('dispense-error').textContent = t('NOT recorded: {message}', { message: emar.errorText(r) });
       return;
     }
-    $('dispense-state').textContent = `Recorded: ${body.quantity} × ${products.get(body.product_id)} at ${emar.time(r.data.recorded_at, tzOf(body.unit_id))}.`;
+    $('dispense-state').textContent = t('Recorded: {quantity} × {product} at {time}.', { quantity: body.quantity, product: products.get(body.product_id), time: emar.time(r.data.recorded_at, tzOf(body.unit_id)) });
     const unit = f.unit_id.value;
     f.reset();
     f.unit_id.value = unit;
@@ -364,7 +389,7 @@
   }
 
   function table(caption, head, rows, rowClass) {
-    if (!rows.length) return el('p', {}, caption + ': nothing in this period.');
+    if (!rows.length) return el('p', {}, t('{caption}: nothing in this period.', { caption }));
     return el('div', { class: 'table-wrap' }, el('table', {},
       el('caption', {}, caption),
       el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col' }, h)))),
@@ -372,7 +397,7 @@
         const cls = rowClass ? rowClass(i) : null;
         // A flagged row says so in words, not only in red.
         return el('tr', { class: cls }, r.map((c, j) => (j === 0
-          ? el('th', { scope: 'row' }, cls ? el('strong', {}, '⚠ Check: ') : null, c)
+          ? el('th', { scope: 'row' }, cls ? el('strong', {}, t('⚠ Check:'), ' ') : null, c)
           : el('td', {}, c))));
       }))));
   }
@@ -380,31 +405,33 @@
   async function reconcile(e) {
     if (e) e.preventDefault();
     $('recon-csv').href = '/api/v1/reports/reconciliation?' + reconQuery('csv');
-    $('recon-state').textContent = 'Reconciling…';
+    $('recon-state').textContent = t('Reconciling…');
     let r;
     try {
       r = await emar.api('GET', '/api/v1/reports/reconciliation?' + reconQuery('json'));
     } catch (_) {
-      $('recon-state').textContent = 'No connection.';
+      $('recon-state').textContent = t('No connection.');
       return;
     }
     if (!r.ok) {
-      $('recon-state').textContent = 'The report could not be made: ' + emar.errorText(r);
+      $('recon-state').textContent = t('The report could not be made: {message}', { message: emar.errorText(r) });
       return;
     }
     const rep = r.data;
     const disc = rep.discrepancies || [];
     const flagged = new Set(disc.map((d) => d.order_id).concat(disc.map((d) => d.product_id)).filter(Boolean));
-    $('recon-state').textContent = `${disc.length} discrepanc${disc.length === 1 ? 'y' : 'ies'} between ${emar.dayTime(rep.from, unitTZ())} and ${emar.dayTime(rep.to, unitTZ())}.`;
+    $('recon-state').textContent = disc.length === 1
+      ? t('1 discrepancy between {from} and {to}.', { from: emar.dayTime(rep.from, unitTZ()), to: emar.dayTime(rep.to, unitTZ()) })
+      : t('{count} discrepancies between {from} and {to}.', { count: disc.length, from: emar.dayTime(rep.from, unitTZ()), to: emar.dayTime(rep.to, unitTZ()) });
     const out = [];
     if (disc.length) {
-      out.push(el('h3', {}, 'Discrepancies'), el('ul', { class: 'due-list' }, disc.map((d) =>
-        el('li', { class: 'queue-item discrepancy' }, el('span', { class: 'status st-fail' }, d.kind.replaceAll('_', ' ')), ' ', d.message))));
+      out.push(el('h3', {}, t('Discrepancies')), el('ul', { class: 'due-list' }, disc.map((d) =>
+        el('li', { class: 'queue-item discrepancy' }, el('span', { class: 'status st-fail' }, kindText(d.kind)), ' ', d.message))));
     }
-    out.push(table('Orders: scheduled against documented', ['Resident · drug', 'Status', 'Scheduled', 'Given', 'Held', 'Refused', 'Not given', 'Missed', 'Open', 'PRN given'],
-      rep.orders.map((o) => [`${o.resident} · ${o.drug}`, o.status + (o.verified ? '' : ' (not verified)'), o.scheduled, o.given, o.held, o.refused, o.not_given, o.missed, o.open, o.prn_given]),
+    out.push(table(t('Orders: scheduled against documented'), [t('Resident · drug'), t('Status'), t('Scheduled'), t('Given'), t('Held'), t('Refused'), t('Not given'), t('Missed'), t('Open'), t('PRN given')],
+      rep.orders.map((o) => [`${o.resident} · ${o.drug}`, o.verified ? statusText(o.status) : t('{status} (not verified)', { status: statusText(o.status) }), o.scheduled, o.given, o.held, o.refused, o.not_given, o.missed, o.open, o.prn_given]),
       (i) => (flagged.has(rep.orders[i].order_id) || rep.orders[i].missed > 0 ? 'discrepancy' : null)));
-    out.push(table('Stock: dispensed against given, wasted and returned', ['Product', 'Opening', 'Dispensed', 'Administered', 'Reversed', 'Wasted', 'Returned', 'On hand'],
+    out.push(table(t('Stock: dispensed against given, wasted and returned'), [t('Product'), t('Opening'), t('Dispensed'), t('Administered'), t('Reversed'), t('Wasted'), t('Returned'), t('On hand')],
       rep.products.map((p) => [p.name + (p.controlled ? ` (C${p.controlled})` : ''), ...(p.hidden ? [WORDS.blind, '', '', '', '', '', ''] : [p.opening, p.dispensed, p.administered, p.reversed, p.wasted, p.returned, p.on_hand])]),
       (i) => (flagged.has(rep.products[i].product_id) || rep.products[i].on_hand < 0 ? 'discrepancy' : null)));
     fill($('recon'), out);
