@@ -63,6 +63,10 @@ type SnapshotResident struct {
 	OpenPatches []Administration
 	Vitals      map[string]Vital
 	Weight      *Vital
+	// PhotoSHA256 names the resident's photo ("" when none): the page
+	// keeps a copy of each photo while online and shows it offline, and
+	// fetches it again only when the hash changes.
+	PhotoSHA256 string
 }
 
 // snapshotLabelAge is how far back a snapshot carries the unit's
@@ -71,7 +75,7 @@ const snapshotLabelAge = 120 * 24 * time.Hour
 
 // snapshotVersion changes when the snapshot's shape changes: a page holding
 // an older one fetches again.
-const snapshotVersion = 2
+const snapshotVersion = 3
 
 // BedsideSnapshot builds the offline snapshot of a unit for by, valid for
 // lifetime (DefaultSnapshotLifetime when zero). Reading it is a read of
@@ -125,6 +129,17 @@ func (s *Service) BedsideSnapshot(ctx context.Context, by Identity, unitID strin
 					userIDs = append(userIDs, d.DocumentedBy)
 				}
 			}
+		}
+		ids := make([]string, len(snap.Residents))
+		for i, sr := range snap.Residents {
+			ids[i] = sr.Resident.ID
+		}
+		photos, err := tx.ResidentPhotoHashes(ids)
+		if err != nil {
+			return err
+		}
+		for i := range snap.Residents {
+			snap.Residents[i].PhotoSHA256 = photos[snap.Residents[i].Resident.ID]
 		}
 		products, err := s.productsFor(tx, orders, admins)
 		if err != nil {

@@ -41,6 +41,9 @@ type Tx interface {
 	// SetResidentPhoto stores or replaces it.
 	ResidentPhoto(residentID string) (ResidentPhoto, error)
 	SetResidentPhoto(p ResidentPhoto) error
+	// ResidentPhotoHashes maps each of the residents that has a photo to
+	// its SHA-256 (the photo's ETag), without reading the images.
+	ResidentPhotoHashes(residentIDs []string) (map[string]string, error)
 	SetUnitLanguage(unitID, lang string) error
 	ListUnits(facilityID string) ([]Unit, error)
 

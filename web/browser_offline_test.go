@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,11 @@ func TestBrowserBedsideOfflineMedPass(t *testing.T) {
 	acet := ob.product("Acetaminophen 500")
 	metformin := ob.product("Metformin 500")
 
+	// Abbott has a photo on file: the page keeps a copy with the snapshot.
+	if r := env.Login(t, "admin").Do("PUT", "/api/v1/residents/"+abbott.ID+"/photo", testPNG(t), map[string]string{"Content-Type": "image/png"}); r.Status != 200 {
+		t.Fatalf("photo: %d %s", r.Status, r.Body)
+	}
+
 	b := newBrowser(t, env)
 	b.viewport(phoneW, phoneH)
 	b.signIn("nurse", "/bedside")
@@ -53,6 +59,9 @@ func TestBrowserBedsideOfflineMedPass(t *testing.T) {
 	waitFor(b, func() bool {
 		return evalJS[bool](b, `emarOffline.status().then((s) => !!s.expiresAt && typeof window.emarOfflineCheck === 'function')`)
 	}, "the offline snapshot and checks")
+	waitFor(b, func() bool {
+		return evalJS[bool](b, `emarOffline.photo(`+strconv.Quote(abbott.ID)+`).then((p) => !!p)`)
+	}, "the resident's photo kept for offline")
 
 	// The network goes.
 	setOffline(b, true)
@@ -98,6 +107,13 @@ func TestBrowserBedsideOfflineMedPass(t *testing.T) {
 		return evalJS[int](b, `document.querySelectorAll('#offline-list li[data-state="queued"]').length`) == 3
 	}, "the PRN queued")
 	b.waitText("#offline-banner", "3 documents waiting")
+	// The wristband again, offline: the resident's photo is still on screen
+	// (the copy kept with the snapshot), for the nurse to compare.
+	b.typeScan(abbottSheet.Wristband.Typed)
+	b.waitText("#resident-name", abbottSheet.Name)
+	waitFor(b, func() bool {
+		return evalJS[bool](b, `(() => { const i = document.querySelector('#resident-photo img'); return !i.hidden && i.src.startsWith('blob:') && i.naturalWidth > 0; })()`)
+	}, "the kept photo shown offline")
 	b.screenshots("bedside-offline")
 
 	// Meanwhile a colleague charts the same PRN on another device.

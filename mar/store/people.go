@@ -403,6 +403,24 @@ func (t *tx) ResidentPhoto(residentID string) (mar.ResidentPhoto, error) {
 		Width: r.Width, Height: r.Height, UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy}, nil
 }
 
+func (t *tx) ResidentPhotoHashes(residentIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(residentIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ResidentID string
+		Sha256     string
+	}
+	if err := t.db.Model(&residentPhotoRow{}).Select("resident_id, sha256").Where("resident_id IN ?", residentIDs).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("photo hashes: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ResidentID] = r.Sha256
+	}
+	return out, nil
+}
+
 func (t *tx) SetResidentPhoto(p mar.ResidentPhoto) error {
 	row := residentPhotoRow{ResidentID: p.ResidentID, FacilityID: p.FacilityID, ContentType: p.ContentType, Data: p.Data, Sha256: p.SHA256,
 		Width: p.Width, Height: p.Height, UpdatedAt: p.UpdatedAt.UTC(), UpdatedBy: p.UpdatedBy}

@@ -231,7 +231,7 @@
     const r = res.resident;
     openResident({
       context_id: 'offline', context_expires_in: 0,
-      resident: { display_name: r.display_name, mrn: r.mrn, room: r.room || '', bed: '', birth_date: r.birth_date, allergies: (r.allergies || []).map((a) => ({ substance: a })) },
+      resident: { id: r.id, display_name: r.display_name, mrn: r.mrn, room: r.room || '', bed: '', birth_date: r.birth_date, allergies: (r.allergies || []).map((a) => ({ substance: a })) },
       due: null, server_time: new Date().toISOString(),
     });
     return true;
@@ -374,7 +374,16 @@
     img.hidden = true;
     none.hidden = false;
     img.onload = () => { img.hidden = false; none.hidden = true; };
-    img.onerror = () => { img.hidden = true; none.hidden = false; };
+    img.onerror = () => {
+      img.hidden = true;
+      none.hidden = false;
+      // Offline (or the server is unreachable): the copy kept with the
+      // snapshot, if there is one.
+      if (!r || !r.id || !window.emarOffline || img.dataset.kept === r.id) return;
+      img.dataset.kept = r.id;
+      emarOffline.photo(r.id).then((blob) => { if (blob) img.src = URL.createObjectURL(blob); });
+    };
+    delete img.dataset.kept;
     img.src = r && r.id ? `/api/v1/residents/${encodeURIComponent(r.id)}/photo` : '';
   }
 

@@ -60,11 +60,15 @@ window.emarOffline = (() => {
 
   function openDB() {
     return new Promise((resolve, reject) => {
-      const req = indexedDB.open(DB, 1);
-      req.onupgradeneeded = () => {
+      const req = indexedDB.open(DB, 2);
+      req.onupgradeneeded = (e) => {
         const db = req.result;
-        db.createObjectStore('snapshot');
-        db.createObjectStore('queue', { keyPath: 'seq', autoIncrement: true });
+        if (e.oldVersion < 1) {
+          db.createObjectStore('snapshot');
+          db.createObjectStore('queue', { keyPath: 'seq', autoIncrement: true });
+        }
+        // Version 2: the residents' photos, kept for identification offline.
+        if (e.oldVersion < 2) db.createObjectStore('photos');
       };
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
@@ -164,10 +168,45 @@ window.emarOffline = (() => {
         st.envelope = r.data;
         await putSnapshot(r.data, learn(r.data));
         notify();
+        keepPhotos(r.data);
       }
     } catch (_) {
       goOffline();
     }
+  }
+
+  // keepPhotos copies the photo of each resident in the snapshot into
+  // IndexedDB, so that the photo is on screen offline as it is online (the
+  // nurse compares it with the person). A photo is fetched again only when
+  // the snapshot names a different hash; a resident no longer in it is
+  // forgotten.
+  async function keepPhotos(env) {
+    let residents = [];
+    try { residents = JSON.parse(env.payload).Residents || []; } catch (_) { return; }
+    const want = new Map();
+    for (const sr of residents) if (sr.PhotoSHA256) want.set(sr.Resident.ID, sr.PhotoSHA256);
+    const have = await tx('photos', 'readonly', (s) => s.getAllKeys()).catch(() => []);
+    for (const id of have || []) {
+      if (!want.has(id)) await tx('photos', 'readwrite', (s) => s.delete(id)).catch(() => {});
+    }
+    for (const [id, sha] of want) {
+      const kept = await tx('photos', 'readonly', (s) => s.get(id)).catch(() => null);
+      if (kept && kept.sha === sha) continue;
+      try {
+        const r = await fetch('/api/v1/residents/' + encodeURIComponent(id) + '/photo', { credentials: 'same-origin' });
+        if (!r.ok) continue;
+        const blob = await r.blob();
+        await tx('photos', 'readwrite', (s) => s.put({ sha, blob }, id));
+      } catch (_) {
+        return; // the connection went: try at the next refresh
+      }
+    }
+  }
+
+  // photo is the kept copy of a resident's photo (a Blob), or null.
+  async function photo(residentID) {
+    const kept = await tx('photos', 'readonly', (s) => s.get(residentID)).catch(() => null);
+    return kept ? kept.blob : null;
   }
 
   // setUnit names the unit whose med pass the page keeps (the unit of the
@@ -351,5 +390,5 @@ window.emarOffline = (() => {
     notify();
   }
 
-  return { TEXT, now: serverNow, start, check, enqueue, sync, status, onChange, setUnit, failed, goOffline, isOffline: () => st.offline };
+  return { TEXT, now: serverNow, start, check, photo, enqueue, sync, status, onChange, setUnit, failed, goOffline, isOffline: () => st.offline };
 })();
