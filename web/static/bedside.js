@@ -162,7 +162,7 @@
       } else {
         say(emar.errorText(r));
       }
-      showStop(t('Wristband not accepted'), [{ right: 'patient', status: 'fail', message: emar.errorText(r) }], '');
+      showStop(t('Wristband not accepted'), [{ right: 'patient', status: 'fail', message: emar.errorText(r) }], '', t('Identify the resident before giving anything: scan their own wristband, or select them with two identifiers.'));
       return false;
     }
     openResident(r.data);
@@ -223,7 +223,7 @@
     if (!res.resident) {
       if (asSwitch) return false;
       say(res.message);
-      showStop(t('Wristband not accepted'), [{ right: 'patient', status: 'fail', message: res.message }], '');
+      showStop(t('Wristband not accepted'), [{ right: 'patient', status: 'fail', message: res.message }], '', t('Identify the resident before giving anything: scan their own wristband, or select them with two identifiers.'));
       return false;
     }
     state.offlineBand = text;
@@ -455,7 +455,7 @@
     }
     if (!resp.ok) {
       err.textContent = emar.errorText(resp);
-      showStop(SELECT_TEXT.notAccepted, [{ right: 'patient', status: 'fail', message: emar.errorText(resp) }], '');
+      showStop(SELECT_TEXT.notAccepted, [{ right: 'patient', status: 'fail', message: emar.errorText(resp) }], '', t('Identify the resident before giving anything: scan their own wristband, or select them with two identifiers.'));
       return;
     }
     err.textContent = '';
@@ -603,7 +603,9 @@
     return out;
   }
 
-  function showStop(title, checks, message) {
+  // showStop shows a refusal. advice is what to do next; by default that
+  // of a refused medication.
+  function showStop(title, checks, message, advice) {
     const failed = checks.filter((c) => c.status === 'fail');
     const first = failed[0];
     const v = $('verdict');
@@ -613,7 +615,7 @@
       first ? el('p', {}, el('strong', {}, t('{check} failed.', { check: rightName(first.right) }) + ' '), checkText(first)) : (message ? el('p', {}, message) : null),
       checkList(checks.filter((c) => c !== first)),
       recordLinks(checks),
-      el('p', {}, t('Do not give this medication. Scan the right pack, or scan another wristband.')));
+      el('p', {}, advice || t('Do not give this medication. Scan the right pack, or scan another wristband.')));
     v.hidden = false;
   }
 

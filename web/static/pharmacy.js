@@ -64,7 +64,10 @@
   }
 
   function allergyLine(res) {
-    const a = (res.allergies || []).map((x) => x.substance + (x.reaction ? ` (${x.reaction})` : ''));
+    const a = (res.allergies || []).map((x) => {
+      const more = [x.reaction, x.severity].filter(Boolean).join(', ');
+      return x.substance + (more ? ` (${more})` : '');
+    });
     return el('p', { class: a.length ? 'allergies' : 'allergies none' }, a.length ? t('Allergies: {list}', { list: a.join('; ') }) : t('Allergies: none recorded'));
   }
 
