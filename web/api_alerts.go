@@ -282,14 +282,21 @@ type doseReportJSON struct {
 	Total reportLineJSON   `json:"total"`
 }
 
-func (s *Server) doseReport(c *gin.Context) {
+// doseReportQuery reads a report's unit, grouping and period from the
+// query string.
+func doseReportQuery(c *gin.Context) (mar.DoseReportQuery, error) {
 	q := mar.DoseReportQuery{UnitID: c.Query("unit_id"), Group: c.Query("group")}
 	var err error
 	if q.From, err = timeParam(c, "from", time.Time{}); err != nil {
-		s.respondError(c, err)
-		return
+		return q, err
 	}
-	if q.To, err = timeParam(c, "to", time.Time{}); err != nil {
+	q.To, err = timeParam(c, "to", time.Time{})
+	return q, err
+}
+
+func (s *Server) doseReport(c *gin.Context) {
+	q, err := doseReportQuery(c)
+	if err != nil {
 		s.respondError(c, err)
 		return
 	}

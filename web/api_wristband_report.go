@@ -38,13 +38,8 @@ func toWristbandScanLineJSON(l mar.WristbandScanLine) wristbandScanLineJSON {
 // the resident was identified by a scan rather than selected by hand, per
 // unit, nurse or reason.
 func (s *Server) wristbandScanReport(c *gin.Context) {
-	q := mar.DoseReportQuery{UnitID: c.Query("unit_id"), Group: c.Query("group")}
-	var err error
-	if q.From, err = timeParam(c, "from", time.Time{}); err != nil {
-		s.respondError(c, err)
-		return
-	}
-	if q.To, err = timeParam(c, "to", time.Time{}); err != nil {
+	q, err := doseReportQuery(c)
+	if err != nil {
 		s.respondError(c, err)
 		return
 	}

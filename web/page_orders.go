@@ -1,10 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -67,34 +70,32 @@ type residentOrdersView struct {
 	Pharmacist bool
 }
 
-// residentAndUnit reads the resident (an audited, unit-scoped read) and
-// the resident's unit.
-func (s *Server) residentAndUnit(c *gin.Context) (mar.Resident, mar.Unit, error) {
+// residentAndUnit reads the resident (an audited, unit-scoped read), the
+// resident's unit and the unit's time zone.
+func (s *Server) residentAndUnit(c *gin.Context) (mar.Resident, mar.Unit, *time.Location, error) {
 	by := mustIdentity(c)
 	r, err := s.svc.GetResident(c.Request.Context(), by, c.Param("id"))
 	if err != nil {
-		return r, mar.Unit{}, err
+		return r, mar.Unit{}, nil, err
 	}
 	units, err := s.svc.ListUnits(c.Request.Context(), by)
 	if err != nil {
-		return r, mar.Unit{}, err
+		return r, mar.Unit{}, nil, err
 	}
-	for _, u := range units {
-		if u.ID == r.UnitID {
-			return r, u, nil
-		}
+	i := slices.IndexFunc(units, func(u mar.Unit) bool { return u.ID == r.UnitID })
+	if i < 0 {
+		return r, mar.Unit{}, nil, mar.NotFound("unit", r.UnitID)
 	}
-	return r, mar.Unit{}, mar.NotFound("unit", r.UnitID)
+	loc, err := units[i].Location()
+	if err != nil {
+		return r, units[i], nil, fmt.Errorf("unit %s: %w", units[i].ID, err)
+	}
+	return r, units[i], loc, nil
 }
 
 func (s *Server) pageResidentOrders(c *gin.Context) {
 	by := mustIdentity(c)
-	r, unit, err := s.residentAndUnit(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
-	loc, err := unit.Location()
+	r, unit, loc, err := s.residentAndUnit(c)
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -164,12 +165,7 @@ type newOrderView struct {
 
 func (s *Server) pageNewOrder(c *gin.Context) {
 	by := mustIdentity(c)
-	r, unit, err := s.residentAndUnit(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
-	loc, err := unit.Location()
+	r, unit, loc, err := s.residentAndUnit(c)
 	if err != nil {
 		s.respondError(c, err)
 		return
