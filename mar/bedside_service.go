@@ -30,7 +30,7 @@ func (s *Service) ScanWristband(ctx context.Context, by Identity, scan ScanInput
 		return WristbandResult{}, err
 	}
 	res, err := runWrite(ctx, s, by, func(tx Tx) (WristbandResult, error) {
-		r, err := s.residentForWristband(tx, scan)
+		r, err := s.residentForWristband(tx, by.User.FacilityID, scan)
 		if err != nil {
 			return WristbandResult{}, err
 		}
@@ -79,9 +79,9 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// residentForWristband finds the resident a wristband names.
-func (s *Service) residentForWristband(tx Tx, scan ScanInput) (Resident, error) {
-	return wristbandResident(scan, tx.FindResident)
+// residentForWristband finds the facility's resident a wristband names.
+func (s *Service) residentForWristband(tx Tx, facilityID string, scan ScanInput) (Resident, error) {
+	return wristbandResident(scan, func(identifier string) (Resident, error) { return tx.FindResident(facilityID, identifier) })
 }
 
 // wristbandResident finds the resident a wristband names with find (the

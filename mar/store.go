@@ -73,7 +73,7 @@ type Tx interface {
 	CreateResident(r *Resident) error
 	UpdateResident(r *Resident) error
 	GetResident(id string) (Resident, error)
-	FindResident(identifier string) (Resident, error) // by wristband id or MRN
+	FindResident(facilityID, identifier string) (Resident, error) // by wristband id or MRN, within the facility
 	ListResidents(f ResidentFilter) ([]Resident, error)
 
 	// Catalogue

@@ -48,7 +48,7 @@ func TestResidentIdentifierIsSystemAndValue(t *testing.T) {
 			if len(rs) != 2 || rs[0].MRNSystem != "urn:oid:1.2.3" || rs[0].FamilyName != "Able" || rs[1].MRNSystem != "urn:oid:4.5.6" {
 				t.Errorf("ResidentsWithMRN = %+v", rs)
 			}
-			_, err = tx.FindResident("777")
+			_, err = tx.FindResident(f.fac.ID, "777")
 			if e, ok := mar.AsError(err); !ok || e.Reason != mar.ReasonWrongPatient {
 				t.Errorf("wristband 777 shared by two admitted residents: %v; want a wrong-patient refusal", err)
 			}

@@ -296,11 +296,12 @@ func (t *tx) GetResident(id string) (mar.Resident, error) {
 // FindResident matches a wristband identifier or an MRN. An admitted
 // resident wins over a discharged one with the same identifier; a value
 // that names two admitted residents (the same MRN under two identifier
-// systems) is refused rather than guessed.
-func (t *tx) FindResident(identifier string) (mar.Resident, error) {
+// systems) is refused rather than guessed. Only the facility's residents
+// are matched: facilities of a group number their residents on their own.
+func (t *tx) FindResident(facilityID, identifier string) (mar.Resident, error) {
 	identifier = strings.TrimSpace(identifier)
 	var rows []residentRow
-	if err := t.db.Where("wristband_id = ? OR mrn = ?", identifier, identifier).Order("status, admitted_at DESC").Limit(2).Find(&rows).Error; err != nil {
+	if err := t.db.Where("facility_id = ? AND (wristband_id = ? OR mrn = ?)", facilityID, identifier, identifier).Order("status, admitted_at DESC").Limit(2).Find(&rows).Error; err != nil {
 		return mar.Resident{}, err
 	}
 	if len(rows) == 0 {

@@ -95,7 +95,7 @@ func TestRecordRoundTrip(t *testing.T) {
 			if len(doses) != 1 || !doses[0].DueAt.Equal(start.Add(13*time.Hour)) {
 				t.Errorf("ListDoses from 15:30 = %+v; want the 03:00 dose only", doses)
 			}
-			r, err := tx.FindResident("MRN001")
+			r, err := tx.FindResident(f.fac.ID, "MRN001")
 			if err != nil {
 				return err
 			}
@@ -159,8 +159,59 @@ func TestFailedTransactionLeavesNothing(t *testing.T) {
 			t.Fatalf("duplicate MRN = %v; want conflict", err)
 		}
 		_ = s.InTx(context.Background(), func(tx mar.Tx) error {
-			if _, err := tx.FindResident("MRN002"); mar.ErrorCodeOf(err) != mar.ENotFound {
+			if _, err := tx.FindResident(f.fac.ID, "MRN002"); mar.ErrorCodeOf(err) != mar.ENotFound {
 				t.Errorf("first resident of the failed transaction was stored")
+			}
+			return nil
+		})
+	})
+}
+
+// Facilities of a group number their residents on their own: the same MRN
+// and wristband in two facilities is two residents, and a wristband scanned
+// in one facility finds that facility's resident only — neither the other
+// facility's nor a refusal for a number "shared by two residents".
+func TestFindResidentKeepsToTheFacility(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := seed(t, s)
+		other := mar.Facility{ID: mar.NewID(), Name: "Other Home", TimeZone: "Europe/Berlin"}
+		ounit := mar.Unit{ID: mar.NewID(), FacilityID: other.ID, Code: "B", Name: "Unit B", TimeZone: "Europe/Berlin"}
+		twin := mar.Resident{ID: mar.NewID(), FacilityID: other.ID, UnitID: ounit.ID, MRNSystem: mar.DefaultMRNSystem, MRN: f.res.MRN, WristbandID: f.res.WristbandID,
+			FamilyName: "Other", BirthDate: "1950-05-05", Status: mar.Admitted, AdmittedAt: time.Now().UTC()}
+		only := mar.Resident{ID: mar.NewID(), FacilityID: other.ID, UnitID: ounit.ID, MRNSystem: mar.DefaultMRNSystem, MRN: "ONLY-B", WristbandID: "ONLY-B",
+			FamilyName: "Elsewhere", BirthDate: "1951-06-06", Status: mar.Admitted, AdmittedAt: time.Now().UTC()}
+		err := s.InTx(context.Background(), func(tx mar.Tx) error {
+			for _, step := range []func() error{
+				func() error { return tx.CreateFacility(&other) },
+				func() error { return tx.CreateUnit(&ounit) },
+				func() error { return tx.CreateResident(&twin) },
+				func() error { return tx.CreateResident(&only) },
+			} {
+				if err := step(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s.InTx(context.Background(), func(tx mar.Tx) error {
+			for _, c := range []struct {
+				facility, band, want string
+			}{
+				{f.fac.ID, f.res.WristbandID, f.res.ID},
+				{other.ID, f.res.WristbandID, twin.ID},
+				{other.ID, "ONLY-B", only.ID},
+				{f.fac.ID, "ONLY-B", ""},
+			} {
+				r, err := tx.FindResident(c.facility, c.band)
+				switch {
+				case c.want == "" && mar.ErrorCodeOf(err) != mar.ENotFound:
+					t.Errorf("facility %s, band %s: %v %v; want not found", c.facility, c.band, r.ID, err)
+				case c.want != "" && (err != nil || r.ID != c.want):
+					t.Errorf("facility %s, band %s: %v %v; want %s", c.facility, c.band, r.ID, err, c.want)
+				}
 			}
 			return nil
 		})
