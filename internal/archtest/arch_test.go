@@ -79,6 +79,12 @@ func TestLeafPackagesStayLeaves(t *testing.T) {
 				t.Errorf("the PDF417 reader imports only gozxing and the standard library, to stay offerable upstream; %s imports %s", pkg, d)
 			case pkg == module+"/mar" && (d == "net/http" || d == "database/sql"):
 				t.Errorf("mar is free of HTTP and SQL; it imports %s", d)
+			case under(pkg, module+"/web/i18n") && (strings.HasPrefix(d, module+"/") || strings.HasPrefix(d, "github.com/gin-gonic/") || d == "net/http"):
+				// Words are translated at the edge, from catalogues alone: the
+				// catalogue knows no domain type and no HTTP, so a facility's
+				// translation files are checked by `emar serve` before anything
+				// starts, and mar keeps one language and its reason codes.
+				t.Errorf("web/i18n is a leaf (catalogues and formats only); %s imports %s", pkg, d)
 			case (under(pkg, module+"/mar/offline") || under(pkg, module+"/cmd/emar-wasm")) && (d == "net/http" || d == "database/sql" ||
 				strings.HasPrefix(d, module+"/") && d != module+"/mar" && d != module+"/mar/offline" && !under(d, module+"/scanning") && !under(d, module+"/schedules")):
 				t.Errorf("the offline checks (WebAssembly) use only mar, scanning and schedules: %s imports %s", pkg, d)
