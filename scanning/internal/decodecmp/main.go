@@ -26,11 +26,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +48,7 @@ import (
 )
 
 type expectation struct {
-	format, text, outcome string
+	corpus, format, text, outcome string
 }
 
 type sample struct {
@@ -60,21 +63,27 @@ type outcome struct {
 }
 
 func main() {
-	manifest := flag.String("manifest", "scanning/testdata/images/manifest.tsv", "manifest of expected results (\"\" for none)")
+	manifest := flag.String("manifest", "scanning/testdata/images/manifest.tsv,scanning/testdata/photos/manifest.tsv", "comma-separated manifests of expected results (\"\" for none); each is a corpus named by its directory")
 	zxing := flag.String("zxing", "ZXingReader", "ZXingReader binary (\"\" to skip)")
 	formats := flag.String("formats", "DataMatrix,QRCode,Code128,EAN-13,UPC-A,ITF,PDF417", "formats ZXingReader may report (those scanning reads, and PDF417)")
 	reps := flag.Int("reps", 3, "measurements per image; the median counts")
 	batch := flag.Int("batch", 10, "copies of an image per ZXingReader run, to amortise its start-up")
+	jsonOut := flag.String("json", "", "also write the table as JSON to this file")
 	verbose := flag.Bool("v", false, "print one line per image")
 	flag.Parse()
 
 	expect := map[string]expectation{}
 	var files []string
 	if *manifest != "" {
-		var err error
-		expect, files, err = readManifest(*manifest)
-		if err != nil {
-			fatal(err)
+		for _, m := range strings.Split(*manifest, ",") {
+			exp, fs, err := readManifest(m)
+			if err != nil {
+				fatal(err)
+			}
+			for k, v := range exp {
+				expect[k] = v
+			}
+			files = append(files, fs...)
 		}
 	}
 	if flag.NArg() > 0 {
@@ -100,115 +109,202 @@ func main() {
 		}
 	}
 
-	type row struct {
-		file          string
-		exp           expectation
-		known         bool
-		ours, theirs  outcome
-		haveTheirs    bool
-		oursOK, thOK  bool
-		oursWrong, tw bool
-	}
-	var rows []row
-	for _, f := range files {
-		abs, _ := filepath.Abs(f)
-		exp, known := expect[abs]
-		r := row{file: f, exp: exp, known: known}
-		r.ours = decodeOurs(f, *reps)
-		if zx != nil {
-			r.theirs = zx.decode(f)
-			r.haveTheirs = true
-		}
-		r.oursOK, r.oursWrong = judge(exp, known, r.ours)
-		r.thOK, r.tw = judge(exp, known, r.theirs)
-		rows = append(rows, r)
-		if *verbose {
-			fmt.Printf("%-45s ours %-11s %-6s %8.2fms", f, or(r.ours.format, "-"), verdict(r.oursOK, r.oursWrong, known), ms(r.ours.t.wall))
-			if r.haveTheirs {
-				fmt.Printf("   zxing %-11s %-6s %8.2fms", or(r.theirs.format, "-"), verdict(r.thOK, r.tw, known), ms(r.theirs.t.wall))
-			}
-			fmt.Println()
-		}
-	}
-
-	type agg struct {
-		n, oursRead, oursWrong, thRead, thWrong int
-		oursWall, oursCPU, thWall, thCPU        []time.Duration
-	}
-	groups := map[string]*agg{}
+	groups := map[string]*Row{}
 	var order []string
-	for _, r := range rows {
-		key := "?"
-		if r.known {
-			key = r.exp.format
-			if r.exp.outcome == "none" {
-				key = "NONE"
-			}
-		}
+	add := func(key string, r imageResult) {
 		a := groups[key]
 		if a == nil {
-			a = &agg{}
+			a = &Row{Group: key}
 			groups[key] = a
 			order = append(order, key)
 		}
-		a.n++
-		if r.oursOK {
-			a.oursRead++
-		}
-		if r.oursWrong {
-			a.oursWrong++
-		}
-		if r.thOK {
-			a.thRead++
-		}
-		if r.tw {
-			a.thWrong++
-		}
-		a.oursWall = append(a.oursWall, r.ours.t.wall)
-		a.oursCPU = append(a.oursCPU, r.ours.t.cpu)
-		if r.haveTheirs {
-			a.thWall = append(a.thWall, r.theirs.t.wall)
-			a.thCPU = append(a.thCPU, r.theirs.t.cpu)
-		}
+		a.add(r, zx != nil)
 	}
-	sort.Strings(order)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "format\timages\tours read\tours wrong\tzxing read\tzxing wrong\tours ms (wall/cpu)\tzxing ms (wall/cpu)\tours/zxing (wall)\t")
-	total := &agg{}
+	for _, f := range files {
+		abs, _ := filepath.Abs(f)
+		exp, known := expect[abs]
+		r := imageResult{file: f, exp: exp, known: known}
+		r.ours = decodeOurs(f, *reps)
+		if zx != nil {
+			r.theirs = zx.decode(f)
+		}
+		r.oursOK, r.oursWrong = judge(exp, known, r.ours)
+		r.thOK, r.thWrong = judge(exp, known, r.theirs)
+		if *verbose {
+			fmt.Printf("%-60s ours %-11s %-6s %8.2fms", f, or(r.ours.format, "-"), verdict(r.oursOK, r.oursWrong, known), ms(r.ours.t.wall))
+			if zx != nil {
+				fmt.Printf("   zxing %-11s %-6s %8.2fms", or(r.theirs.format, "-"), verdict(r.thOK, r.thWrong, known), ms(r.theirs.t.wall))
+			}
+			fmt.Println()
+		}
+		corpus := r.exp.corpus
+		format := "?"
+		if r.known {
+			format = r.exp.format
+			if r.exp.outcome == "none" {
+				format = "NONE"
+			}
+		} else {
+			corpus = filepath.Base(filepath.Dir(f))
+		}
+		add(corpus+":"+format, r)
+		if format != "NONE" {
+			add(corpus+":symbols", r)
+		}
+		add(corpus+":all", r)
+		add("all", r)
+	}
+	// Per corpus in the order met; within it the formats, then the empty
+	// frames, the symbols together and everything.
+	rank := func(k string) string {
+		corpus, format, ok := strings.Cut(k, ":")
+		if !ok {
+			return "\xff"
+		}
+		pos := 0
+		for i, o := range order {
+			if strings.HasPrefix(o, corpus+":") {
+				pos = i
+				break
+			}
+		}
+		switch format {
+		case "NONE":
+			format = "\xfd"
+		case "symbols":
+			format = "\xfe"
+		case "all":
+			format = "\xff"
+		}
+		return fmt.Sprintf("%05d %s", pos, format)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return rank(order[i]) < rank(order[j]) })
+
+	res := Result{ZXing: zx != nil, Reps: *reps}
 	for _, k := range order {
-		a := groups[k]
-		printAgg(tw, k, a.n, a.oursRead, a.oursWrong, a.thRead, a.thWrong, a.oursWall, a.oursCPU, a.thWall, a.thCPU, zx != nil)
-		total.n += a.n
-		total.oursRead += a.oursRead
-		total.oursWrong += a.oursWrong
-		total.thRead += a.thRead
-		total.thWrong += a.thWrong
-		total.oursWall = append(total.oursWall, a.oursWall...)
-		total.oursCPU = append(total.oursCPU, a.oursCPU...)
-		total.thWall = append(total.thWall, a.thWall...)
-		total.thCPU = append(total.thCPU, a.thCPU...)
+		res.Rows = append(res.Rows, groups[k].finish())
 	}
-	printAgg(tw, "all", total.n, total.oursRead, total.oursWrong, total.thRead, total.thWrong,
-		total.oursWall, total.oursCPU, total.thWall, total.thCPU, zx != nil)
-	tw.Flush()
-	fmt.Println("times: median per image in ms; ours/zxing compares the medians.")
-	fmt.Println("read: correct text, or the expected \"no barcode\" / \"unsupported\" answer; wrong: a different text, or a read where there is no barcode.")
 	if zx != nil {
-		fmt.Printf("ZXingReader start-up subtracted: %.2f ms wall, %.2f ms cpu per run.\n", ms(zx.base.wall), ms(zx.base.cpu))
+		res.ZXingStartupMs = ms(zx.base.wall)
+		res.ZXingMethod = fmt.Sprintf("ZXingReader process per image with %d copies of it, the median start-up of a run on a blank 8x8 image (%.2f ms wall, %.2f ms CPU) subtracted, divided by %d", zx.batch, ms(zx.base.wall), ms(zx.base.cpu), zx.batch)
+	}
+	printTable(os.Stdout, res)
+	if *jsonOut != "" {
+		data, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			fatal(err)
+		}
+		if err := os.WriteFile(*jsonOut, append(data, '\n'), 0o644); err != nil {
+			fatal(err)
+		}
 	}
 }
 
-func printAgg(w *tabwriter.Writer, name string, n, or, ow, tr, tw int, owall, ocpu, twall, tcpu []time.Duration, haveZX bool) {
-	if !haveZX {
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t-\t-\t%.2f/%.2f\t-\t-\t\n", name, n, or, ow, ms(median(owall)), ms(median(ocpu)))
-		return
+type imageResult struct {
+	file              string
+	exp               expectation
+	known             bool
+	ours, theirs      outcome
+	oursOK, oursWrong bool
+	thOK, thWrong     bool
+}
+
+// Row is one line of the table: a corpus's format ("photos:PDF_417"), its
+// frames without a barcode ("photos:NONE"), all its symbols
+// ("photos:symbols"), the whole corpus ("photos:all") or everything
+// ("all"). Times are per image the median of -reps measurements, summed
+// (total) or averaged (per image).
+type Row struct {
+	Group       string  `json:"group"`
+	Images      int     `json:"images"`
+	OursRead    int     `json:"ours_read"`
+	OursWrong   int     `json:"ours_wrong"`
+	OursEmpty   int     `json:"ours_reads_on_empty_frames"`
+	ZXingRead   int     `json:"zxing_read"`
+	ZXingWrong  int     `json:"zxing_wrong"`
+	ZXingEmpty  int     `json:"zxing_reads_on_empty_frames"`
+	OursMs      float64 `json:"ours_total_ms"`
+	ZXingMs     float64 `json:"zxing_total_ms"`
+	OursCPUMs   float64 `json:"ours_total_cpu_ms"`
+	ZXingCPUMs  float64 `json:"zxing_total_cpu_ms"`
+	OursPerImg  float64 `json:"ours_ms_per_image"`
+	ZXingPerImg float64 `json:"zxing_ms_per_image"`
+	Ratio       float64 `json:"ours_over_zxing_time"`
+
+	oursWall, oursCPU, thWall, thCPU time.Duration
+}
+
+// Result is the whole comparison (-json).
+type Result struct {
+	ZXing          bool    `json:"zxing"`
+	ZXingMethod    string  `json:"zxing_timing,omitempty"`
+	ZXingStartupMs float64 `json:"zxing_startup_ms_subtracted,omitempty"`
+	Reps           int     `json:"reps"`
+	Rows           []Row   `json:"rows"`
+}
+
+func (a *Row) add(r imageResult, haveZX bool) {
+	a.Images++
+	empty := r.known && r.exp.outcome == "none"
+	if r.oursOK {
+		a.OursRead++
 	}
-	ratio := "-"
-	if m := median(twall); m > 0 {
-		ratio = fmt.Sprintf("%.2f", float64(median(owall))/float64(m))
+	if r.oursWrong {
+		a.OursWrong++
+		if empty {
+			a.OursEmpty++
+		}
 	}
-	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%.2f/%.2f\t%.2f/%.2f\t%s\t\n", name, n, or, ow, tr, tw,
-		ms(median(owall)), ms(median(ocpu)), ms(median(twall)), ms(median(tcpu)), ratio)
+	a.oursWall += r.ours.t.wall
+	a.oursCPU += r.ours.t.cpu
+	if haveZX {
+		if r.thOK {
+			a.ZXingRead++
+		}
+		if r.thWrong {
+			a.ZXingWrong++
+			if empty {
+				a.ZXingEmpty++
+			}
+		}
+		a.thWall += r.theirs.t.wall
+		a.thCPU += r.theirs.t.cpu
+	}
+}
+
+func (a *Row) finish() Row {
+	r := *a
+	r.OursMs, r.OursCPUMs = round2(ms(a.oursWall)), round2(ms(a.oursCPU))
+	r.ZXingMs, r.ZXingCPUMs = round2(ms(a.thWall)), round2(ms(a.thCPU))
+	if r.Images > 0 {
+		r.OursPerImg = round2(ms(a.oursWall) / float64(r.Images))
+		r.ZXingPerImg = round2(ms(a.thWall) / float64(r.Images))
+	}
+	if a.thWall > 0 {
+		r.Ratio = round2(float64(a.oursWall) / float64(a.thWall))
+	}
+	return r
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+func printTable(out io.Writer, res Result) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "group\timages\tours read\tours wrong\tzxing read\tzxing wrong\tours total ms\tzxing total ms\tours ms/img\tzxing ms/img\tours/zxing\t")
+	for _, r := range res.Rows {
+		if !res.ZXing {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t-\t-\t%.1f\t-\t%.2f\t-\t-\t\n", r.Group, r.Images, r.OursRead, r.OursWrong, r.OursMs, r.OursPerImg)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f\t\n", r.Group, r.Images, r.OursRead, r.OursWrong, r.ZXingRead, r.ZXingWrong,
+			r.OursMs, r.ZXingMs, r.OursPerImg, r.ZXingPerImg, r.Ratio)
+	}
+	tw.Flush()
+	fmt.Fprintln(out, "times: wall, per image the median of the repetitions; total = their sum; ours/zxing compares the totals. NONE: frames with no barcode.")
+	fmt.Fprintln(out, "read: correct text, or the expected \"no barcode\" / \"unsupported\" answer; wrong: a different text, or a read where there is no barcode.")
+	if res.ZXing {
+		fmt.Fprintf(out, "ZXingReader start-up subtracted: %s.\n", res.ZXingMethod)
+	}
 }
 
 // judge says whether a decoder answered as expected, and whether it read
@@ -405,7 +501,7 @@ func readManifest(path string) (map[string]expectation, []string, error) {
 		abs, _ := filepath.Abs(file)
 		// Expected text keeps the <GS> notation, which is also how
 		// ZXingReader escapes ASCII 29; ours is converted when compared.
-		m[abs] = expectation{format: c[1], text: c[2], outcome: c[3]}
+		m[abs] = expectation{corpus: filepath.Base(dir), format: c[1], text: c[2], outcome: c[3]}
 		files = append(files, file)
 	}
 	return m, files, sc.Err()
