@@ -15,6 +15,11 @@ if ! command -v ZXingReader >/dev/null 2>&1; then
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq zxing-cpp-tools >/dev/null || echo "bench: no ZXingReader; the decode step will fail" >&2
 fi
+if ! /usr/bin/python3 -c 'import zxingcpp, numpy, PIL' >/dev/null 2>&1; then
+    echo "bench: installing python3-zxing-cpp (zxing-cpp timed in one process) for the decode comparison" >&2
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-zxing-cpp python3-numpy python3-pil >/dev/null || echo "bench: no python3-zxing-cpp; zxing-cpp is timed with ZXingReader's start-up subtracted" >&2
+fi
 
 go build -o bin/emar ./cmd/emar
 go build -o bin/emar-bench ./cmd/emar-bench

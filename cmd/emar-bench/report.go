@@ -145,9 +145,9 @@ func (r *report) print(out io.Writer) {
 	}
 	if d := r.Decode; d != nil {
 		fmt.Fprintf(w, "\nimage decode (%s)\n", d.Source)
-		fmt.Fprintln(w, "format\timages\tgo read\tgo wrong\tgo ms/img\tzxing-cpp read\tzxing wrong\tzxing ms/img\tgo ÷ zxing time")
+		fmt.Fprintln(w, "corpus:format\timages\tgo read\tgo wrong\tzxing-cpp read\tzxing wrong\tgo total ms\tzxing total ms\tgo ms/img\tzxing ms/img\tgo ÷ zxing time")
 		for _, x := range d.Formats {
-			fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.2f\t%d\t%d\t%.2f\t%.2f\n", x.Format, x.Images, x.GoRead, x.GoWrong, x.GoMs, x.ZXingRead, x.ZXingWrong, x.ZXingMs, x.Ratio)
+			fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\n", x.Format, x.Images, x.GoRead, x.GoWrong, x.ZXingRead, x.ZXingWrong, x.GoTotalMs, x.ZXingTotalMs, x.GoMs, x.ZXingMs, x.Ratio)
 		}
 		if d.Note != "" {
 			fmt.Fprintf(w, "  %s\n", d.Note)
