@@ -13,15 +13,15 @@ import (
 	"testing"
 )
 
-// photosDir holds the camera-frame corpus written by testdata/gen-photos.sh:
+// photoCorpusDir holds the camera-frame corpus written by testdata/gen-photos.sh:
 // zint renders of bedside codes degraded as a phone sees them, and frames
 // with no barcode. floor.tsv there says how many frames of each format the
 // decoder reads at least.
-var photosDir = filepath.Join("testdata", "photos")
+var photoCorpusDir = filepath.Join("testdata", "photos")
 
-// loadManifest reads a manifest in the format of testdata/images and
+// loadPhotoManifest reads a manifest in the format of testdata/images and
 // testdata/photos (file, format, expected text with <GS>, outcome).
-func loadManifest(t testing.TB, path string) []fixture {
+func loadPhotoManifest(t testing.TB, path string) []fixture {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -50,9 +50,9 @@ func loadManifest(t testing.TB, path string) []fixture {
 	return out
 }
 
-// loadFloor reads floor.tsv: format<TAB>minimum reads; NONE counts the
+// loadPhotoFloor reads floor.tsv: format<TAB>minimum reads; NONE counts the
 // frames without a barcode answered "no barcode".
-func loadFloor(t testing.TB, path string) map[string]int {
+func loadPhotoFloor(t testing.TB, path string) map[string]int {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -82,12 +82,12 @@ func TestDecodePhotos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes 137 camera frames; skipped with -short")
 	}
-	fixtures := loadManifest(t, filepath.Join(photosDir, "manifest.tsv"))
-	floor := loadFloor(t, filepath.Join(photosDir, "floor.tsv"))
+	fixtures := loadPhotoManifest(t, filepath.Join(photoCorpusDir, "manifest.tsv"))
+	floor := loadPhotoFloor(t, filepath.Join(photoCorpusDir, "floor.tsv"))
 	images, reads := map[string]int{}, map[string]int{}
 	missed := map[string][]string{}
 	for _, fx := range fixtures {
-		data, err := os.ReadFile(filepath.Join(photosDir, fx.file))
+		data, err := os.ReadFile(filepath.Join(photoCorpusDir, fx.file))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,8 +5,10 @@
 // each (rotation, blur, low contrast, noise, inversion, uneven lighting,
 // perspective, clutter, JPEG artefacts, tight crop, rescaling), adds images
 // without any barcode, and writes every image as 8-bit grey PNG with a
-// manifest of the expected decode results. Everything is deterministic: the
-// random generator is seeded from the output file name.
+// manifest of the expected decode results. With -photos it writes the
+// camera-frame corpus of scanning/testdata/gen-photos.sh instead (see
+// photos.go). Everything is deterministic: the random generator is seeded
+// from the output file name.
 package main
 
 import (
