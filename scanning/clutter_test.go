@@ -2,6 +2,8 @@ package scanning
 
 import (
 	"bufio"
+	"bytes"
+	"image"
 	"context"
 	"errors"
 	"os"
@@ -53,7 +55,7 @@ func TestDecodeClutteredRotatedPacks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := DecodeBytes(context.Background(), data, DecodeOptions{Parse: fixedParseOptions()})
+			r, err := DecodeBytes(context.Background(), data, DecodeOptions{Parse: fixedParseOptions(), Budget: -1})
 			switch fx.outcome {
 			case "none":
 				if !errors.Is(err, ErrNoBarcode) {
@@ -68,6 +70,39 @@ func TestDecodeClutteredRotatedPacks(t *testing.T) {
 				}
 			default:
 				t.Fatalf("unknown outcome %q", fx.outcome)
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeFrames measures the frames a phone streams: an empty
+// 640×480 frame (shaded, a few darker boxes), the same size of cluttered
+// pack without a symbol, and cluttered turned packs with a DataMatrix and
+// a QR code.
+func BenchmarkDecodeFrames(b *testing.B) {
+	cases := []struct{ name, file string }{
+		{"empty_640x480", ""},
+		{"clutter_none_640x480", "none_pack_21.png"},
+		{"clutter_dm_25deg_640x480", "dm_pack_25.png"},
+		{"clutter_dm_28deg_640x480", "dm_pack_28.png"},
+		{"clutter_qr_19deg_640x480", "qr_pack_19.png"},
+	}
+	for _, c := range cases {
+		var img image.Image
+		if c.file == "" {
+			img = frame(nil, 640, 480)
+		} else {
+			data, err := os.ReadFile(filepath.Join("testdata", "clutter", c.file))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if img, _, err = image.Decode(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				Decode(img, DecodeOptions{})
 			}
 		})
 	}

@@ -29,12 +29,14 @@ type evidence struct {
 	nBusy        int
 }
 
-// Thresholds of a cell, per pixel of its area: a module of up to about 12
-// pixels still gives 0.03 transitions per pixel in each direction.
+// Thresholds of a cell. Transitions are counted per row (and column) of
+// the cell, one pixel back included: a single straight edge, such as the
+// side of a box or a label, gives exactly one per row and is not a symbol.
 const (
 	evMinContrast = 20   // grey levels between the cell's darkest and lightest pixel
-	evMinEdge     = 0.03 // transitions per pixel, each direction (module texture)
-	evMinBarEdge  = 0.04 // transitions per pixel, one direction (bars)
+	evMinEdge     = 0.6  // transitions per row and per column (module texture)
+	evMinEdgeSum  = 1.8  // the two together: more than a corner or a slanted edge
+	evMinBarEdge  = 1.5  // transitions per row or per column (bars)
 	evMinFill     = 0.30 // print is thin strokes: less black than this
 	evMaxFill     = 0.85 // a solid block: more
 )
@@ -92,18 +94,19 @@ func newEvidence(l *lumImage, m *gozxing.BitMatrix) *evidence {
 			if int(hi[cx])-int(lo[cx]) < evMinContrast {
 				continue
 			}
-			fh[i], fv[i] = float32(float64(hx[cx])/area), float32(float64(vx[cx])/area)
+			fh[i], fv[i] = float32(hx[cx])/float32(cell), float32(vx[cx])/float32(cell)
 		}
 	}
 	for cy := 0; cy < ev.ch; cy++ {
 		for cx := 0; cx < ev.cw; cx++ {
 			i := cy*ev.cw + cx
 			h, v := float64(fh[i]), float64(fv[i])
-			if max(h, v) >= evMinBarEdge || (h >= evMinEdge && v >= evMinEdge) {
+			texture := h >= evMinEdge && v >= evMinEdge && h+v >= evMinEdgeSum
+			if max(h, v) >= evMinBarEdge || texture {
 				ev.busy[i] = true
 				ev.nBusy++
 			}
-			if h < evMinEdge || v < evMinEdge {
+			if !texture {
 				continue
 			}
 			// The black fraction around the cell: a cell may hold a single
@@ -132,9 +135,9 @@ func (ev *evidence) anything() bool {
 }
 
 // modules reports whether the frame shows 2D module texture: a cluster of
-// at least three symbol cells.
+// at least four symbol cells (a slanted edge makes a diagonal of three).
 func (ev *evidence) modules() bool {
-	return ev.clustered(ev.symbol, 3)
+	return ev.clustered(ev.symbol, 4)
 }
 
 // clustered reports whether some cell of set has at least k-1 neighbours
@@ -202,10 +205,14 @@ func (ev *evidence) proposals(maxN int) []image.Rectangle {
 				}
 			}
 		}
-		if c.n < 3 {
+		bw, bh := c.x1-c.x0+1, c.y1-c.y0+1
+		c.fill /= float64(c.n)
+		// Symbols are compact and dense: not a scattered run of print
+		// across half the frame, nor a thin line of it.
+		if c.n < 3 || float64(c.n) < 0.4*float64(bw*bh) || max(bw, bh) > 7*min(bw, bh) ||
+			bw*bh > ev.cw*ev.ch/3 {
 			continue
 		}
-		c.fill /= float64(c.n)
 		comps = append(comps, c)
 	}
 	// Dense, well-filled groups first: a symbol is about half black.

@@ -255,7 +255,7 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 				return read{}, false, nil
 			}
 		}
-		if !modules && twoDOnly[labels[i]] {
+		if !modules && twoDOnly[labels[i]] || gate >= 0 && i > gate && cropped[labels[i]] {
 			continue
 		}
 		if r, ok := s(); ok {
@@ -292,6 +292,14 @@ var twoDOnly = map[string]bool{
 	"up2s-r45-2d": true, "tiles": true,
 }
 
+// cropped are the whole-frame 2D steps that the symbols step does on
+// crops in a frame large enough for the evidence map: turning by 45°,
+// upscaling, and the grid of windows. On a frame full of print they cost
+// most of the search and read nothing the crops do not.
+var cropped = map[string]bool{
+	"r45-2d": true, "up2-2d": true, "up2s-2d": true, "up2s-r45-2d": true, "tiles": true,
+}
+
 // evidence returns the cell map of the level's hybrid binarisation.
 func (lv *level) evidence() *evidence {
 	if lv.ev == nil {
@@ -325,7 +333,7 @@ func (d *decoder) symbols(lv *level) step {
 				func() *lumImage { return crop.rotated(a) },
 				func() *lumImage { return crop.upscaled(2).rotated(a) },
 			}
-			if max(crop.w, crop.h) > 400 {
+			if max(crop.w, crop.h) > 240 {
 				views = views[:1]
 			}
 			for _, view := range views {
