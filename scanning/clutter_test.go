@@ -3,9 +3,9 @@ package scanning
 import (
 	"bufio"
 	"bytes"
-	"image"
 	"context"
 	"errors"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
