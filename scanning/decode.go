@@ -170,8 +170,10 @@ type decoder struct {
 	pdf417     bool
 	runs       []int     // scratch for plausibleRow
 	deadline   time.Time // end of the search budget; zero: none
-	// trace, when set by a test, learns which step succeeded.
-	trace func(label string)
+	// trace, when set by a test, learns which step succeeded; attempt,
+	// which steps ran.
+	trace   func(label string)
+	attempt func(label string)
 }
 
 func (d *decoder) expired() bool { return d.ctx.Err() != nil || d.overBudget() }

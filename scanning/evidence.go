@@ -343,3 +343,5 @@ func isolate(l *lumImage, m *gozxing.BitMatrix) (*lumImage, bool) {
 	}
 	return out, true
 }
+
+func (l *lumImage) bounds() image.Rectangle { return image.Rect(0, 0, l.w, l.h) }

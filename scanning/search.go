@@ -258,6 +258,9 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 		if !modules && twoDOnly[labels[i]] || gate >= 0 && i > gate && cropped[labels[i]] {
 			continue
 		}
+		if d.attempt != nil {
+			d.attempt(labels[i])
+		}
 		if r, ok := s(); ok {
 			if d.trace != nil {
 				d.trace(labels[i])
