@@ -33,9 +33,12 @@ func main() {
 	outDir := flag.String("out", "testdata/images", "output directory")
 	random := flag.Int("random", 0, "instead of the fixtures, write this many random photo-like variants of each base symbol (a stress set for bench/decode-compare.sh, not committed)")
 	seed := flag.Uint64("seed", 1, "seed of -random")
+	photos := flag.Bool("photos", false, "write the camera-frame corpus (testdata/photos, see gen-photos.sh) from -base, whose manifest has a fifth column: pixels per module of the zint render")
 	flag.Parse()
 	var err error
-	if *random > 0 {
+	if *photos {
+		err = runPhotos(*baseDir, *outDir)
+	} else if *random > 0 {
 		err = runRandom(*baseDir, *outDir, *random, *seed)
 	} else {
 		err = run(*baseDir, *outDir)
