@@ -276,12 +276,23 @@ func gridAngle(l *lumImage, r image.Rectangle) float64 {
 // that the DataMatrix detector needs.
 func isolate(l *lumImage, m *gozxing.BitMatrix) (*lumImage, bool) {
 	ev := newEvidence(l, m)
-	props := ev.proposals(1)
+	props := ev.proposals(6)
 	if len(props) == 0 {
 		return nil, false
 	}
-	// proposals adds a margin; take the cells' box back.
+	// The crop was made around the symbol: of the groups in it, the one
+	// nearest its centre.
 	r := props[0]
+	dist := func(q image.Rectangle) int {
+		dx, dy := (q.Min.X+q.Max.X)/2-l.w/2, (q.Min.Y+q.Max.Y)/2-l.h/2
+		return dx*dx + dy*dy
+	}
+	for _, q := range props[1:] {
+		if dist(q) < dist(r) {
+			r = q
+		}
+	}
+	// proposals adds a margin; take the cells' box back.
 	side := max(r.Dx(), r.Dy())
 	mg := max(side/6, 2*ev.cell) // about the margin proposals added: (side+2mg)/4 with mg = side'/4
 	w, h := m.GetWidth(), m.GetHeight()
@@ -300,18 +311,32 @@ func isolate(l *lumImage, m *gozxing.BitMatrix) (*lumImage, bool) {
 		}
 		return false
 	}
-	limit := 3 * ev.cell
-	for i := 0; i < limit && r.Min.X > 0 && dark(r.Min.X-1, r.Min.Y, r.Min.X, r.Max.Y); i++ {
-		r.Min.X--
-	}
-	for i := 0; i < limit && r.Max.X < w && dark(r.Max.X, r.Min.Y, r.Max.X+1, r.Max.Y); i++ {
-		r.Max.X++
-	}
-	for i := 0; i < limit && r.Min.Y > 0 && dark(r.Min.X, r.Min.Y-1, r.Max.X, r.Min.Y); i++ {
-		r.Min.Y--
-	}
-	for i := 0; i < limit && r.Max.Y < h && dark(r.Min.X, r.Max.Y, r.Max.X, r.Max.Y+1); i++ {
-		r.Max.Y++
+	// Grow one side at a time, a pixel per round, so that each side's test
+	// spans what the others have found.
+	limit := max(l.w, l.h) / 3
+	var grown [4]int
+	for changed := true; changed; {
+		changed = false
+		if grown[0] < limit && r.Min.X > 0 && dark(r.Min.X-1, r.Min.Y, r.Min.X, r.Max.Y) {
+			r.Min.X--
+			grown[0]++
+			changed = true
+		}
+		if grown[1] < limit && r.Max.X < w && dark(r.Max.X, r.Min.Y, r.Max.X+1, r.Max.Y) {
+			r.Max.X++
+			grown[1]++
+			changed = true
+		}
+		if grown[2] < limit && r.Min.Y > 0 && dark(r.Min.X, r.Min.Y-1, r.Max.X, r.Min.Y) {
+			r.Min.Y--
+			grown[2]++
+			changed = true
+		}
+		if grown[3] < limit && r.Max.Y < h && dark(r.Min.X, r.Max.Y, r.Max.X, r.Max.Y+1) {
+			r.Max.Y++
+			grown[3]++
+			changed = true
+		}
 	}
 	pad := max(8, max(r.Dx(), r.Dy())/6)
 	out := newLum(r.Dx()+2*pad, r.Dy()+2*pad)
