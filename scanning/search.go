@@ -320,7 +320,15 @@ func (lv *level) evidence() *evidence {
 // on a light canvas, each with the hybrid and the global binariser; small
 // crops are upscaled twice first (modules of two or three pixels).
 func (d *decoder) symbols(lv *level) step {
-	return func() (read, bool) {
+	return func() (res read, ok bool) {
+		// The proposal code is this package's, not gozxing's, but an
+		// image must never take the service down either way.
+		defer func() {
+			if p := recover(); p != nil {
+				d.notePanic(&readerPanic{p})
+				res, ok = read{}, false
+			}
+		}()
 		ev := lv.evidence()
 		if ev == nil {
 			return read{}, false
