@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"image/png"
+	"image/jpeg"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -76,11 +76,13 @@ func TestGenerateClutterCorpus(t *testing.T) {
 	manifest.WriteString("# file\tformat\ttext\toutcome — written by TestGenerateClutterCorpus (-clutter.gen)\n")
 	for _, sc := range clutterScenes {
 		img := renderClutterScene(t, sc)
+		// JPEG at the quality a phone app sends (the PNG of sensor noise
+		// is ten times the size and no more faithful).
 		var buf bytes.Buffer
-		if err := png.Encode(&buf, img); err != nil {
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
 			t.Fatal(err)
 		}
-		file := sc.name + ".png"
+		file := sc.name + ".jpg"
 		if err := os.WriteFile(filepath.Join(dir, file), buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -37,7 +37,7 @@ func stripes() image.Image {
 // texture, and sends the symbol search where there is.
 func TestEvidenceDecidesWhichFallbacksRun(t *testing.T) {
 	clutter := func() image.Image {
-		data, err := os.ReadFile(filepath.Join("testdata", "clutter", "none_pack_21.png"))
+		data, err := os.ReadFile(filepath.Join("testdata", "clutter", "none_pack_21.jpg"))
 		if err != nil {
 			t.Fatal(err)
 		}
