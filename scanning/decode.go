@@ -43,7 +43,18 @@ type DecodeOptions struct {
 	Parse ParseOptions
 	// Timeout, when positive, bounds one decode in addition to the context.
 	Timeout time.Duration
+	// Budget bounds the time the search spends on one image: once spent,
+	// no further attempt starts and the image is answered ErrNoBarcode
+	// (unlike Timeout, which answers the context's error). 0 means
+	// DefaultBudget; negative, no budget.
+	Budget time.Duration
 }
+
+// DefaultBudget is the search budget of one image when DecodeOptions
+// leaves it zero: a frame that reads at all reads well within it, and a
+// pathological one (dense print everywhere, every fallback running on
+// every crop) cannot hold a camera stream or an upload for seconds.
+const DefaultBudget = time.Second
 
 // Result is one decoded symbol.
 type Result struct {
@@ -122,6 +133,12 @@ func DecodeContext(ctx context.Context, img image.Image, opts DecodeOptions) (Re
 		defer cancel()
 	}
 	d := &decoder{ctx: ctx, tally: newTally(), rowReaders: newRowReaders()}
+	switch {
+	case opts.Budget == 0:
+		d.deadline = time.Now().Add(DefaultBudget)
+	case opts.Budget > 0:
+		d.deadline = time.Now().Add(opts.Budget)
+	}
 	r, found, err := d.run(toLuminance(img))
 	if err != nil {
 		return Result{}, err
@@ -151,12 +168,20 @@ type decoder struct {
 	rowReaders []rowReader
 	panicErr   error
 	pdf417     bool
-	runs       []int // scratch for plausibleRow
-	// trace, when set by a test, learns which step succeeded.
-	trace func(label string)
+	runs       []int     // scratch for plausibleRow
+	deadline   time.Time // end of the search budget; zero: none
+	// trace, when set by a test, learns which step succeeded; attempt,
+	// which steps ran.
+	trace   func(label string)
+	attempt func(label string)
 }
 
-func (d *decoder) expired() bool { return d.ctx.Err() != nil }
+func (d *decoder) expired() bool { return d.ctx.Err() != nil || d.overBudget() }
+
+// overBudget reports whether the search budget is spent.
+func (d *decoder) overBudget() bool {
+	return !d.deadline.IsZero() && time.Now().After(d.deadline)
+}
 
 func (d *decoder) notePanic(err error) {
 	if _, ok := err.(*readerPanic); ok && d.panicErr == nil {

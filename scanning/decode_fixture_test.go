@@ -54,7 +54,7 @@ func TestDecodeFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			r, err := DecodeBytes(context.Background(), data, DecodeOptions{Parse: fixedParseOptions()})
+			r, err := DecodeBytes(context.Background(), data, DecodeOptions{Parse: fixedParseOptions(), Budget: -1})
 			t.Logf("%v", time.Since(start))
 			switch fx.outcome {
 			case "none":

@@ -28,6 +28,7 @@ type level struct {
 	globalInv *gozxing.BitMatrix
 	regions   []image.Rectangle
 	regionsOK bool
+	ev        *evidence
 	angles    []float64
 	anglesOK  bool
 }
@@ -144,6 +145,10 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// DataMatrix detection grows from the image centre; a symbol off to
 	// one side of a photo is found in a crop around a textured region.
 	add("regions", d.regions(p))
+	// A symbol among print, turned, in perspective or at low contrast:
+	// crops around clusters of module texture, turned upright by the
+	// module grid's angle, then isolated on a clean quiet zone.
+	add("symbols", d.symbols(p))
 	// A tilted linear symbol: scan along the direction of its bars' edges.
 	add("aligned", d.aligned(p, false))
 	add("2d-inv", d.twoD(p, true, modeFull))
@@ -220,9 +225,41 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// Last, a fixed grid of windows for symbols the region proposal missed.
 	add("tiles", d.tiles(p)...)
 
+	// The first attempts ran on the whole image; what follows runs only
+	// where the evidence map of the primary binarisation shows something a
+	// fallback could read: nothing at all ends the search, no module
+	// texture skips the 2D fallbacks.
+	gate := -1
+	for i, l := range labels {
+		// Small images are cheap to search whole, and a tightly cropped
+		// symbol is all edges or none.
+		if l == "regions" && min(work.w, work.h) >= 200 {
+			gate = i
+			break
+		}
+	}
+	anything, modules := true, true
 	for i, s := range steps {
 		if err := d.ctx.Err(); err != nil {
 			return read{}, false, err
+		}
+		if d.overBudget() {
+			return read{}, false, nil
+		}
+		if i == gate {
+			if ev := p.evidence(); ev != nil {
+				anything, modules = ev.anything(), ev.modules()
+			}
+			if !anything {
+				d.pdf417 = d.checkPDF417(p)
+				return read{}, false, nil
+			}
+		}
+		if !modules && twoDOnly[labels[i]] || gate >= 0 && i > gate && cropped[labels[i]] {
+			continue
+		}
+		if d.attempt != nil {
+			d.attempt(labels[i])
 		}
 		if r, ok := s(); ok {
 			if d.trace != nil {
@@ -234,6 +271,9 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	if err := d.ctx.Err(); err != nil {
 		return read{}, false, err
 	}
+	if d.overBudget() {
+		return read{}, false, nil
+	}
 	// Only now, with every reader failed: a PDF417 the hybrid binariser
 	// spoilt may read from the global one.
 	if r, ok := d.pdf417Step(p, true)(); ok {
@@ -244,6 +284,106 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	}
 	d.pdf417 = d.checkPDF417(p)
 	return read{}, false, nil
+}
+
+// twoDOnly are the steps that read only 2D symbols: skipped when the
+// evidence map shows no module texture.
+var twoDOnly = map[string]bool{
+	"regions": true, "symbols": true, "2d-inv": true, "2d-pure": true, "2d-global": true,
+	"pad-2d": true, "pad-2d-inv": true, "scale-2d": true, "scale-2d-inv": true,
+	"scale-2d-global": true, "r45-2d": true, "up2-2d": true, "up2s-2d": true,
+	"up2s-r45-2d": true, "tiles": true,
+}
+
+// cropped are the whole-frame 2D steps that the symbols step does on
+// crops in a frame large enough for the evidence map: turning by 45°,
+// upscaling, and the grid of windows. On a frame full of print they cost
+// most of the search and read nothing the crops do not.
+var cropped = map[string]bool{
+	"r45-2d": true, "up2-2d": true, "up2s-2d": true, "up2s-r45-2d": true, "tiles": true,
+}
+
+// evidence returns the cell map of the level's hybrid binarisation.
+func (lv *level) evidence() *evidence {
+	if lv.ev == nil {
+		m := lv.hybridMatrix(false)
+		if m == nil {
+			return nil
+		}
+		lv.ev = newEvidence(lv.lum(), m)
+	}
+	return lv.ev
+}
+
+// symbols decodes the proposals of the evidence map: each crop is turned
+// by its module grid's angle, read as it is, then with the symbol isolated
+// on a light canvas, each with the hybrid and the global binariser; small
+// crops are upscaled twice first (modules of two or three pixels).
+func (d *decoder) symbols(lv *level) step {
+	return func() (res read, ok bool) {
+		// The proposal code is this package's, not gozxing's, but an
+		// image must never take the service down either way.
+		defer func() {
+			if p := recover(); p != nil {
+				d.notePanic(&readerPanic{p})
+				res, ok = read{}, false
+			}
+		}()
+		ev := lv.evidence()
+		if ev == nil {
+			return read{}, false
+		}
+		for _, r := range ev.proposals(4) {
+			src, err := lv.lum().Crop(r.Min.X, r.Min.Y, r.Dx(), r.Dy())
+			if err != nil {
+				continue
+			}
+			crop := src.(*lumImage)
+			a := gridAngle(lv.lum(), r)
+			views := []func() *lumImage{
+				func() *lumImage { return crop.rotated(a) },
+				func() *lumImage { return crop.upscaled(2).rotated(a) },
+			}
+			if max(crop.w, crop.h) > 240 {
+				views = views[:1]
+			}
+			for _, view := range views {
+				if d.expired() {
+					return read{}, false
+				}
+				up := view()
+				if res, ok := d.readCrop(up); ok {
+					return res, true
+				}
+				hm, err := gozxing.NewHybridBinarizer(up).GetBlackMatrix()
+				if err != nil {
+					continue
+				}
+				if iso, ok := isolate(up, hm); ok {
+					if res, ok := d.readCrop(iso); ok {
+						return res, true
+					}
+				}
+			}
+		}
+		return read{}, false
+	}
+}
+
+// readCrop reads DataMatrix and QR from a small image with both binarisers.
+func (d *decoder) readCrop(l *lumImage) (read, bool) {
+	for _, bin := range []gozxing.Binarizer{gozxing.NewHybridBinarizer(l), gozxing.NewGlobalHistgramBinarizer(l)} {
+		m, err := bin.GetBlackMatrix()
+		if err != nil {
+			continue
+		}
+		r, ok, err := twoD(l, m, modeFast)
+		d.notePanic(err)
+		if ok {
+			return r, true
+		}
+	}
+	return read{}, false
 }
 
 // twoD reads DataMatrix and QR from the hybrid binarisation of a level.
