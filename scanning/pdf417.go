@@ -5,17 +5,13 @@ import (
 )
 
 // gozxing has no PDF417 reader; internal/pdf417 is this project's. Its
-// start and stop patterns, which every row of the symbol repeats, are
+// start pattern, which every row of the symbol repeats, is
 // looked for first on sampled rows (cheap), so that the reader runs only on
 // images that show them, and so that a PDF417 symbol that cannot be read is
 // answered ErrUnsupportedSymbology rather than "no barcode".
 
-// Module widths of the PDF417 start (bar first: 8 1 1 1 1 1 1 3) and stop
-// (7 1 1 3 1 1 1 2 1) patterns.
-var (
-	pdf417Start = []int{8, 1, 1, 1, 1, 1, 1, 3}
-	pdf417Stop  = []int{7, 1, 1, 3, 1, 1, 1, 2, 1}
-)
+// Module widths of the PDF417 start pattern (bar first: 8 1 1 1 1 1 1 3).
+var pdf417Start = []int{8, 1, 1, 1, 1, 1, 1, 3}
 
 // pdf417Min is how many rows must show each pattern at the same position.
 const pdf417Min = 3
@@ -26,9 +22,9 @@ type pdfHit struct {
 	unit   float64
 }
 
-// looksLikePDF417 reports whether a binarised matrix shows PDF417 start and
-// stop patterns on several rows, in either orientation and direction, with
-// the stop pattern after the start pattern.
+// looksLikePDF417 reports whether a binarised matrix shows PDF417 start
+// patterns at the same place on several rows, in either orientation and
+// direction.
 func looksLikePDF417(m *gozxing.BitMatrix) bool {
 	w, h := m.GetWidth(), m.GetHeight()
 	for _, transposed := range []bool{false, true} {
@@ -37,7 +33,7 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 			n, length = w, h
 		}
 		// Index 0: read left to right (or top down); 1: reversed.
-		var starts, stops [2][]pdfHit
+		var starts [2][]pdfHit
 		for _, line := range rowOrder(n, max(1, n/96)) {
 			runs := lineRuns(length, func(i int) bool {
 				if transposed {
@@ -46,12 +42,13 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 				return m.Get(i, line)
 			})
 			starts[0] = append(starts[0], findPattern(runs, pdf417Start, line)...)
-			stops[0] = append(stops[0], findPattern(runs, pdf417Stop, line)...)
 			reverseRuns(runs, length)
 			starts[1] = append(starts[1], findPattern(runs, pdf417Start, line)...)
-			stops[1] = append(stops[1], findPattern(runs, pdf417Stop, line)...)
 		}
-		if pdf417Pair(starts[0], stops[0]) || pdf417Pair(starts[1], stops[1]) {
+		// A column of start patterns: a Compact PDF417 has no stop
+		// pattern (a single bar ends its rows), so the start pattern
+		// alone decides.
+		if len(clusters(starts[0])) > 0 || len(clusters(starts[1])) > 0 {
 			return true
 		}
 	}
@@ -121,22 +118,6 @@ func findPattern(runs []run, pattern []int, line int) []pdfHit {
 		}
 	}
 	return hits
-}
-
-// pdf417Pair looks for a column of start patterns and a column of stop
-// patterns to its right, each on at least pdf417Min rows, with the same
-// module size.
-func pdf417Pair(starts, stops []pdfHit) bool {
-	startCols := clusters(starts)
-	stopCols := clusters(stops)
-	for _, a := range startCols {
-		for _, b := range stopCols {
-			if b.center > a.center && b.unit < 1.5*a.unit && a.unit < 1.5*b.unit {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // clusters groups hits at about the same position along the line and keeps

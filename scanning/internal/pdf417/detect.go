@@ -1,6 +1,7 @@
 package pdf417
 
 import (
+	"context"
 	"math"
 	"sort"
 
@@ -81,6 +82,7 @@ type lineRead struct {
 	cluster []int // per column: cluster index 0–2, or -1
 	x0, x1  int   // start of the start pattern, end of the stop pattern
 	startX  int   // start of the first start pattern, even without a stop pattern
+	compact bool  // a Compact PDF417 row: no right row indicator
 }
 
 // readLine finds the start and stop patterns on a line and reads the
@@ -97,9 +99,15 @@ func readLine(l *line, out *lineRead) (started, ok bool) {
 		}
 		started = true
 		begin := l.edges[i+8]
+		// The widest symbol: 30 data columns and two row indicators,
+		// with room for a module size 1.5 times the start pattern's.
+		limit := begin + int(32*17*1.5*us) + 2
 		// The stop pattern: the first one after the start whose module
 		// size agrees.
 		for j := i + 8; j+9 <= n; j += 2 {
+			if l.edges[j] > limit {
+				break
+			}
 			ue, ok := l.match(j, stopWidths, 18)
 			if !ok || ue > 1.5*us || ue < us/1.5 {
 				continue
@@ -114,11 +122,78 @@ func readLine(l *line, out *lineRead) (started, ok bool) {
 				continue
 			}
 			out.x0, out.x1 = l.edges[i], l.edges[j+9]
+			out.compact = false
 			readCodewords(l, begin, end, ncw, out)
+			return true, true
+		}
+		if end, ncw, ok := compactEnd(l, i+8, us, limit); ok {
+			out.x0, out.x1 = l.edges[i], l.edges[end+1]
+			out.compact = true
+			readCodewords(l, begin, l.edges[end], ncw, out)
 			return true, true
 		}
 	}
 	return started, false
+}
+
+// compactEnd finds the end of a Compact PDF417 row (ISO/IEC 15438,
+// "Compact PDF417": no right row indicator, and a stop pattern reduced to
+// a single bar one module wide) from run j0, the left row indicator's
+// first bar, for module size u. It walks symbol characters of 17 modules
+// from there: the row ends at the first character boundary, after at
+// least two characters (the row indicator and one data column), where no
+// symbol character can be read and a bar about one module wide is
+// followed by a space of at least two modules (the quiet zone) or by the
+// end of the line. It returns that bar's run and the number of symbol
+// characters before it.
+func compactEnd(l *line, j0 int, u float64, limit int) (end, ncw int, ok bool) {
+	n := len(l.edges) - 1
+	a := l.edges[j0]
+	for k := 0; k <= 32; k++ {
+		if a > limit {
+			break
+		}
+		b := snapEdge(l, a+int(math.Round(17*u)), 17*u/6)
+		if b-a > 8 && b <= len(l.bits) {
+			if v, _ := sampleCodeword(l, a, b); v >= 0 {
+				a = b
+				continue
+			}
+		}
+		if k < 2 {
+			return 0, 0, false
+		}
+		j := runAt(l, a)
+		if j < 0 || j >= n || !l.black(j) {
+			return 0, 0, false
+		}
+		w := float64(l.runWidth(j))
+		if w < 0.4*u || w > 2*u {
+			return 0, 0, false
+		}
+		if j+1 < n && float64(l.runWidth(j+1)) < 1.5*u {
+			return 0, 0, false
+		}
+		return j, k, true
+	}
+	return 0, 0, false
+}
+
+// runAt returns the run that starts at pixel x, or -1.
+func runAt(l *line, x int) int {
+	lo, hi := 0, len(l.edges)-1
+	for lo < hi {
+		m := (lo + hi) / 2
+		if l.edges[m] < x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if l.edges[lo] == x {
+		return lo
+	}
+	return -1
 }
 
 // readCodewords reads ncw symbol characters between pixel begin and end.
@@ -256,6 +331,14 @@ func (g *grid) add(r *lineRead, lineNo int) {
 	n := len(r.cw)
 	left, right := r.cw[0], r.cw[n-1]
 	lc, rc := r.cluster[0], r.cluster[n-1]
+	if r.compact {
+		// Every character after the left row indicator is data; only
+		// the left indicator tells the row.
+		if left < 0 {
+			return
+		}
+		right, n = -1, n+1
+	}
 	row := -1
 	switch {
 	case left >= 0:
@@ -371,8 +454,9 @@ func (o orientation) point(m *gozxing.BitMatrix, lineNo, x int) gozxing.ResultPo
 
 // scan reads every line of m in orientation o. With a slope, the lines
 // are sheared (line ln at position i is pixel line ln + slope×i), which
-// follows a symbol turned by a few degrees.
-func scan(m *gozxing.BitMatrix, o orientation, slope float64) *grid {
+// follows a symbol turned by a few degrees. It returns false when ctx is
+// done before the last line.
+func scan(ctx context.Context, m *gozxing.BitMatrix, o orientation, slope float64) (*grid, bool) {
 	lines, length := o.dims(m)
 	g := newGrid()
 	var l line
@@ -384,6 +468,9 @@ func scan(m *gozxing.BitMatrix, o orientation, slope float64) *grid {
 		lo = -int(slope * float64(length))
 	}
 	for ln := lo; ln < hi; ln++ {
+		if ctx.Err() != nil {
+			return g, false
+		}
 		get := func(i int) bool {
 			k := ln + int(math.Round(slope*float64(i)))
 			if k < 0 || k >= lines {
@@ -410,7 +497,7 @@ func scan(m *gozxing.BitMatrix, o orientation, slope float64) *grid {
 			g.add(&r, ln)
 		}
 	}
-	return g
+	return g, true
 }
 
 // skew estimates the slope (rows' dy/dx) of a symbol turned by a few

@@ -21,6 +21,18 @@
 // decoder: gen/main.go derives it from symbols drawn by zint and checks it
 // (see table.go's header).
 //
+// Compact PDF417 (the standard's truncated form: no right row indicator,
+// a stop pattern reduced to one bar a module wide) is read too: a line
+// with a start pattern and no stop pattern is walked one 17-module symbol
+// character at a time until a boundary where no character reads and a
+// one-module bar meets the quiet zone; the left row indicator alone then
+// gives the row, and its three clusters the rows, columns and level.
+//
+// Time is bounded: DecodeMatrixContext checks its context on every scan
+// line (DecodeMatrix and Reader use DefaultTimeout), and the search for a
+// stop pattern or a compact row's end never looks further than the widest
+// symbol (30 data columns) from a start pattern.
+//
 // Error correction is as strict as the standard: erasures + 2×errors ≤
 // k-2 for k error correction codewords, so that two codewords remain to
 // detect a miscorrection; level 0 symbols are only checked, never
@@ -29,7 +41,8 @@
 // Limits: symbols must be upright, upside down or turned by 90° (a skew of
 // a few degrees is followed along each line, since a change of cluster
 // tells a line moved to the next row); there is no perspective correction,
-// no reading at other angles, and no Compact (truncated) or Micro PDF417.
+// no reading at other angles (the caller turns the image), and no Micro
+// PDF417.
 //
 //go:generate go run ./gen
 package pdf417

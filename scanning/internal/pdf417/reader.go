@@ -1,9 +1,11 @@
 package pdf417
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -38,6 +40,14 @@ func (r *Reader) Decode(img *gozxing.BinaryBitmap, _ map[gozxing.DecodeHintType]
 	return DecodeMatrix(m)
 }
 
+// DefaultTimeout bounds DecodeMatrix (and Reader.Decode): an image,
+// whatever it holds, is given up after this long. The scan checks it on
+// every line, so the bound holds within a line's work.
+const DefaultTimeout = 2 * time.Second
+
+// ErrTimeout: the time allowed ran out before a symbol was read.
+var ErrTimeout = errors.New("pdf417: time allowed ran out")
+
 // Reset does nothing: the reader keeps no state.
 func (r *Reader) Reset() {}
 
@@ -48,12 +58,25 @@ func (r *Reader) Reset() {}
 // corrected: n") and, for a Macro PDF417 segment, its *Macro
 // (ResultMetadataType_PDF417_EXTRA_METADATA).
 func DecodeMatrix(m *gozxing.BitMatrix) (*gozxing.Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	return DecodeMatrixContext(ctx, m)
+}
+
+// DecodeMatrixContext is DecodeMatrix bounded by ctx instead of
+// DefaultTimeout: the scan checks ctx on every scan line and gives up
+// with ErrTimeout (wrapped in a gozxing NotFoundException) once it is
+// done.
+func DecodeMatrixContext(ctx context.Context, m *gozxing.BitMatrix) (*gozxing.Result, error) {
 	var firstErr error
 	for _, o := range orientations {
 		try := slopes
 		for k := 0; k < len(try); k++ {
 			slope := try[k]
-			g := scan(m, o, slope)
+			g, ok := scan(ctx, m, o, slope)
+			if !ok {
+				return nil, gozxing.WrapNotFoundException(fmt.Errorf("%w: %w", ErrTimeout, ctx.Err()))
+			}
 			if k == 0 {
 				if g.starts == 0 {
 					// Nothing of a symbol along this orientation.
