@@ -84,28 +84,58 @@ func rotated(src *image.Gray, deg float64) *image.Gray {
 	})
 }
 
-// perspective shows src as if photographed from a side: the edge at
-// x = 0 (or y = 0 when vertical) is shrunk by the factor k.
+// perspective shows src as if photographed from one side: the source
+// rectangle's far edge (right, or bottom when vertical) is shrunk by the
+// factor k about its centre, a true homography (the far side's modules
+// are narrower and shorter).
 func perspective(src *image.Gray, k float64, vertical bool) *image.Gray {
 	w, h := float64(src.Bounds().Dx()), float64(src.Bounds().Dy())
+	d := (1 - k) / 2
+	// Destination corners of the source corners (0,0) (w,0) (w,h) (0,h).
+	dst := [4][2]float64{{0, 0}, {w, d * h}, {w, h - d*h}, {0, h}}
+	if vertical {
+		dst = [4][2]float64{{0, 0}, {w, 0}, {w - d*w, h}, {d * w, h}}
+	}
+	srcPts := [4][2]float64{{0, 0}, {w, 0}, {w, h}, {0, h}}
+	H := homography(dst, srcPts)
 	return warp(src, int(w), int(h), func(x, y float64) (float64, float64) {
-		if vertical {
-			x, y = y, x
-			w, h = h, w
-			defer func() { w, h = h, w }()
-		}
-		// Output column x shows source column u; the column's height is
-		// scaled by f(u) = k + (1-k)·u/w about the centre line; the
-		// foreshortening of u follows the same projective law.
-		t := x / w
-		u := w * t * k / (1 - t + t*k) // inverse of the projective map
-		f := k + (1-k)*u/w
-		v := h/2 + (y-h/2)/f
-		if vertical {
-			return v, u
-		}
-		return u, v
+		z := H[6]*x + H[7]*y + 1
+		return (H[0]*x + H[1]*y + H[2]) / z, (H[3]*x + H[4]*y + H[5]) / z
 	})
+}
+
+// homography returns the 8 coefficients of the projective map taking
+// the points from to the points to (Gaussian elimination).
+func homography(from, to [4][2]float64) [8]float64 {
+	var a [8][9]float64
+	for i := 0; i < 4; i++ {
+		x, y, u, v := from[i][0], from[i][1], to[i][0], to[i][1]
+		a[2*i] = [9]float64{x, y, 1, 0, 0, 0, -u * x, -u * y, u}
+		a[2*i+1] = [9]float64{0, 0, 0, x, y, 1, -v * x, -v * y, v}
+	}
+	for c := 0; c < 8; c++ {
+		p := c
+		for r := c + 1; r < 8; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		a[c], a[p] = a[p], a[c]
+		for r := 0; r < 8; r++ {
+			if r == c {
+				continue
+			}
+			f := a[r][c] / a[c][c]
+			for k := c; k < 9; k++ {
+				a[r][k] -= f * a[c][k]
+			}
+		}
+	}
+	var h [8]float64
+	for i := range h {
+		h[i] = a[i][8] / a[i][i]
+	}
+	return h
 }
 
 func blurred(src *image.Gray, sigma float64) *image.Gray {

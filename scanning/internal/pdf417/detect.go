@@ -123,13 +123,13 @@ func readLine(l *line, out *lineRead) (started, ok bool) {
 			}
 			out.x0, out.x1 = l.edges[i], l.edges[j+9]
 			out.compact = false
-			readCodewords(l, begin, end, ncw, out)
+			readCodewords(l, begin, end, ncw, us, ue, out)
 			return true, true
 		}
-		if end, ncw, ok := compactEnd(l, i+8, us, limit); ok {
+		if end, ncw, ue, ok := compactEnd(l, i+8, us, limit); ok {
 			out.x0, out.x1 = l.edges[i], l.edges[end+1]
 			out.compact = true
-			readCodewords(l, begin, l.edges[end], ncw, out)
+			readCodewords(l, begin, l.edges[end], ncw, us, ue, out)
 			return true, true
 		}
 	}
@@ -144,9 +144,9 @@ func readLine(l *line, out *lineRead) (started, ok bool) {
 // least two characters (the row indicator and one data column), where no
 // symbol character can be read and a bar about one module wide is
 // followed by a space of at least two modules (the quiet zone) or by the
-// end of the line. It returns that bar's run and the number of symbol
-// characters before it.
-func compactEnd(l *line, j0 int, u float64, limit int) (end, ncw int, ok bool) {
+// end of the line. It returns that bar's run, the number of symbol
+// characters before it and the module size near the end.
+func compactEnd(l *line, j0 int, u float64, limit int) (end, ncw int, ue float64, ok bool) {
 	n := len(l.edges) - 1
 	a := l.edges[j0]
 	for k := 0; k <= 32; k++ {
@@ -156,27 +156,30 @@ func compactEnd(l *line, j0 int, u float64, limit int) (end, ncw int, ok bool) {
 		b := snapEdge(l, a+int(math.Round(17*u)), 17*u/6)
 		if b-a > 8 && b <= len(l.bits) {
 			if v, _ := sampleCodeword(l, a, b); v >= 0 {
+				// Follow a module size that changes along the line
+				// (perspective), a little at a time.
+				u = 0.7*u + 0.3*float64(b-a)/17
 				a = b
 				continue
 			}
 		}
 		if k < 2 {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		j := runAt(l, a)
 		if j < 0 || j >= n || !l.black(j) {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		w := float64(l.runWidth(j))
 		if w < 0.4*u || w > 2*u {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		if j+1 < n && float64(l.runWidth(j+1)) < 1.5*u {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
-		return j, k, true
+		return j, k, u, true
 	}
-	return 0, 0, false
+	return 0, 0, 0, false
 }
 
 // runAt returns the run that starts at pixel x, or -1.
@@ -197,13 +200,25 @@ func runAt(l *line, x int) int {
 }
 
 // readCodewords reads ncw symbol characters between pixel begin and end.
-func readCodewords(l *line, begin, end, ncw int, out *lineRead) {
+// The module size may change along the line (a symbol seen in
+// perspective): it is taken to change linearly from us, measured on the
+// start pattern, to ue, measured on the stop pattern, and the
+// characters' widths follow it.
+func readCodewords(l *line, begin, end, ncw int, us, ue float64, out *lineRead) {
 	out.cw = out.cw[:0]
 	out.cluster = out.cluster[:0]
-	step := float64(end-begin) / float64(ncw)
+	var at [33]float64 // character boundaries, from begin
 	for k := 0; k < ncw; k++ {
-		a := snapEdge(l, begin+int(math.Round(float64(k)*step)), step/6)
-		b := snapEdge(l, begin+int(math.Round(float64(k+1)*step)), step/6)
+		// Module size at character k's centre; the start pattern's
+		// centre is at -0.5 characters, the stop pattern's at ncw+0.5.
+		u := us + (ue-us)*(float64(k)+1)/(float64(ncw)+1)
+		at[k+1] = at[k] + u
+	}
+	scale := float64(end-begin) / at[ncw]
+	for k := 0; k < ncw; k++ {
+		step := (at[k+1] - at[k]) * scale
+		a := snapEdge(l, begin+int(math.Round(at[k]*scale)), step/6)
+		b := snapEdge(l, begin+int(math.Round(at[k+1]*scale)), step/6)
 		v, c := -1, -1
 		if b-a > 8 {
 			v, c = sampleCodeword(l, a, b)
@@ -275,7 +290,7 @@ func lookupWidths(runs []int, total int) (int, int, bool) {
 	for i, r := range runs {
 		x := float64(r) * 17 / float64(total)
 		w[i] = max(1, int(x))
-		rem[i] = x - float64(int(x))
+		rem[i] = x - float64(w[i]) // negative when raised to one module
 		sum += w[i]
 	}
 	for sum < 17 {
@@ -288,6 +303,22 @@ func lookupWidths(runs []int, total int) (int, int, bool) {
 		w[bi]++
 		rem[bi] = -1
 		sum++
+	}
+	for sum > 17 {
+		// Too many modules (narrow runs raised to one): take one from
+		// the run most over its measured width.
+		bi := -1
+		for i := range rem {
+			if w[i] > 1 && (bi < 0 || rem[i] < rem[bi]) {
+				bi = i
+			}
+		}
+		if bi < 0 {
+			return 0, 0, false
+		}
+		w[bi]--
+		rem[bi]++
+		sum--
 	}
 	if sum != 17 {
 		return 0, 0, false
