@@ -32,8 +32,9 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 		if transposed {
 			n, length = w, h
 		}
-		// Index 0: read left to right (or top down); 1: reversed.
-		var starts [2][]pdfHit
+		// Index 0: read left to right (or top down); 1: reversed; 2 and
+		// 3: the same for light bars on a dark ground (an inverted band).
+		var starts [4][]pdfHit
 		for _, line := range rowOrder(n, max(1, n/96)) {
 			runs := lineRuns(length, func(i int) bool {
 				if transposed {
@@ -41,15 +42,19 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 				}
 				return m.Get(i, line)
 			})
-			starts[0] = append(starts[0], findPattern(runs, pdf417Start, line)...)
+			starts[0] = append(starts[0], findPattern(runs, pdf417Start, line, true)...)
+			starts[2] = append(starts[2], findPattern(runs, pdf417Start, line, false)...)
 			reverseRuns(runs, length)
-			starts[1] = append(starts[1], findPattern(runs, pdf417Start, line)...)
+			starts[1] = append(starts[1], findPattern(runs, pdf417Start, line, true)...)
+			starts[3] = append(starts[3], findPattern(runs, pdf417Start, line, false)...)
 		}
 		// A column of start patterns: a Compact PDF417 has no stop
 		// pattern (a single bar ends its rows), so the start pattern
 		// alone decides.
-		if len(clusters(starts[0])) > 0 || len(clusters(starts[1])) > 0 {
-			return true
+		for _, s := range starts {
+			if len(clusters(s)) > 0 {
+				return true
+			}
 		}
 	}
 	return false
@@ -87,15 +92,16 @@ func lineRuns(n int, black func(int) bool) []run {
 }
 
 // findPattern finds runs matching a bar-first module pattern within a
-// tolerance of about half a module per element.
-func findPattern(runs []run, pattern []int, line int) []pdfHit {
+// tolerance of about half a module per element; bars are dark runs, or
+// light ones when dark is false.
+func findPattern(runs []run, pattern []int, line int, dark bool) []pdfHit {
 	modules := 0
 	for _, p := range pattern {
 		modules += p
 	}
 	var hits []pdfHit
 	for i := 0; i+len(pattern) <= len(runs); i++ {
-		if !runs[i].black {
+		if runs[i].black != dark {
 			continue
 		}
 		total := 0

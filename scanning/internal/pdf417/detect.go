@@ -463,6 +463,7 @@ func best(m map[int]int) (int, int) {
 // orientation maps scan lines to matrix coordinates.
 type orientation struct {
 	transposed, reversed bool
+	inverted             bool // light bars on a dark ground
 }
 
 func (o orientation) dims(m *gozxing.BitMatrix) (lines, length int) {
@@ -511,9 +512,9 @@ func scan(ctx context.Context, m *gozxing.BitMatrix, o orientation, slope float6
 				i = length - 1 - i
 			}
 			if o.transposed {
-				return m.Get(k, i)
+				return m.Get(k, i) != o.inverted
 			}
-			return m.Get(i, k)
+			return m.Get(i, k) != o.inverted
 		}
 		newLine(length, get, &l)
 		started, ok := readLine(&l, &r)

@@ -24,7 +24,12 @@ var ErrNotFound = errors.New("pdf417: no symbol found")
 // straight scan found start and stop patterns but could not read.
 var slopes = []float64{0, 0.07, -0.07, 0.14, -0.14, 0.21, -0.21}
 
-var orientations = []orientation{{false, false}, {false, true}, {true, false}, {true, true}}
+// orientations are tried in this order; the inverted ones (light bars on
+// a dark ground) only when no other orientation showed a readable symbol.
+var orientations = []orientation{
+	{false, false, false}, {false, true, false}, {true, false, false}, {true, true, false},
+	{false, false, true}, {false, true, true}, {true, false, true}, {true, true, true},
+}
 
 // DecodeWithoutHints reads the symbol in img.
 func (r *Reader) DecodeWithoutHints(img *gozxing.BinaryBitmap) (*gozxing.Result, error) {

@@ -58,3 +58,23 @@ func TestDecodeTurned(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeInverted reads light bars on a dark ground (a band printed
+// in negative), full and compact.
+func TestDecodeInverted(t *testing.T) {
+	for _, s := range loadSamples(t) {
+		switch s.file {
+		case "text_band.png", "compact_band.png", "rot90.png":
+		default:
+			continue
+		}
+		img := withQuietZone(loadImage(t, s.file), 10)
+		for i, p := range img.Pix {
+			img.Pix[i] = 255 - p
+		}
+		res, err := decodeImage(img)
+		if err != nil || res.GetText() != s.text {
+			t.Errorf("%s inverted: %v %v", s.file, res, err)
+		}
+	}
+}
