@@ -89,6 +89,7 @@ type lineRead struct {
 // codewords between them.
 func readLine(l *line, out *lineRead) (started, ok bool) {
 	n := len(l.edges) - 1
+	fitted := false
 	for i := 0; i+8 < n; i++ {
 		us, ok := l.match(i, startWidths, 17)
 		if !ok {
@@ -100,8 +101,8 @@ func readLine(l *line, out *lineRead) (started, ok bool) {
 		started = true
 		begin := l.edges[i+8]
 		// The widest symbol: 30 data columns and two row indicators,
-		// with room for a module size 1.5 times the start pattern's.
-		limit := begin + int(32*17*1.5*us) + 2
+		// with room for a module size 2.2 times the start pattern's.
+		limit := begin + int(32*17*2.2*us) + 2
 		// The stop pattern: the first one after the start whose module
 		// size agrees.
 		for j := i + 8; j+9 <= n; j += 2 {
@@ -109,7 +110,7 @@ func readLine(l *line, out *lineRead) (started, ok bool) {
 				break
 			}
 			ue, ok := l.match(j, stopWidths, 18)
-			if !ok || ue > 1.5*us || ue < us/1.5 {
+			if !ok || ue > 2.2*us || ue < us/2.2 { // perspective: up to about 2× between the ends
 				continue
 			}
 			end := l.edges[j]
@@ -126,60 +127,123 @@ func readLine(l *line, out *lineRead) (started, ok bool) {
 			readCodewords(l, begin, end, ncw, us, ue, out)
 			return true, true
 		}
-		if end, ncw, ue, ok := compactEnd(l, i+8, us, limit); ok {
+		end, ok := compactRow(l, i+8, us, limit, out)
+		if !ok && !fitted && len(out.cw) > 0 && out.cw[0] >= 0 {
+			// Once a line, and only after a row indicator.
+			fitted = true
+			end, ok = compactFit(l, i+8, us, limit, out)
+		}
+		if ok {
 			out.x0, out.x1 = l.edges[i], l.edges[end+1]
 			out.compact = true
-			readCodewords(l, begin, l.edges[end], ncw, us, ue, out)
 			return true, true
 		}
 	}
 	return started, false
 }
 
-// compactEnd finds the end of a Compact PDF417 row (ISO/IEC 15438,
-// "Compact PDF417": no right row indicator, and a stop pattern reduced to
-// a single bar one module wide) from run j0, the left row indicator's
-// first bar, for module size u. It walks symbol characters of 17 modules
-// from there: the row ends at the first character boundary, after at
-// least two characters (the row indicator and one data column), where no
-// symbol character can be read and a bar about one module wide is
-// followed by a space of at least two modules (the quiet zone) or by the
-// end of the line. It returns that bar's run, the number of symbol
-// characters before it and the module size near the end.
-func compactEnd(l *line, j0 int, u float64, limit int) (end, ncw int, ue float64, ok bool) {
+// compactRow reads a Compact PDF417 row (ISO/IEC 15438, "Compact
+// PDF417": no right row indicator, and a stop pattern reduced to a single
+// bar one module wide) from run j0, the left row indicator's first bar,
+// for module size u. It walks symbol characters of 17 modules from there,
+// following a module size that changes along the line: the row ends at
+// the first character boundary, after at least two characters (the row
+// indicator and one data column), where no symbol character reads and a
+// bar about one module wide is followed by a space wider than any within
+// a symbol character (more than six modules: the quiet zone) or by the
+// end of the line; other unread characters (two at most) are erasures.
+// It fills out and returns the end bar's run.
+func compactRow(l *line, j0 int, u float64, limit int, out *lineRead) (end int, ok bool) {
 	n := len(l.edges) - 1
 	a := l.edges[j0]
-	for k := 0; k <= 32; k++ {
-		if a > limit {
-			break
-		}
-		b := snapEdge(l, a+int(math.Round(17*u)), 17*u/6)
+	out.cw = out.cw[:0]
+	out.cluster = out.cluster[:0]
+	unread := 0
+	read := func(a, b int) (int, int) {
 		if b-a > 8 && b <= len(l.bits) {
-			if v, _ := sampleCodeword(l, a, b); v >= 0 {
-				// Follow a module size that changes along the line
-				// (perspective), a little at a time.
-				u = 0.7*u + 0.3*float64(b-a)/17
-				a = b
-				continue
+			return sampleCodeword(l, a, b)
+		}
+		return -1, -1
+	}
+	for k := 0; k <= 32 && a <= limit; k++ {
+		b := snapEdge(l, a+int(math.Round(17*u)), 17*u/6)
+		if v, c := read(a, b); v >= 0 {
+			out.cw = append(out.cw, v)
+			out.cluster = append(out.cluster, c)
+			u = 0.7*u + 0.3*float64(b-a)/17
+			a = b
+			continue
+		}
+		if k < 1 {
+			return 0, false
+		}
+		// The end?
+		if j := runAt(l, a); k >= 2 && j >= 0 && j < n && l.black(j) {
+			w := float64(l.runWidth(j))
+			quiet := j+1 >= n || l.edges[j+2] == len(l.bits) || float64(l.runWidth(j+1)) >= 6.5*u
+			if w >= 0.4*u && w <= 2*u && quiet {
+				return j, true
 			}
 		}
-		if k < 2 {
-			return 0, 0, 0, false
+		// An unread character inside the row.
+		unread++
+		if unread > 2 {
+			return 0, false
 		}
-		j := runAt(l, a)
-		if j < 0 || j >= n || !l.black(j) {
-			return 0, 0, 0, false
-		}
-		w := float64(l.runWidth(j))
-		if w < 0.4*u || w > 2*u {
-			return 0, 0, 0, false
-		}
-		if j+1 < n && float64(l.runWidth(j+1)) < 1.5*u {
-			return 0, 0, 0, false
-		}
-		return j, k, u, true
+		out.cw = append(out.cw, -1)
+		out.cluster = append(out.cluster, -1)
+		a = b
 	}
-	return 0, 0, 0, false
+	return 0, false
+}
+
+// compactFit reads a Compact PDF417 row whose characters the walk of
+// compactRow could not follow (strong perspective): the row ends at the
+// first bar followed by a space wider than seven modules (wider than any
+// space within the symbol) or one that reaches the end of the line, and the number of
+// characters is the one, among those that a module size between half and
+// twice the start pattern's allows, whose reading yields the most symbol
+// characters.
+func compactFit(l *line, j0 int, us float64, limit int, out *lineRead) (end int, ok bool) {
+	n := len(l.edges) - 1
+	begin := l.edges[j0]
+	end = -1
+	for j := j0 + 2; j < n && l.edges[j] <= limit; j += 2 {
+		if j+1 >= n || l.edges[j+2] == len(l.bits) || float64(l.runWidth(j+1)) > 7*us {
+			end = j
+			break
+		}
+	}
+	if end < 0 {
+		return 0, false
+	}
+	span := float64(l.edges[end] - begin)
+	bestN, bestRead := 0, 0
+	var bestCW, bestCl []int
+	for ncw := max(2, int(span/(17*2.2*us))); ncw <= min(31, int(span/(17*us/2.2))+1); ncw++ {
+		ue := 2*span/(17*float64(ncw)) - us
+		if ue < us/2.2 || ue > 2.2*us {
+			continue
+		}
+		readCodewords(l, begin, l.edges[end], ncw, us, ue, out)
+		got := 0
+		for _, v := range out.cw {
+			if v >= 0 {
+				got++
+			}
+		}
+		if got > bestRead && 2*got > ncw {
+			bestN, bestRead = ncw, got
+			bestCW = append(bestCW[:0], out.cw...)
+			bestCl = append(bestCl[:0], out.cluster...)
+		}
+	}
+	if bestN == 0 {
+		return 0, false
+	}
+	out.cw = append(out.cw[:0], bestCW...)
+	out.cluster = append(out.cluster[:0], bestCl...)
+	return end, true
 }
 
 // runAt returns the run that starts at pixel x, or -1.
@@ -215,13 +279,32 @@ func readCodewords(l *line, begin, end, ncw int, us, ue float64, out *lineRead) 
 		at[k+1] = at[k] + u
 	}
 	scale := float64(end-begin) / at[ncw]
+	// Each character is looked for where the previous one ended (the
+	// walk re-anchors on the edges read, so the error of the model does
+	// not add up), and failing that where the model puts it.
+	walked := -1
 	for k := 0; k < ncw; k++ {
 		step := (at[k+1] - at[k]) * scale
-		a := snapEdge(l, begin+int(math.Round(at[k]*scale)), step/6)
-		b := snapEdge(l, begin+int(math.Round(at[k+1]*scale)), step/6)
 		v, c := -1, -1
-		if b-a > 8 {
-			v, c = sampleCodeword(l, a, b)
+		if walked >= 0 {
+			b := snapEdge(l, walked+int(math.Round(step)), step/6)
+			if b-walked > 8 {
+				v, c = sampleCodeword(l, walked, b)
+			}
+			walked = -1
+			if v >= 0 {
+				walked = b
+			}
+		}
+		if v < 0 {
+			a := snapEdge(l, begin+int(math.Round(at[k]*scale)), step/6)
+			b := snapEdge(l, begin+int(math.Round(at[k+1]*scale)), step/6)
+			if b-a > 8 {
+				v, c = sampleCodeword(l, a, b)
+			}
+			if v >= 0 {
+				walked = b
+			}
 		}
 		out.cw = append(out.cw, v)
 		out.cluster = append(out.cluster, c)
