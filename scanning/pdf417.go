@@ -2,6 +2,8 @@ package scanning
 
 import (
 	"github.com/makiuchi-d/gozxing"
+
+	"github.com/emar-project/emar/scanning/internal/pdf417"
 )
 
 // gozxing has no PDF417 reader; internal/pdf417 is this project's. Its
@@ -24,7 +26,7 @@ type pdfHit struct {
 
 // looksLikePDF417 reports whether a binarised matrix shows PDF417 start
 // patterns at the same place on several rows, in either orientation and
-// direction.
+// direction, or a MicroPDF417 (pdf417.LooksLikeMicroPDF417).
 func looksLikePDF417(m *gozxing.BitMatrix) bool {
 	w, h := m.GetWidth(), m.GetHeight()
 	for _, transposed := range []bool{false, true} {
@@ -51,13 +53,22 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 		// A column of start patterns: a Compact PDF417 has no stop
 		// pattern (a single bar ends its rows), so the start pattern
 		// alone decides.
-		for _, s := range starts {
-			if len(clusters(s)) > 0 {
+		for k, s := range starts {
+			// Light bars on a dark ground: more rows, since dark
+			// surroundings (a matrix code's modules) show light runs of
+			// any widths.
+			need := pdf417Min
+			if k >= 2 {
+				need = 3 * pdf417Min
+			}
+			if len(clusters(s, need)) > 0 {
 				return true
 			}
 		}
 	}
-	return false
+	// A MicroPDF417 has no start pattern; it is not read, but seen, so
+	// that it is answered "unsupported".
+	return pdf417.LooksLikeMicroPDF417(m)
 }
 
 // reverseRuns turns the runs of a line of the given length into the runs
@@ -127,8 +138,8 @@ func findPattern(runs []run, pattern []int, line int, dark bool) []pdfHit {
 }
 
 // clusters groups hits at about the same position along the line and keeps
-// the groups found on at least pdf417Min different rows.
-func clusters(hits []pdfHit) []pdfHit {
+// the groups found on at least need different rows.
+func clusters(hits []pdfHit, need int) []pdfHit {
 	var out []pdfHit
 	used := make([]bool, len(hits))
 	for i := range hits {
@@ -143,7 +154,7 @@ func clusters(hits []pdfHit) []pdfHit {
 				rows[hits[j].row] = true
 			}
 		}
-		if len(rows) >= pdf417Min {
+		if len(rows) >= need {
 			out = append(out, hits[i])
 		}
 	}

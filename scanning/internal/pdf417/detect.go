@@ -339,6 +339,9 @@ func snapEdge(l *line, x int, tol float64) int {
 // sampleCodeword measures the symbol character in pixels [a, b): from
 // its 8 runs when there are 8, else by sampling 17 module centres.
 func sampleCodeword(l *line, a, b int) (int, int) {
+	if a < 0 || b > len(l.bits) || b-a < 8 {
+		return -1, -1
+	}
 	var runs []int
 	prev := !l.bits[a]
 	for x := a; x < b; x++ {

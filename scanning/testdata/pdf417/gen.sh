@@ -40,3 +40,13 @@ sym compact_level4_cols6 "$BAND" "Compact PDF417, EC level 4, 6 columns" --secur
 sym compact_rot90 "$BAND" "Compact PDF417 turned 90°" --rotate=90 -d "$BAND"
 sym compact_rot180 "$BAND" "Compact PDF417 turned 180°" --rotate=180 -d "$BAND"
 sym compact_small 'MRN:00123456' "Compact PDF417, scale 0.5 (1 px modules)" --scale=0.5 -d 'MRN:00123456'
+# MicroPDF417 is not read (see scanning/internal/pdf417/micro.go): these
+# renders, in micro/, must be answered "unsupported", never read.
+mkdir -p micro
+rm -f micro/*.png
+zint -b 84 -o micro/micro_mrn.png -d 'MRN:00123456'
+zint -b 84 -o micro/micro_band.png -d "$BAND"
+zint -b 84 --cols=1 -o micro/micro_cols1.png -d 'MRN:0042'
+zint -b 84 --cols=4 -o micro/micro_cols4.png -d "$BAND"
+zint -b 84 --rotate=90 -o micro/micro_rot90.png -d "$BAND"
+zint -b 84 --rotate=180 -o micro/micro_rot180.png -d 'MRN:00123456'
