@@ -58,6 +58,7 @@ func FuzzDecodeMatrix(f *testing.F) {
 		if err == nil && res.GetBarcodeFormat() != gozxing.BarcodeFormat_PDF_417 {
 			t.Fatal("wrong format")
 		}
+		_ = LooksLikeMicroPDF417(m)
 	})
 }
 
