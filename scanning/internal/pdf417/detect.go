@@ -536,6 +536,26 @@ func (g *grid) add(r *lineRead, lineNo int) {
 	}
 }
 
+// merge adds the votes of o to g.
+func (g *grid) merge(o *grid) {
+	for k, m := range o.votes {
+		d := g.votes[k]
+		if d == nil {
+			d = map[int]int{}
+			g.votes[k] = d
+		}
+		for v, n := range m {
+			d[v] += n
+		}
+	}
+	for _, p := range [][2]map[int]int{{g.rowsHi, o.rowsHi}, {g.rowsLo, o.rowsLo}, {g.level, o.level}, {g.cols, o.cols}} {
+		for v, n := range p[1] {
+			p[0][v] += n
+		}
+	}
+	g.lines += o.lines
+}
+
 func best(m map[int]int) (int, int) {
 	bv, bn := -1, 0
 	for v, n := range m {

@@ -76,6 +76,11 @@ func DecodeMatrixContext(ctx context.Context, m *gozxing.BitMatrix) (*gozxing.Re
 	var firstErr error
 	for _, o := range orientations {
 		try := slopes
+		// The votes of every slope tried: each line addresses cells by
+		// the symbol's rows and columns, so lines of different slopes
+		// vote together, and cells no single slope read enough may be
+		// read by their sum.
+		all := newGrid()
 		for k := 0; k < len(try); k++ {
 			slope := try[k]
 			g, ok := scan(ctx, m, o, slope)
@@ -97,6 +102,12 @@ func DecodeMatrixContext(ctx context.Context, m *gozxing.BitMatrix) (*gozxing.Re
 				continue
 			}
 			res, err := g.decode()
+			if err != nil && all.lines > 0 {
+				all.merge(g)
+				res, err = all.decode()
+			} else if err != nil {
+				all.merge(g)
+			}
 			if err == nil {
 				// Points along the start pattern's edge and the stop
 				// pattern's end, in line coordinates (sheared lines: approximate).
