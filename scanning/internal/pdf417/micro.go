@@ -2,6 +2,7 @@ package pdf417
 
 import (
 	"math"
+	"sort"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -81,17 +82,28 @@ func LooksLikeMicroPDF417(m *gozxing.BitMatrix) bool {
 				break
 			}
 		}
-		// Four lines at one place, two clusters among them.
+		// Four lines at one place, two clusters among them. Hits come
+		// in line order; sorted by place, each is compared with those
+		// within reach.
+		sort.SliceStable(hits, func(a, b int) bool { return hits[a].x < hits[b].x })
 		for i, a := range hits {
-			lines := map[int]bool{a.line: true}
-			clusters := map[int]bool{a.cluster: true}
+			tol := math.Max(1.5, a.u/2)
+			lines, lastLine := 1, a.line
+			clusters := 1 << a.cluster
 			for _, b := range hits[i+1:] {
-				if math.Abs(b.x-a.x) <= math.Max(1.5, a.u/2) && math.Abs(b.u-a.u) < a.u/4 {
-					lines[b.line] = true
-					clusters[b.cluster] = true
+				if b.x-a.x > tol {
+					break
 				}
+				if math.Abs(b.u-a.u) >= a.u/4 {
+					continue
+				}
+				if b.line != lastLine && b.line != a.line {
+					lines++
+					lastLine = b.line
+				}
+				clusters |= 1 << b.cluster
 			}
-			if len(lines) >= 4 && len(clusters) >= 2 {
+			if lines >= 4 && clusters&(clusters-1) != 0 {
 				return true
 			}
 		}
