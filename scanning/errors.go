@@ -16,7 +16,7 @@ var (
 	ErrTooLarge = errors.New("image too large")
 	// ErrUnsupportedSymbology: the image holds a barcode this decoder cannot
 	// read (a PDF417 symbol seen but not readable: damaged beyond its error
-	// correction, distorted, or a compact/Micro PDF417).
+	// correction, distorted, or a MicroPDF417).
 	ErrUnsupportedSymbology = errors.New("unsupported symbology")
 
 	// ErrEmpty: the scan carried no data.

@@ -2,20 +2,18 @@ package scanning
 
 import (
 	"github.com/makiuchi-d/gozxing"
+
+	"github.com/emar-project/emar/scanning/internal/pdf417"
 )
 
 // gozxing has no PDF417 reader; internal/pdf417 is this project's. Its
-// start and stop patterns, which every row of the symbol repeats, are
+// start pattern, which every row of the symbol repeats, is
 // looked for first on sampled rows (cheap), so that the reader runs only on
 // images that show them, and so that a PDF417 symbol that cannot be read is
 // answered ErrUnsupportedSymbology rather than "no barcode".
 
-// Module widths of the PDF417 start (bar first: 8 1 1 1 1 1 1 3) and stop
-// (7 1 1 3 1 1 1 2 1) patterns.
-var (
-	pdf417Start = []int{8, 1, 1, 1, 1, 1, 1, 3}
-	pdf417Stop  = []int{7, 1, 1, 3, 1, 1, 1, 2, 1}
-)
+// Module widths of the PDF417 start pattern (bar first: 8 1 1 1 1 1 1 3).
+var pdf417Start = []int{8, 1, 1, 1, 1, 1, 1, 3}
 
 // pdf417Min is how many rows must show each pattern at the same position.
 const pdf417Min = 3
@@ -26,9 +24,9 @@ type pdfHit struct {
 	unit   float64
 }
 
-// looksLikePDF417 reports whether a binarised matrix shows PDF417 start and
-// stop patterns on several rows, in either orientation and direction, with
-// the stop pattern after the start pattern.
+// looksLikePDF417 reports whether a binarised matrix shows PDF417 start
+// patterns at the same place on several rows, in either orientation and
+// direction, or a MicroPDF417 (pdf417.LooksLikeMicroPDF417).
 func looksLikePDF417(m *gozxing.BitMatrix) bool {
 	w, h := m.GetWidth(), m.GetHeight()
 	for _, transposed := range []bool{false, true} {
@@ -36,8 +34,9 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 		if transposed {
 			n, length = w, h
 		}
-		// Index 0: read left to right (or top down); 1: reversed.
-		var starts, stops [2][]pdfHit
+		// Index 0: read left to right (or top down); 1: reversed; 2 and
+		// 3: the same for light bars on a dark ground (an inverted band).
+		var starts [4][]pdfHit
 		for _, line := range rowOrder(n, max(1, n/96)) {
 			runs := lineRuns(length, func(i int) bool {
 				if transposed {
@@ -45,17 +44,31 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 				}
 				return m.Get(i, line)
 			})
-			starts[0] = append(starts[0], findPattern(runs, pdf417Start, line)...)
-			stops[0] = append(stops[0], findPattern(runs, pdf417Stop, line)...)
+			starts[0] = append(starts[0], findPattern(runs, pdf417Start, line, true)...)
+			starts[2] = append(starts[2], findPattern(runs, pdf417Start, line, false)...)
 			reverseRuns(runs, length)
-			starts[1] = append(starts[1], findPattern(runs, pdf417Start, line)...)
-			stops[1] = append(stops[1], findPattern(runs, pdf417Stop, line)...)
+			starts[1] = append(starts[1], findPattern(runs, pdf417Start, line, true)...)
+			starts[3] = append(starts[3], findPattern(runs, pdf417Start, line, false)...)
 		}
-		if pdf417Pair(starts[0], stops[0]) || pdf417Pair(starts[1], stops[1]) {
-			return true
+		// A column of start patterns: a Compact PDF417 has no stop
+		// pattern (a single bar ends its rows), so the start pattern
+		// alone decides.
+		for k, s := range starts {
+			// Light bars on a dark ground: more rows, since dark
+			// surroundings (a matrix code's modules) show light runs of
+			// any widths.
+			need := pdf417Min
+			if k >= 2 {
+				need = 3 * pdf417Min
+			}
+			if len(clusters(s, need)) > 0 {
+				return true
+			}
 		}
 	}
-	return false
+	// A MicroPDF417 has no start pattern; it is not read, but seen, so
+	// that it is answered "unsupported".
+	return pdf417.LooksLikeMicroPDF417(m)
 }
 
 // reverseRuns turns the runs of a line of the given length into the runs
@@ -90,15 +103,16 @@ func lineRuns(n int, black func(int) bool) []run {
 }
 
 // findPattern finds runs matching a bar-first module pattern within a
-// tolerance of about half a module per element.
-func findPattern(runs []run, pattern []int, line int) []pdfHit {
+// tolerance of about half a module per element; bars are dark runs, or
+// light ones when dark is false.
+func findPattern(runs []run, pattern []int, line int, dark bool) []pdfHit {
 	modules := 0
 	for _, p := range pattern {
 		modules += p
 	}
 	var hits []pdfHit
 	for i := 0; i+len(pattern) <= len(runs); i++ {
-		if !runs[i].black {
+		if runs[i].black != dark {
 			continue
 		}
 		total := 0
@@ -123,25 +137,9 @@ func findPattern(runs []run, pattern []int, line int) []pdfHit {
 	return hits
 }
 
-// pdf417Pair looks for a column of start patterns and a column of stop
-// patterns to its right, each on at least pdf417Min rows, with the same
-// module size.
-func pdf417Pair(starts, stops []pdfHit) bool {
-	startCols := clusters(starts)
-	stopCols := clusters(stops)
-	for _, a := range startCols {
-		for _, b := range stopCols {
-			if b.center > a.center && b.unit < 1.5*a.unit && a.unit < 1.5*b.unit {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // clusters groups hits at about the same position along the line and keeps
-// the groups found on at least pdf417Min different rows.
-func clusters(hits []pdfHit) []pdfHit {
+// the groups found on at least need different rows.
+func clusters(hits []pdfHit, need int) []pdfHit {
 	var out []pdfHit
 	used := make([]bool, len(hits))
 	for i := range hits {
@@ -156,7 +154,7 @@ func clusters(hits []pdfHit) []pdfHit {
 				rows[hits[j].row] = true
 			}
 		}
-		if len(rows) >= pdf417Min {
+		if len(rows) >= need {
 			out = append(out, hits[i])
 		}
 	}

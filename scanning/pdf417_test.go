@@ -3,6 +3,7 @@ package scanning
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,5 +44,24 @@ func TestDecodePDF417Samples(t *testing.T) {
 	}
 	if n < 10 {
 		t.Fatalf("%d samples", n)
+	}
+}
+
+// TestMicroPDF417IsUnsupported: a MicroPDF417 (not read by
+// internal/pdf417) is answered ErrUnsupportedSymbology, never a read.
+func TestMicroPDF417IsUnsupported(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "pdf417", "micro", "*.png"))
+	if len(files) == 0 {
+		t.Fatal("no MicroPDF417 renders (testdata/pdf417/gen.sh)")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := DecodeBytes(context.Background(), data, DecodeOptions{Parse: fixedParseOptions()})
+		if !errors.Is(err, ErrUnsupportedSymbology) {
+			t.Errorf("%s: got %s %q, %v; want unsupported", filepath.Base(f), r.Format, r.Text, err)
+		}
 	}
 }

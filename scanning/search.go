@@ -595,8 +595,8 @@ func cropMatrix(m *gozxing.BitMatrix, x0, y0, w, h int) *gozxing.BitMatrix {
 }
 
 // pdf417Step reads a PDF417 symbol from the hybrid (or global)
-// binarisation of a level, when looksLikePDF417 finds its start and stop
-// patterns.
+// binarisation of a level, when looksLikePDF417 finds its start
+// pattern, within the decode's context.
 func (d *decoder) pdf417Step(lv *level, global bool) step {
 	return func() (read, bool) {
 		m := lv.hybridMatrix(false)
@@ -606,7 +606,7 @@ func (d *decoder) pdf417Step(lv *level, global bool) step {
 		if m == nil || !looksLikePDF417(m) {
 			return read{}, false
 		}
-		res, err := safeDecode(func() (*gozxing.Result, error) { return pdf417.DecodeMatrix(m) })
+		res, err := safeDecode(func() (*gozxing.Result, error) { return pdf417.DecodeMatrixContext(d.ctx, m) })
 		d.notePanic(err)
 		if err != nil {
 			return read{}, false

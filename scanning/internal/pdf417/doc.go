@@ -21,15 +21,40 @@
 // decoder: gen/main.go derives it from symbols drawn by zint and checks it
 // (see table.go's header).
 //
+// Compact PDF417 (the standard's truncated form: no right row indicator,
+// a stop pattern reduced to one bar a module wide) is read too: a line
+// with a start pattern and no stop pattern is walked one 17-module symbol
+// character at a time until a boundary where no character reads and a
+// one-module bar meets a space wider than any within a character (or the
+// end of the line); when the walk fails, the row's end is taken at that
+// space and the character count fitted. The left row indicator alone then
+// gives the row, and its three clusters the rows, columns and level. A
+// compact symbol needs a quiet zone of more than six modules after its
+// last bar, or the image's edge.
+//
+// Time is bounded: DecodeMatrixContext checks its context on every scan
+// line (DecodeMatrix and Reader use DefaultTimeout), and the search for a
+// stop pattern or a compact row's end never looks further than the widest
+// symbol (30 data columns) from a start pattern.
+//
 // Error correction is as strict as the standard: erasures + 2×errors ≤
 // k-2 for k error correction codewords, so that two codewords remain to
 // detect a miscorrection; level 0 symbols are only checked, never
 // corrected.
 //
-// Limits: symbols must be upright, upside down or turned by 90° (a skew of
-// a few degrees is followed along each line, since a change of cluster
-// tells a line moved to the next row); there is no perspective correction,
-// no reading at other angles, and no Compact (truncated) or Micro PDF417.
+// Scan lines follow a symbol turned by a few degrees (shears up to about
+// ±12°, the first one estimated from where the start pattern lies on
+// successive lines; a change of cluster tells a line moved to the next
+// row), upside down or by 90°, and inverted (light bars on a dark
+// ground). Along a line, the module size may change (perspective): the
+// characters' widths follow it from the start pattern's to the stop
+// pattern's, each found where the previous one ended.
+//
+// Limits: other angles are left to the caller, who turns the image
+// (scanning does, by 22.5° and 45°); a perspective that makes rows fan out
+// strongly is read only as far as the row-following lines manage;
+// MicroPDF417 (ISO/IEC 24728) is recognised (LooksLikeMicroPDF417) but
+// not read — see micro.go for what is missing.
 //
 //go:generate go run ./gen
 package pdf417

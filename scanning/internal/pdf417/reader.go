@@ -1,9 +1,11 @@
 package pdf417
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -22,7 +24,12 @@ var ErrNotFound = errors.New("pdf417: no symbol found")
 // straight scan found start and stop patterns but could not read.
 var slopes = []float64{0, 0.07, -0.07, 0.14, -0.14, 0.21, -0.21}
 
-var orientations = []orientation{{false, false}, {false, true}, {true, false}, {true, true}}
+// orientations are tried in this order; the inverted ones (light bars on
+// a dark ground) only when no other orientation showed a readable symbol.
+var orientations = []orientation{
+	{false, false, false}, {false, true, false}, {true, false, false}, {true, true, false},
+	{false, false, true}, {false, true, true}, {true, false, true}, {true, true, true},
+}
 
 // DecodeWithoutHints reads the symbol in img.
 func (r *Reader) DecodeWithoutHints(img *gozxing.BinaryBitmap) (*gozxing.Result, error) {
@@ -38,6 +45,14 @@ func (r *Reader) Decode(img *gozxing.BinaryBitmap, _ map[gozxing.DecodeHintType]
 	return DecodeMatrix(m)
 }
 
+// DefaultTimeout bounds DecodeMatrix (and Reader.Decode): an image,
+// whatever it holds, is given up after this long. The scan checks it on
+// every line, so the bound holds within a line's work.
+const DefaultTimeout = 2 * time.Second
+
+// ErrTimeout: the time allowed ran out before a symbol was read.
+var ErrTimeout = errors.New("pdf417: time allowed ran out")
+
 // Reset does nothing: the reader keeps no state.
 func (r *Reader) Reset() {}
 
@@ -48,12 +63,30 @@ func (r *Reader) Reset() {}
 // corrected: n") and, for a Macro PDF417 segment, its *Macro
 // (ResultMetadataType_PDF417_EXTRA_METADATA).
 func DecodeMatrix(m *gozxing.BitMatrix) (*gozxing.Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	return DecodeMatrixContext(ctx, m)
+}
+
+// DecodeMatrixContext is DecodeMatrix bounded by ctx instead of
+// DefaultTimeout: the scan checks ctx on every scan line and gives up
+// with ErrTimeout (wrapped in a gozxing NotFoundException) once it is
+// done.
+func DecodeMatrixContext(ctx context.Context, m *gozxing.BitMatrix) (*gozxing.Result, error) {
 	var firstErr error
 	for _, o := range orientations {
 		try := slopes
+		// The votes of every slope tried: each line addresses cells by
+		// the symbol's rows and columns, so lines of different slopes
+		// vote together, and cells no single slope read enough may be
+		// read by their sum.
+		all := newGrid()
 		for k := 0; k < len(try); k++ {
 			slope := try[k]
-			g := scan(m, o, slope)
+			g, ok := scan(ctx, m, o, slope)
+			if !ok {
+				return nil, gozxing.WrapNotFoundException(fmt.Errorf("%w: %w", ErrTimeout, ctx.Err()))
+			}
 			if k == 0 {
 				if g.starts == 0 {
 					// Nothing of a symbol along this orientation.
@@ -69,6 +102,12 @@ func DecodeMatrix(m *gozxing.BitMatrix) (*gozxing.Result, error) {
 				continue
 			}
 			res, err := g.decode()
+			if err != nil && all.lines > 0 {
+				all.merge(g)
+				res, err = all.decode()
+			} else if err != nil {
+				all.merge(g)
+			}
 			if err == nil {
 				// Points along the start pattern's edge and the stop
 				// pattern's end, in line coordinates (sheared lines: approximate).

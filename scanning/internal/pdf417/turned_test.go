@@ -37,7 +37,7 @@ func rotateGray(src *image.Gray, deg float64) *image.Gray {
 func TestDecodeTurned(t *testing.T) {
 	for _, s := range loadSamples(t) {
 		switch s.file {
-		case "text_band.png", "level5_cols12.png", "scaled3.png":
+		case "text_band.png", "level5_cols12.png", "scaled3.png", "compact_band.png", "compact_level4_cols6.png":
 		default:
 			continue
 		}
@@ -55,6 +55,26 @@ func TestDecodeTurned(t *testing.T) {
 			case !tc.ok && err == nil:
 				t.Logf("%s turned %v°: read (beyond what is claimed)", s.file, tc.deg)
 			}
+		}
+	}
+}
+
+// TestDecodeInverted reads light bars on a dark ground (a band printed
+// in negative), full and compact.
+func TestDecodeInverted(t *testing.T) {
+	for _, s := range loadSamples(t) {
+		switch s.file {
+		case "text_band.png", "compact_band.png", "rot90.png":
+		default:
+			continue
+		}
+		img := withQuietZone(loadImage(t, s.file), 10)
+		for i, p := range img.Pix {
+			img.Pix[i] = 255 - p
+		}
+		res, err := decodeImage(img)
+		if err != nil || res.GetText() != s.text {
+			t.Errorf("%s inverted: %v %v", s.file, res, err)
 		}
 	}
 }

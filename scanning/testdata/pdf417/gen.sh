@@ -8,11 +8,13 @@ set -eu
 cd "$(dirname "$0")"
 rm -f ./*.png manifest.tsv
 printf '# file\texpected text (<GS> = ASCII 29)\tnotes\n' > manifest.tsv
-# sym NAME TEXT NOTES ZINT-ARGS...
+# sym NAME TEXT NOTES ZINT-ARGS... (symbology $B: 55 PDF417, 56 Compact
+# PDF417, 84 MicroPDF417)
+B=55
 sym() {
     name=$1 text=$2 notes=$3
     shift 3
-    zint -b 55 -o "$name.png" "$@"
+    zint -b "$B" -o "$name.png" "$@"
     printf '%s.png\t%s\t%s\n' "$name" "$text" "$notes" >> manifest.tsv
 }
 BAND='MRN:00123456|DOE^JANE|DOB:19800101'
@@ -30,3 +32,21 @@ sym rot180 "$BAND" "turned 180°" --rotate=180 -d "$BAND"
 sym rot270 "$BAND" "turned 270°" --rotate=270 -d "$BAND"
 sym scaled3 'MRN:00123456' "scale 3" --scale=3 -d 'MRN:00123456'
 sym small 'MRN:00123456' "scale 0.5 (1 px modules)" --scale=0.5 -d 'MRN:00123456'
+# Compact (truncated) PDF417: no right row indicator, a one-module stop bar.
+B=56
+sym compact_band "$BAND" "Compact PDF417, default EC" -d "$BAND"
+sym compact_cols1 'MRN:0042' "Compact PDF417, 1 data column" --cols=1 -d 'MRN:0042'
+sym compact_level4_cols6 "$BAND" "Compact PDF417, EC level 4, 6 columns" --secure=4 --cols=6 -d "$BAND"
+sym compact_rot90 "$BAND" "Compact PDF417 turned 90°" --rotate=90 -d "$BAND"
+sym compact_rot180 "$BAND" "Compact PDF417 turned 180°" --rotate=180 -d "$BAND"
+sym compact_small 'MRN:00123456' "Compact PDF417, scale 0.5 (1 px modules)" --scale=0.5 -d 'MRN:00123456'
+# MicroPDF417 is not read (see scanning/internal/pdf417/micro.go): these
+# renders, in micro/, must be answered "unsupported", never read.
+mkdir -p micro
+rm -f micro/*.png
+zint -b 84 -o micro/micro_mrn.png -d 'MRN:00123456'
+zint -b 84 -o micro/micro_band.png -d "$BAND"
+zint -b 84 --cols=1 -o micro/micro_cols1.png -d 'MRN:0042'
+zint -b 84 --cols=4 -o micro/micro_cols4.png -d "$BAND"
+zint -b 84 --rotate=90 -o micro/micro_rot90.png -d "$BAND"
+zint -b 84 --rotate=180 -o micro/micro_rot180.png -d 'MRN:00123456'
