@@ -12,8 +12,12 @@ import (
 // images that show them, and so that a PDF417 symbol that cannot be read is
 // answered ErrUnsupportedSymbology rather than "no barcode".
 
-// Module widths of the PDF417 start pattern (bar first: 8 1 1 1 1 1 1 3).
-var pdf417Start = []int{8, 1, 1, 1, 1, 1, 1, 3}
+// Module widths of the PDF417 start (bar first: 8 1 1 1 1 1 1 3) and stop
+// (7 1 1 3 1 1 1 2 1) patterns.
+var (
+	pdf417Start = []int{8, 1, 1, 1, 1, 1, 1, 3}
+	pdf417Stop  = []int{7, 1, 1, 3, 1, 1, 1, 2, 1}
+)
 
 // pdf417Min is how many rows must show each pattern at the same position.
 const pdf417Min = 3
@@ -36,7 +40,7 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 		}
 		// Index 0: read left to right (or top down); 1: reversed; 2 and
 		// 3: the same for light bars on a dark ground (an inverted band).
-		var starts [4][]pdfHit
+		var starts, stops [4][]pdfHit
 		for _, line := range rowOrder(n, max(1, n/96)) {
 			runs := lineRuns(length, func(i int) bool {
 				if transposed {
@@ -44,24 +48,23 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 				}
 				return m.Get(i, line)
 			})
-			starts[0] = append(starts[0], findPattern(runs, pdf417Start, line, true)...)
-			starts[2] = append(starts[2], findPattern(runs, pdf417Start, line, false)...)
-			reverseRuns(runs, length)
-			starts[1] = append(starts[1], findPattern(runs, pdf417Start, line, true)...)
-			starts[3] = append(starts[3], findPattern(runs, pdf417Start, line, false)...)
-		}
-		// A column of start patterns: a Compact PDF417 has no stop
-		// pattern (a single bar ends its rows), so the start pattern
-		// alone decides.
-		for k, s := range starts {
-			// Light bars on a dark ground: more rows, since dark
-			// surroundings (a matrix code's modules) show light runs of
-			// any widths.
-			need := pdf417Min
-			if k >= 2 {
-				need = 3 * pdf417Min
+			for k, dark := range []bool{true, false} {
+				starts[2*k] = append(starts[2*k], findPattern(runs, pdf417Start, line, dark)...)
+				stops[2*k] = append(stops[2*k], findPattern(runs, pdf417Stop, line, dark)...)
 			}
-			if len(clusters(s, need)) > 0 {
+			reverseRuns(runs, length)
+			for k, dark := range []bool{true, false} {
+				starts[2*k+1] = append(starts[2*k+1], findPattern(runs, pdf417Start, line, dark)...)
+				stops[2*k+1] = append(stops[2*k+1], findPattern(runs, pdf417Stop, line, dark)...)
+			}
+		}
+		// A column of start patterns with a column of stop patterns to
+		// its right; or, for a Compact PDF417 (no stop pattern: a single
+		// bar ends its rows), a column of start patterns alone on more
+		// rows, since print with a heavy rule, or a matrix code's modules
+		// seen inverted, show one on a few rows.
+		for k := range starts {
+			if pdf417Pair(starts[k], stops[k]) || len(clusters(starts[k], 3*pdf417Min)) > 0 {
 				return true
 			}
 		}
@@ -135,6 +138,20 @@ func findPattern(runs []run, pattern []int, line int, dark bool) []pdfHit {
 		}
 	}
 	return hits
+}
+
+// pdf417Pair looks for a column of start patterns and a column of stop
+// patterns to its right, each on at least pdf417Min rows, with the same
+// module size.
+func pdf417Pair(starts, stops []pdfHit) bool {
+	for _, a := range clusters(starts, pdf417Min) {
+		for _, b := range clusters(stops, pdf417Min) {
+			if b.center > a.center && b.unit < 1.5*a.unit && a.unit < 1.5*b.unit {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // clusters groups hits at about the same position along the line and keeps

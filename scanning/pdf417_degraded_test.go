@@ -105,40 +105,6 @@ func perspective(src *image.Gray, k float64, vertical bool) *image.Gray {
 	})
 }
 
-// homography returns the 8 coefficients of the projective map taking
-// the points from to the points to (Gaussian elimination).
-func homography(from, to [4][2]float64) [8]float64 {
-	var a [8][9]float64
-	for i := 0; i < 4; i++ {
-		x, y, u, v := from[i][0], from[i][1], to[i][0], to[i][1]
-		a[2*i] = [9]float64{x, y, 1, 0, 0, 0, -u * x, -u * y, u}
-		a[2*i+1] = [9]float64{0, 0, 0, x, y, 1, -v * x, -v * y, v}
-	}
-	for c := 0; c < 8; c++ {
-		p := c
-		for r := c + 1; r < 8; r++ {
-			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
-				p = r
-			}
-		}
-		a[c], a[p] = a[p], a[c]
-		for r := 0; r < 8; r++ {
-			if r == c {
-				continue
-			}
-			f := a[r][c] / a[c][c]
-			for k := c; k < 9; k++ {
-				a[r][k] -= f * a[c][k]
-			}
-		}
-	}
-	var h [8]float64
-	for i := range h {
-		h[i] = a[i][8] / a[i][i]
-	}
-	return h
-}
-
 func blurred(src *image.Gray, sigma float64) *image.Gray {
 	r := int(math.Ceil(3 * sigma))
 	k := make([]float64, 2*r+1)
