@@ -54,7 +54,7 @@ type DecodeOptions struct {
 // leaves it zero: a frame that reads at all reads well within it, and a
 // pathological one (dense print everywhere, every fallback running on
 // every crop) cannot hold a camera stream or an upload for seconds.
-const DefaultBudget = time.Second
+const DefaultBudget = 2 * time.Second
 
 // Result is one decoded symbol.
 type Result struct {

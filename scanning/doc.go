@@ -67,7 +67,7 @@
 // PDF417, and, in images too small for the evidence map (under 200 pixels
 // a side), the image turned by 45°, an upscaled copy and a grid of crops
 // (in larger frames the proposals do this work on crops). A search budget
-// (DecodeOptions.Budget, DefaultBudget 1 s) is checked between attempts:
+// (DecodeOptions.Budget, DefaultBudget 2 s) is checked between attempts:
 // once spent, no attempt starts and the answer is ErrNoBarcode, so a
 // pathological frame cannot hold a camera stream for seconds. Large
 // frames are box-filtered to at most 2048 pixels a side first. A 1D read is
