@@ -82,8 +82,6 @@ type Tx interface {
 	GetUserByBadge(badge string) (User, error)
 	ListUsers(facilityID string) ([]User, error)
 	CreateSession(s *Session) error
-	GetSessionByTokenHash(hash string) (Session, error)
-	TouchSession(id string, at time.Time) error
 	RevokeSession(id string, at time.Time) error
 	RevokeUserSessions(userID string, at time.Time) (int64, error)
 
