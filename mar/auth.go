@@ -180,11 +180,21 @@ func (s *Service) openSession(tx Tx, u User, kind string, src Identity) (LoginRe
 	return LoginResult{Token: token, Session: sess, User: u}, nil
 }
 
-// touchEvery limits how often a session's last-seen time is written.
-const touchEvery = 30 * time.Second
+// SessionTouchEvery limits how often a session's last-seen time is
+// written: at most once per interval, so a request does not write on every
+// read. A web session therefore ends between IdleTimeout-SessionTouchEvery
+// and IdleTimeout after its last request (docs/security.md).
+const SessionTouchEvery = 30 * time.Second
 
 // Authenticate resolves a session token to the identity behind it,
 // enforcing the idle and absolute lifetimes.
+//
+// It is the check every authenticated request pays, so it costs one short
+// statement and no transaction (Store.CheckSession): the session, its
+// account, the account's units and second-factor state are read together
+// on every request, and nothing about them is kept in the process. A
+// sign-out, a revocation, a disable or a role or unit change made through
+// any replica therefore holds from the very next request on every other.
 func (s *Service) Authenticate(ctx context.Context, token string) (Identity, Session, error) {
 	unauth := func(reason, msg string) error {
 		return &Error{Code: EUnauthenticated, Reason: reason, Message: msg}
@@ -192,49 +202,31 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Identity, Ses
 	if token == "" {
 		return Identity{}, Session{}, unauth("no_credentials", "sign in first")
 	}
-	var id Identity
-	var sess Session
-	err := s.Store.InTx(ctx, func(tx Tx) error {
-		var err error
-		id = Identity{}
-		sess, err = tx.GetSessionByTokenHash(TokenHash(token))
-		if ErrorCodeOf(err) == ENotFound {
-			return unauth("invalid_token", "the session is not valid; sign in again")
-		} else if err != nil {
-			return err
-		}
-		now := s.now()
-		switch {
-		case sess.RevokedAt != nil:
-			return unauth("signed_out", "the session was signed out; sign in again")
-		case !now.Before(sess.ExpiresAt):
-			return unauth("session_expired", "the session has expired; sign in again")
-		case sess.Kind == SessionWeb && now.Sub(sess.LastSeenAt) > s.Config.IdleTimeout:
-			return unauth("idle_timeout", "signed out after inactivity; sign in again")
-		}
-		u, err := tx.GetUser(sess.UserID)
-		if err != nil {
-			return err
-		}
-		if !u.Active {
-			return unauth("account_disabled", "the account is disabled")
-		}
-		if RequiresSecondFactor(u.Role) {
-			secret, err := tx.TOTPSecret(u.ID)
-			if err != nil {
-				return err
-			}
-			id.MustEnrol = !enrolled(secret)
-		}
-		if now.Sub(sess.LastSeenAt) > touchEvery {
-			if err := tx.TouchSession(sess.ID, now); err != nil {
-				return err
-			}
-		}
-		id.User, id.SessionID = u, sess.ID
-		return nil
-	})
-	return id, sess, err
+	now := s.now()
+	st, err := s.Store.CheckSession(ctx, SessionCheck{TokenHash: TokenHash(token), Now: now,
+		TouchBefore: now.Add(-SessionTouchEvery), IdleAfter: now.Add(-s.Config.IdleTimeout)})
+	if ErrorCodeOf(err) == ENotFound {
+		return Identity{}, Session{}, unauth("invalid_token", "the session is not valid; sign in again")
+	} else if err != nil {
+		return Identity{}, Session{}, err
+	}
+	sess, u := st.Session, st.User
+	switch {
+	case sess.RevokedAt != nil:
+		return Identity{}, Session{}, unauth("signed_out", "the session was signed out; sign in again")
+	case !now.Before(sess.ExpiresAt):
+		return Identity{}, Session{}, unauth("session_expired", "the session has expired; sign in again")
+	case sess.Kind == SessionWeb && sess.LastSeenAt.Before(now.Add(-s.Config.IdleTimeout)):
+		return Identity{}, Session{}, unauth("idle_timeout", "signed out after inactivity; sign in again")
+	case !u.Active:
+		return Identity{}, Session{}, unauth("account_disabled", "the account is disabled")
+	}
+	if st.Touched {
+		sess.LastSeenAt = now
+	}
+	id := Identity{User: u, SessionID: sess.ID}
+	id.MustEnrol = RequiresSecondFactor(u.Role) && !enrolled(st.TOTPSecret)
+	return id, sess, nil
 }
 
 // Logout revokes the caller's session.

@@ -10,6 +10,34 @@ type Store interface {
 	// InTx runs fn in one transaction, retrying it on serialization
 	// failures; fn must therefore be safe to run more than once.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
+
+	// CheckSession is the session check of every authenticated request,
+	// in one statement outside any transaction (see SessionCheck).
+	CheckSession(ctx context.Context, c SessionCheck) (SessionState, error)
+}
+
+// SessionCheck asks for the session with a token hash and, in the same
+// round trip, records the request: the session's last-seen time becomes
+// Now when it was last seen before TouchBefore and the session is still
+// in force at Now (not revoked, not expired and, for a web session, last
+// seen at or after IdleAfter), so a session that has timed out is never
+// revived and the time is written at most once per touch interval.
+type SessionCheck struct {
+	TokenHash   string
+	Now         time.Time
+	TouchBefore time.Time
+	IdleAfter   time.Time
+}
+
+// SessionState is a session as stored before the check's touch, its
+// account with its units, and whether the check wrote Now as last seen.
+type SessionState struct {
+	Session Session
+	User    User
+	// TOTPSecret is read only to tell whether the account has a second
+	// factor; it never leaves Authenticate.
+	TOTPSecret string
+	Touched    bool
 }
 
 // Tx is the data access available inside one transaction. Methods return
@@ -54,8 +82,6 @@ type Tx interface {
 	GetUserByBadge(badge string) (User, error)
 	ListUsers(facilityID string) ([]User, error)
 	CreateSession(s *Session) error
-	GetSessionByTokenHash(hash string) (Session, error)
-	TouchSession(id string, at time.Time) error
 	RevokeSession(id string, at time.Time) error
 	RevokeUserSessions(userID string, at time.Time) (int64, error)
 

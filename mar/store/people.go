@@ -157,18 +157,6 @@ func (t *tx) CreateSession(s *mar.Session) error {
 		CreatedAt: s.CreatedAt.UTC(), LastSeenAt: s.LastSeenAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(), CSRFToken: s.CSRFToken}).Error
 }
 
-func (t *tx) GetSessionByTokenHash(hash string) (mar.Session, error) {
-	var r sessionRow
-	if err := t.db.Take(&r, "token_hash = ?", hash).Error; err != nil {
-		return mar.Session{}, notFound(err, "session", "")
-	}
-	return r.domain(), nil
-}
-
-func (t *tx) TouchSession(id string, at time.Time) error {
-	return t.db.Model(&sessionRow{}).Where("id = ?", id).Update("last_seen_at", at.UTC()).Error
-}
-
 func (t *tx) RevokeSession(id string, at time.Time) error {
 	return t.db.Model(&sessionRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC()).Error
 }
