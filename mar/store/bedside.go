@@ -561,11 +561,12 @@ type contextResidentRow struct {
 	C bedsideContextRow `gorm:"embedded;embeddedPrefix:c__"`
 	R residentRow       `gorm:"embedded;embeddedPrefix:r__"`
 	U unitRow           `gorm:"embedded;embeddedPrefix:u__"`
+	A allergyRow        `gorm:"embedded;embeddedPrefix:a__"`
 }
 
-// GetBedsideContextResident reads a bedside context with its resident and
-// the resident's unit in one statement, and the resident's allergies in a
-// second when allergies is set.
+// GetBedsideContextResident reads a bedside context with its resident, the
+// resident's unit and, when allergies is set, the resident's allergies, in
+// one statement.
 func (t *tx) GetBedsideContextResident(id string, allergies bool) (mar.BedsideContext, mar.Resident, mar.Unit, error) {
 	if !mar.ValidID(id) {
 		return mar.BedsideContext{}, mar.Resident{}, mar.Unit{}, mar.NotFound("bedside context", id)
@@ -581,24 +582,32 @@ func (t *tx) GetBedsideContextResident(id string, allergies bool) (mar.BedsideCo
 		}
 		sel = append(sel, s)
 	}
+	q := "SELECT " + strings.Join(sel, ", ")
+	from := " FROM bedside_contexts c JOIN residents r ON r.id = c.resident_id JOIN units u ON u.id = r.unit_id"
+	if allergies {
+		// One row per allergy (one with empty allergy columns for none).
+		q += ", COALESCE(CAST(a.id AS TEXT), '') AS a__id, COALESCE(a.substance, '') AS a__substance, COALESCE(a.reaction, '') AS a__reaction, COALESCE(a.severity, '') AS a__severity"
+		from += " LEFT JOIN allergies a ON a.resident_id = r.id"
+	}
+	q += from + " WHERE c.id = ?"
+	if allergies {
+		q += " ORDER BY a.substance"
+	}
 	var rows []contextResidentRow
-	if err := t.db.Raw("SELECT "+strings.Join(sel, ", ")+" FROM bedside_contexts c JOIN residents r ON r.id = c.resident_id JOIN units u ON u.id = r.unit_id WHERE c.id = ?", id).
-		Scan(&rows).Error; err != nil {
+	if err := t.db.Raw(q, id).Scan(&rows).Error; err != nil {
 		return mar.BedsideContext{}, mar.Resident{}, mar.Unit{}, err
 	}
 	if len(rows) == 0 {
 		return mar.BedsideContext{}, mar.Resident{}, mar.Unit{}, mar.NotFound("bedside context", id)
 	}
 	row := rows[0]
-	r := row.R.domain(nil)
-	if allergies {
-		all, err := t.allergiesOf([]string{r.ID})
-		if err != nil {
-			return mar.BedsideContext{}, mar.Resident{}, mar.Unit{}, err
+	var all []mar.Allergy
+	for _, x := range rows {
+		if a := x.A; a.ID != "" {
+			all = append(all, mar.Allergy{ID: a.ID, ResidentID: row.R.ID, Substance: a.Substance, Reaction: a.Reaction, Severity: a.Severity})
 		}
-		r.Allergies = all[r.ID]
 	}
-	return row.C.domain(), r, row.U.domain(), nil
+	return row.C.domain(), row.R.domain(all), row.U.domain(), nil
 }
 
 func (r bedsideContextRow) domain() mar.BedsideContext {

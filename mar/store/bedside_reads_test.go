@@ -28,9 +28,24 @@ func TestBedsideCombinedReads(t *testing.T) {
 		combo := mar.Product{ID: mar.NewID(), FacilityID: f.fac.ID, Name: "Combo tablet", Form: "tablet", Routes: []string{"oral"},
 			Ingredients: []mar.Ingredient{{Name: "Losartan", StrengthValue: 50, StrengthUnit: "mg"}, {Name: "Hydrochlorothiazide", StrengthValue: 12.5, StrengthUnit: "mg"}},
 			Packages:    []mar.Package{{GTIN: "00399999999993", NDC: "9999999999", Quantity: 30, Description: "bottle"}, {GTIN: "00311111111110", Quantity: 1}}}
+		// Residents with no allergy and with two.
+		none := mar.Resident{ID: mar.NewID(), FacilityID: f.fac.ID, UnitID: f.unit.ID, MRNSystem: mar.DefaultMRNSystem, MRN: "MRN002", WristbandID: "MRN002",
+			FamilyName: "Roe", GivenName: "Rick", BirthDate: "1941-02-03", Status: mar.Admitted, AdmittedAt: now}
+		two := none
+		two.ID, two.MRN, two.WristbandID = mar.NewID(), "MRN003", "MRN003"
+		two.Allergies = []mar.Allergy{{Substance: "sulfa", Reaction: "rash", Severity: "mild"}, {Substance: "codeine", Reaction: "nausea"}}
+		ctxNone, ctxTwo := bc, bc
+		ctxNone.ID, ctxNone.ResidentID, ctxTwo.ID, ctxTwo.ResidentID = mar.NewID(), none.ID, mar.NewID(), two.ID
 		if err := s.InTx(ctx, func(tx mar.Tx) error {
-			if err := tx.CreateBedsideContext(&bc); err != nil {
-				return err
+			for _, r := range []*mar.Resident{&none, &two} {
+				if err := tx.CreateResident(r); err != nil {
+					return err
+				}
+			}
+			for _, c := range []*mar.BedsideContext{&bc, &ctxNone, &ctxTwo} {
+				if err := tx.CreateBedsideContext(c); err != nil {
+					return err
+				}
 			}
 			if err := tx.CreateProduct(&combo); err != nil {
 				return err
@@ -44,19 +59,22 @@ func TestBedsideCombinedReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = s.InTx(ctx, func(tx mar.Tx) error {
-			wantCtx, _ := tx.GetBedsideContext(bc.ID)
-			wantRes, _ := tx.GetResident(f.res.ID)
 			wantUnit, _ := tx.GetUnit(f.unit.ID)
-			for _, allergies := range []bool{true, false} {
-				gotCtx, gotRes, gotUnit, err := tx.GetBedsideContextResident(bc.ID, allergies)
-				want := wantRes
-				if !allergies {
-					want.Allergies = nil
-				}
-				if err != nil || !reflect.DeepEqual(gotCtx, wantCtx) || !reflect.DeepEqual(gotRes, want) || !reflect.DeepEqual(gotUnit, wantUnit) {
-					t.Errorf("GetBedsideContextResident(allergies %v) =\n%+v\n%+v\n%+v, %v\nwant\n%+v\n%+v\n%+v", allergies, gotCtx, gotRes, gotUnit, err, wantCtx, want, wantUnit)
+			for _, c := range []mar.BedsideContext{bc, ctxNone, ctxTwo} {
+				wantCtx, _ := tx.GetBedsideContext(c.ID)
+				wantRes, _ := tx.GetResident(c.ResidentID)
+				for _, allergies := range []bool{true, false} {
+					gotCtx, gotRes, gotUnit, err := tx.GetBedsideContextResident(c.ID, allergies)
+					want := wantRes
+					if !allergies {
+						want.Allergies = nil
+					}
+					if err != nil || !reflect.DeepEqual(gotCtx, wantCtx) || !reflect.DeepEqual(gotRes, want) || !reflect.DeepEqual(gotUnit, wantUnit) {
+						t.Errorf("GetBedsideContextResident(allergies %v) =\n%+v\n%+v\n%+v, %v\nwant\n%+v\n%+v\n%+v", allergies, gotCtx, gotRes, gotUnit, err, wantCtx, want, wantUnit)
+					}
 				}
 			}
+			wantRes, _ := tx.GetResident(f.res.ID)
 			if _, _, _, err := tx.GetBedsideContextResident(mar.NewID(), true); mar.ErrorCodeOf(err) != mar.ENotFound {
 				t.Errorf("unknown context: %v, want not found", err)
 			}
