@@ -71,9 +71,14 @@ func checkScope(tx Tx, by Identity, e AuditEntry) error {
 		return nil
 	}
 	if e.ResidentID != "" {
-		r, err := tx.GetResident(e.ResidentID)
-		if err != nil {
-			return err
+		var r Resident
+		if e.Resident != nil && e.Resident.ID == e.ResidentID {
+			r = *e.Resident
+		} else {
+			var err error
+			if r, err = tx.GetResident(e.ResidentID); err != nil {
+				return err
+			}
 		}
 		if err := CanSeeResident(by.User, r); err != nil {
 			return err

@@ -54,7 +54,7 @@ func (s *Service) ScanWristband(ctx context.Context, by Identity, scan ScanInput
 		if err != nil {
 			return WristbandResult{}, err
 		}
-		if err := s.audit(tx, by, AuditEntry{Action: "bedside.wristband", ObjectType: "bedside_context", ObjectID: bc.ID, ResidentID: r.ID}); err != nil {
+		if err := s.audit(tx, by, AuditEntry{Action: "bedside.wristband", ObjectType: "bedside_context", ObjectID: bc.ID, ResidentID: r.ID, Resident: &r}); err != nil {
 			return WristbandResult{}, err
 		}
 		return WristbandResult{Context: bc, Due: due}, nil
@@ -239,6 +239,12 @@ func (s *Service) buildDueList(tx Tx, r Resident, now time.Time) (DueList, error
 
 // productsFor loads the products named by orders and administrations.
 func (s *Service) productsFor(tx Tx, orders []Order, admins []Administration) (map[string]Product, error) {
+	return s.productsForKnown(tx, orders, admins, nil)
+}
+
+// productsForKnown is productsFor where the products in known (read
+// already in this transaction) are not read again.
+func (s *Service) productsForKnown(tx Tx, orders []Order, admins []Administration, known map[string]Product) (map[string]Product, error) {
 	ids := map[string]bool{}
 	for _, o := range orders {
 		if o.ProductID != "" {
@@ -250,12 +256,36 @@ func (s *Service) productsFor(tx Tx, orders []Order, admins []Administration) (m
 			ids[a.ProductID] = true
 		}
 	}
+	have := map[string]Product{}
+	for id := range ids {
+		if p, ok := known[id]; ok {
+			have[id] = p
+			delete(ids, id)
+		}
+	}
 	list := make([]string, 0, len(ids))
 	for id := range ids {
 		list = append(list, id)
 	}
 	sort.Strings(list)
-	return tx.GetProducts(list)
+	out, err := tx.GetProducts(list)
+	if err != nil {
+		return nil, err
+	}
+	for id, p := range have {
+		out[id] = p
+	}
+	return out, nil
+}
+
+// hasOrder reports whether id is one of orders, in the facility.
+func hasOrder(orders []Order, id, facilityID string) bool {
+	for _, o := range orders {
+		if o.ID == id && o.FacilityID == facilityID {
+			return true
+		}
+	}
+	return false
 }
 
 // views adds names, follow-ups and removals to administrations.
@@ -342,7 +372,8 @@ func (s *Service) Verify(ctx context.Context, by Identity, in MedicationInput) (
 		if !v.Allowed {
 			outcome = "refused"
 		}
-		if err := s.audit(tx, by, AuditEntry{Action: "administration.verify", ObjectType: "order", ObjectID: orderID(v), ResidentID: v.Resident.ID, Outcome: outcome, Detail: detail}); err != nil {
+		if err := s.audit(tx, by, AuditEntry{Action: "administration.verify", ObjectType: "order", ObjectID: orderID(v), ResidentID: v.Resident.ID, Outcome: outcome, Detail: detail,
+			Resident: &v.Resident}); err != nil {
 			return Verdict{}, err
 		}
 		return v, nil
@@ -547,7 +578,10 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	if in.PerformedAt != nil {
 		f.at = in.PerformedAt.UTC().Truncate(time.Microsecond)
 	}
-	bc, err := tx.GetBedsideContext(in.ContextID)
+	// The context, its resident and the unit in one read. Documenting
+	// reads the allergies under the resident's lock below, so only a
+	// verification reads them here.
+	bc, resident, unit, err := tx.GetBedsideContextResident(in.ContextID, !lock)
 	if err != nil {
 		if ErrorCodeOf(err) == ENotFound {
 			return f, nil // checkPatient: context_expired
@@ -558,30 +592,39 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	if bc.UserID != by.User.ID {
 		return f, nil // checkPatient: wrong_patient
 	}
-	if f.resident, err = tx.GetResident(bc.ResidentID); err != nil {
-		return nil, err
-	}
+	f.resident = resident
 	if err := CanSeeResident(by.User, f.resident); err != nil {
 		return nil, err
 	}
-	if f.unit, err = tx.GetUnit(f.resident.UnitID); err != nil {
-		return nil, err
-	}
+	f.unit = unit
 	if f.loc, err = f.unit.Location(); err != nil {
 		return nil, err
 	}
 	if !f.now.Before(bc.ExpiresAt) || f.resident.Status == Discharged {
+		if lock {
+			// Judged without the lock: the allergies still count.
+			if f.resident, err = tx.GetResident(bc.ResidentID); err != nil {
+				return nil, err
+			}
+		}
 		return f, nil
 	}
 	// The catalogue and the orders are read before the lock: writers of
-	// the resident's record do not change them.
-	if err := s.resolveProduct(tx, f); err != nil {
-		return nil, err
-	}
+	// the resident's record do not change them. The products of the
+	// resident's orders are read at once; the scanned pack is usually one
+	// of them, and is then not read again.
 	if f.orders, err = tx.ListOrders(OrderFilter{ResidentID: f.resident.ID}); err != nil {
 		return nil, err
 	}
-	if in.OrderID != "" {
+	ordered, err := s.productsFor(tx, f.orders, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.resolveProduct(tx, f, ordered); err != nil {
+		return nil, err
+	}
+	if in.OrderID != "" && !hasOrder(f.orders, in.OrderID, f.resident.FacilityID) {
+		// Not one of the resident's: is it anyone's in the facility?
 		o, err := tx.GetOrder(in.OrderID)
 		if err != nil {
 			return nil, err
@@ -600,12 +643,10 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	if lock {
 		// From here on, what other writers of this resident's record change
 		// (doses, administrations, patches, vitals) is read under the lock.
-		if err := tx.LockResident(f.resident.ID); err != nil {
+		// The row is read as the lock finds it: a discharge or an allergy
+		// may have committed meanwhile.
+		if f.resident, err = tx.LockAndGetResident(bc.ResidentID); err != nil {
 			return nil, fmt.Errorf("lock resident: %w", err)
-		}
-		// Re-read after the lock: a discharge may have committed meanwhile.
-		if f.resident, err = tx.GetResident(bc.ResidentID); err != nil {
-			return nil, err
 		}
 		if f.resident.Status == Discharged {
 			return f, nil
@@ -617,14 +658,27 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 			f.at = f.now
 		}
 	}
+	if f.doses, err = tx.ListDoses(DoseFilter{ResidentID: f.resident.ID, DueFrom: f.at.Add(-36 * time.Hour), DueTo: f.at.Add(36 * time.Hour)}); err != nil {
+		return nil, err
+	}
 	var named *ScheduledDose
 	if in.DoseID != "" {
 		if !ValidID(in.DoseID) {
 			return nil, NotFound("dose", in.DoseID)
 		}
-		d, err := tx.GetDose(in.DoseID)
-		if err != nil {
-			return nil, err
+		// The named dose is one of the resident's doses just read, unless
+		// it lies outside their window (or is not the resident's).
+		var d ScheduledDose
+		found := false
+		for _, x := range f.doses {
+			if x.ID == in.DoseID {
+				d, found = x, true
+			}
+		}
+		if !found {
+			if d, err = tx.GetDose(in.DoseID); err != nil {
+				return nil, err
+			}
 		}
 		if d.FacilityID != f.resident.FacilityID {
 			return nil, NotFound("dose", in.DoseID)
@@ -635,16 +689,14 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 		named = &d
 		if lock && d.ResidentID == f.resident.ID && d.Status.Documented() {
 			// Documented already (a second device, a late retry): nothing
-			// else can change the answer, so answer at once.
-			f.documented = named
+			// else can change the answer, so answer at once (on the dose
+			// alone, as if the others had not been read).
+			f.documented, f.doses = named, nil
 			if f.users, err = tx.GetUsers([]string{d.DocumentedBy}); err != nil {
 				return nil, err
 			}
 			return f, nil
 		}
-	}
-	if f.doses, err = tx.ListDoses(DoseFilter{ResidentID: f.resident.ID, DueFrom: f.at.Add(-36 * time.Hour), DueTo: f.at.Add(36 * time.Hour)}); err != nil {
-		return nil, err
 	}
 	if named != nil {
 		found := false
@@ -680,7 +732,10 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 	if f.openPatches, err = tx.ListAdministrations(AdministrationFilter{ResidentID: f.resident.ID, UnremovedPatch: true}); err != nil {
 		return nil, err
 	}
-	if f.products, err = s.productsFor(tx, f.orders, append(f.history, f.openPatches...)); err != nil {
+	if f.product != nil {
+		ordered[f.product.ID] = *f.product
+	}
+	if f.products, err = s.productsForKnown(tx, f.orders, append(f.history, f.openPatches...), ordered); err != nil {
 		return nil, err
 	}
 	needVitals, needWeight := false, false
@@ -727,8 +782,28 @@ func (s *Service) loadFacts(tx Tx, by Identity, in MedicationInput, mode verifyM
 }
 
 // resolveProduct turns the scan (or keyed entry) into a catalogue product.
-func (s *Service) resolveProduct(tx Tx, f *facts) error {
-	return resolveProductWith(f, tx.GetProduct, tx.FindProductByCode, func(gtin, serial string) (Dispense, string, error) {
+// Products in known (read in this transaction) are not read again.
+func (s *Service) resolveProduct(tx Tx, f *facts, known map[string]Product) error {
+	getProduct := func(id string) (Product, error) {
+		if p, ok := known[id]; ok {
+			return p, nil
+		}
+		return tx.GetProduct(id)
+	}
+	findByCode := func(gtin, ndc string) (Product, Package, error) {
+		if gtin != "" {
+			// A GTIN names one package of the whole catalogue.
+			for _, p := range known {
+				for _, pk := range p.Packages {
+					if pk.GTIN == gtin {
+						return p, pk, nil
+					}
+				}
+			}
+		}
+		return tx.FindProductByCode(gtin, ndc)
+	}
+	return resolveProductWith(f, getProduct, findByCode, func(gtin, serial string) (Dispense, string, error) {
 		d, err := tx.FindDispenseBySerial(f.resident.FacilityID, gtin, serial)
 		if err != nil || d.ResidentID == "" || d.ResidentID == f.resident.ID {
 			return d, "", err
@@ -1044,20 +1119,17 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	}
 
 	if dose != nil {
-		n, err := tx.DocumentDose(dose.ID, []DoseStatus{DoseScheduled, DoseMissed}, outcome.DoseStatus(), by.User.ID, now, a.ID)
+		// The conditional update answers the dose as it left it.
+		d, ok, err := tx.DocumentDoseReturning(dose.ID, []DoseStatus{DoseScheduled, DoseMissed}, outcome.DoseStatus(), by.User.ID, now, a.ID)
 		if err != nil {
 			return DocumentResult{}, fmt.Errorf("document dose: %w", err)
 		}
-		if n == 0 {
+		if !ok {
 			d, err := tx.GetDose(dose.ID)
 			if err != nil {
 				return DocumentResult{}, err
 			}
 			return DocumentResult{}, s.alreadyDocumented(tx, d)
-		}
-		d, err := tx.GetDose(dose.ID)
-		if err != nil {
-			return DocumentResult{}, err
 		}
 		result.Dose = &d
 	}
@@ -1072,7 +1144,7 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	}
 	// Pharmacy's part, in this transaction: the review flag of an
 	// unverified STAT dose and the HL7 RAS^O17 in the outbox.
-	if err := s.AdministrationRecorded(tx, a); err != nil {
+	if err := s.administrationRecorded(tx, a, &order); err != nil {
 		return DocumentResult{}, fmt.Errorf("pharmacy: %w", err)
 	}
 	var followup *PRNFollowup
@@ -1150,7 +1222,8 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 		}
 		detail["overrides"] = ov
 	}
-	if err := s.audit(tx, by, AuditEntry{Action: "administration.record", ObjectType: "administration", ObjectID: a.ID, ResidentID: a.ResidentID, Detail: detail}); err != nil {
+	if err := s.audit(tx, by, AuditEntry{Action: "administration.record", ObjectType: "administration", ObjectID: a.ID, ResidentID: a.ResidentID, Detail: detail,
+		Resident: &f.resident}); err != nil {
 		return DocumentResult{}, err
 	}
 	products := map[string]Product{}
@@ -1160,11 +1233,16 @@ func (s *Service) document(tx Tx, by Identity, in MedicationInput, key string) (
 	if p, ok := f.products[order.ProductID]; ok {
 		products[p.ID] = p
 	}
-	views, err := s.views(tx, []Administration{a}, products, []Order{order})
-	if err != nil {
-		return DocumentResult{}, err
+	// The answer is built from what this transaction holds: the nurse is
+	// the caller, the witness was checked above, the follow-up was just
+	// written and a new administration has no removal yet.
+	result.Administration = AdministrationView{Administration: a, PerformerName: by.User.DisplayName, OrderText: orderText(order, products), Followup: followup}
+	if p, ok := products[a.ProductID]; ok {
+		result.Administration.ProductName = p.Name
 	}
-	result.Administration = views[0]
+	if f.witness != nil && a.WitnessID == f.witness.ID {
+		result.Administration.WitnessName = f.witness.DisplayName
+	}
 	if result.Message == "" {
 		switch outcome {
 		case OutcomeGiven:

@@ -14,17 +14,27 @@ type BedsideTx interface {
 
 	CreateBedsideContext(c *BedsideContext) error
 	GetBedsideContext(id string) (BedsideContext, error)
+	// GetBedsideContextResident reads a context with its resident and the
+	// resident's unit at once (the resident's allergies too when asked);
+	// ENotFound when there is no such context.
+	GetBedsideContextResident(id string, allergies bool) (BedsideContext, Resident, Unit, error)
 
 	// LockResident serialises writers of one resident's record for the rest
 	// of the transaction (SELECT … FOR UPDATE on PostgreSQL; SQLite has one
 	// writer).
 	LockResident(id string) error
+	// LockAndGetResident is LockResident answering the resident (with
+	// allergies) as it stands once the lock is held.
+	LockAndGetResident(id string) (Resident, error)
 
 	GetDose(id string) (ScheduledDose, error)
 	// DocumentDose moves an open dose (status in from) to its documented
 	// status; it returns the number of rows changed, 0 when another
 	// transaction documented it first.
 	DocumentDose(doseID string, from []DoseStatus, to DoseStatus, by string, at time.Time, adminID string) (int64, error)
+	// DocumentDoseReturning is DocumentDose answering the dose as it left
+	// it, in the same statement; ok is false when it changed nothing.
+	DocumentDoseReturning(doseID string, from []DoseStatus, to DoseStatus, by string, at time.Time, adminID string) (d ScheduledDose, ok bool, err error)
 	// ReopenDose undoes DocumentDose for the administration adminID.
 	ReopenDose(doseID, adminID string, to DoseStatus) (int64, error)
 

@@ -543,10 +543,21 @@ func (s *Service) ExpireOrders(ctx context.Context, by Identity) (int, error) {
 // flagged for retrospective review; then OnAdministration (the HL7
 // outbox) runs with everything a report of it needs.
 func (s *Service) AdministrationRecorded(tx Tx, a Administration) error {
+	return s.administrationRecorded(tx, a, nil)
+}
+
+// administrationRecorded is AdministrationRecorded with the order as the
+// caller's transaction read it (nil: read it here).
+func (s *Service) administrationRecorded(tx Tx, a Administration, order *Order) error {
 	if a.Outcome == OutcomeGiven && a.OrderID != "" && !a.EnteredInError {
-		o, err := tx.GetOrder(a.OrderID)
-		if err != nil {
-			return err
+		var o Order
+		if order != nil && order.ID == a.OrderID {
+			o = *order
+		} else {
+			var err error
+			if o, err = tx.GetOrder(a.OrderID); err != nil {
+				return err
+			}
 		}
 		if o.Status == OrderPending || o.VerifiedAt == nil {
 			if err := tx.CreateAdministrationReview(&AdministrationReview{AdministrationID: a.ID, FacilityID: a.FacilityID, OrderID: o.ID,

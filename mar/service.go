@@ -90,6 +90,10 @@ type AuditEntry struct {
 	UnitID  string
 	Outcome string
 	Detail  any
+	// Resident, when set, is ResidentID's row as this transaction already
+	// read it (under the resident's lock where the change takes one): the
+	// scope check uses it rather than reading the row again.
+	Resident *Resident
 }
 
 // audit appends an event for the acting identity inside tx. Every state

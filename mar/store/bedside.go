@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/emar-project/emar/mar"
@@ -277,9 +278,7 @@ func (t *tx) GetBedsideContext(id string) (mar.BedsideContext, error) {
 	if err := t.db.Take(&r, "id = ?", id).Error; err != nil {
 		return mar.BedsideContext{}, notFound(err, "bedside context", id)
 	}
-	return mar.BedsideContext{ID: r.ID, FacilityID: r.FacilityID, UserID: r.UserID, ResidentID: r.ResidentID,
-		ScannedCode: r.ScannedCode, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
-		ManualReason: r.ManualReason, ManualIdentifiers: splitList(r.ManualIdentifiers)}, nil
+	return r.domain(), nil
 }
 
 // LockResident takes the resident row's lock for the transaction. SQLite
@@ -540,4 +539,116 @@ func (t *tx) boolTrue() string {
 		return "true"
 	}
 	return "1"
+}
+
+// selectAs lists model's columns of the table aliased as alias, each named
+// prefix+column, for a join scanned into embedded rows.
+func (t *tx) selectAs(model any, alias, prefix string) (string, error) {
+	st := &gorm.Statement{DB: t.db}
+	if err := st.Parse(model); err != nil {
+		return "", err
+	}
+	cols := make([]string, len(st.Schema.DBNames))
+	for i, c := range st.Schema.DBNames {
+		cols[i] = alias + "." + c + " AS " + prefix + c
+	}
+	return strings.Join(cols, ", "), nil
+}
+
+// contextResidentRow is a bedside context joined with its resident and the
+// resident's unit.
+type contextResidentRow struct {
+	C bedsideContextRow `gorm:"embedded;embeddedPrefix:c__"`
+	R residentRow       `gorm:"embedded;embeddedPrefix:r__"`
+	U unitRow           `gorm:"embedded;embeddedPrefix:u__"`
+	A allergyRow        `gorm:"embedded;embeddedPrefix:a__"`
+}
+
+// GetBedsideContextResident reads a bedside context with its resident, the
+// resident's unit and, when allergies is set, the resident's allergies, in
+// one statement.
+func (t *tx) GetBedsideContextResident(id string, allergies bool) (mar.BedsideContext, mar.Resident, mar.Unit, error) {
+	if !mar.ValidID(id) {
+		return mar.BedsideContext{}, mar.Resident{}, mar.Unit{}, mar.NotFound("bedside context", id)
+	}
+	var sel []string
+	for _, m := range []struct {
+		model         any
+		alias, prefix string
+	}{{&bedsideContextRow{}, "c", "c__"}, {&residentRow{}, "r", "r__"}, {&unitRow{}, "u", "u__"}} {
+		s, err := t.selectAs(m.model, m.alias, m.prefix)
+		if err != nil {
+			return mar.BedsideContext{}, mar.Resident{}, mar.Unit{}, err
+		}
+		sel = append(sel, s)
+	}
+	q := "SELECT " + strings.Join(sel, ", ")
+	from := " FROM bedside_contexts c JOIN residents r ON r.id = c.resident_id JOIN units u ON u.id = r.unit_id"
+	if allergies {
+		// One row per allergy (one with empty allergy columns for none).
+		q += ", COALESCE(CAST(a.id AS TEXT), '') AS a__id, COALESCE(a.substance, '') AS a__substance, COALESCE(a.reaction, '') AS a__reaction, COALESCE(a.severity, '') AS a__severity"
+		from += " LEFT JOIN allergies a ON a.resident_id = r.id"
+	}
+	q += from + " WHERE c.id = ?"
+	if allergies {
+		q += " ORDER BY a.substance"
+	}
+	var rows []contextResidentRow
+	if err := t.db.Raw(q, id).Scan(&rows).Error; err != nil {
+		return mar.BedsideContext{}, mar.Resident{}, mar.Unit{}, err
+	}
+	if len(rows) == 0 {
+		return mar.BedsideContext{}, mar.Resident{}, mar.Unit{}, mar.NotFound("bedside context", id)
+	}
+	row := rows[0]
+	var all []mar.Allergy
+	for _, x := range rows {
+		if a := x.A; a.ID != "" {
+			all = append(all, mar.Allergy{ID: a.ID, ResidentID: row.R.ID, Substance: a.Substance, Reaction: a.Reaction, Severity: a.Severity})
+		}
+	}
+	return row.C.domain(), row.R.domain(all), row.U.domain(), nil
+}
+
+func (r bedsideContextRow) domain() mar.BedsideContext {
+	return mar.BedsideContext{ID: r.ID, FacilityID: r.FacilityID, UserID: r.UserID, ResidentID: r.ResidentID,
+		ScannedCode: r.ScannedCode, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+		ManualReason: r.ManualReason, ManualIdentifiers: splitList(r.ManualIdentifiers)}
+}
+
+// LockAndGetResident takes the resident row's lock (FOR UPDATE on
+// PostgreSQL) and answers the row as the lock found it, then reads the
+// allergies in a statement of their own: after the lock wait, so that it
+// sees what the transaction it waited for committed (a statement's
+// snapshot is taken when it starts, before any wait).
+func (t *tx) LockAndGetResident(id string) (mar.Resident, error) {
+	if !mar.ValidID(id) {
+		return mar.Resident{}, mar.NotFound("resident", id)
+	}
+	var r residentRow
+	q := t.db
+	if t.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Take(&r, "id = ?", id).Error; err != nil {
+		return mar.Resident{}, notFound(err, "resident", id)
+	}
+	rs, err := t.withAllergies([]residentRow{r})
+	if err != nil {
+		return mar.Resident{}, err
+	}
+	return rs[0], nil
+}
+
+// DocumentDoseReturning is DocumentDose answering the dose as the update
+// left it (UPDATE … RETURNING, one statement); ok is false when the dose
+// was not in a from status (documented by another transaction first).
+func (t *tx) DocumentDoseReturning(doseID string, from []mar.DoseStatus, to mar.DoseStatus, by string, at time.Time, adminID string) (mar.ScheduledDose, bool, error) {
+	var rows []doseRow
+	err := t.db.Raw("UPDATE scheduled_doses SET status = ?, documented_by = ?, documented_at = ?, admin_id = ? WHERE id = ? AND status IN ? RETURNING *",
+		string(to), by, at.UTC(), adminID, doseID, doseStatusStrings(from)).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return mar.ScheduledDose{}, false, err
+	}
+	return rows[0].domain(), true, nil
 }

@@ -41,6 +41,21 @@ func (t *tx) CreateProduct(p *mar.Product) error {
 	return nil
 }
 
+// productPartRow is an ingredient (Kind 0) or a package (Kind 1) of a
+// product, read together.
+type productPartRow struct {
+	ProductID   string
+	Kind        int
+	Position    int
+	Name        string
+	Value       float64
+	Unit        string
+	ID          string
+	GTIN        string `gorm:"column:gtin"`
+	NDC         string `gorm:"column:ndc"`
+	Description string
+}
+
 func (t *tx) products(rows []productRow) ([]mar.Product, error) {
 	if len(rows) == 0 {
 		return nil, nil
@@ -49,21 +64,26 @@ func (t *tx) products(rows []productRow) ([]mar.Product, error) {
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	var ins []ingredientRow
-	if err := t.db.Where("product_id IN ?", ids).Order("product_id, position").Find(&ins).Error; err != nil {
-		return nil, err
-	}
-	var pks []packageRow
-	if err := t.db.Where("product_id IN ?", ids).Order("gtin").Find(&pks).Error; err != nil {
+	// The ingredients and the packages in one statement: one row shape
+	// for both, ingredients (kind 0) by position, then packages (kind 1)
+	// by GTIN.
+	var parts []productPartRow
+	if err := t.db.Raw(`SELECT product_id, 0 AS kind, position, name, strength_value AS value, strength_unit AS unit, '' AS id, '' AS gtin, '' AS ndc, '' AS description
+FROM product_ingredients WHERE product_id IN ?
+UNION ALL
+SELECT product_id, 1, 0, '', quantity, '', CAST(id AS TEXT), gtin, ndc, description
+FROM product_packages WHERE product_id IN ?
+ORDER BY kind, product_id, position, gtin`, ids, ids).Scan(&parts).Error; err != nil {
 		return nil, err
 	}
 	byIn := map[string][]mar.Ingredient{}
-	for _, in := range ins {
-		byIn[in.ProductID] = append(byIn[in.ProductID], mar.Ingredient{Name: in.Name, StrengthValue: in.StrengthValue, StrengthUnit: in.StrengthUnit})
-	}
 	byPk := map[string][]mar.Package{}
-	for _, pk := range pks {
-		byPk[pk.ProductID] = append(byPk[pk.ProductID], pk.domain())
+	for _, x := range parts {
+		if x.Kind == 0 {
+			byIn[x.ProductID] = append(byIn[x.ProductID], mar.Ingredient{Name: x.Name, StrengthValue: x.Value, StrengthUnit: x.Unit})
+		} else {
+			byPk[x.ProductID] = append(byPk[x.ProductID], packageRow{ID: x.ID, ProductID: x.ProductID, GTIN: x.GTIN, NDC: x.NDC, Description: x.Description, Quantity: x.Value}.domain())
+		}
 	}
 	out := make([]mar.Product, len(rows))
 	for i, r := range rows {
@@ -105,17 +125,28 @@ func (t *tx) ListProducts(facilityID string) ([]mar.Product, error) {
 // FindProductByCode finds the package with the GTIN, or failing that the
 // NDC digit string (without hyphens).
 func (t *tx) FindProductByCode(gtin, ndc string) (mar.Product, mar.Package, error) {
-	var pk packageRow
-	found := false
 	if gtin != "" {
-		err := t.db.Take(&pk, "gtin = ?", gtin).Error
-		if err == nil {
-			found = true
-		} else if err = notFound(err, "", ""); mar.ErrorCodeOf(err) != mar.ENotFound {
+		// The GTIN is unique: the product is read through its package,
+		// and the package is among the product's own.
+		var rows []productRow
+		if err := t.db.Where("id = (SELECT product_id FROM product_packages WHERE gtin = ?)", gtin).Find(&rows).Error; err != nil {
 			return mar.Product{}, mar.Package{}, err
 		}
+		if len(rows) == 1 {
+			ps, err := t.products(rows)
+			if err != nil {
+				return mar.Product{}, mar.Package{}, err
+			}
+			for _, pk := range ps[0].Packages {
+				if pk.GTIN == gtin {
+					return ps[0], pk, nil
+				}
+			}
+		}
 	}
-	if !found && ndc != "" {
+	var pk packageRow
+	found := false
+	if ndc != "" {
 		err := t.db.Take(&pk, "ndc = ?", ndc).Error
 		if err == nil {
 			found = true
