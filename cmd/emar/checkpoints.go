@@ -128,10 +128,10 @@ func checkCoverage(rep store.AuditReport, ncps int, every time.Duration, now tim
 		}
 	}
 	age := now.Sub(oldest.OldestUnsealed)
-	what := fmt.Sprintf("unsealed window: %d of %d events are in no signed checkpoint (the oldest: event %d of chain %s, %s, %s ago)", unsealed, total,
+	what := fmt.Sprintf("%d of %d events (from #%d, chain %s, %s, %s ago) are in no signed checkpoint", unsealed, total,
 		oldest.Sealed+1, mar.ChainName(oldest.Chain), oldest.OldestUnsealed.Format(time.RFC3339), age.Round(time.Second))
 	if age <= every {
-		return what + "; they are younger than the checkpoint interval (" + every.String() + ")", nil
+		return "unsealed window: " + what + "; they are younger than the checkpoint interval (" + every.String() + ")", nil
 	}
 	return "", &exitError{code: 1, msg: "audit trail NOT covered: " + what + ", though checkpoints are signed every " + every.String() +
 		": a rewrite of those events would go unnoticed. Check that emar serve writes checkpoints (--audit-checkpoints) and that --audit-checkpoints and --audit-pubkey name them here"}

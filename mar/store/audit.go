@@ -481,7 +481,6 @@ func encodeUUID(dst []byte, u []byte) {
 	hex.Encode(dst[24:36], u[10:16])
 }
 
-
 type stopErr struct{}
 
 func (stopErr) Error() string { return "stop" }
