@@ -300,7 +300,7 @@ func (s *Store) verifyChain(ctx context.Context, c auditChainState, opts AuditVe
 	var head int64
 	var headHash string
 	if s.dialect == Postgres {
-		cr.Verified, head, headHash, brk, err = s.verifyChainPG(ctx, c.chain, c.seq, after, prev, cv)
+		cr.Verified, head, headHash, brk, err = s.verifyChainPG(ctx, c.chain, c.seq, after, prev, cv, nil)
 	} else {
 		v := mar.NewChainVerifierAt(c.chain, after, prev)
 		err = s.EachChainEvent(ctx, c.chain, after, func(e mar.AuditEvent) error {
@@ -372,7 +372,7 @@ var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // columns, no decoding into strings, one query streamed to the end) and
 // hashes each event with a reused buffer: the cost per event is about one
 // SHA-256 and the row's bytes on the wire.
-func (s *Store) verifyChainPG(ctx context.Context, chain string, headSeq, after int64, prev string, cv *mar.CheckpointVerifier) (n, head int64, headHash string, brk *mar.ChainBreak, err error) {
+func (s *Store) verifyChainPG(ctx context.Context, chain string, headSeq, after int64, prev string, cv *mar.CheckpointVerifier, onHash func(hash string)) (n, head int64, headHash string, brk *mar.ChainBreak, err error) {
 	head, headHash = after, prev
 	conn, err := s.sqlDB.Conn(ctx)
 	if err != nil {
@@ -454,6 +454,9 @@ func (s *Store) verifyChainPG(ctx context.Context, chain string, headSeq, after 
 					brk = b
 					break
 				}
+			}
+			if onHash != nil {
+				onHash(string(v[19]))
 			}
 			prevHash = append(prevHash[:0], v[19]...)
 			next++

@@ -76,17 +76,27 @@ func (s *Store) WriteCheckpoint(ctx context.Context, dir string, key ed25519.Pri
 			}
 		}
 		c.FromSeq = after + 1
-		v := mar.NewChainVerifierAt(ch.chain, after, prev)
 		var brk *mar.ChainBreak
-		err = s.EachChainEvent(ctx, ch.chain, after, func(e mar.AuditEvent) error {
-			if brk = v.Check(e); brk != nil {
-				return errStop
+		if s.dialect == Postgres {
+			_, _, _, brk, err = s.verifyChainPG(ctx, ch.chain, ch.seq, after, prev, nil, func(h string) {
+				c.Tree.Add(h)
+				c.Hashes = append(c.Hashes, h)
+			})
+		} else {
+			v := mar.NewChainVerifierAt(ch.chain, after, prev)
+			err = s.EachChainEvent(ctx, ch.chain, after, func(e mar.AuditEvent) error {
+				if brk = v.Check(e); brk != nil {
+					return errStop
+				}
+				c.Tree.Add(e.Hash)
+				c.Hashes = append(c.Hashes, e.Hash)
+				return nil
+			})
+			if err == errStop {
+				err = nil
 			}
-			c.Tree.Add(e.Hash)
-			c.Hashes = append(c.Hashes, e.Hash)
-			return nil
-		})
-		if err != nil && err != errStop {
+		}
+		if err != nil {
 			return written, err
 		}
 		if brk != nil {
