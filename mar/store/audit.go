@@ -9,7 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
@@ -369,9 +372,12 @@ func (s *Store) chainEventAt(ctx context.Context, chain string, pos int64) (mar.
 var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // verifyChainPG reads one chain with pgx's lowest-level reader (binary
-// columns, no decoding into strings, one query streamed to the end) and
-// hashes each event with a reused buffer: the cost per event is about one
-// SHA-256 and the row's bytes on the wire.
+// columns, no decoding into strings, one query streamed to the end). The
+// reading goroutine checks positions and links (which need only the
+// stored hashes) and encodes each event canonically into a batch; hashing
+// the batches is spread over the other cores, so reading, hashing and the
+// database's own work overlap. The first event that fails either check is
+// reported, with the reasons in the order mar.ChainVerifier gives them.
 func (s *Store) verifyChainPG(ctx context.Context, chain string, headSeq, after int64, prev string, cv *mar.CheckpointVerifier, onHash func(hash string)) (n, head int64, headHash string, brk *mar.ChainBreak, err error) {
 	head, headHash = after, prev
 	conn, err := s.sqlDB.Conn(ctx)
@@ -379,6 +385,9 @@ func (s *Store) verifyChainPG(ctx context.Context, chain string, headSeq, after 
 		return
 	}
 	defer conn.Close()
+	hp := newHashPool()
+	defer hp.close()
+	var linkBrk *mar.ChainBreak
 	err = conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -395,11 +404,10 @@ func (s *Store) verifyChainPG(ctx context.Context, chain string, headSeq, after 
 		rr := sc.Conn().PgConn().ExecParams(ctx, q, args, nil, nil, []int16{1})
 		var (
 			f        mar.AuditFields[[]byte]
-			buf      = make([]byte, 0, 2048)
 			prevHash = []byte(prev)
 			idText   [36]byte
-			sumHex   [64]byte
 		)
+		b := hp.get()
 		next := after + 1
 		for rr.NextRow() {
 			v := rr.Values()
@@ -421,18 +429,19 @@ func (s *Store) verifyChainPG(ctx context.Context, chain string, headSeq, after 
 			} else {
 				f.ID = v[3]
 			}
-			idString := func() string { return string(f.ID) }
 			switch {
 			case pos != next:
 				if pos > next {
-					brk = &mar.ChainBreak{Chain: chain, Seq: next, ID: idString(), Reason: mar.MissingReason(next, pos)}
+					linkBrk = &mar.ChainBreak{Chain: chain, Seq: next, ID: string(f.ID), Reason: mar.MissingReason(next, pos)}
 				} else {
-					brk = &mar.ChainBreak{Chain: chain, Seq: pos, ID: idString(), Reason: mar.RepeatedReason(pos, next)}
+					linkBrk = &mar.ChainBreak{Chain: chain, Seq: pos, ID: string(f.ID), Reason: mar.RepeatedReason(pos, next)}
 				}
 			case !bytes.Equal(v[18], prevHash):
-				brk = &mar.ChainBreak{Chain: chain, Seq: pos, ID: idString(), Reason: mar.ReasonLink}
+				linkBrk = &mar.ChainBreak{Chain: chain, Seq: pos, ID: string(f.ID), Reason: mar.ReasonLink}
+			case cv != nil:
+				linkBrk = cv.Check(mar.AuditEvent{Chain: chain, Seq: seq, ChainSeq: pos, ID: string(f.ID), Hash: string(v[19])})
 			}
-			if brk != nil {
+			if linkBrk != nil {
 				break
 			}
 			f.Chain, f.Seq, f.ChainSeq = rowChain, seq, pos
@@ -442,34 +451,141 @@ func (s *Store) verifyChainPG(ctx context.Context, chain string, headSeq, after 
 			f.ResidentID, f.Outcome, f.SourceIP, f.Device, f.RequestID = v[11], v[12], v[13], v[14], v[15]
 			f.BreakGlass = len(v[16]) == 1 && v[16][0] == 1
 			f.Detail, f.PrevHash = v[17], v[18]
-			buf = f.AppendCanonical(buf[:0])
-			sum := sha256.Sum256(buf)
-			hex.Encode(sumHex[:], sum[:])
-			if !bytes.Equal(sumHex[:], v[19]) {
-				brk = &mar.ChainBreak{Chain: chain, Seq: pos, ID: idString(), Reason: mar.ReasonEdited}
-				break
-			}
-			if cv != nil {
-				if b := cv.Check(mar.AuditEvent{Chain: chain, Seq: seq, ChainSeq: pos, ID: idString(), Hash: string(v[19])}); b != nil {
-					brk = b
-					break
-				}
-			}
+			b.add(&f, pos, v[19])
 			if onHash != nil {
 				onHash(string(v[19]))
 			}
 			prevHash = append(prevHash[:0], v[19]...)
 			next++
-			n++
+			if b.full() {
+				hp.submit(b)
+				if hp.failed() {
+					break
+				}
+				b = hp.get()
+			}
 		}
+		hp.submit(b)
 		_, cerr := rr.Close()
-		if brk != nil {
-			return nil
-		}
 		head, headHash = next-1, string(prevHash)
 		return cerr
 	})
-	return
+	bad := hp.wait()
+	if bad != nil && (linkBrk == nil || bad.pos < linkBrk.Seq) {
+		return bad.pos - 1 - after, head, headHash, &mar.ChainBreak{Chain: chain, Seq: bad.pos, ID: bad.id, Reason: mar.ReasonEdited}, err
+	}
+	if linkBrk != nil {
+		return linkBrk.Seq - 1 - after, head, headHash, linkBrk, err
+	}
+	return head - after, head, headHash, nil, err
+}
+
+// hashBatch is events encoded for hashing, with their stored hashes.
+type hashBatch struct {
+	canon  []byte
+	ends   []int
+	pos    []int64
+	ids    [][36]byte
+	stored []byte // 64 hex bytes per event
+}
+
+const hashBatchSize = 512
+
+func (b *hashBatch) add(f *mar.AuditFields[[]byte], pos int64, stored []byte) {
+	b.canon = f.AppendCanonical(b.canon)
+	b.ends = append(b.ends, len(b.canon))
+	b.pos = append(b.pos, pos)
+	var id [36]byte
+	copy(id[:], f.ID)
+	b.ids = append(b.ids, id)
+	var h [64]byte
+	copy(h[:], stored)
+	b.stored = append(b.stored, h[:]...)
+}
+
+func (b *hashBatch) full() bool { return len(b.ends) >= hashBatchSize }
+
+// hashBad is the first event whose contents do not match its hash.
+type hashBad struct {
+	pos int64
+	id  string
+}
+
+// hashPool hashes batches on every core.
+type hashPool struct {
+	work chan *hashBatch
+	free chan *hashBatch
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	bad  *hashBad
+	stop atomic.Bool
+}
+
+func newHashPool() *hashPool {
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	p := &hashPool{work: make(chan *hashBatch, 2*workers), free: make(chan *hashBatch, 4*workers)}
+	for i := 0; i < workers; i++ {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			var sumHex [64]byte
+			for b := range p.work {
+				start := 0
+				for i, end := range b.ends {
+					sum := sha256.Sum256(b.canon[start:end])
+					start = end
+					hex.Encode(sumHex[:], sum[:])
+					if !bytes.Equal(sumHex[:], b.stored[64*i:64*i+64]) {
+						p.mu.Lock()
+						if p.bad == nil || b.pos[i] < p.bad.pos {
+							p.bad = &hashBad{pos: b.pos[i], id: string(b.ids[i][:])}
+						}
+						p.mu.Unlock()
+						p.stop.Store(true)
+						break
+					}
+				}
+				select {
+				case p.free <- b:
+				default:
+				}
+			}
+		}()
+	}
+	return p
+}
+
+func (p *hashPool) get() *hashBatch {
+	select {
+	case b := <-p.free:
+		b.canon, b.ends, b.pos, b.ids, b.stored = b.canon[:0], b.ends[:0], b.pos[:0], b.ids[:0], b.stored[:0]
+		return b
+	default:
+		return &hashBatch{canon: make([]byte, 0, hashBatchSize*700), ends: make([]int, 0, hashBatchSize),
+			pos: make([]int64, 0, hashBatchSize), ids: make([][36]byte, 0, hashBatchSize), stored: make([]byte, 0, 64*hashBatchSize)}
+	}
+}
+
+func (p *hashPool) submit(b *hashBatch) {
+	if len(b.ends) > 0 {
+		p.work <- b
+	}
+}
+
+func (p *hashPool) failed() bool { return p.stop.Load() }
+
+// wait finishes the hashing and returns the first mismatch.
+func (p *hashPool) wait() *hashBad {
+	p.close()
+	return p.bad
+}
+
+func (p *hashPool) close() {
+	if p.work != nil {
+		close(p.work)
+		p.work = nil
+		p.wg.Wait()
+	}
 }
 
 func encodeUUID(dst []byte, u []byte) {
