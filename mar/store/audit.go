@@ -513,6 +513,7 @@ type hashBad struct {
 
 // hashPool hashes batches on every core.
 type hashPool struct {
+	closed bool
 	work chan *hashBatch
 	free chan *hashBatch
 	wg   sync.WaitGroup
@@ -524,12 +525,13 @@ type hashPool struct {
 func newHashPool() *hashPool {
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	p := &hashPool{work: make(chan *hashBatch, 2*workers), free: make(chan *hashBatch, 4*workers)}
+	work := p.work
 	for i := 0; i < workers; i++ {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
 			var sumHex [64]byte
-			for b := range p.work {
+			for b := range work {
 				start := 0
 				for i, end := range b.ends {
 					sum := sha256.Sum256(b.canon[start:end])
@@ -577,13 +579,15 @@ func (p *hashPool) failed() bool { return p.stop.Load() }
 // wait finishes the hashing and returns the first mismatch.
 func (p *hashPool) wait() *hashBad {
 	p.close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return p.bad
 }
 
 func (p *hashPool) close() {
-	if p.work != nil {
+	if !p.closed {
+		p.closed = true
 		close(p.work)
-		p.work = nil
 		p.wg.Wait()
 	}
 }
