@@ -35,16 +35,15 @@ func scanAudit(rows *sql.Rows, e *mar.AuditEvent) error {
 // EachAuditEvent streams the whole audit trail in the database-wide order
 // (seq), a page at a time, whatever the chain.
 func (s *Store) EachAuditEvent(ctx context.Context, afterSeq int64, fn func(mar.AuditEvent) error) error {
-	return s.eachAudit(ctx, "", afterSeq, false, fn)
+	return s.eachAudit(ctx, "", afterSeq, false, 2000, fn)
 }
 
 // EachChainEvent streams one chain in its order from position after+1.
 func (s *Store) EachChainEvent(ctx context.Context, chain string, after int64, fn func(mar.AuditEvent) error) error {
-	return s.eachAudit(ctx, chain, after, true, fn)
+	return s.eachAudit(ctx, chain, after, true, 2000, fn)
 }
 
-func (s *Store) eachAudit(ctx context.Context, chain string, after int64, oneChain bool, fn func(mar.AuditEvent) error) error {
-	const page = 2000
+func (s *Store) eachAudit(ctx context.Context, chain string, after int64, oneChain bool, page int, fn func(mar.AuditEvent) error) error {
 	buf := make([]mar.AuditEvent, 0, page)
 	for {
 		buf = buf[:0]
@@ -356,7 +355,7 @@ func (s *Store) chainEventAt(ctx context.Context, chain string, pos int64) (mar.
 	var e mar.AuditEvent
 	var found bool
 	errFound := errors.New("found")
-	err := s.eachAudit(ctx, chain, pos-1, true, func(ev mar.AuditEvent) error {
+	err := s.eachAudit(ctx, chain, pos-1, true, 1, func(ev mar.AuditEvent) error {
 		if ev.Pos() == pos {
 			e, found = ev, true
 		}

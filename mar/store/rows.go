@@ -349,13 +349,6 @@ type auditRow struct {
 
 func (auditRow) TableName() string { return "audit_events" }
 
-func auditToRow(e *mar.AuditEvent) auditRow {
-	return auditRow{Seq: e.Seq, Chain: e.Chain, ChainSeq: e.ChainSeq, ID: e.ID, FacilityID: e.FacilityID, At: e.At.UTC(), UserID: e.UserID, Role: e.Role,
-		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, ResidentID: e.ResidentID, Outcome: e.Outcome,
-		SourceIP: e.SourceIP, Device: e.Device, RequestID: e.RequestID, BreakGlass: e.BreakGlass, Detail: e.Detail,
-		PrevHash: e.PrevHash, Hash: e.Hash}
-}
-
 func (r auditRow) domain() mar.AuditEvent {
 	return mar.AuditEvent{Seq: r.Seq, Chain: r.Chain, ChainSeq: r.ChainSeq, ID: r.ID, FacilityID: r.FacilityID, At: r.At.UTC(), UserID: r.UserID, Role: r.Role,
 		Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID, ResidentID: r.ResidentID, Outcome: r.Outcome,
@@ -363,13 +356,6 @@ func (r auditRow) domain() mar.AuditEvent {
 		PrevHash: r.PrevHash, Hash: r.Hash}
 }
 
-type auditHeadRow struct {
-	ID   int
-	Seq  int64
-	Hash string
-}
-
-func (auditHeadRow) TableName() string { return "audit_head" }
 
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
