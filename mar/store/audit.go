@@ -513,12 +513,12 @@ type hashBad struct {
 // hashPool hashes batches on every core.
 type hashPool struct {
 	closed bool
-	work chan *hashBatch
-	free chan *hashBatch
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	bad  *hashBad
-	stop atomic.Bool
+	work   chan *hashBatch
+	free   chan *hashBatch
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	bad    *hashBad
+	stop   atomic.Bool
 }
 
 func newHashPool() *hashPool {

@@ -356,7 +356,6 @@ func (r auditRow) domain() mar.AuditEvent {
 		PrevHash: r.PrevHash, Hash: r.Hash}
 }
 
-
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
