@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -323,4 +324,65 @@ func TestConcurrentAuditWritersKeepChainsDense(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Verification from the last checkpoint reads only what came after it:
+// an edit after the checkpoint is named; an edit before it is the full
+// verification's to find (the checkpoint writer verified those events
+// when it sealed them).
+func TestIncrementalVerificationStartsAtTheLastCheckpoint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		fac := mar.NewID()
+		appendN := func(from, n int) {
+			for i := from; i < from+n; i++ {
+				if err := s.InTx(ctx, func(tx mar.Tx) error { return tx.AppendAudit(auditEvent(fac, i)) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		appendN(0, 8)
+		_, key, _ := ed25519.GenerateKey(nil)
+		dir := t.TempDir()
+		if cps, err := s.WriteCheckpoint(ctx, dir, key, auditT0); err != nil || len(cps) != 1 || cps[0].Chain != fac || cps[0].Size != 8 {
+			t.Fatalf("checkpoint: %+v %v", cps, err)
+		}
+		appendN(8, 4)
+		cps, err := store.ReadCheckpoints(dir, key.Public().(ed25519.PublicKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := s.VerifyAuditReport(ctx, store.AuditVerifyOptions{Checkpoints: cps})
+		if err != nil || rep.Break != nil || rep.Events != 4 || rep.Unsealed() != 4 || rep.Chains[0].From != 9 || !rep.Chains[0].OldestUnsealed.Equal(auditT0.Add(8*time.Second)) {
+			t.Fatalf("incremental: %+v %v; want the 4 events after the checkpoint, unsealed", rep, err)
+		}
+		if s.Dialect() == store.Postgres {
+			_, err = s.DB().ExecContext(ctx, "ALTER TABLE audit_events DISABLE TRIGGER USER")
+		} else {
+			_, err = s.DB().ExecContext(ctx, "DROP TRIGGER audit_events_no_update")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := func(pos int) {
+			q := fmt.Sprintf("UPDATE audit_events SET user_id = 'mallory' WHERE chain = '%s' AND chain_seq = %d", fac, pos)
+			if _, err := s.DB().ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		edit(10)
+		rep, err = s.VerifyAuditReport(ctx, store.AuditVerifyOptions{Checkpoints: cps})
+		if err != nil || rep.Break == nil || rep.Break.Seq != 10 || !strings.Contains(rep.Break.Reason, "edited") {
+			t.Fatalf("edit after the checkpoint: %+v %v; want event 10 named", rep.Break, err)
+		}
+		edit(3)
+		rep, err = s.VerifyAuditReport(ctx, store.AuditVerifyOptions{Checkpoints: cps, Full: true})
+		if err != nil || rep.Break == nil || rep.Break.Seq != 3 {
+			t.Fatalf("full verification after an edit before the checkpoint: %+v %v; want event 3 named", rep.Break, err)
+		}
+		// The checkpoint writer refuses to seal a broken chain.
+		if _, err := s.WriteCheckpoint(ctx, dir, key, auditT0); err == nil || !strings.Contains(err.Error(), "event 10") {
+			t.Fatalf("checkpoint over a broken chain: %v", err)
+		}
+	})
 }
