@@ -69,7 +69,8 @@ func (s *Service) MarkMissedDoses(ctx context.Context, limit int) (marked, seen 
 			isMoved[id] = true
 		}
 		// Rows first, then the event and audit counters: every writer takes
-		// locks in the order rows → alert_event_head → audit_head, so two
+		// locks in the order rows → alert_event_head → audit chain heads (the
+		// store takes those last, at commit, in the chains' order), so two
 		// transactions never wait on each other in opposite orders.
 		type done struct {
 			c     AlertCandidate

@@ -20,6 +20,7 @@ import (
 // head row, but not the checkpoints the operator holds, so verification
 // against them names the first rewritten event.
 type Checkpoint struct {
+	Chain     string     // the chain it covers (mar.LegacyChain: the v1 format)
 	Size      int64      // events covered: 1..Size
 	Root      string     // hex Merkle root over the event hashes 1..Size
 	Time      time.Time  // when it was written
@@ -31,9 +32,15 @@ type Checkpoint struct {
 
 const checkpointMagic = "emar audit checkpoint v1"
 
+// checkpointMagicV2 names a checkpoint of one chain: a "chain" line follows.
+const checkpointMagicV2 = "emar audit checkpoint v2"
+
 // Body is the signed text.
 func (c Checkpoint) Body() []byte {
 	var b bytes.Buffer
+	if c.Chain != LegacyChain {
+		fmt.Fprintf(&b, "%s\nchain %s\n", checkpointMagicV2, c.Chain)
+	}
 	fmt.Fprintf(&b, "%s\nsize %d\nroot %s\ntime %s\nfrom %d\nfrontier %s\n", checkpointMagic, c.Size, c.Root, c.Time.UTC().Format(time.RFC3339Nano), c.FromSeq, c.Tree.frontier())
 	for _, h := range c.Hashes {
 		b.WriteString(h)
@@ -68,6 +75,14 @@ func ParseCheckpoint(data []byte, pub ed25519.PublicKey) (Checkpoint, error) {
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(make([]byte, 1024), 1<<20)
 	line := 0
+	if bytes.HasPrefix(body, []byte(checkpointMagicV2+"\n")) {
+		// A chain's checkpoint: its chain, then the v1 body.
+		sc.Scan()
+		if !sc.Scan() || !strings.HasPrefix(sc.Text(), "chain ") || strings.TrimPrefix(sc.Text(), "chain ") == "" {
+			return Checkpoint{}, fmt.Errorf("checkpoint: no chain line")
+		}
+		c.Chain = strings.TrimPrefix(sc.Text(), "chain ")
+	}
 	for sc.Scan() {
 		t := sc.Text()
 		switch line {
@@ -183,6 +198,7 @@ func (m *MerkleTree) Root() string {
 // CheckpointVerifier compares a chain, event by event, with the signed
 // checkpoints.
 type CheckpointVerifier struct {
+	chain   string
 	cps     []Checkpoint // sorted by Size
 	next    int
 	want    map[int64]string
@@ -190,9 +206,22 @@ type CheckpointVerifier struct {
 	checked int
 }
 
-// NewCheckpointVerifier takes checkpoints sorted by size.
+// NewCheckpointVerifier takes checkpoints sorted by size; only those of
+// the legacy chain are used.
 func NewCheckpointVerifier(cps []Checkpoint) *CheckpointVerifier {
-	v := &CheckpointVerifier{cps: cps, want: map[int64]string{}}
+	return NewChainCheckpointVerifier(LegacyChain, cps)
+}
+
+// NewChainCheckpointVerifier takes checkpoints sorted by size and keeps
+// those of chain.
+func NewChainCheckpointVerifier(chain string, all []Checkpoint) *CheckpointVerifier {
+	var cps []Checkpoint
+	for _, c := range all {
+		if c.Chain == chain {
+			cps = append(cps, c)
+		}
+	}
+	v := &CheckpointVerifier{chain: chain, cps: cps, want: map[int64]string{}}
 	for _, c := range cps {
 		for i, h := range c.Hashes {
 			v.want[c.FromSeq+int64(i)] = h
@@ -204,14 +233,18 @@ func NewCheckpointVerifier(cps []Checkpoint) *CheckpointVerifier {
 // Check compares the next event of the chain with the exported hashes and
 // tree heads.
 func (v *CheckpointVerifier) Check(e AuditEvent) *ChainBreak {
-	if h, ok := v.want[e.Seq]; ok && h != e.Hash {
-		return &ChainBreak{Seq: e.Seq, ID: e.ID, Reason: "differs from the hash exported in a signed checkpoint (the chain was rewritten from here)"}
+	if len(v.cps) == 0 {
+		return nil
+	}
+	pos := e.Pos()
+	if h, ok := v.want[pos]; ok && h != e.Hash {
+		return &ChainBreak{Chain: v.chain, Seq: pos, ID: e.ID, Reason: "differs from the hash exported in a signed checkpoint (the chain was rewritten from here)"}
 	}
 	v.tree.Add(e.Hash)
 	for v.next < len(v.cps) && v.cps[v.next].Size == v.tree.Size() {
 		c := v.cps[v.next]
 		if c.Root != v.tree.Root() {
-			return &ChainBreak{Seq: e.Seq, ID: e.ID, Reason: fmt.Sprintf("tree head over events 1..%d does not match the checkpoint signed at %s", c.Size, c.Time.Format(time.RFC3339))}
+			return &ChainBreak{Chain: v.chain, Seq: pos, ID: e.ID, Reason: fmt.Sprintf("tree head over events 1..%d does not match the checkpoint signed at %s", c.Size, c.Time.Format(time.RFC3339))}
 		}
 		v.next++
 		v.checked++
@@ -223,9 +256,17 @@ func (v *CheckpointVerifier) Check(e AuditEvent) *ChainBreak {
 func (v *CheckpointVerifier) Finish(lastSeq int64) *ChainBreak {
 	if v.next < len(v.cps) {
 		c := v.cps[v.next]
-		return &ChainBreak{Seq: lastSeq + 1, Reason: fmt.Sprintf("the chain ends at event %d but a checkpoint signed at %s covers %d events: events were removed", lastSeq, c.Time.Format(time.RFC3339), c.Size)}
+		return &ChainBreak{Chain: v.chain, Seq: lastSeq + 1, Reason: fmt.Sprintf("the chain ends at event %d but a checkpoint signed at %s covers %d events: events were removed", lastSeq, c.Time.Format(time.RFC3339), c.Size)}
 	}
 	return nil
+}
+
+// LastHash is the hash of the checkpoint's last event (Size).
+func (c Checkpoint) LastHash() string {
+	if len(c.Hashes) == 0 {
+		return ""
+	}
+	return c.Hashes[len(c.Hashes)-1]
 }
 
 // Checked is the number of checkpoints that matched.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
@@ -114,26 +113,25 @@ func signingKey(path string) (key ed25519.PrivateKey, made bool, err error) {
 
 // checkCoverage fails when events older than every are in no signed
 // checkpoint: a rewrite of them, hashes recomputed, would go unnoticed.
-// It returns a line about the coverage.
-func checkCoverage(ctx context.Context, st *store.Store, total int64, cps []mar.Checkpoint, every time.Duration, now time.Time) (string, error) {
-	var covered int64
-	for _, c := range cps {
-		covered = max(covered, c.Size)
+// It returns a line about the coverage: the unsealed window.
+func checkCoverage(rep store.AuditReport, ncps int, every time.Duration, now time.Time) (string, error) {
+	unsealed := rep.Unsealed()
+	if unsealed == 0 {
+		return fmt.Sprintf("every event is covered by a signed checkpoint (%d checkpoints)", ncps), nil
 	}
-	if total <= covered {
-		return fmt.Sprintf("every event is covered by a signed checkpoint (%d checkpoints)", len(cps)), nil
+	var oldest store.ChainReport
+	var total int64
+	for _, c := range rep.Chains {
+		total += c.Head
+		if c.Unsealed() > 0 && (oldest.OldestUnsealed.IsZero() || c.OldestUnsealed.Before(oldest.OldestUnsealed)) {
+			oldest = c
+		}
 	}
-	var oldest mar.AuditEvent
-	errFound := errors.New("found")
-	if err := st.EachAuditEvent(ctx, covered, func(e mar.AuditEvent) error { oldest = e; return errFound }); err != nil && !errors.Is(err, errFound) {
-		return "", err
-	}
-	uncovered := total - covered
-	age := now.Sub(oldest.At)
-	what := fmt.Sprintf("%d of %d events (from #%d, %s, %s ago) are in no signed checkpoint", uncovered, total, oldest.Seq,
-		oldest.At.Format(time.RFC3339), age.Round(time.Second))
+	age := now.Sub(oldest.OldestUnsealed)
+	what := fmt.Sprintf("%d of %d events (from #%d, chain %s, %s, %s ago) are in no signed checkpoint", unsealed, total,
+		oldest.Sealed+1, mar.ChainName(oldest.Chain), oldest.OldestUnsealed.Format(time.RFC3339), age.Round(time.Second))
 	if age <= every {
-		return what + "; they are younger than the checkpoint interval (" + every.String() + ")", nil
+		return "unsealed window: " + what + "; they are younger than the checkpoint interval (" + every.String() + ")", nil
 	}
 	return "", &exitError{code: 1, msg: "audit trail NOT covered: " + what + ", though checkpoints are signed every " + every.String() +
 		": a rewrite of those events would go unnoticed. Check that emar serve writes checkpoints (--audit-checkpoints) and that --audit-checkpoints and --audit-pubkey name them here"}

@@ -85,7 +85,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		printKeyNotice(stdout, keyPath, dir, made)
 		checkpoint = func(ctx context.Context) error {
-			_, _, err := st.WriteCheckpoint(ctx, dir, key, time.Now())
+			_, err := st.WriteCheckpoint(ctx, dir, key, time.Now())
 			return err
 		}
 	}

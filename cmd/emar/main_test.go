@@ -96,19 +96,26 @@ func tamper(t *testing.T, st *store.Store, stmts ...string) {
 	}
 }
 
+// Each tamper is made in the chain the failed sign-ins were appended to
+// ({chain}), at positions in that chain; verification must name the chain
+// and the event, by default (from the first event when no checkpoint
+// exists) and with --full.
 func TestAuditVerifyNamesTamperedEvents(t *testing.T) {
 	tests := []struct {
 		name    string
 		stmts   []string
 		wantSeq string
 	}{
-		{"edited row", []string{"UPDATE audit_events SET user_id = 'mallory' WHERE seq = 5"}, "event 5"},
-		{"deleted row", []string{"DELETE FROM audit_events WHERE seq = 7"}, "event 7"},
+		{"edited row", []string{"UPDATE audit_events SET user_id = 'mallory' WHERE chain = {chain} AND chain_seq = 5"}, "event 5"},
+		{"deleted row", []string{"DELETE FROM audit_events WHERE chain = {chain} AND chain_seq = 7"}, "event 7"},
 		{"swapped rows", []string{
-			"UPDATE audit_events SET seq = -1 WHERE seq = 3",
-			"UPDATE audit_events SET seq = 3 WHERE seq = 4",
-			"UPDATE audit_events SET seq = 4 WHERE seq = -1"}, "event 3"},
-		{"truncated tail", []string{"DELETE FROM audit_events WHERE seq > 10"}, "event 11"},
+			"UPDATE audit_events SET chain_seq = -1 WHERE chain = {chain} AND chain_seq = 3",
+			"UPDATE audit_events SET chain_seq = 3 WHERE chain = {chain} AND chain_seq = 4",
+			"UPDATE audit_events SET chain_seq = 4 WHERE chain = {chain} AND chain_seq = -1"}, "event 3"},
+		{"truncated tail", []string{"DELETE FROM audit_events WHERE chain = {chain} AND chain_seq > 10"}, "event 11"},
+		{"event moved to another chain", []string{"UPDATE audit_events SET chain = 'elsewhere' WHERE chain = {chain} AND chain_seq = 6"}, "event 6"},
+		{"event inserted outside every chain", []string{"INSERT INTO audit_events (seq, chain, chain_seq, id, facility_id, at, user_id, role, action, object_type, object_id, resident_id, outcome, source_ip, device, request_id, break_glass, detail, prev_hash, hash) " +
+			"SELECT seq + 100000, 'forged', 1, '" + mar.NewID() + "', facility_id, at, 'mallory', role, action, object_type, object_id, resident_id, outcome, source_ip, device, request_id, break_glass, detail, prev_hash, hash FROM audit_events WHERE chain = {chain} AND chain_seq = 2"}, "lies outside every chain"},
 	}
 	for _, engine := range storetest.Engines(t) {
 		for _, tt := range tests {
@@ -123,14 +130,24 @@ func TestAuditVerifyNamesTamperedEvents(t *testing.T) {
 				}
 				defer st.Close()
 				addEvents(t, st, 12)
+				var chain string
+				if err := st.DB().QueryRowContext(context.Background(), "SELECT chain FROM audit_events ORDER BY seq DESC LIMIT 1").Scan(&chain); err != nil {
+					t.Fatal(err)
+				}
 				// The service itself cannot rewrite the trail.
-				if _, err := st.DB().ExecContext(context.Background(), "UPDATE audit_events SET user_id = 'x' WHERE seq = 1"); err == nil {
+				if _, err := st.DB().ExecContext(context.Background(), "UPDATE audit_events SET user_id = 'x' WHERE chain_seq = 1"); err == nil {
 					t.Fatal("the append-only trigger let an UPDATE through")
 				}
-				tamper(t, st, tt.stmts...)
-				code, _, stderr := emar(t, nil, "audit", "verify", "--db", dsn)
-				if code != 1 || !strings.Contains(stderr, tt.wantSeq) {
-					t.Fatalf("audit verify after %s: exit %d, %q; want it to name %s", tt.name, code, stderr, tt.wantSeq)
+				var stmts []string
+				for _, s := range tt.stmts {
+					stmts = append(stmts, strings.ReplaceAll(s, "{chain}", "'"+chain+"'"))
+				}
+				tamper(t, st, stmts...)
+				for _, args := range [][]string{{"audit", "verify", "--db", dsn}, {"audit", "verify", "--full", "--db", dsn}} {
+					code, _, stderr := emar(t, nil, args...)
+					if code != 1 || !strings.Contains(stderr, tt.wantSeq) || !strings.Contains(stderr, "chain") {
+						t.Fatalf("%v after %s: exit %d, %q; want it to name %s of chain %s", args, tt.name, code, stderr, tt.wantSeq, chain)
+					}
 				}
 			})
 		}
@@ -203,28 +220,39 @@ func TestAuditVerifyCatchesARechainedTailWithCheckpoints(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "against 1 signed checkpoints") {
 				t.Fatalf("verify a clean chain with its checkpoint: %d %q", code, out)
 			}
-			// Rewrite events 6.. as a consistent chain.
+			// Rewrite events 6.. of the sign-ins' chain as a consistent chain.
+			var chain string
+			if err := st.DB().QueryRowContext(context.Background(), "SELECT chain FROM audit_events ORDER BY seq DESC LIMIT 1").Scan(&chain); err != nil {
+				t.Fatal(err)
+			}
 			var events []mar.AuditEvent
-			_ = st.EachAuditEvent(context.Background(), 0, func(e mar.AuditEvent) error { events = append(events, e); return nil })
-			stmts := []string{"DELETE FROM audit_events WHERE seq >= 6"}
+			_ = st.EachChainEvent(context.Background(), chain, 0, func(e mar.AuditEvent) error { events = append(events, e); return nil })
+			stmts := []string{"DELETE FROM audit_events WHERE chain = '" + chain + "' AND chain_seq >= 6"}
 			prev := events[4].Hash
-			for seq := int64(6); seq <= int64(len(events)); seq++ {
-				e := events[seq-1]
+			for pos := int64(6); pos <= int64(len(events)); pos++ {
+				e := events[pos-1]
 				e.UserID = "rewritten"
 				e.PrevHash = prev
 				e.Hash = e.ComputeHash()
 				prev = e.Hash
 				stmts = append(stmts, insertAudit(e))
 			}
-			stmts = append(stmts, "UPDATE audit_head SET hash = '"+prev+"' WHERE id = 1")
+			stmts = append(stmts, "UPDATE audit_chain_heads SET hash = '"+prev+"' WHERE chain = '"+chain+"'")
 			tamper(t, st, stmts...)
 			code, _, stderr = emar(t, nil, "audit", "verify", "--db", dsn)
 			if code != 0 {
 				t.Fatalf("without checkpoints the rewritten chain should look intact (that is why checkpoints exist): %q", stderr)
 			}
+			// Incremental (the default) starts at the checkpoint's last
+			// event, whose signed hash no longer matches; --full compares
+			// every event with the signed hashes and names the first.
 			code, _, stderr = emar(t, nil, "audit", "verify", "--db", dsn, "--audit-checkpoints", cpDir, "--audit-pubkey", pub)
+			if code != 1 || !strings.Contains(stderr, "chain "+chain) || !strings.Contains(stderr, fmt.Sprintf("event %d ", len(events))) {
+				t.Fatalf("incremental verify with checkpoints after a re-chain: %d %q; want the checkpoint's last event %d named", code, stderr, len(events))
+			}
+			code, _, stderr = emar(t, nil, "audit", "verify", "--full", "--db", dsn, "--audit-checkpoints", cpDir, "--audit-pubkey", pub)
 			if code != 1 || !strings.Contains(stderr, "event 6 ") {
-				t.Fatalf("verify with checkpoints after a re-chain: %d %q; want event 6 named", code, stderr)
+				t.Fatalf("full verify with checkpoints after a re-chain: %d %q; want event 6 named", code, stderr)
 			}
 		})
 	}
@@ -236,8 +264,8 @@ func insertAudit(e mar.AuditEvent) string {
 	if e.BreakGlass {
 		bg = "true"
 	}
-	return fmt.Sprintf("INSERT INTO audit_events (seq, id, facility_id, at, user_id, role, action, object_type, object_id, resident_id, outcome, source_ip, device, request_id, break_glass, detail, prev_hash, hash) VALUES (%d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-		e.Seq, q(e.ID), q(e.FacilityID), q(e.At.UTC().Format("2006-01-02 15:04:05.999999-07:00")), q(e.UserID), q(e.Role), q(e.Action), q(e.ObjectType), q(e.ObjectID), q(e.ResidentID), q(e.Outcome), q(e.SourceIP), q(e.Device), q(e.RequestID), bg, q(e.Detail), q(e.PrevHash), q(e.Hash))
+	return fmt.Sprintf("INSERT INTO audit_events (seq, chain, chain_seq, id, facility_id, at, user_id, role, action, object_type, object_id, resident_id, outcome, source_ip, device, request_id, break_glass, detail, prev_hash, hash) VALUES (%d, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+		e.Seq, q(e.Chain), e.ChainSeq, q(e.ID), q(e.FacilityID), q(e.At.UTC().Format("2006-01-02 15:04:05.999999-07:00")), q(e.UserID), q(e.Role), q(e.Action), q(e.ObjectType), q(e.ObjectID), q(e.ResidentID), q(e.Outcome), q(e.SourceIP), q(e.Device), q(e.RequestID), bg, q(e.Detail), q(e.PrevHash), q(e.Hash))
 }
 
 func TestBarcodesWritesTheDemoSheet(t *testing.T) {

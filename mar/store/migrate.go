@@ -76,3 +76,16 @@ func (s *Store) Ready(ctx context.Context) error {
 	}
 	return nil
 }
+
+// MigrateTo applies the pending migrations up to version, for tests that
+// need a database as an older release left it.
+func (s *Store) MigrateTo(ctx context.Context, version int64) error {
+	p, err := s.provider()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}

@@ -570,6 +570,9 @@ func (t *tx) RegulatedPRNOrders(facilityID string) ([]mar.Order, error) {
 }
 
 func (t *tx) GetAuditEvent(id string) (mar.AuditEvent, error) {
+	if err := t.flushAudit(); err != nil { // read this transaction's own events too
+		return mar.AuditEvent{}, err
+	}
 	if !mar.ValidID(id) {
 		return mar.AuditEvent{}, mar.NotFound("audit event", id)
 	}

@@ -298,26 +298,6 @@ func (t *tx) SetDoseStatus(orderID string, dueFrom time.Time, from []mar.DoseSta
 	return res.RowsAffected, res.Error
 }
 
-// AppendAudit chains the event onto the head of the trail. The head row is
-// locked for the rest of the transaction (PostgreSQL FOR UPDATE; SQLite
-// has one writer), so concurrent appenders line up and the sequence stays
-// dense.
-func (t *tx) AppendAudit(e *mar.AuditEvent) error {
-	var head auditHeadRow
-	if err := t.db.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&head, "id = 1").Error; err != nil {
-		return err
-	}
-	e.Seq = head.Seq + 1
-	e.PrevHash = head.Hash
-	e.At = e.At.UTC().Truncate(time.Microsecond)
-	e.Hash = e.ComputeHash()
-	row := auditToRow(e)
-	if err := t.db.Create(&row).Error; err != nil {
-		return err
-	}
-	return t.db.Model(&auditHeadRow{}).Where("id = 1").Updates(map[string]any{"seq": e.Seq, "hash": e.Hash}).Error
-}
-
 func statusStrings(s []mar.OrderStatus) []string {
 	out := make([]string, len(s))
 	for i, v := range s {

@@ -326,6 +326,8 @@ func (r doseRow) domain() mar.ScheduledDose {
 
 type auditRow struct {
 	Seq        int64 `gorm:"primaryKey;autoIncrement:false"`
+	Chain      string
+	ChainSeq   int64
 	ID         string
 	FacilityID string
 	At         time.Time
@@ -347,27 +349,12 @@ type auditRow struct {
 
 func (auditRow) TableName() string { return "audit_events" }
 
-func auditToRow(e *mar.AuditEvent) auditRow {
-	return auditRow{Seq: e.Seq, ID: e.ID, FacilityID: e.FacilityID, At: e.At.UTC(), UserID: e.UserID, Role: e.Role,
-		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, ResidentID: e.ResidentID, Outcome: e.Outcome,
-		SourceIP: e.SourceIP, Device: e.Device, RequestID: e.RequestID, BreakGlass: e.BreakGlass, Detail: e.Detail,
-		PrevHash: e.PrevHash, Hash: e.Hash}
-}
-
 func (r auditRow) domain() mar.AuditEvent {
-	return mar.AuditEvent{Seq: r.Seq, ID: r.ID, FacilityID: r.FacilityID, At: r.At.UTC(), UserID: r.UserID, Role: r.Role,
+	return mar.AuditEvent{Seq: r.Seq, Chain: r.Chain, ChainSeq: r.ChainSeq, ID: r.ID, FacilityID: r.FacilityID, At: r.At.UTC(), UserID: r.UserID, Role: r.Role,
 		Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID, ResidentID: r.ResidentID, Outcome: r.Outcome,
 		SourceIP: r.SourceIP, Device: r.Device, RequestID: r.RequestID, BreakGlass: r.BreakGlass, Detail: r.Detail,
 		PrevHash: r.PrevHash, Hash: r.Hash}
 }
-
-type auditHeadRow struct {
-	ID   int
-	Seq  int64
-	Hash string
-}
-
-func (auditHeadRow) TableName() string { return "audit_head" }
 
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {

@@ -186,7 +186,13 @@ func (s *Store) InTx(ctx context.Context, fn func(mar.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-			return fn(&tx{db: g, ctx: ctx, dialect: s.dialect})
+			t := &tx{db: g, ctx: ctx, dialect: s.dialect}
+			if err := fn(t); err != nil {
+				return err
+			}
+			// The audit events go in last, just before COMMIT, so the
+			// chain heads are locked for one statement and the commit.
+			return t.flushAudit()
 		})
 		if err == nil || !retryable(err) || attempt == maxTxAttempts {
 			break
@@ -271,6 +277,7 @@ type tx struct {
 	db      *gorm.DB
 	ctx     context.Context
 	dialect Dialect
+	pending []*mar.AuditEvent // audit events appended at the end of the transaction
 }
 
 func (t *tx) Context() context.Context { return t.ctx }

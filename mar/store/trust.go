@@ -78,6 +78,9 @@ func (t *tx) EndBreakGlass(id string, at time.Time) error {
 }
 
 func (t *tx) ListAudit(f mar.AuditFilter) ([]mar.AuditEvent, error) {
+	if err := t.flushAudit(); err != nil { // read this transaction's own events too
+		return nil, err
+	}
 	q := t.db.Model(&auditRow{})
 	if f.FacilityID != "" {
 		q = q.Where("facility_id IN ?", []string{f.FacilityID, ""})
