@@ -80,6 +80,11 @@ func TestBedsideStatementsPerRequest(t *testing.T) {
 				}
 				t.Logf("%s: %s", s.name, got)
 				c := ceilings[s.name]
+				if engine == "sqlite" {
+					// SQLite has no sequence: the audit append reads the
+					// trail's last seq before its insert (mar/store/audit_append.go).
+					c.statements++
+				}
 				if got.Statements > c.statements || got.Transactions > c.transactions {
 					t.Errorf("%s: %d statements in %d transactions, at most %d in %d expected; it ran %s",
 						s.name, got.Statements, got.Transactions, c.statements, c.transactions, got)
