@@ -162,3 +162,35 @@ func clusters(hits []pdfHit) []pdfHit {
 	}
 	return out
 }
+
+// pdf417Turned reports whether the image turned by deg (or by deg+90°)
+// shows a column of PDF417 start or stop patterns on rows sampled from it,
+// in either direction. Only the sampled rows are computed, each binarised
+// on its own: a cheap, loose test that decides whether turning the whole
+// image and running the reader on it is worth it.
+func pdf417Turned(l *lumImage, deg float64) bool {
+	var row *gozxing.BitArray
+	for _, a := range []float64{deg, deg + 90} {
+		r := newRotatedRows(l, a)
+		bin := gozxing.NewGlobalHistgramBinarizer(r)
+		var hits [4][]pdfHit
+		for _, y := range rowOrder(r.h, max(1, r.h/96)) {
+			var err error
+			if row, err = bin.GetBlackRow(y, row); err != nil {
+				continue
+			}
+			runs := lineRuns(r.w, row.Get)
+			hits[0] = append(hits[0], findPattern(runs, pdf417Start, y)...)
+			hits[1] = append(hits[1], findPattern(runs, pdf417Stop, y)...)
+			reverseRuns(runs, r.w)
+			hits[2] = append(hits[2], findPattern(runs, pdf417Start, y)...)
+			hits[3] = append(hits[3], findPattern(runs, pdf417Stop, y)...)
+		}
+		for _, h := range hits {
+			if len(clusters(h)) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -202,7 +202,9 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// turn, copies turned by 45° and ±22.5° the rest.
 	r22 := newLevel("r22", func() *lumImage { return small().rotated(22.5) })
 	rm22 := newLevel("rm22", func() *lumImage { return small().rotated(-22.5) })
-	add("pdf417-turned", d.pdf417Step(r45, false), d.pdf417Step(r22, false), d.pdf417Step(rm22, false))
+	// Each turned copy is made only when rows sampled at its angle show the
+	// start or stop pattern.
+	add("pdf417-turned", d.pdf417TurnedStep(small, r45, 45), d.pdf417TurnedStep(small, r22, 22.5), d.pdf417TurnedStep(small, rm22, -22.5))
 	// Row scans along turned lines cross a linear symbol held diagonally
 	// (45°, 135°) or, if long like GS1-128, tilted by more than a few
 	// degrees (±10°, ±20° and the same from vertical).
@@ -612,6 +614,18 @@ func (d *decoder) pdf417Step(lv *level, global bool) step {
 			return read{}, false
 		}
 		return fromResult(res), true
+	}
+}
+
+// pdf417TurnedStep is pdf417Step on lv, the image src turned by deg, run
+// only when pdf417Turned sees the patterns at that angle.
+func (d *decoder) pdf417TurnedStep(src func() *lumImage, lv *level, deg float64) step {
+	s := d.pdf417Step(lv, false)
+	return func() (read, bool) {
+		if !pdf417Turned(src(), deg) {
+			return read{}, false
+		}
+		return s()
 	}
 }
 
