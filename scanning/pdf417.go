@@ -163,12 +163,13 @@ func clusters(hits []pdfHit) []pdfHit {
 	return out
 }
 
-// pdf417Turned reports whether the image turned by deg (or by deg+90°)
-// shows a column of PDF417 start or stop patterns on rows sampled from it,
-// in either direction. Only the sampled rows are computed, each binarised
-// on its own: a cheap, loose test that decides whether turning the whole
-// image and running the reader on it is worth it.
-func pdf417Turned(l *lumImage, deg float64) bool {
+// pdf417Probe looks for PDF417 start and stop patterns on rows sampled
+// from the image turned by deg (and by deg+90°), in either direction. Only
+// the sampled rows are computed, each binarised on its own. It returns the
+// smallest module width of a column of patterns found: a row crossing the
+// bars at an angle t off square sees every element 1/cos(t) wider, so the
+// angle nearest the symbol's has the smallest width.
+func pdf417Probe(l *lumImage, deg float64) (unit float64, ok bool) {
 	var row *gozxing.BitArray
 	for _, a := range []float64{deg, deg + 90} {
 		r := newRotatedRows(l, a)
@@ -187,10 +188,20 @@ func pdf417Turned(l *lumImage, deg float64) bool {
 			hits[3] = append(hits[3], findPattern(runs, pdf417Stop, y)...)
 		}
 		for _, h := range hits {
-			if len(clusters(h)) > 0 {
-				return true
+			for _, c := range clusters(h) {
+				// The mean width of the column's hits.
+				sum, n := 0.0, 0
+				for _, x := range h {
+					if d := x.center - c.center; d < 3*c.unit && d > -3*c.unit {
+						sum += x.unit
+						n++
+					}
+				}
+				if u := sum / float64(n); !ok || u < unit {
+					unit, ok = u, true
+				}
 			}
 		}
 	}
-	return false
+	return unit, ok
 }

@@ -618,16 +618,39 @@ func (d *decoder) pdf417Step(lv *level, global bool) step {
 }
 
 // pdf417TurnedStep is pdf417Step on lv, the image src turned by deg, run
-// only when pdf417Turned sees the patterns at that angle.
+// only when rows sampled at that angle show the start or stop pattern
+// about as narrow as at any of the angles probed (0°, 45°, ±22.5°): the
+// reader follows about 12° of turn, and the angle nearest the symbol's
+// sees the narrowest modules.
 func (d *decoder) pdf417TurnedStep(src func() *lumImage, lv *level, deg float64) step {
 	s := d.pdf417Step(lv, false)
 	return func() (read, bool) {
-		if !pdf417Turned(src(), deg) {
+		if d.pdfProbe == nil {
+			d.pdfProbe = map[float64]float64{}
+			for _, a := range []float64{0, 45, 22.5, -22.5} {
+				if u, ok := pdf417Probe(src(), a); ok {
+					d.pdfProbe[a] = u
+				}
+			}
+		}
+		u, ok := d.pdfProbe[deg]
+		if !ok {
 			return read{}, false
+		}
+		for _, v := range d.pdfProbe {
+			if u > pdf417ProbeSlack*v {
+				return read{}, false
+			}
 		}
 		return s()
 	}
 }
+
+// pdf417ProbeSlack is how much wider than the narrowest the modules seen
+// at a turned copy's angle may be for the copy to be read: the symbol's
+// angle lies within about 6° of the copy's then, the reader's 12° with
+// room for measuring error.
+const pdf417ProbeSlack = 1.04
 
 func (d *decoder) checkPDF417(lv *level) bool {
 	for _, m := range []*gozxing.BitMatrix{lv.hybridMatrix(false), lv.globalMatrix(false)} {
