@@ -220,7 +220,9 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 		// Symbols of two pixels per module sample better upscaled.
 		up := newLevel("u2", func() *lumImage { return work.upscaled(2) })
 		add("up2s-2d", d.twoD(up, false, modeFast), d.twoD(up, true, modeFast))
-		add("up2s-1d", d.oneD(up, false, rowsFallback)[0], d.oneD(up, false, rowsFallback)[2])
+		// Only the rows read are upscaled (the 2D steps above, which need the
+		// whole enlarged image, are skipped in a frame with evidence).
+		add("up2s-1d", d.upscaledRows1D(work, false), d.upscaledRows1D(work, true))
 		upr := newLevel("u2r45", func() *lumImage { return up.lum().rotated(45) })
 		add("up2s-r45-2d", d.twoD(upr, false, modeFast))
 	}
@@ -449,6 +451,20 @@ func (d *decoder) oneD(lv *level, inverted bool, rows int) []step {
 			}
 			return d.scanRows(wrap(matrixRows(tag+"h90", m, true, rowStep(m.GetWidth(), rows))))
 		},
+	}
+}
+
+// upscaledRows1D scans the rows of l upscaled twice (transposed: its
+// columns) as oneD's global-histogram steps do on a level of l.upscaled(2),
+// computing only the rows it reads.
+func (d *decoder) upscaledRows1D(l *lumImage, transposed bool) step {
+	return func() (read, bool) {
+		u := newUpscaledRows(l, transposed)
+		tag := "u2g0"
+		if transposed {
+			tag = "u2g90"
+		}
+		return d.scanRows(globalRows(tag, u, rowStep(u.h, rowsFallback)))
 	}
 }
 
