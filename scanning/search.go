@@ -141,6 +141,10 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// PDF417, when its start and stop patterns show on sampled rows (a
 	// cheap check; the reader follows up to about 12° of turn itself).
 	add("pdf417", d.pdf417Step(p, false))
+	// A PDF417 the hybrid binariser spoilt may read from the global one;
+	// its start and stop patterns are looked for first, so this costs
+	// little where there is no PDF417 (and the matrix is needed later).
+	add("pdf417-global", d.pdf417Step(p, true))
 	add("1d", d.oneD(p, false, rowsPrimary)...)
 	// DataMatrix detection grows from the image centre; a symbol off to
 	// one side of a photo is found in a crop around a textured region.
@@ -277,14 +281,6 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	}
 	if d.overBudget() {
 		return read{}, false, nil
-	}
-	// Only now, with every reader failed: a PDF417 the hybrid binariser
-	// spoilt may read from the global one.
-	if r, ok := d.pdf417Step(p, true)(); ok {
-		if d.trace != nil {
-			d.trace("pdf417-global")
-		}
-		return r, true, nil
 	}
 	d.pdf417 = d.checkPDF417(p)
 	return read{}, false, nil
