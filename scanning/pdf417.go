@@ -38,13 +38,15 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 		}
 		// Index 0: read left to right (or top down); 1: reversed.
 		var starts, stops [2][]pdfHit
+		var row *gozxing.BitArray
+		var runs []run
 		for _, line := range rowOrder(n, max(1, n/96)) {
-			runs := lineRuns(length, func(i int) bool {
-				if transposed {
-					return m.Get(line, i)
-				}
-				return m.Get(i, line)
-			})
+			if transposed {
+				runs = lineRuns(length, func(i int) bool { return m.Get(line, i) })
+			} else {
+				row = m.GetRow(line, row)
+				runs = bitRuns(row, length, runs[:0])
+			}
 			starts[0] = append(starts[0], findPattern(runs, pdf417Start, line)...)
 			stops[0] = append(stops[0], findPattern(runs, pdf417Stop, line)...)
 			reverseRuns(runs, length)
@@ -73,6 +75,24 @@ func reverseRuns(runs []run, length int) {
 type run struct {
 	black      bool
 	start, len int
+}
+
+// bitRuns appends to runs the runs of the first n bits of a row, a word of
+// 32 bits at a time where the colour does not change.
+func bitRuns(row *gozxing.BitArray, n int, runs []run) []run {
+	for i := 0; i < n; {
+		b := row.Get(i)
+		var j int
+		if b {
+			j = row.GetNextUnset(i)
+		} else {
+			j = row.GetNextSet(i)
+		}
+		j = min(max(j, i+1), n)
+		runs = append(runs, run{black: b, start: i, len: j - i})
+		i = j
+	}
+	return runs
 }
 
 func lineRuns(n int, black func(int) bool) []run {
@@ -171,6 +191,7 @@ func clusters(hits []pdfHit) []pdfHit {
 // angle nearest the symbol's has the smallest width.
 func pdf417Probe(l *lumImage, deg float64) (unit float64, ok bool) {
 	var row *gozxing.BitArray
+	var runs []run
 	for _, a := range []float64{deg, deg + 90} {
 		r := newRotatedRows(l, a)
 		bin := gozxing.NewGlobalHistgramBinarizer(r)
@@ -180,7 +201,7 @@ func pdf417Probe(l *lumImage, deg float64) (unit float64, ok bool) {
 			if row, err = bin.GetBlackRow(y, row); err != nil {
 				continue
 			}
-			runs := lineRuns(r.w, row.Get)
+			runs = bitRuns(row, r.w, runs[:0])
 			hits[0] = append(hits[0], findPattern(runs, pdf417Start, y)...)
 			hits[1] = append(hits[1], findPattern(runs, pdf417Stop, y)...)
 			reverseRuns(runs, r.w)
