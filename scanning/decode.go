@@ -168,8 +168,9 @@ type decoder struct {
 	rowReaders []rowReader
 	panicErr   error
 	pdf417     bool
-	runs       []int     // scratch for plausibleRow
-	deadline   time.Time // end of the search budget; zero: none
+	pdfProbe   map[float64]float64 // pdf417Probe's module width by angle probed
+	runs       []int               // scratch for plausibleRow
+	deadline   time.Time           // end of the search budget; zero: none
 	// trace, when set by a test, learns which step succeeded; attempt,
 	// which steps ran.
 	trace   func(label string)

@@ -273,6 +273,41 @@ func TestPlausibleRowNeedsAQuietZone(t *testing.T) {
 	}
 }
 
+// TestBarStretchCountsTheRunsOfASymbol: the stretch after (or before, for
+// a reversed symbol) the quiet zone holds every bar and space; a row read
+// by no reader's minimum is not given to it.
+func TestBarStretchCountsTheRunsOfASymbol(t *testing.T) {
+	row := func(pattern string) *gozxing.BitArray {
+		b := gozxing.NewBitArray(len(pattern))
+		for i, c := range pattern {
+			if c == '#' {
+				b.Set(i)
+			}
+		}
+		return b
+	}
+	// 24 runs, none wider than 2; next to white, the last space joins the
+	// white and next to black, the first bar joins the black.
+	bars := strings.Repeat("#.##.#..", 4)
+	for _, c := range []struct {
+		name, pattern string
+		want          int
+	}{
+		{"quiet zones both sides", strings.Repeat(".", 12) + bars + strings.Repeat(".", 12), 24},
+		{"quiet zone before only", strings.Repeat(".", 12) + bars + "#", 25},
+		{"quiet zone after only", "#" + bars + strings.Repeat(".", 12), 23},
+		{"a wide bar ends the stretch", strings.Repeat(".", 8) + bars + strings.Repeat("#", 9) + bars, 24},
+		{"no quiet zone", strings.Repeat("#.", 60), 0},
+	} {
+		d := &decoder{}
+		r := row(c.pattern)
+		d.plausibleRow(r)
+		if got := d.barStretch(r); got != c.want {
+			t.Errorf("%s: barStretch = %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
 func TestHintsNeverHoldFalse(t *testing.T) {
 	// gozxing tests hints by presence: a key mapped to false still
 	// switches the behaviour on.

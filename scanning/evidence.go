@@ -56,6 +56,7 @@ func newEvidence(l *lumImage, m *gozxing.BitMatrix) *evidence {
 	lo := make([]uint8, ev.cw)
 	hi := make([]uint8, ev.cw)
 	fh, fv := make([]float32, n), make([]float32, n)
+	var cur, up *gozxing.BitArray
 	for cy := 0; cy < ev.ch; cy++ {
 		clear(black)
 		clear(hx)
@@ -68,16 +69,25 @@ func newEvidence(l *lumImage, m *gozxing.BitMatrix) *evidence {
 		for y := max(0, cy*cell-1); y < (cy+1)*cell; y++ {
 			lum := l.pix[y*l.w:]
 			inCell := y >= cy*cell
+			// The bits of this row and the one above, a word at a time
+			// (BitMatrix.Get per pixel cost more than the rest).
+			cur = m.GetRow(y, cur)
+			cw := cur.GetBitArray()
+			var uw []uint32
+			if y > 0 {
+				up = m.GetRow(y-1, up)
+				uw = up.GetBitArray()
+			}
 			for cx := 0; cx < ev.cw; cx++ {
 				x0 := max(0, cx*cell-1)
-				prev := m.Get(x0, y)
+				prev := cw[x0>>5]>>(x0&31)&1 != 0
 				for x := x0; x < (cx+1)*cell; x++ {
-					b := m.Get(x, y)
+					b := cw[x>>5]>>(x&31)&1 != 0
 					if b != prev {
 						hx[cx]++
 					}
 					prev = b
-					if y > 0 && b != m.Get(x, y-1) {
+					if y > 0 && b != (uw[x>>5]>>(x&31)&1 != 0) {
 						vx[cx]++
 					}
 					if inCell && x >= cx*cell && b {

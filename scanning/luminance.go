@@ -394,3 +394,71 @@ func (l *lumImage) bilinear(x, y float64, bg int) byte {
 	bot := at(ix, iy+1)*(1-fx) + at(ix+1, iy+1)*fx
 	return byte(top*(1-fy) + bot*fy + 0.5)
 }
+
+// upscaledRows is l.upscaled(2) (transposed: l.upscaled(2).transpose()),
+// computed one row at a time: the 1D row scans of the upscaled image read
+// a few dozen rows, not the whole enlarged image.
+type upscaledRows struct {
+	src        *lumImage
+	transposed bool
+	w, h       int
+}
+
+func newUpscaledRows(l *lumImage, transposed bool) *upscaledRows {
+	u := &upscaledRows{src: l, transposed: transposed, w: 2 * l.w, h: 2 * l.h}
+	if transposed {
+		u.w, u.h = u.h, u.w
+	}
+	return u
+}
+
+// fill computes row y into dst (len w), pixel for pixel as upscaled does.
+func (u *upscaledRows) fill(y int, dst []byte) {
+	const inv = 0.5
+	fixed := (float64(y)+0.5)*inv - 0.5
+	for i := range dst {
+		v := (float64(i)+0.5)*inv - 0.5
+		if u.transposed {
+			dst[i] = u.src.bilinear(fixed, v, -1)
+		} else {
+			dst[i] = u.src.bilinear(v, fixed, -1)
+		}
+	}
+}
+
+// GetRow implements gozxing.LuminanceSource.
+func (u *upscaledRows) GetRow(y int, row []byte) ([]byte, error) {
+	if y < 0 || y >= u.h {
+		return nil, errors.New("scanning: row out of range")
+	}
+	if len(row) < u.w {
+		row = make([]byte, u.w)
+	}
+	u.fill(y, row[:u.w])
+	return row, nil
+}
+
+// GetMatrix implements gozxing.LuminanceSource (not used by row scans).
+func (u *upscaledRows) GetMatrix() []byte {
+	out := make([]byte, u.w*u.h)
+	for y := 0; y < u.h; y++ {
+		u.fill(y, out[y*u.w:(y+1)*u.w])
+	}
+	return out
+}
+
+func (u *upscaledRows) GetWidth() int           { return u.w }
+func (u *upscaledRows) GetHeight() int          { return u.h }
+func (u *upscaledRows) IsCropSupported() bool   { return false }
+func (u *upscaledRows) IsRotateSupported() bool { return false }
+func (u *upscaledRows) Crop(int, int, int, int) (gozxing.LuminanceSource, error) {
+	return nil, errors.New("scanning: crop not supported")
+}
+func (u *upscaledRows) Invert() gozxing.LuminanceSource { return gozxing.NewInvertedLuminanceSource(u) }
+func (u *upscaledRows) RotateCounterClockwise() (gozxing.LuminanceSource, error) {
+	return nil, errors.New("scanning: rotation not supported")
+}
+func (u *upscaledRows) RotateCounterClockwise45() (gozxing.LuminanceSource, error) {
+	return nil, errors.New("scanning: rotation not supported")
+}
+func (u *upscaledRows) String() string { return gozxing.LuminanceSourceString(u) }

@@ -117,6 +117,7 @@ func (d *decoder) scanRows(src rowSource) (read, bool) {
 		if !d.plausibleRow(row) {
 			continue
 		}
+		stretch := d.barStretch(row)
 		id := src.tag + ":" + strconv.Itoa(y)
 		found := false
 		for pass := 0; pass < 2 && !found; pass++ {
@@ -124,6 +125,9 @@ func (d *decoder) scanRows(src rowSource) (read, bool) {
 				row.Reverse() // the symbol may be upside down
 			}
 			for _, rr := range d.rowReaders {
+				if stretch < rr.minRuns {
+					continue
+				}
 				res, err := safeDecode(func() (*gozxing.Result, error) { return rr.dec.DecodeRow(y, row, rr.hints) })
 				if err != nil {
 					d.notePanic(err)
@@ -191,6 +195,38 @@ func (d *decoder) plausibleRow(row *gozxing.BitArray) bool {
 		}
 	}
 	return false
+}
+
+// barStretch returns the longest stretch of runs that follows or precedes
+// a white run of six pixels or more (a quiet zone) with no run longer than
+// that white run, from the runs plausibleRow left in d.runs. A symbol's
+// elements are at most four modules wide and its quiet zone is wider, so
+// the stretch after (or before) its quiet zone holds all its bars and
+// spaces at least.
+func (d *decoder) barStretch(row *gozxing.BitArray) int {
+	runs := d.runs
+	firstWhite := 0
+	if row.Get(0) {
+		firstWhite = 1
+	}
+	best := 0
+	for i := firstWhite; i < len(runs); i += 2 {
+		q := runs[i]
+		if q < 6 {
+			continue
+		}
+		n := 0
+		for j := i + 1; j < len(runs) && runs[j] <= q; j++ {
+			n++
+		}
+		best = max(best, n)
+		n = 0
+		for j := i - 1; j >= 0 && runs[j] <= q; j-- {
+			n++
+		}
+		best = max(best, n)
+	}
+	return best
 }
 
 func maxRun(runs []int) int {

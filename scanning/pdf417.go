@@ -41,13 +41,15 @@ func looksLikePDF417(m *gozxing.BitMatrix) bool {
 		// Index 0: read left to right (or top down); 1: reversed; 2 and
 		// 3: the same for light bars on a dark ground (an inverted band).
 		var starts, stops [4][]pdfHit
+		var row *gozxing.BitArray
+		var runs []run
 		for _, line := range rowOrder(n, max(1, n/96)) {
-			runs := lineRuns(length, func(i int) bool {
-				if transposed {
-					return m.Get(line, i)
-				}
-				return m.Get(i, line)
-			})
+			if transposed {
+				runs = lineRuns(length, func(i int) bool { return m.Get(line, i) })
+			} else {
+				row = m.GetRow(line, row)
+				runs = bitRuns(row, length, runs[:0])
+			}
 			for k, dark := range []bool{true, false} {
 				starts[2*k] = append(starts[2*k], findPattern(runs, pdf417Start, line, dark)...)
 				stops[2*k] = append(stops[2*k], findPattern(runs, pdf417Stop, line, dark)...)
@@ -89,6 +91,24 @@ func reverseRuns(runs []run, length int) {
 type run struct {
 	black      bool
 	start, len int
+}
+
+// bitRuns appends to runs the runs of the first n bits of a row, a word of
+// 32 bits at a time where the colour does not change.
+func bitRuns(row *gozxing.BitArray, n int, runs []run) []run {
+	for i := 0; i < n; {
+		b := row.Get(i)
+		var j int
+		if b {
+			j = row.GetNextUnset(i)
+		} else {
+			j = row.GetNextSet(i)
+		}
+		j = min(max(j, i+1), n)
+		runs = append(runs, run{black: b, start: i, len: j - i})
+		i = j
+	}
+	return runs
 }
 
 func lineRuns(n int, black func(int) bool) []run {
@@ -176,4 +196,54 @@ func clusters(hits []pdfHit, need int) []pdfHit {
 		}
 	}
 	return out
+}
+
+// pdf417Probe looks for PDF417 start and stop patterns on rows sampled
+// from the image turned by deg (and by deg+90°), in either direction. Only
+// the sampled rows are computed, each binarised on its own. It returns the
+// smallest module width of a column of patterns found: a row crossing the
+// bars at an angle t off square sees every element 1/cos(t) wider, so the
+// angle nearest the symbol's has the smallest width.
+func pdf417Probe(l *lumImage, deg float64) (unit float64, ok bool) {
+	var row *gozxing.BitArray
+	var runs []run
+	for _, a := range []float64{deg, deg + 90} {
+		r := newRotatedRows(l, a)
+		bin := gozxing.NewGlobalHistgramBinarizer(r)
+		// Start and stop patterns, each read both ways, dark bars and
+		// light (an inverted band).
+		var hits [8][]pdfHit
+		for _, y := range rowOrder(r.h, max(1, r.h/96)) {
+			var err error
+			if row, err = bin.GetBlackRow(y, row); err != nil {
+				continue
+			}
+			runs = bitRuns(row, r.w, runs[:0])
+			for k, dark := range []bool{true, false} {
+				hits[4*k] = append(hits[4*k], findPattern(runs, pdf417Start, y, dark)...)
+				hits[4*k+1] = append(hits[4*k+1], findPattern(runs, pdf417Stop, y, dark)...)
+			}
+			reverseRuns(runs, r.w)
+			for k, dark := range []bool{true, false} {
+				hits[4*k+2] = append(hits[4*k+2], findPattern(runs, pdf417Start, y, dark)...)
+				hits[4*k+3] = append(hits[4*k+3], findPattern(runs, pdf417Stop, y, dark)...)
+			}
+		}
+		for _, h := range hits {
+			for _, c := range clusters(h, pdf417Min) {
+				// The mean width of the column's hits.
+				sum, n := 0.0, 0
+				for _, x := range h {
+					if d := x.center - c.center; d < 3*c.unit && d > -3*c.unit {
+						sum += x.unit
+						n++
+					}
+				}
+				if u := sum / float64(n); !ok || u < unit {
+					unit, ok = u, true
+				}
+			}
+		}
+	}
+	return unit, ok
 }

@@ -169,15 +169,22 @@ func twoD(src gozxing.LuminanceSource, m *gozxing.BitMatrix, mode twoDMode) (rea
 type rowReader struct {
 	dec   oned.RowDecoder
 	hints hints
+	// minRuns is how many bars and spaces the shortest symbol the reader
+	// accepts has, less some slack: a row whose longest stretch of runs
+	// after (or before) a quiet zone is shorter is not given to it.
+	minRuns int
 }
 
 // newRowReaders builds the 1D readers: fresh per decode, because gozxing's
 // readers keep per-call state and are not safe for concurrent use.
 func newRowReaders() []rowReader {
 	return []rowReader{
-		{oned.NewCode128Reader().(oned.RowDecoder), hintsCode128},
-		{oned.NewMultiFormatUPCEANReader(hintsUPCEAN).(oned.RowDecoder), hintsUPCEAN},
-		{oned.NewITFReader().(oned.RowDecoder), hintsITF},
+		// Start, one character, check character, stop: 25 runs.
+		{oned.NewCode128Reader().(oned.RowDecoder), hintsCode128, 22},
+		// EAN-13 and UPC-A: 59 runs.
+		{oned.NewMultiFormatUPCEANReader(hintsUPCEAN).(oned.RowDecoder), hintsUPCEAN, 45},
+		// ITF-14: start, 14 digits of 5 runs, stop: 77 runs.
+		{oned.NewITFReader().(oned.RowDecoder), hintsITF, 60},
 	}
 }
 

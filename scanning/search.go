@@ -141,6 +141,10 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// PDF417, when its start and stop patterns show on sampled rows (a
 	// cheap check; the reader follows up to about 12° of turn itself).
 	add("pdf417", d.pdf417Step(p, false))
+	// A PDF417 the hybrid binariser spoilt may read from the global one;
+	// its start and stop patterns are looked for first, so this costs
+	// little where there is no PDF417 (and the matrix is needed later).
+	add("pdf417-global", d.pdf417Step(p, true))
 	add("1d", d.oneD(p, false, rowsPrimary)...)
 	// DataMatrix detection grows from the image centre; a symbol off to
 	// one side of a photo is found in a crop around a textured region.
@@ -202,7 +206,9 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	// turn, copies turned by 45° and ±22.5° the rest.
 	r22 := newLevel("r22", func() *lumImage { return small().rotated(22.5) })
 	rm22 := newLevel("rm22", func() *lumImage { return small().rotated(-22.5) })
-	add("pdf417-turned", d.pdf417Step(r45, false), d.pdf417Step(r22, false), d.pdf417Step(rm22, false))
+	// Each turned copy is made only when rows sampled at its angle show the
+	// start or stop pattern.
+	add("pdf417-turned", d.pdf417TurnedStep(small, r45, 45), d.pdf417TurnedStep(small, r22, 22.5), d.pdf417TurnedStep(small, rm22, -22.5))
 	// Row scans along turned lines cross a linear symbol held diagonally
 	// (45°, 135°) or, if long like GS1-128, tilted by more than a few
 	// degrees (±10°, ±20° and the same from vertical).
@@ -218,7 +224,9 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 		// Symbols of two pixels per module sample better upscaled.
 		up := newLevel("u2", func() *lumImage { return work.upscaled(2) })
 		add("up2s-2d", d.twoD(up, false, modeFast), d.twoD(up, true, modeFast))
-		add("up2s-1d", d.oneD(up, false, rowsFallback)[0], d.oneD(up, false, rowsFallback)[2])
+		// Only the rows read are upscaled (the 2D steps above, which need the
+		// whole enlarged image, are skipped in a frame with evidence).
+		add("up2s-1d", d.upscaledRows1D(work, false), d.upscaledRows1D(work, true))
 		upr := newLevel("u2r45", func() *lumImage { return up.lum().rotated(45) })
 		add("up2s-r45-2d", d.twoD(upr, false, modeFast))
 	}
@@ -273,14 +281,6 @@ func (d *decoder) run(full *lumImage) (read, bool, error) {
 	}
 	if d.overBudget() {
 		return read{}, false, nil
-	}
-	// Only now, with every reader failed: a PDF417 the hybrid binariser
-	// spoilt may read from the global one.
-	if r, ok := d.pdf417Step(p, true)(); ok {
-		if d.trace != nil {
-			d.trace("pdf417-global")
-		}
-		return r, true, nil
 	}
 	d.pdf417 = d.checkPDF417(p)
 	return read{}, false, nil
@@ -450,6 +450,20 @@ func (d *decoder) oneD(lv *level, inverted bool, rows int) []step {
 	}
 }
 
+// upscaledRows1D scans the rows of l upscaled twice (transposed: its
+// columns) as oneD's global-histogram steps do on a level of l.upscaled(2),
+// computing only the rows it reads.
+func (d *decoder) upscaledRows1D(l *lumImage, transposed bool) step {
+	return func() (read, bool) {
+		u := newUpscaledRows(l, transposed)
+		tag := "u2g0"
+		if transposed {
+			tag = "u2g90"
+		}
+		return d.scanRows(globalRows(tag, u, rowStep(u.h, rowsFallback)))
+	}
+}
+
 // turnedRows scans the rows of the image turned by deg and by deg+90°,
 // computing only the rows it reads.
 func (d *decoder) turnedRows(src func() *lumImage, deg float64) step {
@@ -614,6 +628,41 @@ func (d *decoder) pdf417Step(lv *level, global bool) step {
 		return fromResult(res), true
 	}
 }
+
+// pdf417TurnedStep is pdf417Step on lv, the image src turned by deg, run
+// only when rows sampled at that angle show the start or stop pattern
+// about as narrow as at any of the angles probed (0°, 45°, ±22.5°): the
+// reader follows about 12° of turn, and the angle nearest the symbol's
+// sees the narrowest modules.
+func (d *decoder) pdf417TurnedStep(src func() *lumImage, lv *level, deg float64) step {
+	s := d.pdf417Step(lv, false)
+	return func() (read, bool) {
+		if d.pdfProbe == nil {
+			d.pdfProbe = map[float64]float64{}
+			for _, a := range []float64{0, 45, 22.5, -22.5} {
+				if u, ok := pdf417Probe(src(), a); ok {
+					d.pdfProbe[a] = u
+				}
+			}
+		}
+		u, ok := d.pdfProbe[deg]
+		if !ok {
+			return read{}, false
+		}
+		for _, v := range d.pdfProbe {
+			if u > pdf417ProbeSlack*v {
+				return read{}, false
+			}
+		}
+		return s()
+	}
+}
+
+// pdf417ProbeSlack is how much wider than the narrowest the modules seen
+// at a turned copy's angle may be for the copy to be read: the symbol's
+// angle lies within about 6° of the copy's then, the reader's 12° with
+// room for measuring error.
+const pdf417ProbeSlack = 1.04
 
 func (d *decoder) checkPDF417(lv *level) bool {
 	for _, m := range []*gozxing.BitMatrix{lv.hybridMatrix(false), lv.globalMatrix(false)} {
