@@ -188,7 +188,9 @@ func (b *bench) facility(ctx context.Context) error {
 	// open scans a resident's wristband for a nurse and returns the
 	// medication requests for every dose due now.
 	open := func(n *loadgen.Bedside, res datagen.Resident) ([]loadgen.Medication, error) {
-		w, err := n.Wristband(ctx, res.Wristband, mar.NewID())
+		// Retried: a rung cut off by its deadline leaves the service a
+		// connection or two to replace, answered with a 503.
+		w, err := n.WristbandRetrying(ctx, res.Wristband, mar.NewID(), 3, 200*time.Millisecond)
 		if err != nil {
 			return nil, fmt.Errorf("wristband %s: %w", res.Wristband, err)
 		}
