@@ -2,6 +2,7 @@ package alerts_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -39,15 +40,19 @@ func TestSweepLeavesADoseBeingChartedToTheNurse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var nurseID string
+	if err := st.DB().QueryRowContext(ctx, "SELECT id FROM users ORDER BY username LIMIT 1").Scan(&nurseID); err != nil {
+		t.Fatal(err)
+	}
 	const n = 30
 	closeAt := t0.Add(time.Hour)
 	var ids []string
+	var doses []mar.ScheduledDose
 	err = st.InTx(ctx, func(tx mar.Tx) error {
 		orders, err := tx.ListOrders(mar.OrderFilter{FacilityID: sum.Facility.ID, Statuses: []mar.OrderStatus{mar.OrderActive}})
 		if err != nil {
 			return err
 		}
-		var doses []mar.ScheduledDose
 		for i := 0; i < n; i++ {
 			o := orders[i%len(orders)]
 			r, err := tx.GetResident(o.ResidentID)
@@ -75,35 +80,55 @@ func TestSweepLeavesADoseBeingChartedToTheNurse(t *testing.T) {
 			if _, err := st.DB().ExecContext(ctx, "DELETE FROM alert_outbox; DELETE FROM alert_events; DELETE FROM alerts; UPDATE alert_event_head SET seq = 0"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.DB().ExecContext(ctx, "UPDATE scheduled_doses SET status = 'scheduled', documented_at = NULL WHERE id = ANY($1::text[]::uuid[])", ids); err != nil {
+			if _, err := st.DB().ExecContext(ctx, "UPDATE scheduled_doses SET status = 'scheduled', documented_at = NULL, documented_by = NULL, admin_id = NULL WHERE id = ANY($1::text[]::uuid[])", ids); err != nil {
 				t.Fatal(err)
 			}
 			charted := ids[held.pos]
 			before := countRows(t, st, "SELECT count(*) FROM audit_events WHERE action = 'dose.missed'")
 			beforeCharted := countRows(t, st, "SELECT count(*) FROM audit_events WHERE action = 'dose.missed' AND object_id = $1", charted)
-			nurse, err := st.DB().BeginTx(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
+			// The nurse charts the dose the way the bedside does: the
+			// resident's lock, then the conditional dose update; her
+			// transaction stays open while the sweep runs.
+			var resident string
+			for _, d := range doses {
+				if d.ID == charted {
+					resident = d.ResidentID
+				}
 			}
-			defer nurse.Rollback()
-			if _, err := nurse.ExecContext(ctx, "SELECT id FROM scheduled_doses WHERE id = $1 FOR UPDATE", charted); err != nil {
-				t.Fatal(err)
+			locked, release, nurseDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			go func() {
+				nurseDone <- st.InTx(ctx, func(tx mar.Tx) error {
+					if err := tx.LockResident(resident); err != nil {
+						return err
+					}
+					if n, err := tx.DocumentDose(charted, []mar.DoseStatus{mar.DoseScheduled}, mar.DoseGiven, nurseID, closeAt, mar.NewID()); err != nil || n != 1 {
+						return fmt.Errorf("document dose: %d, %v", n, err)
+					}
+					close(locked)
+					<-release
+					return nil
+				})
+			}()
+			select {
+			case <-locked:
+			case err := <-nurseDone:
+				t.Fatalf("nurse: %v", err)
 			}
 
 			svc := mar.NewService(st, testenv.Logger(t))
 			svc.Clock = mar.ClockFunc(func() time.Time { return closeAt.Add(time.Second) })
-			res, err := alerts.NewSweeper(svc, alerts.Config{BatchSize: 100}, nil, testenv.Logger(t)).Sweep(ctx)
+			sweepCtx, cancelSweep := context.WithTimeout(ctx, 20*time.Second)
+			res, err := alerts.NewSweeper(svc, alerts.Config{BatchSize: 100}, nil, testenv.Logger(t)).Sweep(sweepCtx)
+			cancelSweep()
+			close(release)
+			if nerr := <-nurseDone; nerr != nil {
+				t.Fatalf("nurse: %v", nerr)
+			}
 			if err != nil {
-				t.Fatalf("sweep while a nurse holds a dose: %v", err)
+				t.Fatalf("sweep while a nurse charts a dose (it must not wait for her): %v", err)
 			}
 			if res.Missed != n-1 {
 				t.Fatalf("sweep marked %d doses missed, want %d (all but the one being charted)", res.Missed, n-1)
-			}
-			if _, err := nurse.ExecContext(ctx, "UPDATE scheduled_doses SET status = 'given', documented_at = $2 WHERE id = $1 AND status = 'scheduled'", charted, closeAt); err != nil {
-				t.Fatal(err)
-			}
-			if err := nurse.Commit(); err != nil {
-				t.Fatal(err)
 			}
 			checks := []struct {
 				what      string
