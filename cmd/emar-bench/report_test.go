@@ -12,8 +12,8 @@ import (
 
 func TestRatiosComeFromTheStepsOfTheSameRun(t *testing.T) {
 	full := &report{
-		Pgbench:  &pgbenchResult{TPS: 2000},
-		Facility: &facilityResult{BestAdministrationsPerSec: 500, OpenVerify: &loadgen.OpenResult{Rate: 200, Result: loadgen.Result{Done: 800, P99: 12500 * time.Microsecond}}, DuringSweep: &duringSweepResult{Idle: loadgen.OpenResult{Result: loadgen.Result{P99: 10 * time.Millisecond}}, During: loadgen.OpenResult{Result: loadgen.Result{P99: 14 * time.Millisecond}}}},
+		Pgbench:     &pgbenchResult{TPS: 2000},
+		Facility:    &facilityResult{BestAdministrationsPerSec: 500, OpenVerify: &loadgen.OpenResult{Rate: 200, Result: loadgen.Result{Done: 800, P99: 12500 * time.Microsecond}}, DuringSweep: &duringSweepResult{Idle: loadgen.OpenResult{Result: loadgen.Result{P99: 10 * time.Millisecond}}, During: loadgen.OpenResult{Result: loadgen.Result{P99: 14 * time.Millisecond}}}},
 		Materialize: &materializeResult{PerSecond: 45000, RawPerSecond: 50000},
 		Sweep:       &sweepResult{Runs: []sweepRun{{MedianMs: 200}, {MedianMs: 220}}},
 		Audit:       &auditResult{PerSecond: 600000},
