@@ -147,15 +147,17 @@ func (t *tx) boolFalse() string {
 	return "0"
 }
 
-// LockOverdueDoses walks the partial index scheduled_doses_open, so its
-// cost follows the open doses, not the history. PostgreSQL locks the rows
-// with SKIP LOCKED: replicas sweeping at once take disjoint batches, and a
-// dose a nurse is charting right now is left for the next tick. SQLite has
-// one writer, so the conditional update in MarkDosesMissed is enough.
 // sweepMissedLock is the advisory lock key that keeps the missed-dose
 // step of sweepers on several replicas apart.
 const sweepMissedLock = 17017002
 
+// OverdueDoses walks the partial index scheduled_doses_open, so its cost
+// follows the open doses, not the history. It locks no dose: a nurse
+// charting one must not wait for the sweep's transaction. On PostgreSQL
+// replicas are kept apart by a transaction-scoped advisory lock (the one
+// that does not get it finds nothing this time); MarkDosesMissed then
+// skips any dose a nurse holds. SQLite has one writer, so the conditional
+// update in MarkDosesMissed is enough.
 func (t *tx) OverdueDoses(now time.Time, limit int) ([]mar.AlertCandidate, error) {
 	if t.dialect == Postgres {
 		var got bool
