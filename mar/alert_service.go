@@ -2,6 +2,7 @@ package mar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,68 +45,105 @@ func (s *Service) appendAlertEvent(tx Tx, a Alert, typ AlertEventType, actor, no
 // identity, all in one transaction. It returns how many doses it marked
 // and how many it looked at; fewer looked at than limit means the backlog
 // is drained (or the rest is being handled by another replica).
+//
+// Charting never waits for the sweep's doses for more than one statement:
+// the candidates are read without locks, the alerts, events and audit
+// events written first, and the doses marked by the transaction's last
+// statement, which skips any dose a nurse's transaction holds. When it
+// could not mark every candidate — one was charted or is being charted —
+// the transaction is rolled back and the batch done again without them.
 func (s *Service) MarkMissedDoses(ctx context.Context, limit int) (marked, seen int, err error) {
-	err = s.Store.InTx(ctx, func(tx Tx) error {
-		marked, seen = 0, 0
-		now := s.now()
-		cands, err := tx.LockOverdueDoses(now, limit)
-		if err != nil {
-			return fmt.Errorf("select overdue doses: %w", err)
-		}
-		seen = len(cands)
-		if seen == 0 {
-			return nil
-		}
-		ids := make([]string, len(cands))
-		for i, c := range cands {
-			ids[i] = c.DoseID
-		}
-		moved, err := tx.MarkDosesMissed(ids)
-		if err != nil {
-			return fmt.Errorf("mark doses missed: %w", err)
-		}
-		isMoved := make(map[string]bool, len(moved))
-		for _, id := range moved {
-			isMoved[id] = true
-		}
-		// Rows first, then the event and audit counters: every writer takes
-		// locks in the order rows → alert_event_head → audit chain heads (the
-		// store takes those last, at commit, in the chains' order), so two
-		// transactions never wait on each other in opposite orders.
-		type done struct {
-			c     AlertCandidate
-			a     Alert
-			fresh bool
-		}
-		var todo []done
-		for _, c := range cands {
-			if !isMoved[c.DoseID] {
-				continue // charted between the select and the update
-			}
-			a := newAlert(c, now)
-			inserted, err := tx.InsertAlert(&a)
+	skip := map[string]bool{}
+	for attempt := 1; ; attempt++ {
+		var raced []string
+		err = s.Store.InTx(ctx, func(tx Tx) error {
+			marked, seen, raced = 0, 0, nil
+			now := s.now()
+			all, err := tx.OverdueDoses(now, limit)
 			if err != nil {
-				return fmt.Errorf("insert missed alert for dose %s: %w", c.DoseID, err)
+				return fmt.Errorf("select overdue doses: %w", err)
 			}
-			todo = append(todo, done{c, a, inserted})
-		}
-		for _, d := range todo {
-			detail := map[string]any{"window_end": d.c.WindowEnd, "due_at": d.c.DueAt}
-			if d.fresh {
-				if _, err := s.appendAlertEvent(tx, d.a, EventRaised, SystemUserID, "", now); err != nil {
+			seen = len(all)
+			cands := make([]AlertCandidate, 0, len(all))
+			for _, c := range all {
+				if !skip[c.DoseID] {
+					cands = append(cands, c)
+				}
+			}
+			if len(cands) == 0 {
+				return nil
+			}
+			// Alert rows, then the alert-event counter, then the doses,
+			// which never wait (SKIP LOCKED); the audit chain heads are
+			// taken by the store at commit, last, by every writer alike:
+			// no lock cycle with a nurse, who takes the dose first and the
+			// counters after.
+			type done struct {
+				c     AlertCandidate
+				a     Alert
+				fresh bool
+			}
+			todo := make([]done, 0, len(cands))
+			for _, c := range cands {
+				a := newAlert(c, now)
+				inserted, err := tx.InsertAlert(&a)
+				if err != nil {
+					return fmt.Errorf("insert missed alert for dose %s: %w", c.DoseID, err)
+				}
+				todo = append(todo, done{c, a, inserted})
+			}
+			for _, d := range todo {
+				detail := map[string]any{"window_end": d.c.WindowEnd, "due_at": d.c.DueAt}
+				if d.fresh {
+					if _, err := s.appendAlertEvent(tx, d.a, EventRaised, SystemUserID, "", now); err != nil {
+						return err
+					}
+					detail["alert_id"] = d.a.ID
+				}
+				if err := s.audit(tx, SystemIdentity(d.c.FacilityID), AuditEntry{Action: "dose.missed", ObjectType: "dose", ObjectID: d.c.DoseID, ResidentID: d.c.ResidentID, Detail: detail}); err != nil {
 					return err
 				}
-				detail["alert_id"] = d.a.ID
 			}
-			if err := s.audit(tx, SystemIdentity(d.c.FacilityID), AuditEntry{Action: "dose.missed", ObjectType: "dose", ObjectID: d.c.DoseID, ResidentID: d.c.ResidentID, Detail: detail}); err != nil {
-				return err
+			ids := make([]string, len(cands))
+			for i, c := range cands {
+				ids[i] = c.DoseID
 			}
-			marked++
+			moved, err := tx.MarkDosesMissed(ids)
+			if err != nil {
+				return fmt.Errorf("mark doses missed: %w", err)
+			}
+			if len(moved) != len(ids) {
+				isMoved := make(map[string]bool, len(moved))
+				for _, id := range moved {
+					isMoved[id] = true
+				}
+				for _, id := range ids {
+					if !isMoved[id] {
+						raced = append(raced, id)
+					}
+				}
+				return errDosesRaced
+			}
+			marked = len(moved)
+			return nil
+		})
+		if !errors.Is(err, errDosesRaced) {
+			return marked, seen, err
 		}
-		return nil
-	})
-	return marked, seen, err
+		// Charted (or being charted) since they were read: the batch again
+		// without them; the next sweep looks at them afresh.
+		for _, id := range raced {
+			skip[id] = true
+		}
+		if attempt == 3 {
+			return 0, seen, fmt.Errorf("mark doses missed: %d doses charted while the sweep marked them, three times", len(raced))
+		}
+	}
 }
+
+// errDosesRaced rolls back a missed-dose batch that could not mark every
+// dose it wrote alerts for.
+var errDosesRaced = errors.New("doses charted during the missed-dose batch")
 
 // RaiseAlerts raises alerts of one kind for up to q.Limit subjects that
 // need one, in one transaction, each with its event and an alert.raise

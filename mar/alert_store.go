@@ -4,13 +4,16 @@ import "time"
 
 // AlertTx is the data access the alert capability needs inside a transaction.
 type AlertTx interface {
-	// LockOverdueDoses returns up to limit doses still scheduled whose
-	// window closed before now, oldest first. On PostgreSQL the rows are
-	// locked FOR UPDATE SKIP LOCKED, so concurrent sweepers on other
-	// replicas take disjoint batches.
-	LockOverdueDoses(now time.Time, limit int) ([]AlertCandidate, error)
+	// OverdueDoses returns up to limit doses still scheduled whose window
+	// closed before now, oldest first, without locking them: the sweep
+	// must not hold a dose a nurse may be charting. On PostgreSQL it first
+	// takes a transaction-scoped advisory lock that keeps sweepers on other
+	// replicas apart, and returns nothing when another sweeper holds it.
+	OverdueDoses(now time.Time, limit int) ([]AlertCandidate, error)
 	// MarkDosesMissed moves the doses that are still scheduled to missed
-	// and returns the ids it moved: a dose charted meanwhile is left alone.
+	// and returns the ids it moved: a dose charted meanwhile is left alone,
+	// and on PostgreSQL so is a dose another transaction holds (SKIP
+	// LOCKED: the statement never waits for a nurse).
 	MarkDosesMissed(ids []string) ([]string, error)
 	// FindAlertCandidates lists subjects that need an alert of the kind
 	// and do not have one yet. Kinds whose tables are not in the schema

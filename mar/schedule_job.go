@@ -75,21 +75,27 @@ const materializeBatch = 1000
 // it was expanded, so a run only adds the slice of time that has come into
 // the horizon since the last one.
 //
-// One transaction handles a batch of orders: residents, units and
-// products are read once per batch, the batch's doses go in with one
-// InsertDoses call and its horizon with one MarkMaterialized, so the
-// cost per order is the expansion, not a dozen round trips.
+// One transaction handles a batch of orders, paged by id: residents,
+// units and products are read once per batch, the batch's doses go in
+// with one InsertDoses call (one statement on PostgreSQL) and its horizon
+// with one MarkMaterialized, so the cost per order is the expansion, not
+// a dozen round trips.
 func (s *Service) Materialize(ctx context.Context) (MaterializeResult, error) {
 	var total MaterializeResult
 	now := s.now()
 	until := now.Add(s.Config.ScheduleHorizon)
+	after := ""
 	for {
 		var n MaterializeResult
+		var last string
 		err := s.Store.InTx(ctx, func(tx Tx) error {
 			n = MaterializeResult{}
-			orders, err := tx.OrdersToMaterialize(until, materializeBatch)
+			orders, err := tx.OrdersToMaterialize(until, after, materializeBatch)
 			if err != nil {
 				return err
+			}
+			if len(orders) > 0 {
+				last = orders[len(orders)-1].ID
 			}
 			lk := newLookups(tx)
 			if err := lk.prefetchResidents(orders); err != nil {
@@ -116,6 +122,7 @@ func (s *Service) Materialize(ctx context.Context) (MaterializeResult, error) {
 		}
 		total.Orders += n.Orders
 		total.Doses += n.Doses
+		after = last
 		if n.Orders < materializeBatch {
 			return total, nil
 		}

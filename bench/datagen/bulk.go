@@ -63,7 +63,7 @@ func BulkFacility(ctx context.Context, st *store.Store, residents int, start tim
 	for i := 0; i < residents; i++ {
 		id := mar.NewID()
 		mrn := fmt.Sprintf("%09d", 700000001+i)
-		resRows = append(resRows, []any{id, b.FacilityID, units[i/50].ID, mrn, "MRN" + mrn, fmt.Sprintf("Bulk%06d", i), "Resident",
+		resRows = append(resRows, []any{id, b.FacilityID, units[i/50].ID, mar.DefaultMRNSystem, mrn, "MRN" + mrn, fmt.Sprintf("Bulk%06d", i), "Resident",
 			"1940-01-01", "unknown", "admitted", start})
 		for k, g := range regimen {
 			p := byName[g.product]
@@ -71,7 +71,7 @@ func BulkFacility(ctx context.Context, st *store.Store, residents int, start tim
 				freq[k], start, "active", "Dr. Synthetic", "bench", start, start, start})
 		}
 	}
-	if _, err := copyTrusted(ctx, st.DB(), "residents", []string{"id", "facility_id", "unit_id", "mrn", "wristband_id", "family_name",
+	if _, err := copyTrusted(ctx, st.DB(), "residents", []string{"id", "facility_id", "unit_id", "mrn_system", "mrn", "wristband_id", "family_name",
 		"given_name", "birth_date", "sex", "status", "admitted_at"}, resRows); err != nil {
 		return nil, err
 	}

@@ -11,10 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emar-project/emar/alerts"
 	"github.com/emar-project/emar/bench/datagen"
 	"github.com/emar-project/emar/bench/loadgen"
 	"github.com/emar-project/emar/internal/emarproc"
 	"github.com/emar-project/emar/mar"
+	"github.com/emar-project/emar/mar/store"
 )
 
 type facilityResult struct {
@@ -33,6 +35,12 @@ type facilityResult struct {
 	Verify   []loadgen.Result `json:"verify"`
 	Document []loadgen.Result `json:"document"`
 	Burst    *burstResult     `json:"burst"`
+	// OpenVerify and OpenDocument are the open-loop runs at openRate.
+	OpenVerify   *loadgen.OpenResult `json:"open_loop_verify"`
+	OpenDocument *loadgen.OpenResult `json:"open_loop_document"`
+	// DuringSweep is documenting at a steady rate while a missed-dose
+	// sweep runs, against the same rate with no sweep.
+	DuringSweep *duringSweepResult `json:"document_during_sweep"`
 	// BestAdministrationsPerSec is the best documenting rung: the figure
 	// compared with pgbench.
 	BestAdministrationsPerSec float64 `json:"best_administrations_per_second"`
@@ -59,6 +67,28 @@ type rung struct{ clients, perClient int }
 
 var ladder = []rung{{1, 150}, {4, 75}, {16, 48}, {32, 24}}
 
+const (
+	// openRate and openTime are the open-loop verify and document runs.
+	openRate = 200.0
+	openTime = 4 * time.Second
+	// sweepDocRate is the documenting rate held while a sweep marks
+	// sweepMissed doses missed, and with no sweep for sweepIdleTime.
+	sweepDocRate  = 100.0
+	sweepIdleTime = 4 * time.Second
+	sweepMaxTime  = 8 * time.Second
+	sweepMissed   = 10000
+)
+
+type duringSweepResult struct {
+	Missed       int                `json:"missed"`
+	SweepSeconds float64            `json:"sweep_seconds"`
+	SweepError   string             `json:"sweep_error,omitempty"`
+	Idle         loadgen.OpenResult `json:"idle"`
+	During       loadgen.OpenResult `json:"during"`
+	// P99Ratio is the p99 during the sweep over the p99 with none.
+	P99Ratio float64 `json:"p99_ratio"`
+}
+
 // gs1Pack is what a scanner reads off a unit-dose pack: AIM ]d2, GTIN,
 // expiry, lot, GS, serial.
 func gs1Pack(gtin string, expiry time.Time, lot string) string {
@@ -77,6 +107,8 @@ func (b *bench) facility(ctx context.Context) error {
 	defer b.dropDB(ctx, name)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	opts := datagen.DefaultOptions(now)
+	// The ladder's residents also serve the open-loop runs.
+	opts.LadderResidents = 400
 	t0 := time.Now()
 	f, err := datagen.Build(ctx, st, opts)
 	if err != nil {
@@ -154,7 +186,9 @@ func (b *bench) facility(ctx context.Context) error {
 	// open scans a resident's wristband for a nurse and returns the
 	// medication requests for every dose due now.
 	open := func(n *loadgen.Bedside, res datagen.Resident) ([]loadgen.Medication, error) {
-		w, err := n.Wristband(ctx, res.Wristband, mar.NewID())
+		// Retried: a rung cut off by its deadline leaves the service a
+		// connection or two to replace, answered with a 503.
+		w, err := n.WristbandRetrying(ctx, res.Wristband, mar.NewID(), 3, 200*time.Millisecond)
 		if err != nil {
 			return nil, fmt.Errorf("wristband %s: %w", res.Wristband, err)
 		}
@@ -203,6 +237,61 @@ func (b *bench) facility(ctx context.Context) error {
 		b.log.Info("ladder rung", "clients", rg.clients, "verify_per_s", v.Throughput, "verify_p99_ms", ms(v.P99), "document_per_s", d.Throughput, "document_p99_ms", ms(d.P99), "errors", v.Errors+d.Errors)
 	}
 
+	// The open-loop runs take the next ladder residents, each opened by
+	// the nurse she is assigned to.
+	type job struct {
+		nurse int
+		med   loadgen.Medication
+	}
+	prepare := func(k int) ([]job, error) {
+		var jobs []job
+		for len(jobs) < k && next < len(f.Residents) {
+			ni := f.LadderNurse + (next-f.LadderResident)%(len(f.Nurses)-f.LadderNurse)
+			meds, err := open(nurse(ni), f.Residents[next])
+			next++
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range meds {
+				jobs = append(jobs, job{ni, m})
+			}
+		}
+		if len(jobs) < k {
+			return nil, fmt.Errorf("open loop: %d doses left on the ladder ward, want %d", len(jobs), k)
+		}
+		return jobs[:k], nil
+	}
+	openJobs, err := prepare(int(openRate * openTime.Seconds()))
+	if err != nil {
+		return err
+	}
+	ov := loadgen.OpenLoop(ctx, loadgen.OpenPlan{Name: "verify open loop", Rate: openRate, Duration: openTime}, func(ctx context.Context, i int) error {
+		return nurse(openJobs[i].nurse).Verify(ctx, openJobs[i].med, mar.NewID())
+	})
+	r.OpenVerify = &ov
+	od := loadgen.OpenLoop(ctx, loadgen.OpenPlan{Name: "document open loop", Rate: openRate, Duration: openTime}, func(ctx context.Context, i int) error {
+		_, err := nurse(openJobs[i].nurse).Document(ctx, openJobs[i].med, mar.NewID())
+		return err
+	})
+	r.OpenDocument = &od
+	b.log.Info("open loop", "rate", openRate, "verify_p50_ms", ms(ov.P50), "verify_p99_ms", ms(ov.P99), "document_p50_ms", ms(od.P50), "document_p99_ms", ms(od.P99), "errors", ov.Errors+od.Errors)
+
+	ds, err := b.documentDuringSweep(ctx, name, f, func(k int) ([]func(context.Context) error, error) {
+		jobs, err := prepare(k)
+		ops := make([]func(context.Context) error, len(jobs))
+		for i, j := range jobs {
+			ops[i] = func(ctx context.Context) error {
+				_, err := nurse(j.nurse).Document(ctx, j.med, mar.NewID())
+				return err
+			}
+		}
+		return ops, err
+	})
+	r.DuringSweep = ds
+	if err != nil {
+		return err
+	}
+
 	r.Burst = b.burst(ctx, f, nurse, open)
 
 	var dup int
@@ -225,6 +314,78 @@ func (b *bench) facility(ctx context.Context) error {
 		return fmt.Errorf("%d doses have more than one live administration", dup)
 	}
 	return nil
+}
+
+// documentDuringSweep documents at sweepDocRate, open loop, first with
+// nothing else running, then while alerts.Sweeper.Sweep (in this process,
+// on its own connections) marks sweepMissed doses missed — doses of the
+// same facility, none of them the ones being documented. The figure is the ratio of the two p99s.
+func (b *bench) documentDuringSweep(ctx context.Context, name string, f *datagen.Facility, prepare func(int) ([]func(context.Context) error, error)) (*duringSweepResult, error) {
+	st, err := store.Open(ctx, b.pg.DatabaseDSN(name), quietLog())
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	// The doses' windows close 5-10 minutes from now, so the served
+	// process's own sweeper (real clock) leaves them alone; this sweeper's
+	// clock runs 10 minutes ahead. The pass's doses close an hour after
+	// 09:00, well after that.
+	const ahead = 10 * time.Minute
+	now := time.Now().UTC()
+	if err := datagen.OpenDoses(ctx, st.DB(), f.FacilityID, sweepMissed, 1, now.Add(ahead/2), ahead/2, 0); err != nil {
+		return nil, err
+	}
+	ops, err := prepare(int(sweepDocRate*sweepIdleTime.Seconds()) + int(sweepDocRate*sweepMaxTime.Seconds()))
+	if err != nil {
+		return nil, err
+	}
+	idleOps, sweepOps := ops[:int(sweepDocRate*sweepIdleTime.Seconds())], ops[int(sweepDocRate*sweepIdleTime.Seconds()):]
+	res := &duringSweepResult{}
+	res.Idle = loadgen.OpenLoop(ctx, loadgen.OpenPlan{Name: "document, no sweep", Rate: sweepDocRate, Duration: sweepIdleTime}, func(ctx context.Context, i int) error {
+		return idleOps[i](ctx)
+	})
+	svc := mar.NewService(st, quietLog())
+	svc.Clock = mar.ClockFunc(func() time.Time { return time.Now().Add(ahead + time.Second) })
+	sw := alerts.NewSweeper(svc, alerts.DefaultConfig(), nil, quietLog())
+	stop := make(chan struct{})
+	var swept alerts.Result
+	var sweepErr error
+	var sweepTime time.Duration
+	go func() {
+		defer close(stop)
+		t0 := time.Now()
+		// A tick that meets the served process's sweeper in the
+		// missed-dose step leaves the rest to it (the advisory lock keeps
+		// replicas apart), but that one's clock does not see these doses
+		// yet: sweep again until they are all marked.
+		for k := 0; k < 5 && sweepErr == nil && swept.Missed < sweepMissed; k++ {
+			res, err := sw.Sweep(ctx)
+			swept.Missed += res.Missed
+			sweepErr = err
+		}
+		sweepTime = time.Since(t0)
+	}()
+	res.During = loadgen.OpenLoop(ctx, loadgen.OpenPlan{Name: "document during a sweep", Rate: sweepDocRate, Duration: sweepMaxTime, Stop: stop}, func(ctx context.Context, i int) error {
+		return sweepOps[i](ctx)
+	})
+	<-stop
+	res.Missed, res.SweepSeconds, res.SweepError = swept.Missed, sweepTime.Seconds(), errString(sweepErr)
+	if res.Idle.P99 > 0 {
+		res.P99Ratio = float64(res.During.P99) / float64(res.Idle.P99)
+	}
+	b.log.Info("document during sweep", "missed", res.Missed, "sweep_s", res.SweepSeconds, "idle_p99_ms", ms(res.Idle.P99), "during_p99_ms", ms(res.During.P99), "ratio", res.P99Ratio)
+	if sweepErr != nil {
+		return res, fmt.Errorf("sweep during documenting: %w", sweepErr)
+	}
+	if res.Missed == 0 {
+		return res, fmt.Errorf("the sweep marked no dose missed, want %d", sweepMissed)
+	}
+	if res.Missed < sweepMissed {
+		// Seen twice at load 15 (9,643 and 9,741 of 10,000); not explained
+		// yet. The figure is still a sweep of that size during documenting.
+		b.log.Warn("the measured sweep marked fewer doses than were made overdue", "missed", res.Missed, "want", sweepMissed)
+	}
+	return res, nil
 }
 
 // burst is the 09:00 medication pass: every pass nurse at once, each going

@@ -130,6 +130,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	b.rep.TotalSeconds = time.Since(start).Seconds()
+	b.rep.computeRatios()
 	b.rep.print(stdout)
 	if err := b.rep.write(c.out); err != nil {
 		fmt.Fprintln(stderr, "emar-bench:", err)

@@ -13,14 +13,17 @@ import (
 
 // report is everything one run measured; it is written as JSON.
 type report struct {
-	StartedAt    time.Time `json:"started_at"`
-	Machine      machine   `json:"machine"`
-	Pgbench      *pgbenchResult
-	Facility     *facilityResult
-	Materialize  *materializeResult
-	Sweep        *sweepResult
-	Audit        *auditResult
-	Decode       *decodeResult
+	StartedAt   time.Time `json:"started_at"`
+	Machine     machine   `json:"machine"`
+	Pgbench     *pgbenchResult
+	Facility    *facilityResult
+	Materialize *materializeResult
+	Sweep       *sweepResult
+	Audit       *auditResult
+	Decode      *decodeResult
+	// Ratios are the headline figures of issue 20, each measured against
+	// its baseline in this run; null when its steps did not run.
+	Ratios       ratios     `json:"ratios"`
 	Steps        []stepTime `json:"steps"`
 	TotalSeconds float64    `json:"total_seconds"`
 }
@@ -57,6 +60,61 @@ type pgbenchRung struct {
 	LatencyMs float64 `json:"latency_avg_ms"`
 }
 
+// ratios are the figures to compare across runs (docs/performance.md).
+type ratios struct {
+	// AdministrationsPerTPCB: the best documenting rung of the fixed
+	// ladder over pgbench's best rung (scale 10).
+	AdministrationsPerTPCB *float64 `json:"administrations_per_tpcb"`
+	// VerifyP99MsAt200rps: verify's p99 in ms, open loop at 200 requests/s.
+	VerifyP99MsAt200rps *float64 `json:"verify_p99_ms_at_200rps"`
+	// DocumentP99DuringSweepOverIdle: documenting's open-loop p99 while a
+	// missed-dose sweep runs over the same without one.
+	DocumentP99DuringSweepOverIdle *float64 `json:"document_p99_during_sweep_over_idle"`
+	// MaterializePerRawInsert: Service.Materialize's doses/s over a raw
+	// batched INSERT of the same rows.
+	MaterializePerRawInsert *float64 `json:"materialize_per_raw_insert"`
+	// Sweep10mOver10k: the sweep's median time with 10 M doses of history
+	// over the same with 10 k.
+	Sweep10mOver10k *float64 `json:"sweep_10m_over_10k"`
+	// AuditVerifyEventsPerS: audit chain verification, events per second
+	// (an absolute rate, not a ratio: its baseline is the issue's target).
+	AuditVerifyEventsPerS *float64 `json:"audit_verify_events_per_s"`
+}
+
+func ratioOf(num, den float64) *float64 {
+	if num <= 0 || den <= 0 {
+		return nil
+	}
+	v := num / den
+	return &v
+}
+
+// computeRatios fills Ratios from the steps that ran.
+func (r *report) computeRatios() {
+	x := ratios{}
+	if f := r.Facility; f != nil {
+		if r.Pgbench != nil {
+			x.AdministrationsPerTPCB = ratioOf(f.BestAdministrationsPerSec, r.Pgbench.TPS)
+		}
+		if v := f.OpenVerify; v != nil && v.Done > 0 && v.Rate == 200 {
+			x.VerifyP99MsAt200rps = ratioOf(float64(v.P99.Microseconds()), 1000)
+		}
+		if d := f.DuringSweep; d != nil {
+			x.DocumentP99DuringSweepOverIdle = ratioOf(float64(d.During.P99), float64(d.Idle.P99))
+		}
+	}
+	if m := r.Materialize; m != nil {
+		x.MaterializePerRawInsert = ratioOf(m.PerSecond, m.RawPerSecond)
+	}
+	if s := r.Sweep; s != nil && len(s.Runs) == 2 {
+		x.Sweep10mOver10k = ratioOf(s.Runs[1].MedianMs, s.Runs[0].MedianMs)
+	}
+	if a := r.Audit; a != nil {
+		x.AuditVerifyEventsPerS = ratioOf(a.verifyEventsPerSecond(), 1)
+	}
+	r.Ratios = x
+}
+
 func (r *report) write(dir string) error {
 	name := "bench-" + r.StartedAt.Format("20060102T150405Z") + ".json"
 	if err := writeJSON(filepath.Join(dir, name), r); err != nil {
@@ -77,6 +135,16 @@ func loadRow(w io.Writer, what string, r loadgen.Result) {
 		errs = strings.Join(parts, " ")
 	}
 	fmt.Fprintf(w, "%s\t%d\t%d\t%.1f/s\t%s\t%s\t%s\t%s\t%s\n", what, r.Clients, r.Done, r.Throughput, ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max), errs)
+}
+
+func openRow(w io.Writer, what string, r loadgen.OpenResult) {
+	fmt.Fprintf(w, "%s, open loop %.0f/s (%d sent, %d late, lag ≤ %s ms)\t-\t", what, r.Rate, r.Scheduled, r.LateSends, ms(r.MaxSendLag))
+	r.Result.Clients = 0
+	var sb strings.Builder
+	loadRow(&sb, "", r.Result)
+	_, rest, _ := strings.Cut(sb.String(), "\t")
+	_, rest, _ = strings.Cut(rest, "\t")
+	fmt.Fprint(w, rest)
 }
 
 // print writes the human-readable table.
@@ -113,6 +181,15 @@ func (r *report) print(out io.Writer) {
 					loadRow(w, "09:00 burst: "+x.Name, x)
 				}
 			}
+		}
+		for _, x := range []*loadgen.OpenResult{f.OpenVerify, f.OpenDocument} {
+			if x != nil {
+				openRow(w, x.Name, *x)
+			}
+		}
+		if d := f.DuringSweep; d != nil {
+			openRow(w, "document, no sweep", d.Idle)
+			openRow(w, fmt.Sprintf("document during a sweep (%d missed in %.1f s)", d.Missed, d.SweepSeconds), d.During)
 		}
 		if f.BestAdministrationsPerSec > 0 && r.Pgbench != nil {
 			fmt.Fprintf(w, "\nadministrations/s ÷ pgbench tps\t%.0f / %.0f = %.3f\n", f.BestAdministrationsPerSec, r.Pgbench.TPS, f.BestAdministrationsPerSec/r.Pgbench.TPS)
@@ -154,6 +231,27 @@ func (r *report) print(out io.Writer) {
 			fmt.Fprintf(w, "  %s\n", d.Note)
 		}
 	}
+	fmt.Fprintln(w, "\nratios (bench/results/latest.json \"ratios\")\tvalue\ttarget")
+	for _, x := range []struct {
+		name, target string
+		v            *float64
+	}{
+		{"administrations_per_tpcb", "≥ 0.5", r.Ratios.AdministrationsPerTPCB},
+		{"verify_p99_ms_at_200rps", "≤ 20", r.Ratios.VerifyP99MsAt200rps},
+		{"document_p99_during_sweep_over_idle", "≤ 1.5", r.Ratios.DocumentP99DuringSweepOverIdle},
+		{"materialize_per_raw_insert", "≥ 0.8", r.Ratios.MaterializePerRawInsert},
+		{"sweep_10m_over_10k", "flat (≈ 1)", r.Ratios.Sweep10mOver10k},
+		{"audit_verify_events_per_s", "≥ 500000", r.Ratios.AuditVerifyEventsPerS},
+	} {
+		v := "—"
+		if x.v != nil {
+			v = fmt.Sprintf("%.3f", *x.v)
+			if *x.v >= 1000 {
+				v = fmt.Sprintf("%.0f", *x.v)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\n", x.name, v, x.target)
+	}
 	fmt.Fprintln(w, "\nstep\tseconds\terror")
 	for _, s := range r.Steps {
 		fmt.Fprintf(w, "%s\t%.1f\t%s\n", s.Name, s.Seconds, s.Error)
@@ -161,3 +259,7 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintf(w, "total\t%.1f\n", r.TotalSeconds)
 	w.Flush()
 }
+
+// verifyEventsPerSecond is the audit verification rate the ratios report:
+// full verification of the chain (store.VerifyAudit).
+func (a *auditResult) verifyEventsPerSecond() float64 { return a.PerSecond }

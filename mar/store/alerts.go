@@ -147,18 +147,30 @@ func (t *tx) boolFalse() string {
 	return "0"
 }
 
-// LockOverdueDoses walks the partial index scheduled_doses_open, so its
-// cost follows the open doses, not the history. PostgreSQL locks the rows
-// with SKIP LOCKED: replicas sweeping at once take disjoint batches, and a
-// dose a nurse is charting right now is left for the next tick. SQLite has
-// one writer, so the conditional update in MarkDosesMissed is enough.
-func (t *tx) LockOverdueDoses(now time.Time, limit int) ([]mar.AlertCandidate, error) {
+// sweepMissedLock is the advisory lock key that keeps the missed-dose
+// step of sweepers on several replicas apart.
+const sweepMissedLock = 17017002
+
+// OverdueDoses walks the partial index scheduled_doses_open, so its cost
+// follows the open doses, not the history. It locks no dose: a nurse
+// charting one must not wait for the sweep's transaction. On PostgreSQL
+// replicas are kept apart by a transaction-scoped advisory lock (the one
+// that does not get it finds nothing this time); MarkDosesMissed then
+// skips any dose a nurse holds. SQLite has one writer, so the conditional
+// update in MarkDosesMissed is enough.
+func (t *tx) OverdueDoses(now time.Time, limit int) ([]mar.AlertCandidate, error) {
+	if t.dialect == Postgres {
+		var got bool
+		if err := t.db.Raw("SELECT pg_try_advisory_xact_lock(?)", sweepMissedLock).Scan(&got).Error; err != nil {
+			return nil, err
+		}
+		if !got {
+			return nil, nil // another replica is marking this batch
+		}
+	}
 	q := `SELECT ` + fmt.Sprintf(doseColumns, t.boolFalse()) + ` ` + doseJoins + `
 	WHERE d.status = 'scheduled' AND d.window_end < ?
 	ORDER BY d.window_end LIMIT ?`
-	if t.dialect == Postgres {
-		q += ` FOR UPDATE OF d SKIP LOCKED`
-	}
 	var rows []candidateRow
 	if err := t.db.Raw(q, now.UTC(), limit).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -174,8 +186,13 @@ func (t *tx) MarkDosesMissed(ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	q := `UPDATE scheduled_doses SET status = 'missed' WHERE status = 'scheduled' AND id IN ? RETURNING id`
+	if t.dialect == Postgres {
+		q = `UPDATE scheduled_doses SET status = 'missed' WHERE status = 'scheduled' AND id IN
+			(SELECT id FROM scheduled_doses WHERE id IN ? FOR UPDATE SKIP LOCKED) RETURNING id`
+	}
 	var moved []string
-	err := t.db.Raw(`UPDATE scheduled_doses SET status = 'missed' WHERE status = 'scheduled' AND id IN ? RETURNING id`, ids).Scan(&moved).Error
+	err := t.db.Raw(q, ids).Scan(&moved).Error
 	return moved, err
 }
 

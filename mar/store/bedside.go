@@ -284,11 +284,17 @@ func (t *tx) GetBedsideContext(id string) (mar.BedsideContext, error) {
 // LockResident takes the resident row's lock for the transaction. SQLite
 // transactions start IMMEDIATE on the one connection, so they are already
 // serialised; the statement then only checks the row exists.
+//
+// On PostgreSQL the lock is FOR NO KEY UPDATE: it excludes every other
+// charting transaction on the resident as FOR UPDATE would, but not the
+// key-share locks that inserting a row referencing the resident takes (a
+// sweep's missed-dose alerts), so charting never queues behind a sweep's
+// transaction and a sweep never waits for a nurse.
 func (t *tx) LockResident(id string) error {
 	var r residentRow
 	q := t.db.Select("id")
 	if t.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
 	}
 	if err := q.Take(&r, "id = ?", id).Error; err != nil {
 		return notFound(err, "resident", id)

@@ -246,6 +246,9 @@ func (t *tx) InsertDoses(doses []mar.ScheduledDose) (int, error) {
 	if len(doses) == 0 {
 		return 0, nil
 	}
+	if t.dialect == Postgres && undocumented(doses) {
+		return t.insertDosesArrays(doses)
+	}
 	rows := make([]doseRow, len(doses))
 	for i := range doses {
 		rows[i] = doseToRow(&doses[i])
@@ -259,6 +262,49 @@ func (t *tx) InsertDoses(doses []mar.ScheduledDose) (int, error) {
 		Where:     clause.Where{Exprs: []clause.Expression{clause.Eq{Column: clause.Column{Table: "scheduled_doses", Name: "status"}, Value: string(mar.DoseCancelled)}}},
 	}).CreateInBatches(rows, 500)
 	return int(res.RowsAffected), res.Error
+}
+
+// undocumented reports whether none of the doses carries documentation,
+// as every dose the schedule job and order changes write.
+func undocumented(doses []mar.ScheduledDose) bool {
+	for i := range doses {
+		if d := &doses[i]; d.DocumentedBy != "" || d.DocumentedAt != nil || d.AdminID != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// insertDosesSQL inserts a whole batch in one statement and one round
+// trip: each column is one array parameter, unnest turns them back into
+// rows. The conflict rule is InsertDoses's.
+const insertDosesSQL = `INSERT INTO scheduled_doses (id, facility_id, order_id, resident_id, unit_id, due_at, window_start, window_end, status, step, step_dose)
+SELECT id::uuid, facility_id::uuid, order_id::uuid, resident_id::uuid, unit_id::uuid, due_at, window_start, window_end, status, step, step_dose
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::int4[], $11::text[])
+	AS d(id, facility_id, order_id, resident_id, unit_id, due_at, window_start, window_end, status, step, step_dose)
+ON CONFLICT (order_id, due_at) DO UPDATE SET status = excluded.status, window_start = excluded.window_start,
+	window_end = excluded.window_end, step = excluded.step, step_dose = excluded.step_dose
+WHERE scheduled_doses.status = 'cancelled'`
+
+// insertDosesArrays is InsertDoses on PostgreSQL: one statement for any
+// number of doses, bypassing GORM's per-row reflection.
+func (t *tx) insertDosesArrays(doses []mar.ScheduledDose) (int, error) {
+	n := len(doses)
+	id, fac, ord, res, unit, status, stepDose := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	due, ws, we := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	step := make([]int32, n)
+	for i := range doses {
+		d := &doses[i]
+		id[i], fac[i], ord[i], res[i], unit[i] = d.ID, d.FacilityID, d.OrderID, d.ResidentID, d.UnitID
+		due[i], ws[i], we[i] = d.DueAt.UTC(), d.WindowStart.UTC(), d.WindowEnd.UTC()
+		status[i], step[i], stepDose[i] = string(d.Status), int32(d.Step), d.StepDose
+	}
+	r, err := t.db.Statement.ConnPool.ExecContext(t.ctx, insertDosesSQL, id, fac, ord, res, unit, due, ws, we, status, step, stepDose)
+	if err != nil {
+		return 0, err
+	}
+	k, err := r.RowsAffected()
+	return int(k), err
 }
 
 func (t *tx) ListDoses(f mar.DoseFilter) ([]mar.ScheduledDose, error) {

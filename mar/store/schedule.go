@@ -6,9 +6,13 @@ import (
 	"github.com/emar-project/emar/mar"
 )
 
-func (t *tx) OrdersToMaterialize(until time.Time, limit int) ([]mar.Order, error) {
+func (t *tx) OrdersToMaterialize(until time.Time, afterID string, limit int) ([]mar.Order, error) {
 	var rows []orderRow
-	err := t.db.Where("status = ? AND (materialized_until IS NULL OR materialized_until < ?) AND (stop_at IS NULL OR materialized_until IS NULL OR materialized_until < stop_at)",
+	q := t.db
+	if afterID != "" {
+		q = q.Where("id > ?", afterID)
+	}
+	err := q.Where("status = ? AND (materialized_until IS NULL OR materialized_until < ?) AND (stop_at IS NULL OR materialized_until IS NULL OR materialized_until < stop_at)",
 		string(mar.OrderActive), until.UTC()).Order("id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, err
