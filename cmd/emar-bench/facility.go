@@ -355,13 +355,17 @@ func (b *bench) documentDuringSweep(ctx context.Context, name string, f *datagen
 		defer close(stop)
 		t0 := time.Now()
 		// A tick that meets the served process's sweeper in the
-		// missed-dose step leaves the rest to it (the advisory lock keeps
-		// replicas apart), but that one's clock does not see these doses
-		// yet: sweep again until they are all marked.
-		for k := 0; k < 5 && sweepErr == nil && swept.Missed < sweepMissed; k++ {
+		// missed-dose step leaves the batch to it (the advisory lock keeps
+		// replicas apart: the one without it finds nothing this time), but
+		// that one's clock does not see these doses yet: sweep again until
+		// they are all marked, within sweepMaxTime.
+		for sweepErr == nil && swept.Missed < sweepMissed && time.Since(t0) < sweepMaxTime {
 			res, err := sw.Sweep(ctx)
 			swept.Missed += res.Missed
 			sweepErr = err
+			if err == nil && res.Missed == 0 {
+				time.Sleep(50 * time.Millisecond) // the other sweeper still holds the lock
+			}
 		}
 		sweepTime = time.Since(t0)
 	}()
@@ -381,9 +385,9 @@ func (b *bench) documentDuringSweep(ctx context.Context, name string, f *datagen
 		return res, fmt.Errorf("the sweep marked no dose missed, want %d", sweepMissed)
 	}
 	if res.Missed < sweepMissed {
-		// Seen twice at load 15 (9,643 and 9,741 of 10,000); not explained
-		// yet. The figure is still a sweep of that size during documenting.
-		b.log.Warn("the measured sweep marked fewer doses than were made overdue", "missed", res.Missed, "want", sweepMissed)
+		// Only when sweepMaxTime ran out: the served process's sweeper
+		// held the replicas' advisory lock at each of this one's ticks.
+		b.log.Warn("the measured sweep marked fewer doses than were made overdue within its time", "missed", res.Missed, "want", sweepMissed)
 	}
 	return res, nil
 }
