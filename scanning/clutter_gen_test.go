@@ -64,13 +64,32 @@ var clutterScenes = []clutterScene{
 	{"none_pack_hd", "", "", "", -12, 0.1, 1.2, 35, 220, 1280, 720, 19},
 }
 
+// TestGenerateClutterCorpus checks that the committed corpus is what the
+// scenes above make, byte for byte, so that the images can be reviewed as
+// code; with -clutter.gen it writes them instead.
 func TestGenerateClutterCorpus(t *testing.T) {
-	if !*genClutter {
-		t.Skip("run with -clutter.gen to regenerate testdata/clutter")
-	}
 	dir := filepath.Join("testdata", "clutter")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+	if *genClutter {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(file string, data []byte) {
+		t.Helper()
+		path := filepath.Join(dir, file)
+		if *genClutter {
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		committed, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v (regenerate with -clutter.gen)", file, err)
+		}
+		if !bytes.Equal(committed, data) {
+			t.Errorf("%s is not what its scene makes: regenerate with -clutter.gen and review", file)
+		}
 	}
 	var manifest strings.Builder
 	manifest.WriteString("# file\tformat\ttext\toutcome — written by TestGenerateClutterCorpus (-clutter.gen)\n")
@@ -83,18 +102,14 @@ func TestGenerateClutterCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		file := sc.name + ".jpg"
-		if err := os.WriteFile(filepath.Join(dir, file), buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		write(file, buf.Bytes())
 		outcome := "read"
 		if sc.symbol == "" {
 			outcome = "none"
 		}
 		fmt.Fprintf(&manifest, "%s\t%s\t%s\t%s\n", file, sc.format, sc.text, outcome)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "manifest.tsv"), []byte(manifest.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	write("manifest.tsv", []byte(manifest.String()))
 }
 
 // renderClutterScene draws the pack flat, then photographs it.
