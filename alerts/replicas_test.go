@@ -2,7 +2,6 @@ package alerts_test
 
 import (
 	"context"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -20,12 +19,7 @@ import (
 // together: every dose is marked missed and alerted exactly once, with
 // exactly one audit event.
 func TestReplicasMarkEachDoseExactlyOnce(t *testing.T) {
-	if os.Getenv("EMAR_TEST_PG_DSN") == "" {
-		if os.Getenv("EMAR_TEST_REQUIRE_PG") == "1" {
-			t.Fatal("EMAR_TEST_REQUIRE_PG=1 but EMAR_TEST_PG_DSN is empty")
-		}
-		t.Skip("needs PostgreSQL: run under scripts/with-postgres.sh")
-	}
+	storetest.RequirePostgres(t)
 	ctx := context.Background()
 	dsn := storetest.NewDSN(t, "postgres")
 	open := func() *store.Store {

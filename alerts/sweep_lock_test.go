@@ -3,7 +3,6 @@ package alerts_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -20,12 +19,7 @@ import (
 // one, with their alerts and audit events, and leaves no alert or audit
 // event behind for the dose she charts.
 func TestSweepLeavesADoseBeingChartedToTheNurse(t *testing.T) {
-	if os.Getenv("EMAR_TEST_PG_DSN") == "" {
-		if os.Getenv("EMAR_TEST_REQUIRE_PG") == "1" {
-			t.Fatal("EMAR_TEST_REQUIRE_PG=1 but EMAR_TEST_PG_DSN is empty")
-		}
-		t.Skip("needs PostgreSQL: run under scripts/with-postgres.sh")
-	}
+	storetest.RequirePostgres(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	st, err := store.Open(ctx, storetest.NewDSN(t, "postgres"), nil)

@@ -1,7 +1,6 @@
 package scanning
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,37 +10,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// loadManifest reads a manifest.tsv of file, format, text (GS as <GS>)
-// and outcome ("read" or "none") lines.
-func loadManifest(t testing.TB, dir string) []fixture {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []fixture
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 4 {
-			t.Fatalf("manifest line %q: want 4 columns", line)
-		}
-		out = append(out, fixture{file: c[0], format: c[1], text: strings.ReplaceAll(c[2], "<GS>", "\x1d"), outcome: c[3]})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(out) == 0 {
-		t.Fatalf("empty manifest in %s", dir)
-	}
-	return out
-}
 
 // TestDecodeClutteredRotatedPacks reads DataMatrix and QR symbols on packs
 // photographed turned (18° to 205°), in perspective and at low contrast

@@ -19,7 +19,15 @@ type fixture struct {
 
 func loadFixtures(t testing.TB) []fixture {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "images", "manifest.tsv"))
+	return loadManifest(t, filepath.Join("testdata", "images"))
+}
+
+// loadManifest reads the manifest.tsv of a corpus directory (testdata/images,
+// testdata/photos, testdata/clutter): file, format, text (GS as <GS>) and
+// outcome ("read", "none" or "unsupported") lines.
+func loadManifest(t testing.TB, dir string) []fixture {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +49,7 @@ func loadFixtures(t testing.TB) []fixture {
 		t.Fatal(err)
 	}
 	if len(out) == 0 {
-		t.Fatal("empty fixture manifest")
+		t.Fatalf("empty manifest in %s", dir)
 	}
 	return out
 }

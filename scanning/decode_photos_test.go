@@ -1,7 +1,6 @@
 package scanning
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -18,37 +17,6 @@ import (
 // with no barcode. floor.tsv there says how many frames of each format the
 // decoder reads at least.
 var photoCorpusDir = filepath.Join("testdata", "photos")
-
-// loadPhotoManifest reads a manifest in the format of testdata/images and
-// testdata/photos (file, format, expected text with <GS>, outcome).
-func loadPhotoManifest(t testing.TB, path string) []fixture {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []fixture
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 4 {
-			t.Fatalf("%s: line %q: want 4 columns", path, line)
-		}
-		out = append(out, fixture{file: c[0], format: c[1], text: strings.ReplaceAll(c[2], "<GS>", "\x1d"), outcome: c[3]})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(out) == 0 {
-		t.Fatalf("%s: empty manifest", path)
-	}
-	return out
-}
 
 // loadPhotoFloor reads floor.tsv: format<TAB>minimum reads; NONE counts the
 // frames without a barcode answered "no barcode".
@@ -82,7 +50,7 @@ func TestDecodePhotos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes 137 camera frames; skipped with -short")
 	}
-	fixtures := loadPhotoManifest(t, filepath.Join(photoCorpusDir, "manifest.tsv"))
+	fixtures := loadManifest(t, photoCorpusDir)
 	floor := loadPhotoFloor(t, filepath.Join(photoCorpusDir, "floor.tsv"))
 	images, reads := map[string]int{}, map[string]int{}
 	missed := map[string][]string{}

@@ -31,7 +31,7 @@ func BenchmarkDecodePhotos(b *testing.B) {
 		img image.Image
 	}
 	var frames []frameImg
-	for _, fx := range loadPhotoManifest(b, filepath.Join(photoCorpusDir, "manifest.tsv")) {
+	for _, fx := range loadManifest(b, photoCorpusDir) {
 		data, err := os.ReadFile(filepath.Join(photoCorpusDir, fx.file))
 		if err != nil {
 			b.Fatal(err)

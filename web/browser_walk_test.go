@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -33,12 +32,7 @@ import (
 // as a keyboard-wedge scanner types it — and documents the dose; the
 // administrator discharges the resident. The database is read at the end.
 func TestBrowserNewFacilityWalkThrough(t *testing.T) {
-	if os.Getenv("EMAR_TEST_PG_DSN") == "" {
-		if os.Getenv("EMAR_TEST_REQUIRE_PG") == "1" {
-			t.Fatal("EMAR_TEST_REQUIRE_PG=1 but EMAR_TEST_PG_DSN is empty: start PostgreSQL (make test does)")
-		}
-		t.Skip("the walk-through runs on PostgreSQL: set EMAR_TEST_PG_DSN (scripts/with-postgres.sh does)")
-	}
+	storetest.RequirePostgres(t)
 	chromiumPath(t) // skip or fail before building anything
 
 	const (

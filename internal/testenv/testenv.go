@@ -290,12 +290,7 @@ func (r Response) Err(t testing.TB) ErrorBody {
 // under EMAR_TEST_REQUIRE_PG=1).
 func StartReplicas(t testing.TB, n int, opts Options) []*Env {
 	t.Helper()
-	if os.Getenv("EMAR_TEST_PG_DSN") == "" {
-		if os.Getenv("EMAR_TEST_REQUIRE_PG") == "1" {
-			t.Fatal("EMAR_TEST_REQUIRE_PG=1 but EMAR_TEST_PG_DSN is empty")
-		}
-		t.Skip("replicas need PostgreSQL: run under scripts/with-postgres.sh")
-	}
+	storetest.RequirePostgres(t)
 	dsn := storetest.NewDSN(t, "postgres")
 	ctx := context.Background()
 	now := opts.Now

@@ -38,6 +38,20 @@ func Engines(t testing.TB) []string {
 	return engines
 }
 
+// RequirePostgres skips a test that only means something on PostgreSQL
+// (concurrency, replicas) when no server is configured, and fails it
+// instead under EMAR_TEST_REQUIRE_PG=1, as make test sets.
+func RequirePostgres(t testing.TB) {
+	t.Helper()
+	if os.Getenv("EMAR_TEST_PG_DSN") != "" {
+		return
+	}
+	if os.Getenv("EMAR_TEST_REQUIRE_PG") == "1" {
+		t.Fatal("EMAR_TEST_REQUIRE_PG=1 but EMAR_TEST_PG_DSN is empty: start PostgreSQL (make test does)")
+	}
+	t.Skip("needs PostgreSQL: run under scripts/with-postgres.sh")
+}
+
 // NewDSN creates an empty database on the engine and returns its DSN.
 func NewDSN(t testing.TB, engine string) string {
 	t.Helper()
